@@ -1,0 +1,177 @@
+//! The kernel's storage seam.
+//!
+//! Everything the kernel keeps goes through the [`Store`] trait. Records are
+//! the API's own protobuf messages: a backend keeps each one whole (encoded)
+//! beside the few columns that lists filter on, so a new field needs no schema
+//! change and there is no second model of the records to keep in step.
+//!
+//! [`SqliteStore`] is the embedded default. A PostgreSQL backend is a second
+//! implementation of the same trait.
+//!
+//! Every record carries a `version`. The store, and only the store, bumps it:
+//! an update names the version it was read at and is refused with
+//! [`StoreError::VersionMismatch`] if the record changed in between, so no
+//! update is ever silently lost.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use xingji_api::v1::{Order, Outlet, Person};
+
+pub use sqlite::SqliteStore;
+
+/// Why a store operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No record has this id.
+    #[error("not found")]
+    NotFound,
+    /// A unique key is taken; the string names it.
+    #[error("{0} already exists")]
+    AlreadyExists(&'static str),
+    /// The record changed since it was read.
+    #[error("version mismatch: the stored version is {current}")]
+    VersionMismatch {
+        /// The version now stored.
+        current: i64,
+    },
+    /// A stored record could not be decoded.
+    #[error("corrupt record {id}: {reason}")]
+    Corrupt {
+        /// The record's id.
+        id: String,
+        /// What failed.
+        reason: String,
+    },
+    /// The database failed.
+    #[error("database error: {0}")]
+    Backend(#[from] sqlx::Error),
+}
+
+/// A shorthand for results of store operations.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Which part of a listing to return: records ordered by id (ids are ULIDs,
+/// so this is creation order), strictly after `after`, at most `limit`.
+#[derive(Debug, Clone, Default)]
+pub struct Page {
+    /// The last id of the previous page.
+    pub after: Option<String>,
+    /// At most this many records.
+    pub limit: u32,
+}
+
+/// Filters for [`Store::list_outlets`]; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct OutletFilter {
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only this `OutletStatus`.
+    pub status: Option<i32>,
+    /// Only this `OutletTier`.
+    pub tier: Option<i32>,
+    /// Only children of this outlet.
+    pub parent_id: Option<String>,
+    /// Only outlets serving this `ProductLine`.
+    pub product_line: Option<i32>,
+    /// Only this `OutletGrade`.
+    pub grade: Option<i32>,
+}
+
+/// Filters for [`Store::list_people`]; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct PersonFilter {
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only people of this outlet.
+    pub outlet_id: Option<String>,
+    /// Only this `PersonLevel`.
+    pub level: Option<i32>,
+    /// Only this `LicenceState`.
+    pub licence_state: Option<i32>,
+    /// Only people skilled in this `ProductLine`.
+    pub product_line: Option<i32>,
+    /// Only people on duty.
+    pub on_duty_only: bool,
+}
+
+/// Filters for [`Store::list_orders`]; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only this `OrderStatus`.
+    pub status: Option<i32>,
+    /// Only orders of this outlet.
+    pub outlet_id: Option<String>,
+    /// Only orders of this engineer.
+    pub engineer_id: Option<String>,
+    /// Only this `OrderKind`.
+    pub kind: Option<i32>,
+    /// Only this `ProductLine`.
+    pub product_line: Option<i32>,
+}
+
+/// What [`Store::create_order`] did.
+#[derive(Debug, Clone)]
+pub enum CreateOutcome {
+    /// The order was created.
+    Created(Order),
+    /// The request id was used before; this is the order it made.
+    /// `same_request` tells whether the earlier request had the same
+    /// fingerprint.
+    Existing {
+        /// The order the first request made.
+        order: Order,
+        /// Whether this request repeats the first one exactly.
+        same_request: bool,
+    },
+}
+
+/// The kernel's storage.
+///
+/// Creates take records with their id already set and store them with
+/// version 1. Updates take the record as read and modified: its `version`
+/// is the one it was read at, and the stored record gets the next one.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Creates an outlet. Fails with `AlreadyExists("outlet number")` if the
+    /// region has an outlet with the same number.
+    async fn create_outlet(&self, outlet: Outlet) -> Result<Outlet>;
+    /// Returns an outlet.
+    async fn get_outlet(&self, id: &str) -> Result<Outlet>;
+    /// Lists outlets.
+    async fn list_outlets(&self, filter: &OutletFilter, page: &Page) -> Result<Vec<Outlet>>;
+    /// Replaces an outlet, if it is still at `outlet.version`.
+    async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet>;
+    /// Counts the outlets whose parent is `id`.
+    async fn count_children(&self, id: &str) -> Result<u64>;
+
+    /// Creates a person.
+    async fn create_person(&self, person: Person) -> Result<Person>;
+    /// Returns a person.
+    async fn get_person(&self, id: &str) -> Result<Person>;
+    /// Lists people.
+    async fn list_people(&self, filter: &PersonFilter, page: &Page) -> Result<Vec<Person>>;
+    /// Replaces a person, if it is still at `person.version`.
+    async fn update_person(&self, person: Person) -> Result<Person>;
+
+    /// Creates an order, once per `request_id`: if the id was used before,
+    /// nothing is written and the first order is returned. `fingerprint`
+    /// identifies the request's content, to tell a retry from a reuse.
+    async fn create_order(
+        &self,
+        request_id: &str,
+        fingerprint: &[u8],
+        order: Order,
+    ) -> Result<CreateOutcome>;
+    /// Returns an order.
+    async fn get_order(&self, id: &str) -> Result<Order>;
+    /// Lists orders.
+    async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>>;
+
+    /// Returns the value stored under `key`, setting it to `init` first if
+    /// there is none. Used for kernel settings that must survive restarts,
+    /// such as the page-token key.
+    async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>>;
+}

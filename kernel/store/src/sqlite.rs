@@ -1,0 +1,435 @@
+//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so that a write acknowledged to a client survives a crash or power loss.
+
+use std::path::Path;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use prost::Message;
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, Sqlite, SqlSafeStr};
+use xingji_api::v1::{Order, Outlet, Person};
+
+use crate::{
+    CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Result, Store, StoreError,
+};
+
+/// Schema migrations, applied in order on open and recorded in the file.
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "records",
+    include_str!("../migrations/sqlite/0001_records.sql"),
+)];
+
+/// The SQLite store. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file at `path` and brings its
+    /// schema up to date.
+    pub async fn open(path: &Path) -> Result<Self> {
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        let migrations = MIGRATIONS
+            .iter()
+            .map(|&(version, name, sql)| {
+                Migration::new(
+                    version,
+                    name.into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect();
+        Migrator::with_migrations(migrations)
+            .run(&pool)
+            .await
+            .map_err(sqlx::Error::from)?;
+        Ok(Self { pool })
+    }
+
+    async fn get<R: Stored>(&self, id: &str) -> Result<R> {
+        let sql = format!("SELECT body FROM {} WHERE id = ?", R::TABLE);
+        let row = sqlx::query(AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        decode(id, row.get("body"))
+    }
+
+    async fn list<R: Stored>(&self, conditions: Vec<Condition>, page: &Page) -> Result<Vec<R>> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!(
+            "SELECT id, body FROM {} WHERE 1 = 1",
+            R::TABLE
+        ));
+        for condition in conditions {
+            query.push(" AND ").push(condition.before);
+            match condition.value {
+                Value::Text(text) => query.push_bind(text),
+                Value::Int(int) => query.push_bind(int),
+            };
+            query.push(condition.after);
+        }
+        if let Some(after) = &page.after {
+            query.push(" AND id > ").push_bind(after.clone());
+        }
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| decode(row.get("id"), row.get("body")))
+            .collect()
+    }
+
+    async fn insert<'c, R: Stored>(
+        executor: impl Executor<'c, Database = Sqlite>,
+        mut record: R,
+    ) -> Result<R> {
+        record.set_version(1);
+        let columns = record.columns();
+        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
+        for (name, _) in &columns {
+            query.push(", ").push(name);
+        }
+        query.push(") VALUES (");
+        let mut values = query.separated(", ");
+        values.push_bind(record.id().to_owned());
+        values.push_bind(record.version());
+        values.push_bind(record.encode_to_vec());
+        for (_, value) in columns {
+            match value {
+                Value::Text(text) => values.push_bind(text),
+                Value::Int(int) => values.push_bind(int),
+            };
+        }
+        query.push(")");
+        query
+            .build()
+            .execute(executor)
+            .await
+            .map_err(|error| unique_violation(error, R::UNIQUE))?;
+        Ok(record)
+    }
+
+    async fn update<R: Stored>(&self, mut record: R) -> Result<R> {
+        let read_at = record.version();
+        record.set_version(read_at + 1);
+        let mut query = QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET ", R::TABLE));
+        let mut sets = query.separated(", ");
+        sets.push("version = ").push_bind_unseparated(record.version());
+        sets.push("body = ").push_bind_unseparated(record.encode_to_vec());
+        for (name, value) in record.columns() {
+            sets.push(name).push_unseparated(" = ");
+            match value {
+                Value::Text(text) => sets.push_bind_unseparated(text),
+                Value::Int(int) => sets.push_bind_unseparated(int),
+            };
+        }
+        query.push(" WHERE id = ").push_bind(record.id().to_owned());
+        query.push(" AND version = ").push_bind(read_at);
+        let done = query
+            .build()
+            .execute(&self.pool)
+            .await
+            .map_err(|error| unique_violation(error, R::UNIQUE))?;
+        if done.rows_affected() == 1 {
+            return Ok(record);
+        }
+        let current = self.get::<R>(record.id()).await?.version();
+        Err(StoreError::VersionMismatch { current })
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_outlet(&self, outlet: Outlet) -> Result<Outlet> {
+        Self::insert(&self.pool, outlet).await
+    }
+
+    async fn get_outlet(&self, id: &str) -> Result<Outlet> {
+        self.get(id).await
+    }
+
+    async fn list_outlets(&self, filter: &OutletFilter, page: &Page) -> Result<Vec<Outlet>> {
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "region = ", &filter.region);
+        int_eq(&mut conditions, "status = ", filter.status);
+        int_eq(&mut conditions, "tier = ", filter.tier);
+        text_eq(&mut conditions, "parent_id = ", &filter.parent_id);
+        int_eq(&mut conditions, "grade = ", filter.grade);
+        has_product_line(&mut conditions, filter.product_line);
+        self.list(conditions, page).await
+    }
+
+    async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet> {
+        self.update(outlet).await
+    }
+
+    async fn count_children(&self, id: &str) -> Result<u64> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outlets WHERE parent_id = ?")
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn create_person(&self, person: Person) -> Result<Person> {
+        Self::insert(&self.pool, person).await
+    }
+
+    async fn get_person(&self, id: &str) -> Result<Person> {
+        self.get(id).await
+    }
+
+    async fn list_people(&self, filter: &PersonFilter, page: &Page) -> Result<Vec<Person>> {
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "region = ", &filter.region);
+        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
+        int_eq(&mut conditions, "level = ", filter.level);
+        int_eq(&mut conditions, "licence_state = ", filter.licence_state);
+        int_eq(&mut conditions, "on_duty = ", filter.on_duty_only.then_some(1));
+        has_product_line(&mut conditions, filter.product_line);
+        self.list(conditions, page).await
+    }
+
+    async fn update_person(&self, person: Person) -> Result<Person> {
+        self.update(person).await
+    }
+
+    async fn create_order(
+        &self,
+        request_id: &str,
+        fingerprint: &[u8],
+        order: Order,
+    ) -> Result<CreateOutcome> {
+        // BEGIN IMMEDIATE takes the write lock up front, so that two requests
+        // with one id queue behind each other instead of both inserting.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let claimed = sqlx::query(
+            "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
+             ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(request_id)
+        .bind(&order.id)
+        .bind(fingerprint)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            let order = Self::insert(&mut *tx, order).await?;
+            tx.commit().await?;
+            return Ok(CreateOutcome::Created(order));
+        }
+        let row = sqlx::query(
+            "SELECT r.fingerprint, o.id, o.body FROM order_requests r \
+             JOIN orders o ON o.id = r.order_id WHERE r.request_id = ?",
+        )
+        .bind(request_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        let stored: &[u8] = row.get("fingerprint");
+        Ok(CreateOutcome::Existing {
+            same_request: stored == fingerprint,
+            order: decode(row.get("id"), row.get("body"))?,
+        })
+    }
+
+    async fn get_order(&self, id: &str) -> Result<Order> {
+        self.get(id).await
+    }
+
+    async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>> {
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "region = ", &filter.region);
+        int_eq(&mut conditions, "status = ", filter.status);
+        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
+        text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
+        int_eq(&mut conditions, "kind = ", filter.kind);
+        int_eq(&mut conditions, "product_line = ", filter.product_line);
+        self.list(conditions, page).await
+    }
+
+    async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(init)
+            .execute(&self.pool)
+            .await?;
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
+    }
+}
+
+/// A column value.
+enum Value {
+    Text(String),
+    Int(i64),
+}
+
+/// One `AND` term of a list query: `before`, a bound value, `after`.
+struct Condition {
+    before: &'static str,
+    value: Value,
+    after: &'static str,
+}
+
+fn text_eq(conditions: &mut Vec<Condition>, before: &'static str, value: &Option<String>) {
+    if let Some(value) = value {
+        conditions.push(Condition { before, value: Value::Text(value.clone()), after: "" });
+    }
+}
+
+fn int_eq(conditions: &mut Vec<Condition>, before: &'static str, value: Option<i32>) {
+    if let Some(value) = value {
+        conditions.push(Condition { before, value: Value::Int(value.into()), after: "" });
+    }
+}
+
+fn has_product_line(conditions: &mut Vec<Condition>, line: Option<i32>) {
+    if let Some(line) = line {
+        conditions.push(Condition {
+            before: "product_lines LIKE '%,' || ",
+            value: Value::Text(line.to_string()),
+            after: " || ',%'",
+        });
+    }
+}
+
+/// Product-line numbers as the `product_lines` column holds them: `,1,4,`.
+fn product_lines_column(lines: impl Iterator<Item = i32>) -> String {
+    lines.fold(String::from(","), |mut column, line| {
+        column.push_str(&line.to_string());
+        column.push(',');
+        column
+    })
+}
+
+fn decode<R: Message + Default>(id: &str, body: &[u8]) -> Result<R> {
+    R::decode(body).map_err(|error| StoreError::Corrupt {
+        id: id.to_owned(),
+        reason: error.to_string(),
+    })
+}
+
+fn unique_violation(error: sqlx::Error, what: &'static str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists(what),
+        _ => StoreError::Backend(error),
+    }
+}
+
+/// A record kind as the SQLite tables hold it.
+trait Stored: Message + Default + Send + Unpin {
+    /// Its table.
+    const TABLE: &'static str;
+    /// What a unique-key violation on insert or update means.
+    const UNIQUE: &'static str;
+    fn id(&self) -> &str;
+    fn version(&self) -> i64;
+    fn set_version(&mut self, version: i64);
+    /// The filter columns, besides `id`, `version` and `body`.
+    fn columns(&self) -> Vec<(&'static str, Value)>;
+}
+
+impl Stored for Outlet {
+    const TABLE: &'static str = "outlets";
+    const UNIQUE: &'static str = "outlet number";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("region", Value::Text(self.region.clone())),
+            ("number", Value::Text(self.number.clone())),
+            ("tier", Value::Int(self.tier.into())),
+            ("status", Value::Int(self.status.into())),
+            ("grade", Value::Int(self.grade.into())),
+            ("parent_id", Value::Text(self.parent_id.clone())),
+            (
+                "product_lines",
+                Value::Text(product_lines_column(self.product_lines.iter().copied())),
+            ),
+        ]
+    }
+}
+
+impl Stored for Person {
+    const TABLE: &'static str = "people";
+    const UNIQUE: &'static str = "person";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        vec![
+            ("region", Value::Text(self.region.clone())),
+            ("outlet_id", Value::Text(self.outlet_id.clone())),
+            ("level", Value::Int(self.level.into())),
+            ("licence_state", Value::Int(self.licence_state.into())),
+            ("on_duty", Value::Int(self.on_duty.into())),
+            (
+                "product_lines",
+                Value::Text(product_lines_column(self.skills.iter().map(|s| s.product_line))),
+            ),
+        ]
+    }
+}
+
+impl Stored for Order {
+    const TABLE: &'static str = "orders";
+    const UNIQUE: &'static str = "order";
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> i64 {
+        self.version
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = version;
+    }
+    fn columns(&self) -> Vec<(&'static str, Value)> {
+        let product_line = self.appliance.as_ref().map_or(0, |a| a.product_line);
+        vec![
+            ("region", Value::Text(self.region.clone())),
+            ("kind", Value::Int(self.kind.into())),
+            ("status", Value::Int(self.status.into())),
+            ("outlet_id", Value::Text(self.outlet_id.clone())),
+            ("engineer_id", Value::Text(self.engineer_id.clone())),
+            ("product_line", Value::Int(product_line.into())),
+        ]
+    }
+}

@@ -1,0 +1,114 @@
+//! The server's configuration, in figment layers: built-in defaults, then
+//! the TOML file, then `XINGJI_*` environment variables, then flags.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// The file read when `--config` is not given, if it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "xingji.toml";
+
+/// How the server is set up.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    /// The address to serve gRPC on.
+    pub listen: SocketAddr,
+    /// Where the store keeps its files; created if missing.
+    pub data_dir: PathBuf,
+    /// Seed the demo network when the store is empty.
+    pub demo: bool,
+    /// `text` or `json` logs, on standard error.
+    pub log_format: LogFormat,
+    /// Which logs to keep, as a tracing `EnvFilter` (`info`,
+    /// `xingji=debug,info`). `RUST_LOG` overrides it.
+    pub log_filter: String,
+}
+
+/// The shape of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object a line, for log collectors.
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 50051)),
+            data_dir: PathBuf::from("data"),
+            demo: false,
+            log_format: LogFormat::Text,
+            log_filter: "info".to_owned(),
+        }
+    }
+}
+
+/// Settings given as flags; `None` leaves the lower layers' value.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<SocketAddr>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+    /// `--demo`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub demo: Option<bool>,
+    /// `--log-format`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+}
+
+impl Config {
+    /// Loads the layers. `file` must exist when given; without it,
+    /// [`DEFAULT_CONFIG_FILE`] is read if it exists.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+        let default = Path::new(DEFAULT_CONFIG_FILE);
+        let file = match file {
+            Some(path) if !path.exists() => {
+                return Err(figment::Error::from(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            Some(path) => Some(path),
+            None => default.exists().then_some(default),
+        };
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment
+            .merge(Env::prefixed("XINGJI_").only(&["listen", "data_dir", "demo", "log_format", "log_filter"]))
+            .merge(Serialized::defaults(overrides))
+            .extract()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layers_apply_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("custom.toml", "listen = \"127.0.0.1:6000\"\ndata_dir = \"/tmp/x\"\ndemo = true\n")?;
+            jail.set_env("XINGJI_DATA_DIR", "/tmp/from-env");
+            let flags = Overrides { demo: Some(false), ..Overrides::default() };
+            let config = Config::load(Some(Path::new("custom.toml")), &flags)?;
+            assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 6000)));
+            assert_eq!(config.data_dir, PathBuf::from("/tmp/from-env"));
+            assert!(!config.demo);
+            assert_eq!(config.log_format, LogFormat::Text);
+            assert!(Config::load(Some(Path::new("missing.toml")), &flags).is_err());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,12 @@
+//! The Xingji kernel: holds outlets, people and orders, and serves them over
+//! the `xingji.v1` gRPC API. See ARCHITECTURE.md for the map.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod pagination;
+pub mod server;
+pub mod services;
+pub mod status;
+pub mod telemetry;
+pub mod validate;

@@ -1,0 +1,43 @@
+//! The `xingji` binary: the server and the command-line client.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use xingji::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Serve(args) => serve(args).await,
+            _ => xingji::cli::run_client(cli).await.map_err(Into::into),
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: &xingji::cli::ServeArgs) -> Result<(), xingji::server::BoxError> {
+    let config = args.config()?;
+    xingji::telemetry::init_logs(config.log_format, &config.log_filter);
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|error| format!("cannot listen on {}: {error}", config.listen))?;
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    };
+    xingji::server::serve(&config, listener, shutdown).await
+}

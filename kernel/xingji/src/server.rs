@@ -1,0 +1,73 @@
+//! `xingji serve`: opens the store, seeds the demo if asked, and serves the
+//! API with health checking and reflection until shut down.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use xingji_api::v1::order_service_server::OrderServiceServer;
+use xingji_api::v1::outlet_service_server::OutletServiceServer;
+use xingji_api::v1::person_service_server::PersonServiceServer;
+use xingji_store::{SqliteStore, Store};
+
+use crate::config::Config;
+use crate::pagination::PageTokens;
+use crate::services::{Kernel, OrderApi, OutletApi, PersonApi};
+use crate::telemetry::RpcSpanLayer;
+
+/// Any error that stops the server.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The database file inside the data directory.
+pub const DATABASE_FILE: &str = "xingji.db";
+
+/// Serves on `listener` until `shutdown` completes, then finishes the calls
+/// in flight and returns.
+pub async fn serve(
+    config: &Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), BoxError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|error| format!("cannot create data directory {}: {error}", config.data_dir.display()))?;
+    let path = config.data_dir.join(DATABASE_FILE);
+    let store = SqliteStore::open(&path)
+        .await
+        .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
+    if config.demo && crate::demo::seed_if_empty(&store).await? {
+        tracing::info!("seeded the demo network");
+    }
+    let key = store.meta_get_or_init("page_token_key", &random_key()?).await?;
+    let kernel = Arc::new(Kernel { store: Arc::new(store) as Arc<dyn Store>, tokens: PageTokens::new(key) });
+
+    let (health, health_service) = tonic_health::server::health_reporter();
+    health.set_serving::<OutletServiceServer<OutletApi>>().await;
+    health.set_serving::<PersonServiceServer<PersonApi>>().await;
+    health.set_serving::<OrderServiceServer<OrderApi>>().await;
+    let reflection = || {
+        tonic_reflection::server::Builder::configure()
+            .register_encoded_file_descriptor_set(xingji_api::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+    };
+
+    tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving");
+    tonic::transport::Server::builder()
+        .layer(RpcSpanLayer)
+        .add_service(health_service)
+        .add_service(reflection().build_v1()?)
+        .add_service(reflection().build_v1alpha()?)
+        .add_service(OutletServiceServer::new(OutletApi::new(kernel.clone())))
+        .add_service(PersonServiceServer::new(PersonApi::new(kernel.clone())))
+        .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
+        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn random_key() -> Result<[u8; 32], BoxError> {
+    let mut key = [0; 32];
+    getrandom::fill(&mut key).map_err(|error| format!("no randomness for the page-token key: {error}"))?;
+    Ok(key)
+}

@@ -1,0 +1,176 @@
+//! The gRPC services of the `xingji.v1` API, one module per service, over
+//! the state they share.
+
+mod orders;
+mod outlets;
+mod people;
+
+use std::sync::Arc;
+
+use prost::Message;
+use prost_types::Timestamp;
+use tonic::Status;
+use xingji_api::v1::{Outlet, Person};
+use xingji_store::{Page, Store};
+
+pub use orders::OrderApi;
+pub use outlets::OutletApi;
+pub use people::PersonApi;
+
+use crate::pagination::{PageTokens, page_size};
+use crate::status::{failed_precondition, from_store, invalid_field};
+
+/// The metadata key a client may set to say who acts, recorded in order
+/// history. Until authentication lands this is the client's own word.
+pub const ACTOR_HEADER: &str = "xingji-actor";
+
+/// What every service works on: the store and the page-token key.
+pub struct Kernel {
+    /// Where records live.
+    pub store: Arc<dyn Store>,
+    /// Signs and checks page tokens.
+    pub tokens: PageTokens,
+}
+
+impl Kernel {
+    /// The outlet `id` that the field `field` of a record in `region` refers
+    /// to. `INVALID_ARGUMENT` if there is none, `FAILED_PRECONDITION` if it
+    /// is in another region.
+    async fn referenced_outlet(&self, field: &str, id: &str, region: &str) -> Result<Outlet, Status> {
+        let outlet = self.store.get_outlet(id).await.map_err(|error| match error {
+            xingji_store::StoreError::NotFound => invalid_field(field, format!("no outlet has id {id:?}")),
+            error => from_store(error, "outlet", id),
+        })?;
+        same_region(field, "outlet", id, &outlet.region, region)?;
+        Ok(outlet)
+    }
+
+    /// Like [`Self::referenced_outlet`], for a person.
+    async fn referenced_person(&self, field: &str, id: &str, region: &str) -> Result<Person, Status> {
+        let person = self.store.get_person(id).await.map_err(|error| match error {
+            xingji_store::StoreError::NotFound => invalid_field(field, format!("no person has id {id:?}")),
+            error => from_store(error, "person", id),
+        })?;
+        same_region(field, "person", id, &person.region, region)?;
+        Ok(person)
+    }
+
+    /// One page of a listing: `fetch` gets up to one record more than the
+    /// page holds, which tells whether another page follows. `scope` is the
+    /// request without page size and token, binding the token to the filters.
+    async fn page<R, F, Fut>(
+        &self,
+        scope: &[u8],
+        requested_size: i32,
+        token: &str,
+        id_of: impl Fn(&R) -> &str,
+        fetch: F,
+    ) -> Result<(Vec<R>, String), Status>
+    where
+        F: FnOnce(Page) -> Fut,
+        Fut: Future<Output = xingji_store::Result<Vec<R>>>,
+    {
+        let limit = page_size(requested_size)?;
+        let after = self.tokens.open(scope, token)?;
+        let mut records = fetch(Page { after, limit: limit + 1 })
+            .await
+            .map_err(|error| from_store(error, "listing", ""))?;
+        let next = if records.len() > limit as usize {
+            records.truncate(limit as usize);
+            records.last().map(|last| self.tokens.issue(scope, id_of(last))).unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok((records, next))
+    }
+}
+
+fn same_region(field: &str, kind: &str, id: &str, found: &str, wanted: &str) -> Result<(), Status> {
+    if found == wanted {
+        Ok(())
+    } else {
+        Err(failed_precondition(
+            "REGION",
+            field,
+            format!("{kind} {id:?} is in region {found:?}, not {wanted:?}: records refer only to records of their own region"),
+        ))
+    }
+}
+
+/// The encoding of a list request without its page size and token: what a
+/// page token is bound to.
+fn list_scope<M: Message + Clone>(request: &M, clear_paging: impl FnOnce(&mut M)) -> Vec<u8> {
+    let mut scope = request.clone();
+    clear_paging(&mut scope);
+    scope.encode_to_vec()
+}
+
+/// A new record id: a prefix naming the kind, then a ULID. ULIDs from one
+/// generator are monotonic, so ids sort in creation order even within one
+/// millisecond, and lists ordered by id are oldest first.
+pub(crate) fn new_id(prefix: &str) -> String {
+    static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    let ulid = GENERATOR
+        .lock()
+        .ok()
+        .and_then(|mut generator| generator.generate().ok())
+        .unwrap_or_else(ulid::Ulid::new);
+    format!("{prefix}_{ulid}")
+}
+
+/// The time now.
+fn now() -> Timestamp {
+    Timestamp::from(std::time::SystemTime::now())
+}
+
+/// `Some` of a non-empty string filter.
+fn text_filter(value: String) -> Option<String> {
+    (!value.is_empty()).then_some(value)
+}
+
+/// `Some` of a non-zero enum filter.
+fn enum_filter(value: i32) -> Option<i32> {
+    (value != 0).then_some(value)
+}
+
+/// Checks a list request's region filter, which may be empty (all regions).
+fn region_filter(region: &str) -> Result<Option<String>, Status> {
+    if region.is_empty() {
+        return Ok(None);
+    }
+    if !crate::validate::is_region_id(region) {
+        return Err(invalid_field("region", format!("{region:?} is not a region id")));
+    }
+    Ok(Some(region.to_owned()))
+}
+
+/// Checks an update mask: not empty, and every path one of `allowed`.
+fn check_mask(mask: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result<Vec<String>, Status> {
+    let paths = mask.map(|m| m.paths.clone()).unwrap_or_default();
+    if paths.is_empty() {
+        return Err(invalid_field(
+            "update_mask",
+            format!("must name the fields to update, from: {}", allowed.join(", ")),
+        ));
+    }
+    let mut violations = crate::validate::Violations::default();
+    for (i, path) in paths.iter().enumerate() {
+        if !allowed.contains(&path.as_str()) {
+            violations.add(
+                format!("update_mask.paths[{i}]"),
+                format!("{path:?} cannot be updated; updatable fields: {}", allowed.join(", ")),
+            );
+        }
+    }
+    violations.into_result()?;
+    Ok(paths)
+}
+
+/// Checks that an `id` field is set.
+fn require_id(field: &str, id: &str) -> Result<(), Status> {
+    if id.is_empty() {
+        Err(invalid_field(field, "is required"))
+    } else {
+        Ok(())
+    }
+}
