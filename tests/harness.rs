@@ -1,1 +1,153 @@
+//! The test harness: a real kernel, serving on an ephemeral loopback port
+//! over a data directory of the test's, and helpers to call it and read its
+//! errors.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tonic::transport::Channel;
+use tonic::{Code, Status};
+use tonic_types::StatusExt;
+use xingji::config::Config;
+use xingji_api::v1::order_service_client::OrderServiceClient;
+use xingji_api::v1::outlet_service_client::OutletServiceClient;
+use xingji_api::v1::person_service_client::PersonServiceClient;
+
+/// A kernel running in this process on a loopback port.
+pub struct TestServer {
+    /// Where it listens.
+    pub address: SocketAddr,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a kernel over `data_dir`, seeding the demo network if `demo`.
+    pub async fn start_with(data_dir: &Path, demo: bool) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
+        let address = listener.local_addr().expect("local address");
+        let config = Config {
+            listen: address,
+            data_dir: data_dir.to_owned(),
+            demo,
+            ..Config::default()
+        };
+        let (shutdown, stop) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            xingji::server::serve(&config, listener, async {
+                let _ = stop.await;
+            })
+            .await
+            .expect("the server runs");
+        });
+        let server = Self {
+            address,
+            data_dir: data_dir.to_owned(),
+            shutdown: Some(shutdown),
+            task: Some(task),
+        };
+        server.wait_until_serving().await;
+        server
+    }
+
+    /// Starts a kernel over `data_dir` with no demo data.
+    pub async fn start(data_dir: &Path) -> Self {
+        Self::start_with(data_dir, false).await
+    }
+
+    async fn wait_until_serving(&self) {
+        for _ in 0..200 {
+            if let Ok(channel) = Channel::from_shared(self.url())
+                .expect("url")
+                .connect()
+                .await
+            {
+                let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+                let request = tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                };
+                if health.check(request).await.is_ok() {
+                    return;
+                }
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the server did not come up on {}", self.address);
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    /// A channel to the server.
+    pub async fn channel(&self) -> Channel {
+        Channel::from_shared(self.url())
+            .expect("url")
+            .connect()
+            .await
+            .expect("connect")
+    }
+
+    /// An `OutletService` client.
+    pub async fn outlets(&self) -> OutletServiceClient<Channel> {
+        OutletServiceClient::new(self.channel().await)
+    }
+
+    /// A `PersonService` client.
+    pub async fn people(&self) -> PersonServiceClient<Channel> {
+        PersonServiceClient::new(self.channel().await)
+    }
+
+    /// An `OrderService` client.
+    pub async fn orders(&self) -> OrderServiceClient<Channel> {
+        OrderServiceClient::new(self.channel().await)
+    }
+
+    /// Shuts the server down gracefully and waits until it has stopped.
+    pub async fn stop(mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.expect("the server stops cleanly");
+        }
+    }
+}
+
+/// The fields a `google.rpc.BadRequest` in `status` names, after checking
+/// that the code is `INVALID_ARGUMENT`.
+pub fn bad_fields(status: &Status) -> Vec<String> {
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    let details = status.get_error_details();
+    let bad = details
+        .bad_request()
+        .unwrap_or_else(|| panic!("no BadRequest in {status:?}"));
+    bad.field_violations
+        .iter()
+        .map(|v| v.field.clone())
+        .collect()
+}
+
+/// The `(type, subject)` of each `google.rpc.PreconditionFailure`
+/// violation in `status`, after checking that the code is
+/// `FAILED_PRECONDITION`.
+pub fn precondition_failures(status: &Status) -> Vec<(String, String)> {
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+    let details = status.get_error_details();
+    let failure = details
+        .precondition_failure()
+        .unwrap_or_else(|| panic!("no PreconditionFailure in {status:?}"));
+    failure
+        .violations
+        .iter()
+        .map(|v| (v.r#type.clone(), v.subject.clone()))
+        .collect()
+}

@@ -1,1 +1,8 @@
+//! End-to-end tests of the `xingji.v1` API: each starts a real kernel on a
+//! loopback port over a fresh data directory and calls it over gRPC.
 
+mod fixtures;
+mod orders;
+mod outlets;
+mod people;
+mod server;

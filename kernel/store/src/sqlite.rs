@@ -10,7 +10,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, Sqlite, SqlSafeStr};
+use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
 use xingji_api::v1::{Order, Outlet, Person};
 
 use crate::{
@@ -75,10 +75,8 @@ impl SqliteStore {
     }
 
     async fn list<R: Stored>(&self, conditions: Vec<Condition>, page: &Page) -> Result<Vec<R>> {
-        let mut query = QueryBuilder::<Sqlite>::new(format!(
-            "SELECT id, body FROM {} WHERE 1 = 1",
-            R::TABLE
-        ));
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT id, body FROM {} WHERE 1 = 1", R::TABLE));
         for condition in conditions {
             query.push(" AND ").push(condition.before);
             match condition.value {
@@ -105,7 +103,8 @@ impl SqliteStore {
     ) -> Result<R> {
         record.set_version(1);
         let columns = record.columns();
-        let mut query = QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
         for (name, _) in &columns {
             query.push(", ").push(name);
         }
@@ -134,8 +133,10 @@ impl SqliteStore {
         record.set_version(read_at + 1);
         let mut query = QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET ", R::TABLE));
         let mut sets = query.separated(", ");
-        sets.push("version = ").push_bind_unseparated(record.version());
-        sets.push("body = ").push_bind_unseparated(record.encode_to_vec());
+        sets.push("version = ")
+            .push_bind_unseparated(record.version());
+        sets.push("body = ")
+            .push_bind_unseparated(record.encode_to_vec());
         for (name, value) in record.columns() {
             sets.push(name).push_unseparated(" = ");
             match value {
@@ -205,7 +206,11 @@ impl Store for SqliteStore {
         text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
         int_eq(&mut conditions, "level = ", filter.level);
         int_eq(&mut conditions, "licence_state = ", filter.licence_state);
-        int_eq(&mut conditions, "on_duty = ", filter.on_duty_only.then_some(1));
+        int_eq(
+            &mut conditions,
+            "on_duty = ",
+            filter.on_duty_only.then_some(1),
+        );
         has_product_line(&mut conditions, filter.product_line);
         self.list(conditions, page).await
     }
@@ -298,13 +303,21 @@ struct Condition {
 
 fn text_eq(conditions: &mut Vec<Condition>, before: &'static str, value: &Option<String>) {
     if let Some(value) = value {
-        conditions.push(Condition { before, value: Value::Text(value.clone()), after: "" });
+        conditions.push(Condition {
+            before,
+            value: Value::Text(value.clone()),
+            after: "",
+        });
     }
 }
 
 fn int_eq(conditions: &mut Vec<Condition>, before: &'static str, value: Option<i32>) {
     if let Some(value) = value {
-        conditions.push(Condition { before, value: Value::Int(value.into()), after: "" });
+        conditions.push(Condition {
+            before,
+            value: Value::Int(value.into()),
+            after: "",
+        });
     }
 }
 
@@ -403,7 +416,9 @@ impl Stored for Person {
             ("on_duty", Value::Int(self.on_duty.into())),
             (
                 "product_lines",
-                Value::Text(product_lines_column(self.skills.iter().map(|s| s.product_line))),
+                Value::Text(product_lines_column(
+                    self.skills.iter().map(|s| s.product_line),
+                )),
             ),
         ]
     }

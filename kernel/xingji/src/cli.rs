@@ -30,7 +30,12 @@ use crate::services::ACTOR_HEADER;
 #[command(name = "xingji", version)]
 pub struct Cli {
     /// The server that client commands call.
-    #[arg(long, global = true, env = "XINGJI_SERVER", default_value = "http://127.0.0.1:50051")]
+    #[arg(
+        long,
+        global = true,
+        env = "XINGJI_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
     pub server: String,
     /// Who you are, recorded as the actor in order history.
     #[arg(long, global = true, env = "XINGJI_ACTOR")]
@@ -77,7 +82,7 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// The configuration: defaults, file, environment, then these flags.
-    pub fn config(&self) -> Result<Config, figment::Error> {
+    pub fn config(&self) -> Result<Config, Box<figment::Error>> {
         let overrides = Overrides {
             listen: self.listen,
             data_dir: self.data_dir.clone(),
@@ -115,7 +120,10 @@ pub struct LocationArgs {
 
 impl LocationArgs {
     fn point(&self) -> Option<GeoPoint> {
-        Some(GeoPoint { lat: self.lat?, lon: self.lon? })
+        Some(GeoPoint {
+            lat: self.lat?,
+            lon: self.lon?,
+        })
     }
 }
 
@@ -446,39 +454,69 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         Command::Outlets(command) => {
             let mut client = OutletServiceClient::new(channel);
             match command {
-                OutletsCommand::List { page, status, tier, parent, product_line, grade } => {
+                OutletsCommand::List {
+                    page,
+                    status,
+                    tier,
+                    parent,
+                    product_line,
+                    grade,
+                } => {
                     let response = client
-                        .list_outlets(with_actor(actor, ListOutletsRequest {
-                            region: page.region,
-                            page_size: page.page_size,
-                            page_token: page.page_token,
-                            status,
-                            tier,
-                            parent_id: parent,
-                            product_line,
-                            grade,
-                        }))
+                        .list_outlets(with_actor(
+                            actor,
+                            ListOutletsRequest {
+                                region: page.region,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                                status,
+                                tier,
+                                parent_id: parent,
+                                product_line,
+                                grade,
+                            },
+                        ))
                         .await?;
                     print(response.get_ref(), "xingji.v1.ListOutletsResponse")
                 }
                 OutletsCommand::Get { id } => {
-                    let outlet = client.get_outlet(with_actor(actor, GetOutletRequest { id })).await?;
+                    let outlet = client
+                        .get_outlet(with_actor(actor, GetOutletRequest { id }))
+                        .await?;
                     print(outlet.get_ref(), "xingji.v1.Outlet")
                 }
                 OutletsCommand::Create { region, fields } => {
                     let (outlet, _) = fields.outlet();
                     let outlet = Outlet { region, ..outlet };
-                    let outlet = client.create_outlet(with_actor(actor, CreateOutletRequest { outlet: Some(outlet) })).await?;
+                    let outlet = client
+                        .create_outlet(with_actor(
+                            actor,
+                            CreateOutletRequest {
+                                outlet: Some(outlet),
+                            },
+                        ))
+                        .await?;
                     print(outlet.get_ref(), "xingji.v1.Outlet")
                 }
-                OutletsCommand::Update { id, expect_version, fields } => {
+                OutletsCommand::Update {
+                    id,
+                    expect_version,
+                    fields,
+                } => {
                     let (outlet, paths) = fields.outlet();
-                    let outlet = Outlet { id, version: expect_version, ..outlet };
+                    let outlet = Outlet {
+                        id,
+                        version: expect_version,
+                        ..outlet
+                    };
                     let outlet = client
-                        .update_outlet(with_actor(actor, UpdateOutletRequest {
-                            outlet: Some(outlet),
-                            update_mask: Some(prost_types::FieldMask { paths }),
-                        }))
+                        .update_outlet(with_actor(
+                            actor,
+                            UpdateOutletRequest {
+                                outlet: Some(outlet),
+                                update_mask: Some(prost_types::FieldMask { paths }),
+                            },
+                        ))
                         .await?;
                     print(outlet.get_ref(), "xingji.v1.Outlet")
                 }
@@ -487,39 +525,69 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         Command::People(command) => {
             let mut client = PersonServiceClient::new(channel);
             match command {
-                PeopleCommand::List { page, outlet, level, licence_state, product_line, on_duty } => {
+                PeopleCommand::List {
+                    page,
+                    outlet,
+                    level,
+                    licence_state,
+                    product_line,
+                    on_duty,
+                } => {
                     let response = client
-                        .list_people(with_actor(actor, ListPeopleRequest {
-                            region: page.region,
-                            page_size: page.page_size,
-                            page_token: page.page_token,
-                            outlet_id: outlet,
-                            level,
-                            licence_state,
-                            product_line,
-                            on_duty_only: on_duty,
-                        }))
+                        .list_people(with_actor(
+                            actor,
+                            ListPeopleRequest {
+                                region: page.region,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                                outlet_id: outlet,
+                                level,
+                                licence_state,
+                                product_line,
+                                on_duty_only: on_duty,
+                            },
+                        ))
                         .await?;
                     print(response.get_ref(), "xingji.v1.ListPeopleResponse")
                 }
                 PeopleCommand::Get { id } => {
-                    let person = client.get_person(with_actor(actor, GetPersonRequest { id })).await?;
+                    let person = client
+                        .get_person(with_actor(actor, GetPersonRequest { id }))
+                        .await?;
                     print(person.get_ref(), "xingji.v1.Person")
                 }
                 PeopleCommand::Create { region, fields } => {
                     let (person, _) = fields.person();
                     let person = Person { region, ..person };
-                    let person = client.create_person(with_actor(actor, CreatePersonRequest { person: Some(person) })).await?;
+                    let person = client
+                        .create_person(with_actor(
+                            actor,
+                            CreatePersonRequest {
+                                person: Some(person),
+                            },
+                        ))
+                        .await?;
                     print(person.get_ref(), "xingji.v1.Person")
                 }
-                PeopleCommand::Update { id, expect_version, fields } => {
+                PeopleCommand::Update {
+                    id,
+                    expect_version,
+                    fields,
+                } => {
                     let (person, paths) = fields.person();
-                    let person = Person { id, version: expect_version, ..person };
+                    let person = Person {
+                        id,
+                        version: expect_version,
+                        ..person
+                    };
                     let person = client
-                        .update_person(with_actor(actor, UpdatePersonRequest {
-                            person: Some(person),
-                            update_mask: Some(prost_types::FieldMask { paths }),
-                        }))
+                        .update_person(with_actor(
+                            actor,
+                            UpdatePersonRequest {
+                                person: Some(person),
+                                update_mask: Some(prost_types::FieldMask { paths }),
+                            },
+                        ))
                         .await?;
                     print(person.get_ref(), "xingji.v1.Person")
                 }
@@ -528,27 +596,42 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         Command::Orders(command) => {
             let mut client = OrderServiceClient::new(channel);
             match command {
-                OrdersCommand::List { page, status, outlet, engineer, kind, product_line } => {
+                OrdersCommand::List {
+                    page,
+                    status,
+                    outlet,
+                    engineer,
+                    kind,
+                    product_line,
+                } => {
                     let response = client
-                        .list_orders(with_actor(actor, ListOrdersRequest {
-                            region: page.region,
-                            page_size: page.page_size,
-                            page_token: page.page_token,
-                            status,
-                            outlet_id: outlet,
-                            engineer_id: engineer,
-                            kind,
-                            product_line,
-                        }))
+                        .list_orders(with_actor(
+                            actor,
+                            ListOrdersRequest {
+                                region: page.region,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                                status,
+                                outlet_id: outlet,
+                                engineer_id: engineer,
+                                kind,
+                                product_line,
+                            },
+                        ))
                         .await?;
                     print(response.get_ref(), "xingji.v1.ListOrdersResponse")
                 }
                 OrdersCommand::Get { id } => {
-                    let order = client.get_order(with_actor(actor, GetOrderRequest { id })).await?;
+                    let order = client
+                        .get_order(with_actor(actor, GetOrderRequest { id }))
+                        .await?;
                     print(order.get_ref(), "xingji.v1.Order")
                 }
                 OrdersCommand::Create(args) => {
-                    let request_id = args.request_id.clone().unwrap_or_else(|| ulid::Ulid::new().to_string());
+                    let request_id = args
+                        .request_id
+                        .clone()
+                        .unwrap_or_else(|| ulid::Ulid::new().to_string());
                     let order = Order {
                         region: args.region,
                         kind: args.kind,
@@ -574,7 +657,13 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                         ..Order::default()
                     };
                     let order = client
-                        .create_order(with_actor(actor, CreateOrderRequest { request_id, order: Some(order) }))
+                        .create_order(with_actor(
+                            actor,
+                            CreateOrderRequest {
+                                request_id,
+                                order: Some(order),
+                            },
+                        ))
                         .await?;
                     print(order.get_ref(), "xingji.v1.Order")
                 }
@@ -609,7 +698,10 @@ fn describe(status: &Status) -> String {
     let details = status.get_error_details();
     if let Some(failure) = details.precondition_failure() {
         for violation in &failure.violations {
-            text.push_str(&format!("\n  {} [{}]: {}", violation.subject, violation.r#type, violation.description));
+            text.push_str(&format!(
+                "\n  {} [{}]: {}",
+                violation.subject, violation.r#type, violation.description
+            ));
         }
     }
     if let Some(info) = details.error_info() {
@@ -619,7 +711,8 @@ fn describe(status: &Status) -> String {
 }
 
 static POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
-    DescriptorPool::decode(xingji_api::FILE_DESCRIPTOR_SET).expect("the built-in descriptor set decodes")
+    DescriptorPool::decode(xingji_api::FILE_DESCRIPTOR_SET)
+        .expect("the built-in descriptor set decodes")
 });
 
 /// Prints `message` (of the proto type `full_name`) as indented proto JSON.
@@ -631,7 +724,10 @@ fn print<M: Message>(message: &M, full_name: &str) -> Result<(), ClientError> {
         .map_err(|error| ClientError::Usage(error.to_string()))?;
     let mut out = serde_json::Serializer::pretty(std::io::stdout().lock());
     dynamic
-        .serialize_with_options(&mut out, &SerializeOptions::new().use_proto_field_name(true))
+        .serialize_with_options(
+            &mut out,
+            &SerializeOptions::new().use_proto_field_name(true),
+        )
         .map_err(|error| ClientError::Usage(error.to_string()))?;
     println!();
     Ok(())
@@ -639,7 +735,9 @@ fn print<M: Message>(message: &M, full_name: &str) -> Result<(), ClientError> {
 
 /// A clap parser for values of the proto enum `full_name` in short form:
 /// `star-centre` for `OUTLET_TIER_STAR_CENTRE` (the full name works too).
-pub fn enum_arg(full_name: &'static str) -> impl Fn(&str) -> Result<i32, String> + Clone + Send + Sync + 'static {
+pub fn enum_arg(
+    full_name: &'static str,
+) -> impl Fn(&str) -> Result<i32, String> + Clone + Send + Sync + 'static {
     move |input: &str| {
         let descriptor = POOL
             .get_enum_by_name(full_name)
@@ -658,7 +756,12 @@ pub fn enum_arg(full_name: &'static str) -> impl Fn(&str) -> Result<i32, String>
                 let names: Vec<String> = descriptor
                     .values()
                     .filter(|v| v.number() != 0)
-                    .map(|v| v.name().trim_start_matches(&prefix).to_lowercase().replace('_', "-"))
+                    .map(|v| {
+                        v.name()
+                            .trim_start_matches(&prefix)
+                            .to_lowercase()
+                            .replace('_', "-")
+                    })
                     .collect();
                 format!("one of: {}", names.join(", "))
             })
@@ -679,9 +782,16 @@ fn skill_arg(input: &str) -> Result<Skill, String> {
 /// Parses `YYYY-MM-DD`.
 fn date_arg(input: &str) -> Result<Date, String> {
     let parts: Vec<&str> = input.split('-').collect();
-    let number = |s: &str| s.parse::<i32>().map_err(|_| format!("{input:?} is not YYYY-MM-DD"));
+    let number = |s: &str| {
+        s.parse::<i32>()
+            .map_err(|_| format!("{input:?} is not YYYY-MM-DD"))
+    };
     match parts.as_slice() {
-        [year, month, day] => Ok(Date { year: number(year)?, month: number(month)?, day: number(day)? }),
+        [year, month, day] => Ok(Date {
+            year: number(year)?,
+            month: number(month)?,
+            day: number(day)?,
+        }),
         _ => Err(format!("{input:?} is not YYYY-MM-DD")),
     }
 }

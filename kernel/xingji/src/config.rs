@@ -69,14 +69,14 @@ pub struct Overrides {
 impl Config {
     /// Loads the layers. `file` must exist when given; without it,
     /// [`DEFAULT_CONFIG_FILE`] is read if it exists.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, Box<figment::Error>> {
         let default = Path::new(DEFAULT_CONFIG_FILE);
         let file = match file {
             Some(path) if !path.exists() => {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "config file {} does not exist",
                     path.display()
-                )));
+                ))));
             }
             Some(path) => Some(path),
             None => default.exists().then_some(default),
@@ -86,9 +86,16 @@ impl Config {
             figment = figment.merge(Toml::file_exact(path));
         }
         figment
-            .merge(Env::prefixed("XINGJI_").only(&["listen", "data_dir", "demo", "log_format", "log_filter"]))
+            .merge(Env::prefixed("XINGJI_").only(&[
+                "listen",
+                "data_dir",
+                "demo",
+                "log_format",
+                "log_filter",
+            ]))
             .merge(Serialized::defaults(overrides))
             .extract()
+            .map_err(Box::new)
     }
 }
 
@@ -97,12 +104,19 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment's test API returns figment::Error
     fn layers_apply_in_order() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("custom.toml", "listen = \"127.0.0.1:6000\"\ndata_dir = \"/tmp/x\"\ndemo = true\n")?;
+            jail.create_file(
+                "custom.toml",
+                "listen = \"127.0.0.1:6000\"\ndata_dir = \"/tmp/x\"\ndemo = true\n",
+            )?;
             jail.set_env("XINGJI_DATA_DIR", "/tmp/from-env");
-            let flags = Overrides { demo: Some(false), ..Overrides::default() };
-            let config = Config::load(Some(Path::new("custom.toml")), &flags)?;
+            let flags = Overrides {
+                demo: Some(false),
+                ..Overrides::default()
+            };
+            let config = Config::load(Some(Path::new("custom.toml")), &flags).map_err(|e| *e)?;
             assert_eq!(config.listen, SocketAddr::from(([127, 0, 0, 1], 6000)));
             assert_eq!(config.data_dir, PathBuf::from("/tmp/from-env"));
             assert!(!config.demo);

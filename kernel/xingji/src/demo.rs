@@ -36,9 +36,24 @@ const REGIONS: [Region; 3] = [
         code: "SH",
         class: OutletClass::Flagship,
         districts: [
-            District { name: "浦东新区", road: "张杨路", lat: 31.2215, lon: 121.5447 },
-            District { name: "徐汇区", road: "漕溪北路", lat: 31.1885, lon: 121.4365 },
-            District { name: "静安区", road: "南京西路", lat: 31.2286, lon: 121.4480 },
+            District {
+                name: "浦东新区",
+                road: "张杨路",
+                lat: 31.2215,
+                lon: 121.5447,
+            },
+            District {
+                name: "徐汇区",
+                road: "漕溪北路",
+                lat: 31.1885,
+                lon: 121.4365,
+            },
+            District {
+                name: "静安区",
+                road: "南京西路",
+                lat: 31.2286,
+                lon: 121.4480,
+            },
         ],
     },
     Region {
@@ -47,9 +62,24 @@ const REGIONS: [Region; 3] = [
         code: "QD",
         class: OutletClass::Core,
         districts: [
-            District { name: "市南区", road: "香港中路", lat: 36.0663, lon: 120.3829 },
-            District { name: "崂山区", road: "海尔路", lat: 36.1074, lon: 120.4687 },
-            District { name: "李沧区", road: "京口路", lat: 36.1456, lon: 120.4317 },
+            District {
+                name: "市南区",
+                road: "香港中路",
+                lat: 36.0663,
+                lon: 120.3829,
+            },
+            District {
+                name: "崂山区",
+                road: "海尔路",
+                lat: 36.1074,
+                lon: 120.4687,
+            },
+            District {
+                name: "李沧区",
+                road: "京口路",
+                lat: 36.1456,
+                lon: 120.4317,
+            },
         ],
     },
     Region {
@@ -58,15 +88,34 @@ const REGIONS: [Region; 3] = [
         code: "BJ",
         class: OutletClass::Flagship,
         districts: [
-            District { name: "朝阳区", road: "建国路", lat: 39.9215, lon: 116.4431 },
-            District { name: "海淀区", road: "中关村大街", lat: 39.9593, lon: 116.2980 },
-            District { name: "东城区", road: "东长安街", lat: 39.9288, lon: 116.4160 },
+            District {
+                name: "朝阳区",
+                road: "建国路",
+                lat: 39.9215,
+                lon: 116.4431,
+            },
+            District {
+                name: "海淀区",
+                road: "中关村大街",
+                lat: 39.9593,
+                lon: 116.2980,
+            },
+            District {
+                name: "东城区",
+                road: "东长安街",
+                lat: 39.9288,
+                lon: 116.4160,
+            },
         ],
     },
 ];
 
-const SURNAMES: [&str; 12] = ["王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙"];
-const GIVEN: [&str; 12] = ["伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰"];
+const SURNAMES: [&str; 12] = [
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙",
+];
+const GIVEN: [&str; 12] = [
+    "伟", "芳", "娜", "敏", "静", "强", "磊", "洋", "艳", "勇", "军", "杰",
+];
 
 const ALL_LINES: [ProductLine; 7] = [
     ProductLine::Tv,
@@ -83,7 +132,10 @@ struct Dice(u64);
 
 impl Dice {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -105,7 +157,13 @@ impl Dice {
 /// seeded.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<bool, StoreError> {
     let any = store
-        .list_outlets(&OutletFilter::default(), &Page { after: None, limit: 1 })
+        .list_outlets(
+            &OutletFilter::default(),
+            &Page {
+                after: None,
+                limit: 1,
+            },
+        )
         .await?;
     if !any.is_empty() {
         return Ok(false);
@@ -118,7 +176,12 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<bool, StoreError> {
     Ok(true)
 }
 
-async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &mut Dice) -> Result<(), StoreError> {
+async fn seed_region(
+    store: &dyn Store,
+    region: &Region,
+    now: Timestamp,
+    dice: &mut Dice,
+) -> Result<(), StoreError> {
     let centre_location = &region.districts[0];
     let centre = store
         .create_outlet(Outlet {
@@ -128,8 +191,14 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
             number: format!("{}-000", region.code),
             tier: OutletTier::RegionalCentre as i32,
             class: region.class as i32,
-            location: Some(GeoPoint { lat: centre_location.lat + 0.01, lon: centre_location.lon + 0.01 }),
-            address: format!("{}{}{}1号", region.city, centre_location.name, centre_location.road),
+            location: Some(GeoPoint {
+                lat: centre_location.lat + 0.01,
+                lon: centre_location.lon + 0.01,
+            }),
+            address: format!(
+                "{}{}{}1号",
+                region.city, centre_location.name, centre_location.road
+            ),
             service_radius_minutes: 60,
             product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
             daily_capacity: 0,
@@ -151,8 +220,17 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
                 tier: OutletTier::StarCentre as i32,
                 class: OutletClass::Standard as i32,
                 parent_id: centre.id.clone(),
-                location: Some(GeoPoint { lat: district.lat, lon: district.lon }),
-                address: format!("{}{}{}{}号", region.city, district.name, district.road, 100 + d * 7),
+                location: Some(GeoPoint {
+                    lat: district.lat,
+                    lon: district.lon,
+                }),
+                address: format!(
+                    "{}{}{}{}号",
+                    region.city,
+                    district.name,
+                    district.road,
+                    100 + d * 7
+                ),
                 service_radius_minutes: 30,
                 product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
                 daily_capacity: 40,
@@ -167,9 +245,18 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
         for s in 0..2 {
             // Sub-outlets specialise: one in white goods, one in brown goods.
             let lines = if s == 0 {
-                vec![ProductLine::Refrigerator, ProductLine::WashingMachine, ProductLine::AirConditioner, ProductLine::WaterHeater]
+                vec![
+                    ProductLine::Refrigerator,
+                    ProductLine::WashingMachine,
+                    ProductLine::AirConditioner,
+                    ProductLine::WaterHeater,
+                ]
             } else {
-                vec![ProductLine::Tv, ProductLine::FlatPanelTv, ProductLine::Computer]
+                vec![
+                    ProductLine::Tv,
+                    ProductLine::FlatPanelTv,
+                    ProductLine::Computer,
+                ]
             };
             let sub = store
                 .create_outlet(Outlet {
@@ -180,14 +267,31 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
                     tier: OutletTier::SubOutlet as i32,
                     class: OutletClass::Umbrella as i32,
                     parent_id: star.id.clone(),
-                    location: Some(GeoPoint { lat: district.lat + dice.offset(3.0), lon: district.lon + dice.offset(3.0) }),
-                    address: format!("{}{}{}{}号", region.city, district.name, district.road, 300 + s * 50),
+                    location: Some(GeoPoint {
+                        lat: district.lat + dice.offset(3.0),
+                        lon: district.lon + dice.offset(3.0),
+                    }),
+                    address: format!(
+                        "{}{}{}{}号",
+                        region.city,
+                        district.name,
+                        district.road,
+                        300 + s * 50
+                    ),
                     service_radius_minutes: 30,
                     product_lines: lines.iter().map(|&l| l as i32).collect(),
                     daily_capacity: 15,
                     // One sub-outlet per region is suspended, to show the rule.
-                    status: if d == 2 && s == 1 { OutletStatus::Suspended } else { OutletStatus::Active } as i32,
-                    grade: if d == 2 && s == 1 { OutletGrade::C } else { OutletGrade::B } as i32,
+                    status: if d == 2 && s == 1 {
+                        OutletStatus::Suspended
+                    } else {
+                        OutletStatus::Active
+                    } as i32,
+                    grade: if d == 2 && s == 1 {
+                        OutletGrade::C
+                    } else {
+                        OutletGrade::B
+                    } as i32,
                     create_time: Some(now),
                     update_time: Some(now),
                     ..Outlet::default()
@@ -197,9 +301,18 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
         }
     }
 
-    let levels = [PersonLevel::Technician, PersonLevel::Engineer, PersonLevel::Senior, PersonLevel::Gold];
+    let levels = [
+        PersonLevel::Technician,
+        PersonLevel::Engineer,
+        PersonLevel::Senior,
+        PersonLevel::Gold,
+    ];
     for (o, outlet) in service_outlets.iter().enumerate() {
-        let staff = if outlet.tier == OutletTier::StarCentre as i32 { 4 } else { 2 };
+        let staff = if outlet.tier == OutletTier::StarCentre as i32 {
+            4
+        } else {
+            2
+        };
         for p in 0..staff {
             let level = levels[(p + o) % 4];
             // Licence states: mostly normal; one exemplary gold engineer, one
@@ -217,8 +330,11 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
                 .filter(|(i, _)| (i + p) % 3 != 2 || outlet.product_lines.len() <= 3)
                 .map(|(i, &line)| Skill {
                     product_line: line,
-                    level: [CertificationLevel::Junior, CertificationLevel::Intermediate, CertificationLevel::Senior]
-                        [(level as usize - 1 + i) % 3] as i32,
+                    level: [
+                        CertificationLevel::Junior,
+                        CertificationLevel::Intermediate,
+                        CertificationLevel::Senior,
+                    ][(level as usize - 1 + i) % 3] as i32,
                 })
                 .collect();
             let location = outlet.location.unwrap_or_default();
@@ -234,7 +350,10 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
                     licence_points: points,
                     licence_state: state as i32,
                     on_duty: p != staff - 1 || o % 2 == 0,
-                    location: Some(GeoPoint { lat: location.lat + dice.offset(2.0), lon: location.lon + dice.offset(2.0) }),
+                    location: Some(GeoPoint {
+                        lat: location.lat + dice.offset(2.0),
+                        lon: location.lon + dice.offset(2.0),
+                    }),
                     create_time: Some(now),
                     update_time: Some(now),
                     ..Person::default()
@@ -250,11 +369,19 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
         let line = ALL_LINES[dice.below(ALL_LINES.len())];
         let open = n >= 24;
         let kind = if open {
-            [OrderKind::Repair, OrderKind::Maintenance, OrderKind::Consultation][n % 3]
+            [
+                OrderKind::Repair,
+                OrderKind::Maintenance,
+                OrderKind::Consultation,
+            ][n % 3]
         } else {
             OrderKind::Installation
         };
-        let status = if open { OrderStatus::Intake } else { OrderStatus::Settled };
+        let status = if open {
+            OrderStatus::Intake
+        } else {
+            OrderStatus::Settled
+        };
         let mut history = vec![HistoryEntry {
             time: Some(now),
             actor: "demo".to_owned(),
@@ -279,13 +406,27 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
             customer: Some(Customer {
                 name: dice.name(),
                 phone: dice.phone(),
-                address: format!("{}{}{}{}弄{}号", region.city, district.name, district.road, 10 + dice.below(90), 1 + dice.below(30)),
-                location: Some(GeoPoint { lat: district.lat + dice.offset(4.0), lon: district.lon + dice.offset(4.0) }),
+                address: format!(
+                    "{}{}{}{}弄{}号",
+                    region.city,
+                    district.name,
+                    district.road,
+                    10 + dice.below(90),
+                    1 + dice.below(30)
+                ),
+                location: Some(GeoPoint {
+                    lat: district.lat + dice.offset(4.0),
+                    lon: district.lon + dice.offset(4.0),
+                }),
                 vip: n % 7 == 0,
             }),
             appliance: Some(Appliance {
                 product_line: line as i32,
-                model: format!("{}-{}", ["LE", "BCD", "XQG", "KFR", "ES", "H"][dice.below(6)], 100 + dice.below(900)),
+                model: format!(
+                    "{}-{}",
+                    ["LE", "BCD", "XQG", "KFR", "ES", "H"][dice.below(6)],
+                    100 + dice.below(900)
+                ),
                 serial: format!("{}{:010}", region.code, dice.next() % 10_000_000_000),
                 purchase_date: Some(Date {
                     year: 2015 + dice.below(11) as i32,
@@ -307,7 +448,9 @@ async fn seed_region(store: &dyn Store, region: &Region, now: Timestamp, dice: &
             ..Order::default()
         };
         let request_id = format!("demo-{}", order.id);
-        store.create_order(&request_id, request_id.as_bytes(), order).await?;
+        store
+            .create_order(&request_id, request_id.as_bytes(), order)
+            .await?;
     }
     Ok(())
 }

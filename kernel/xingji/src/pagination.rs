@@ -33,7 +33,8 @@ impl PageTokens {
     }
 
     fn mac(&self, scope: &[u8], last_id: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes keys of any length");
         mac.update(&(scope.len() as u64).to_be_bytes());
         mac.update(scope);
         mac.update(last_id.as_bytes());
@@ -81,7 +82,9 @@ pub fn page_size(requested: i32) -> Result<u32, Status> {
         1.. if requested as u32 <= MAX_PAGE_SIZE => Ok(requested as u32),
         _ => Err(invalid_field(
             "page_size",
-            format!("must be from 0 (the default, {DEFAULT_PAGE_SIZE}) to {MAX_PAGE_SIZE}, not {requested}"),
+            format!(
+                "must be from 0 (the default, {DEFAULT_PAGE_SIZE}) to {MAX_PAGE_SIZE}, not {requested}"
+            ),
         )),
     }
 }
@@ -94,15 +97,35 @@ mod tests {
     fn tokens_round_trip_and_refuse_tampering() {
         let tokens = PageTokens::new(b"secret".to_vec());
         let token = tokens.issue(b"region=shanghai", "out_01");
-        assert_eq!(tokens.open(b"region=shanghai", &token).ok().flatten().as_deref(), Some("out_01"));
+        assert_eq!(
+            tokens
+                .open(b"region=shanghai", &token)
+                .ok()
+                .flatten()
+                .as_deref(),
+            Some("out_01")
+        );
         assert_eq!(tokens.open(b"", "").ok().flatten(), None);
-        assert!(tokens.open(b"region=beijing", &token).is_err(), "other filters");
-        assert!(PageTokens::new(b"other".to_vec()).open(b"region=shanghai", &token).is_err(), "other key");
+        assert!(
+            tokens.open(b"region=beijing", &token).is_err(),
+            "other filters"
+        );
+        assert!(
+            PageTokens::new(b"other".to_vec())
+                .open(b"region=shanghai", &token)
+                .is_err(),
+            "other key"
+        );
         let mut raw = URL_SAFE_NO_PAD.decode(&token).unwrap_or_default();
         if let Some(last) = raw.last_mut() {
             *last ^= 1;
         }
-        assert!(tokens.open(b"region=shanghai", &URL_SAFE_NO_PAD.encode(raw)).is_err(), "edited id");
+        assert!(
+            tokens
+                .open(b"region=shanghai", &URL_SAFE_NO_PAD.encode(raw))
+                .is_err(),
+            "edited id"
+        );
         assert!(tokens.open(b"region=shanghai", "not base64!").is_err());
         assert!(tokens.open(b"region=shanghai", "AAAA").is_err());
     }

@@ -29,8 +29,12 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), BoxError> {
-    std::fs::create_dir_all(&config.data_dir)
-        .map_err(|error| format!("cannot create data directory {}: {error}", config.data_dir.display()))?;
+    std::fs::create_dir_all(&config.data_dir).map_err(|error| {
+        format!(
+            "cannot create data directory {}: {error}",
+            config.data_dir.display()
+        )
+    })?;
     let path = config.data_dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&path)
         .await
@@ -38,8 +42,13 @@ pub async fn serve(
     if config.demo && crate::demo::seed_if_empty(&store).await? {
         tracing::info!("seeded the demo network");
     }
-    let key = store.meta_get_or_init("page_token_key", &random_key()?).await?;
-    let kernel = Arc::new(Kernel { store: Arc::new(store) as Arc<dyn Store>, tokens: PageTokens::new(key) });
+    let key = store
+        .meta_get_or_init("page_token_key", &random_key()?)
+        .await?;
+    let kernel = Arc::new(Kernel {
+        store: Arc::new(store) as Arc<dyn Store>,
+        tokens: PageTokens::new(key),
+    });
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<OutletServiceServer<OutletApi>>().await;
@@ -68,6 +77,7 @@ pub async fn serve(
 
 fn random_key() -> Result<[u8; 32], BoxError> {
     let mut key = [0; 32];
-    getrandom::fill(&mut key).map_err(|error| format!("no randomness for the page-token key: {error}"))?;
+    getrandom::fill(&mut key)
+        .map_err(|error| format!("no randomness for the page-token key: {error}"))?;
     Ok(key)
 }

@@ -69,7 +69,9 @@ pub fn from_store(error: StoreError, kind: &str, id: &str) -> Status {
 pub fn version_mismatch(kind: &str, id: &str, current: i64) -> Status {
     Status::with_error_details(
         Code::Aborted,
-        format!("{kind} {id:?} changed since it was read: it is now at version {current}; read it again and retry"),
+        format!(
+            "{kind} {id:?} changed since it was read: it is now at version {current}; read it again and retry"
+        ),
         ErrorDetails::with_error_info(
             "VERSION_MISMATCH",
             DOMAIN,

@@ -96,8 +96,12 @@ where
             span.record("code", tracing::field::debug(code));
             let duration_us = started.elapsed().as_micros() as u64;
             span.in_scope(|| match code {
-                Code::Ok | Code::NotFound | Code::InvalidArgument | Code::AlreadyExists
-                | Code::FailedPrecondition | Code::Aborted => {
+                Code::Ok
+                | Code::NotFound
+                | Code::InvalidArgument
+                | Code::AlreadyExists
+                | Code::FailedPrecondition
+                | Code::Aborted => {
                     tracing::info!(duration_us, "rpc done")
                 }
                 _ => tracing::warn!(duration_us, "rpc failed"),

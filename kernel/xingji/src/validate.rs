@@ -67,9 +67,19 @@ impl Violations {
     pub fn text(&mut self, field: &str, text: &str, min: usize, max: usize) {
         let chars = text.chars().count();
         if chars < min {
-            self.add(field, if min == 1 { "must not be empty".to_owned() } else { format!("must have at least {min} characters") });
+            self.add(
+                field,
+                if min == 1 {
+                    "must not be empty".to_owned()
+                } else {
+                    format!("must have at least {min} characters")
+                },
+            );
         } else if chars > max {
-            self.add(field, format!("must have at most {max} characters, not {chars}"));
+            self.add(
+                field,
+                format!("must have at most {max} characters, not {chars}"),
+            );
         } else if text.chars().any(|c| c.is_control() && c != '\n') {
             self.add(field, "must not contain control characters");
         } else if min > 0 && text.trim().is_empty() {
@@ -98,10 +108,16 @@ impl Violations {
             return;
         };
         if !(point.lat.is_finite() && (-90.0..=90.0).contains(&point.lat)) {
-            self.add(format!("{field}.lat"), format!("{} is not a latitude: must be from -90 to 90", point.lat));
+            self.add(
+                format!("{field}.lat"),
+                format!("{} is not a latitude: must be from -90 to 90", point.lat),
+            );
         }
         if !(point.lon.is_finite() && (-180.0..=180.0).contains(&point.lon)) {
-            self.add(format!("{field}.lon"), format!("{} is not a longitude: must be from -180 to 180", point.lon));
+            self.add(
+                format!("{field}.lon"),
+                format!("{} is not a longitude: must be from -180 to 180", point.lon),
+            );
         }
     }
 
@@ -120,7 +136,10 @@ impl Violations {
     /// A full calendar date, not after `today` and not before 1980.
     pub fn past_date(&mut self, field: &str, date: &Date, today: i64) {
         match days_from_date(date) {
-            None => self.add(field, format!("{}-{}-{} is not a date", date.year, date.month, date.day)),
+            None => self.add(
+                field,
+                format!("{}-{}-{} is not a date", date.year, date.month, date.day),
+            ),
             Some(day) if day > today => self.add(field, "must not be in the future"),
             Some(_) if date.year < 1980 => self.add(field, "must not be before 1980"),
             Some(_) => {}
@@ -132,7 +151,9 @@ impl Violations {
 pub fn is_region_id(id: &str) -> bool {
     (2..=32).contains(&id.len())
         && id.starts_with(|c: char| c.is_ascii_lowercase())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Whether `phone` is a mainland China phone number. Spaces and hyphens are
@@ -151,7 +172,9 @@ pub fn is_phone(phone: &str) -> bool {
     match digits.as_bytes().first() {
         Some(b'1') => digits.len() == 11 && digits.as_bytes()[1] >= b'3',
         Some(b'0') => (10..=12).contains(&digits.len()),
-        Some(b'4' | b'8') => digits.len() == 10 && (digits.starts_with("400") || digits.starts_with("800")),
+        Some(b'4' | b'8') => {
+            digits.len() == 10 && (digits.starts_with("400") || digits.starts_with("800"))
+        }
         _ => false,
     }
 }
@@ -164,7 +187,20 @@ pub fn days_from_date(date: &Date) -> Option<i64> {
         return None;
     }
     let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if day < 1 || day > month_days[month as usize - 1] {
         return None;
     }
@@ -198,24 +234,36 @@ pub fn outlet(v: &mut Violations, field: &str, outlet: &Outlet) {
     if !(1..=MAX_RADIUS_MINUTES).contains(&outlet.service_radius_minutes) {
         v.add(
             format!("{field}.service_radius_minutes"),
-            format!("must be from 1 to {MAX_RADIUS_MINUTES} minutes, not {}", outlet.service_radius_minutes),
+            format!(
+                "must be from 1 to {MAX_RADIUS_MINUTES} minutes, not {}",
+                outlet.service_radius_minutes
+            ),
         );
     }
     product_lines(v, &format!("{field}.product_lines"), &outlet.product_lines);
     if !(0..=MAX_DAILY_CAPACITY).contains(&outlet.daily_capacity) {
         v.add(
             format!("{field}.daily_capacity"),
-            format!("must be from 0 to {MAX_DAILY_CAPACITY}, not {}", outlet.daily_capacity),
+            format!(
+                "must be from 0 to {MAX_DAILY_CAPACITY}, not {}",
+                outlet.daily_capacity
+            ),
         );
     }
     v.enumeration::<OutletStatus>(&format!("{field}.status"), outlet.status, false);
     v.enumeration::<OutletGrade>(&format!("{field}.grade"), outlet.grade, true);
     let tier = OutletTier::try_from(outlet.tier).unwrap_or_default();
     if outlet.parent_id.is_empty() && parent_tier(tier).is_some_and(|(_, required)| required) {
-        v.add(format!("{field}.parent_id"), format!("is required for a {}", tier_words(tier)));
+        v.add(
+            format!("{field}.parent_id"),
+            format!("is required for a {}", tier_words(tier)),
+        );
     }
     if !outlet.parent_id.is_empty() && tier == OutletTier::Hq {
-        v.add(format!("{field}.parent_id"), "must be empty for headquarters");
+        v.add(
+            format!("{field}.parent_id"),
+            "must be empty for headquarters",
+        );
     }
 }
 
@@ -262,13 +310,24 @@ pub fn person(v: &mut Violations, field: &str, person: &Person) {
     let mut seen = HashSet::new();
     for (i, skill) in person.skills.iter().enumerate() {
         let skill_field = format!("{field}.skills[{i}]");
-        v.enumeration::<ProductLine>(&format!("{skill_field}.product_line"), skill.product_line, false);
+        v.enumeration::<ProductLine>(
+            &format!("{skill_field}.product_line"),
+            skill.product_line,
+            false,
+        );
         v.enumeration::<CertificationLevel>(&format!("{skill_field}.level"), skill.level, false);
         if !seen.insert(skill.product_line) {
-            v.add(format!("{skill_field}.product_line"), "has a skill already: one per product line");
+            v.add(
+                format!("{skill_field}.product_line"),
+                "has a skill already: one per product line",
+            );
         }
     }
-    v.location(&format!("{field}.location"), person.location.as_ref(), false);
+    v.location(
+        &format!("{field}.location"),
+        person.location.as_ref(),
+        false,
+    );
 }
 
 /// Checks an order as a partner submits it. `today` is in days since the
@@ -284,19 +343,38 @@ pub fn order(v: &mut Violations, field: &str, order: &Order, today: i64) {
         None => v.add(format!("{field}.appliance"), "is required"),
         Some(appliance) => self::appliance(v, &format!("{field}.appliance"), appliance, today),
     }
-    v.text(&format!("{field}.description"), &order.description, 0, MAX_DESCRIPTION);
+    v.text(
+        &format!("{field}.description"),
+        &order.description,
+        0,
+        MAX_DESCRIPTION,
+    );
     if !order.engineer_id.is_empty() && order.outlet_id.is_empty() {
-        v.add(format!("{field}.outlet_id"), "is required with an engineer_id: the engineer's outlet");
+        v.add(
+            format!("{field}.outlet_id"),
+            "is required with an engineer_id: the engineer's outlet",
+        );
     }
     let is_complaint = order.kind == OrderKind::Complaint as i32;
     match &order.complaint {
         Some(complaint) if is_complaint => {
             if complaint.original_order_id.is_empty() {
-                v.add(format!("{field}.complaint.original_order_id"), "is required: the order complained about");
+                v.add(
+                    format!("{field}.complaint.original_order_id"),
+                    "is required: the order complained about",
+                );
             }
-            v.text(&format!("{field}.complaint.summary"), &complaint.summary, 0, MAX_DESCRIPTION);
+            v.text(
+                &format!("{field}.complaint.summary"),
+                &complaint.summary,
+                0,
+                MAX_DESCRIPTION,
+            );
         }
-        None if is_complaint => v.add(format!("{field}.complaint"), "is required for a complaint order"),
+        None if is_complaint => v.add(
+            format!("{field}.complaint"),
+            "is required for a complaint order",
+        ),
         Some(_) => v.add(format!("{field}.complaint"), "is only for complaint orders"),
         None => {}
     }
@@ -305,12 +383,25 @@ pub fn order(v: &mut Violations, field: &str, order: &Order, today: i64) {
 fn customer(v: &mut Violations, field: &str, customer: &Customer) {
     v.text(&format!("{field}.name"), &customer.name, 1, MAX_NAME);
     v.phone(&format!("{field}.phone"), &customer.phone);
-    v.text(&format!("{field}.address"), &customer.address, 1, MAX_ADDRESS);
-    v.location(&format!("{field}.location"), customer.location.as_ref(), true);
+    v.text(
+        &format!("{field}.address"),
+        &customer.address,
+        1,
+        MAX_ADDRESS,
+    );
+    v.location(
+        &format!("{field}.location"),
+        customer.location.as_ref(),
+        true,
+    );
 }
 
 fn appliance(v: &mut Violations, field: &str, appliance: &Appliance, today: i64) {
-    v.enumeration::<ProductLine>(&format!("{field}.product_line"), appliance.product_line, false);
+    v.enumeration::<ProductLine>(
+        &format!("{field}.product_line"),
+        appliance.product_line,
+        false,
+    );
     v.text(&format!("{field}.model"), &appliance.model, 0, MAX_CODE);
     v.text(&format!("{field}.serial"), &appliance.serial, 0, MAX_CODE);
     if let Some(date) = &appliance.purchase_date {
@@ -341,17 +432,42 @@ mod tests {
         for ok in ["shanghai", "hq", "guang-zhou2"] {
             assert!(is_region_id(ok), "{ok}");
         }
-        for bad in ["", "s", "Shanghai", "2shanghai", "shang hai", "上海", &"a".repeat(33)] {
+        for bad in [
+            "",
+            "s",
+            "Shanghai",
+            "2shanghai",
+            "shang hai",
+            "上海",
+            &"a".repeat(33),
+        ] {
             assert!(!is_region_id(bad), "{bad}");
         }
     }
 
     #[test]
     fn phones() {
-        for ok in ["13812345678", "+86 138 1234 5678", "0086-13812345678", "021-12345678", "0532-8888888", "400-699-9999"] {
+        for ok in [
+            "13812345678",
+            "+86 138 1234 5678",
+            "0086-13812345678",
+            "021-12345678",
+            "0532-8888888",
+            "400-699-9999",
+        ] {
             assert!(is_phone(ok), "{ok}");
         }
-        for bad in ["", "12345", "12812345678", "1381234567", "138123456789", "021-123", "4006999999x", "500-699-9999", "+1 415 555 0100"] {
+        for bad in [
+            "",
+            "12345",
+            "12812345678",
+            "1381234567",
+            "138123456789",
+            "021-123",
+            "4006999999x",
+            "500-699-9999",
+            "+1 415 555 0100",
+        ] {
             assert!(!is_phone(bad), "{bad}");
         }
     }
@@ -394,8 +510,14 @@ mod tests {
         assert!(fields_of(|v| v.location("l", at(31.23, 121.47).as_ref(), true)).is_empty());
         assert_eq!(fields_of(|v| v.location("l", None, true)), ["l"]);
         assert!(fields_of(|v| v.location("l", None, false)).is_empty());
-        assert_eq!(fields_of(|v| v.location("l", at(91.0, 0.0).as_ref(), true)), ["l.lat"]);
-        assert_eq!(fields_of(|v| v.location("l", at(f64::NAN, -181.0).as_ref(), true)), ["l.lat", "l.lon"]);
+        assert_eq!(
+            fields_of(|v| v.location("l", at(91.0, 0.0).as_ref(), true)),
+            ["l.lat"]
+        );
+        assert_eq!(
+            fields_of(|v| v.location("l", at(f64::NAN, -181.0).as_ref(), true)),
+            ["l.lat", "l.lon"]
+        );
     }
 
     fn good_outlet() -> Outlet {
@@ -406,7 +528,10 @@ mod tests {
             tier: OutletTier::StarCentre as i32,
             class: OutletClass::Flagship as i32,
             parent_id: "out_parent".into(),
-            location: Some(GeoPoint { lat: 31.23, lon: 121.47 }),
+            location: Some(GeoPoint {
+                lat: 31.23,
+                lon: 121.47,
+            }),
             address: "1 Nanjing Road".into(),
             service_radius_minutes: 30,
             product_lines: vec![ProductLine::Tv as i32, ProductLine::Refrigerator as i32],
@@ -443,10 +568,22 @@ mod tests {
                 "outlet.status",
             ]
         );
-        let orphan = Outlet { parent_id: String::new(), ..good_outlet() };
-        assert_eq!(fields_of(|v| outlet(v, "outlet", &orphan)), ["outlet.parent_id"]);
-        let hq = Outlet { tier: OutletTier::Hq as i32, ..good_outlet() };
-        assert_eq!(fields_of(|v| outlet(v, "outlet", &hq)), ["outlet.parent_id"]);
+        let orphan = Outlet {
+            parent_id: String::new(),
+            ..good_outlet()
+        };
+        assert_eq!(
+            fields_of(|v| outlet(v, "outlet", &orphan)),
+            ["outlet.parent_id"]
+        );
+        let hq = Outlet {
+            tier: OutletTier::Hq as i32,
+            ..good_outlet()
+        };
+        assert_eq!(
+            fields_of(|v| outlet(v, "outlet", &hq)),
+            ["outlet.parent_id"]
+        );
     }
 
     #[test]
@@ -457,7 +594,10 @@ mod tests {
             name: "Wang Wei".into(),
             phone: "13812345678".into(),
             level: PersonLevel::Senior as i32,
-            skills: vec![Skill { product_line: 1, level: 3 }],
+            skills: vec![Skill {
+                product_line: 1,
+                level: 3,
+            }],
             ..Default::default()
         };
         assert!(fields_of(|v| person(v, "person", &good)).is_empty());
@@ -465,7 +605,16 @@ mod tests {
             outlet_id: String::new(),
             phone: "555".into(),
             level: 0,
-            skills: vec![Skill { product_line: 1, level: 0 }, Skill { product_line: 1, level: 1 }],
+            skills: vec![
+                Skill {
+                    product_line: 1,
+                    level: 0,
+                },
+                Skill {
+                    product_line: 1,
+                    level: 1,
+                },
+            ],
             ..good
         };
         assert_eq!(
@@ -490,7 +639,10 @@ mod tests {
                 name: "Li Na".into(),
                 phone: "13912345678".into(),
                 address: "8 Huaihai Road".into(),
-                location: Some(GeoPoint { lat: 31.22, lon: 121.46 }),
+                location: Some(GeoPoint {
+                    lat: 31.22,
+                    lon: 121.46,
+                }),
                 vip: false,
             }),
             appliance: Some(Appliance {
@@ -506,10 +658,17 @@ mod tests {
             kind: OrderKind::Complaint as i32,
             engineer_id: "per_1".into(),
             customer: Some(Customer {
-                location: Some(GeoPoint { lat: 100.0, lon: 0.0 }),
+                location: Some(GeoPoint {
+                    lat: 100.0,
+                    lon: 0.0,
+                }),
                 ..good.customer.clone().unwrap_or_default()
             }),
-            appliance: Some(Appliance { price_fen: -1, purchase_date: Some(date(2027, 1, 1)), ..Default::default() }),
+            appliance: Some(Appliance {
+                price_fen: -1,
+                purchase_date: Some(date(2027, 1, 1)),
+                ..Default::default()
+            }),
             ..good.clone()
         };
         assert_eq!(
@@ -523,7 +682,13 @@ mod tests {
                 "order.complaint",
             ]
         );
-        let stray = Order { complaint: Some(Complaint::default()), ..good };
-        assert_eq!(fields_of(|v| order(v, "order", &stray, today)), ["order.complaint"]);
+        let stray = Order {
+            complaint: Some(Complaint::default()),
+            ..good
+        };
+        assert_eq!(
+            fields_of(|v| order(v, "order", &stray, today)),
+            ["order.complaint"]
+        );
     }
 }

@@ -36,21 +36,43 @@ impl Kernel {
     /// The outlet `id` that the field `field` of a record in `region` refers
     /// to. `INVALID_ARGUMENT` if there is none, `FAILED_PRECONDITION` if it
     /// is in another region.
-    async fn referenced_outlet(&self, field: &str, id: &str, region: &str) -> Result<Outlet, Status> {
-        let outlet = self.store.get_outlet(id).await.map_err(|error| match error {
-            xingji_store::StoreError::NotFound => invalid_field(field, format!("no outlet has id {id:?}")),
-            error => from_store(error, "outlet", id),
-        })?;
+    async fn referenced_outlet(
+        &self,
+        field: &str,
+        id: &str,
+        region: &str,
+    ) -> Result<Outlet, Status> {
+        let outlet = self
+            .store
+            .get_outlet(id)
+            .await
+            .map_err(|error| match error {
+                xingji_store::StoreError::NotFound => {
+                    invalid_field(field, format!("no outlet has id {id:?}"))
+                }
+                error => from_store(error, "outlet", id),
+            })?;
         same_region(field, "outlet", id, &outlet.region, region)?;
         Ok(outlet)
     }
 
     /// Like [`Self::referenced_outlet`], for a person.
-    async fn referenced_person(&self, field: &str, id: &str, region: &str) -> Result<Person, Status> {
-        let person = self.store.get_person(id).await.map_err(|error| match error {
-            xingji_store::StoreError::NotFound => invalid_field(field, format!("no person has id {id:?}")),
-            error => from_store(error, "person", id),
-        })?;
+    async fn referenced_person(
+        &self,
+        field: &str,
+        id: &str,
+        region: &str,
+    ) -> Result<Person, Status> {
+        let person = self
+            .store
+            .get_person(id)
+            .await
+            .map_err(|error| match error {
+                xingji_store::StoreError::NotFound => {
+                    invalid_field(field, format!("no person has id {id:?}"))
+                }
+                error => from_store(error, "person", id),
+            })?;
         same_region(field, "person", id, &person.region, region)?;
         Ok(person)
     }
@@ -72,12 +94,18 @@ impl Kernel {
     {
         let limit = page_size(requested_size)?;
         let after = self.tokens.open(scope, token)?;
-        let mut records = fetch(Page { after, limit: limit + 1 })
-            .await
-            .map_err(|error| from_store(error, "listing", ""))?;
+        let mut records = fetch(Page {
+            after,
+            limit: limit + 1,
+        })
+        .await
+        .map_err(|error| from_store(error, "listing", ""))?;
         let next = if records.len() > limit as usize {
             records.truncate(limit as usize);
-            records.last().map(|last| self.tokens.issue(scope, id_of(last))).unwrap_or_default()
+            records
+                .last()
+                .map(|last| self.tokens.issue(scope, id_of(last)))
+                .unwrap_or_default()
         } else {
             String::new()
         };
@@ -92,7 +120,9 @@ fn same_region(field: &str, kind: &str, id: &str, found: &str, wanted: &str) -> 
         Err(failed_precondition(
             "REGION",
             field,
-            format!("{kind} {id:?} is in region {found:?}, not {wanted:?}: records refer only to records of their own region"),
+            format!(
+                "{kind} {id:?} is in region {found:?}, not {wanted:?}: records refer only to records of their own region"
+            ),
         ))
     }
 }
@@ -109,12 +139,13 @@ fn list_scope<M: Message + Clone>(request: &M, clear_paging: impl FnOnce(&mut M)
 /// generator are monotonic, so ids sort in creation order even within one
 /// millisecond, and lists ordered by id are oldest first.
 pub(crate) fn new_id(prefix: &str) -> String {
-    static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+    static GENERATOR: std::sync::Mutex<ulid::Generator> =
+        std::sync::Mutex::new(ulid::Generator::new());
     let ulid = GENERATOR
         .lock()
         .ok()
         .and_then(|mut generator| generator.generate().ok())
-        .unwrap_or_else(ulid::Ulid::new);
+        .unwrap_or_else(|| ulid::Ulid::from_datetime(std::time::SystemTime::now()));
     format!("{prefix}_{ulid}")
 }
 
@@ -139,18 +170,27 @@ fn region_filter(region: &str) -> Result<Option<String>, Status> {
         return Ok(None);
     }
     if !crate::validate::is_region_id(region) {
-        return Err(invalid_field("region", format!("{region:?} is not a region id")));
+        return Err(invalid_field(
+            "region",
+            format!("{region:?} is not a region id"),
+        ));
     }
     Ok(Some(region.to_owned()))
 }
 
 /// Checks an update mask: not empty, and every path one of `allowed`.
-fn check_mask(mask: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result<Vec<String>, Status> {
+fn check_mask(
+    mask: Option<&prost_types::FieldMask>,
+    allowed: &[&str],
+) -> Result<Vec<String>, Status> {
     let paths = mask.map(|m| m.paths.clone()).unwrap_or_default();
     if paths.is_empty() {
         return Err(invalid_field(
             "update_mask",
-            format!("must name the fields to update, from: {}", allowed.join(", ")),
+            format!(
+                "must name the fields to update, from: {}",
+                allowed.join(", ")
+            ),
         ));
     }
     let mut violations = crate::validate::Violations::default();
@@ -158,7 +198,10 @@ fn check_mask(mask: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result
         if !allowed.contains(&path.as_str()) {
             violations.add(
                 format!("update_mask.paths[{i}]"),
-                format!("{path:?} cannot be updated; updatable fields: {}", allowed.join(", ")),
+                format!(
+                    "{path:?} cannot be updated; updatable fields: {}",
+                    allowed.join(", ")
+                ),
             );
         }
     }

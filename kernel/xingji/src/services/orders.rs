@@ -14,7 +14,10 @@ use xingji_api::v1::{
 };
 use xingji_store::{CreateOutcome, OrderFilter, StoreError};
 
-use super::{ACTOR_HEADER, Kernel, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter};
+use super::{
+    ACTOR_HEADER, Kernel, enum_filter, list_scope, new_id, now, region_filter, require_id,
+    text_filter,
+};
 use crate::status::{DOMAIN, failed_precondition, from_store, invalid_field};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations};
@@ -60,10 +63,15 @@ impl OrderApi {
         if let Some(complaint) = &order.complaint {
             let id = &complaint.original_order_id;
             let field = "order.complaint.original_order_id";
-            let original = self.kernel.store.get_order(id).await.map_err(|error| match error {
-                StoreError::NotFound => invalid_field(field, format!("no order has id {id:?}")),
-                error => from_store(error, "order", id),
-            })?;
+            let original = self
+                .kernel
+                .store
+                .get_order(id)
+                .await
+                .map_err(|error| match error {
+                    StoreError::NotFound => invalid_field(field, format!("no order has id {id:?}")),
+                    error => from_store(error, "order", id),
+                })?;
             super::same_region(field, "order", id, &original.region, &order.region)?;
         }
         Ok(())
@@ -99,7 +107,10 @@ fn check_request_id(request_id: &str) -> Result<(), Status> {
 
 #[tonic::async_trait]
 impl OrderService for OrderApi {
-    async fn create_order(&self, request: Request<CreateOrderRequest>) -> Result<Response<Order>, Status> {
+    async fn create_order(
+        &self,
+        request: Request<CreateOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
         let actor = actor(&request);
         let CreateOrderRequest { request_id, order } = request.into_inner();
         let Some(input) = order else {
@@ -150,8 +161,14 @@ impl OrderService for OrderApi {
             .map_err(|error| from_store(error, "order", ""))?;
         match outcome {
             CreateOutcome::Created(order) => Ok(Response::new(order)),
-            CreateOutcome::Existing { order, same_request: true } => Ok(Response::new(order)),
-            CreateOutcome::Existing { order, same_request: false } => Err(Status::with_error_details(
+            CreateOutcome::Existing {
+                order,
+                same_request: true,
+            } => Ok(Response::new(order)),
+            CreateOutcome::Existing {
+                order,
+                same_request: false,
+            } => Err(Status::with_error_details(
                 tonic::Code::AlreadyExists,
                 format!(
                     "request_id {request_id:?} already made order {:?} from a different request: use a new request_id for a new order",
@@ -166,15 +183,26 @@ impl OrderService for OrderApi {
         }
     }
 
-    async fn get_order(&self, request: Request<GetOrderRequest>) -> Result<Response<Order>, Status> {
+    async fn get_order(
+        &self,
+        request: Request<GetOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
         let id = request.into_inner().id;
         require_id("id", &id)?;
-        let order = self.kernel.store.get_order(&id).await.map_err(|error| from_store(error, "order", &id))?;
+        let order = self
+            .kernel
+            .store
+            .get_order(&id)
+            .await
+            .map_err(|error| from_store(error, "order", &id))?;
         record_region(&order.region);
         Ok(Response::new(order))
     }
 
-    async fn list_orders(&self, request: Request<ListOrdersRequest>) -> Result<Response<ListOrdersResponse>, Status> {
+    async fn list_orders(
+        &self,
+        request: Request<ListOrdersRequest>,
+    ) -> Result<Response<ListOrdersResponse>, Status> {
         let request = request.into_inner();
         record_region(&request.region);
         let filter = OrderFilter {
@@ -192,10 +220,17 @@ impl OrderService for OrderApi {
         let store = &self.kernel.store;
         let (orders, next_page_token) = self
             .kernel
-            .page(&scope, request.page_size, &request.page_token, |o: &Order| &o.id, |page| async move {
-                store.list_orders(&filter, &page).await
-            })
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |o: &Order| &o.id,
+                |page| async move { store.list_orders(&filter, &page).await },
+            )
             .await?;
-        Ok(Response::new(ListOrdersResponse { orders, next_page_token }))
+        Ok(Response::new(ListOrdersResponse {
+            orders,
+            next_page_token,
+        }))
     }
 }

@@ -11,7 +11,10 @@ use xingji_api::v1::{
 };
 use xingji_store::{OutletFilter, StoreError};
 
-use super::{Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter};
+use super::{
+    Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
+    text_filter,
+};
 use crate::status::{failed_precondition, from_store, invalid_field, version_mismatch};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations, parent_tier, tier_words};
@@ -56,7 +59,10 @@ impl OutletApi {
             return Ok(());
         }
         if outlet.parent_id == outlet.id {
-            return Err(invalid_field("outlet.parent_id", "an outlet cannot be its own parent"));
+            return Err(invalid_field(
+                "outlet.parent_id",
+                "an outlet cannot be its own parent",
+            ));
         }
         let parent = self
             .kernel
@@ -85,8 +91,16 @@ fn number_taken(outlet: &Outlet) -> Status {
     let name = format!("{}/{}", outlet.region, outlet.number);
     Status::with_error_details(
         tonic::Code::AlreadyExists,
-        format!("region {:?} already has an outlet numbered {:?}", outlet.region, outlet.number),
-        ErrorDetails::with_resource_info("outlet", name, "", "outlet.number is taken in this region"),
+        format!(
+            "region {:?} already has an outlet numbered {:?}",
+            outlet.region, outlet.number
+        ),
+        ErrorDetails::with_resource_info(
+            "outlet",
+            name,
+            "",
+            "outlet.number is taken in this region",
+        ),
     )
 }
 
@@ -118,7 +132,10 @@ fn copy_field(to: &mut Outlet, from: &Outlet, path: &str) {
 
 #[tonic::async_trait]
 impl OutletService for OutletApi {
-    async fn create_outlet(&self, request: Request<CreateOutletRequest>) -> Result<Response<Outlet>, Status> {
+    async fn create_outlet(
+        &self,
+        request: Request<CreateOutletRequest>,
+    ) -> Result<Response<Outlet>, Status> {
         let Some(input) = request.into_inner().outlet else {
             return Err(invalid_field("outlet", "is required"));
         };
@@ -131,7 +148,11 @@ impl OutletService for OutletApi {
             } else {
                 input.service_radius_minutes
             },
-            status: if input.status == 0 { OutletStatus::Active as i32 } else { input.status },
+            status: if input.status == 0 {
+                OutletStatus::Active as i32
+            } else {
+                input.status
+            },
             version: 0,
             create_time: Some(now),
             update_time: Some(now),
@@ -150,10 +171,18 @@ impl OutletService for OutletApi {
         Ok(Response::new(created))
     }
 
-    async fn get_outlet(&self, request: Request<GetOutletRequest>) -> Result<Response<Outlet>, Status> {
+    async fn get_outlet(
+        &self,
+        request: Request<GetOutletRequest>,
+    ) -> Result<Response<Outlet>, Status> {
         let id = request.into_inner().id;
         require_id("id", &id)?;
-        let outlet = self.kernel.store.get_outlet(&id).await.map_err(|error| from_store(error, "outlet", &id))?;
+        let outlet = self
+            .kernel
+            .store
+            .get_outlet(&id)
+            .await
+            .map_err(|error| from_store(error, "outlet", &id))?;
         record_region(&outlet.region);
         Ok(Response::new(outlet))
     }
@@ -179,14 +208,24 @@ impl OutletService for OutletApi {
         let store = &self.kernel.store;
         let (outlets, next_page_token) = self
             .kernel
-            .page(&scope, request.page_size, &request.page_token, |o: &Outlet| &o.id, |page| async move {
-                store.list_outlets(&filter, &page).await
-            })
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |o: &Outlet| &o.id,
+                |page| async move { store.list_outlets(&filter, &page).await },
+            )
             .await?;
-        Ok(Response::new(ListOutletsResponse { outlets, next_page_token }))
+        Ok(Response::new(ListOutletsResponse {
+            outlets,
+            next_page_token,
+        }))
     }
 
-    async fn update_outlet(&self, request: Request<UpdateOutletRequest>) -> Result<Response<Outlet>, Status> {
+    async fn update_outlet(
+        &self,
+        request: Request<UpdateOutletRequest>,
+    ) -> Result<Response<Outlet>, Status> {
         let request = request.into_inner();
         let Some(input) = request.outlet else {
             return Err(invalid_field("outlet", "is required"));
@@ -224,7 +263,9 @@ impl OutletService for OutletApi {
                 return Err(failed_precondition(
                     "TIER",
                     "outlet.tier",
-                    format!("the outlet has {children} child outlets of the tier below: move them first"),
+                    format!(
+                        "the outlet has {children} child outlets of the tier below: move them first"
+                    ),
                 ));
             }
         }

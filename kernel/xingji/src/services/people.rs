@@ -10,7 +10,10 @@ use xingji_api::v1::{
 };
 use xingji_store::PersonFilter;
 
-use super::{Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter};
+use super::{
+    Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
+    text_filter,
+};
 use crate::status::{from_store, invalid_field, version_mismatch};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations};
@@ -19,7 +22,15 @@ use crate::validate::{self, Violations};
 pub const LICENCE_POINTS: i32 = 12;
 
 /// The fields `UpdatePerson` may change.
-const UPDATABLE: &[&str] = &["outlet_id", "name", "phone", "level", "skills", "on_duty", "location"];
+const UPDATABLE: &[&str] = &[
+    "outlet_id",
+    "name",
+    "phone",
+    "level",
+    "skills",
+    "on_duty",
+    "location",
+];
 
 /// The `PersonService` implementation.
 pub struct PersonApi {
@@ -48,7 +59,10 @@ fn copy_field(to: &mut Person, from: &Person, path: &str) {
 
 #[tonic::async_trait]
 impl PersonService for PersonApi {
-    async fn create_person(&self, request: Request<CreatePersonRequest>) -> Result<Response<Person>, Status> {
+    async fn create_person(
+        &self,
+        request: Request<CreatePersonRequest>,
+    ) -> Result<Response<Person>, Status> {
         let Some(input) = request.into_inner().person else {
             return Err(invalid_field("person", "is required"));
         };
@@ -78,15 +92,26 @@ impl PersonService for PersonApi {
         Ok(Response::new(created))
     }
 
-    async fn get_person(&self, request: Request<GetPersonRequest>) -> Result<Response<Person>, Status> {
+    async fn get_person(
+        &self,
+        request: Request<GetPersonRequest>,
+    ) -> Result<Response<Person>, Status> {
         let id = request.into_inner().id;
         require_id("id", &id)?;
-        let person = self.kernel.store.get_person(&id).await.map_err(|error| from_store(error, "person", &id))?;
+        let person = self
+            .kernel
+            .store
+            .get_person(&id)
+            .await
+            .map_err(|error| from_store(error, "person", &id))?;
         record_region(&person.region);
         Ok(Response::new(person))
     }
 
-    async fn list_people(&self, request: Request<ListPeopleRequest>) -> Result<Response<ListPeopleResponse>, Status> {
+    async fn list_people(
+        &self,
+        request: Request<ListPeopleRequest>,
+    ) -> Result<Response<ListPeopleResponse>, Status> {
         let request = request.into_inner();
         record_region(&request.region);
         let filter = PersonFilter {
@@ -104,14 +129,24 @@ impl PersonService for PersonApi {
         let store = &self.kernel.store;
         let (people, next_page_token) = self
             .kernel
-            .page(&scope, request.page_size, &request.page_token, |p: &Person| &p.id, |page| async move {
-                store.list_people(&filter, &page).await
-            })
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |p: &Person| &p.id,
+                |page| async move { store.list_people(&filter, &page).await },
+            )
             .await?;
-        Ok(Response::new(ListPeopleResponse { people, next_page_token }))
+        Ok(Response::new(ListPeopleResponse {
+            people,
+            next_page_token,
+        }))
     }
 
-    async fn update_person(&self, request: Request<UpdatePersonRequest>) -> Result<Response<Person>, Status> {
+    async fn update_person(
+        &self,
+        request: Request<UpdatePersonRequest>,
+    ) -> Result<Response<Person>, Status> {
         let request = request.into_inner();
         let Some(input) = request.person else {
             return Err(invalid_field("person", "is required"));
