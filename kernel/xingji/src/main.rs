@@ -36,8 +36,24 @@ async fn serve(args: &xingji::cli::ServeArgs) -> Result<(), xingji::server::BoxE
         .await
         .map_err(|error| format!("cannot listen on {}: {error}", config.listen))?;
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-        tracing::info!("shutting down");
+        stop_signal().await;
+        tracing::info!("shutting down: finishing the calls in flight");
     };
     xingji::server::serve(&config, listener, shutdown).await
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and container runtimes send).
+async fn stop_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
 }
