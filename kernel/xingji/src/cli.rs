@@ -2,6 +2,7 @@
 //! orders …` call a server over gRPC and print the answer as proto JSON
 //! (field names as in the .proto files).
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::LazyLock;
 
@@ -723,14 +724,17 @@ fn print<M: Message>(message: &M, full_name: &str) -> Result<(), ClientError> {
     let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
         .map_err(|error| ClientError::Usage(error.to_string()))?;
     let mut out = serde_json::Serializer::pretty(std::io::stdout().lock());
-    dynamic
+    let written = dynamic
         .serialize_with_options(
             &mut out,
             &SerializeOptions::new().use_proto_field_name(true),
         )
-        .map_err(|error| ClientError::Usage(error.to_string()))?;
-    println!();
-    Ok(())
+        .and_then(|()| writeln!(out.into_inner()).map_err(serde_json::Error::io));
+    match written {
+        // A reader that stopped early (`| head`) is not an error.
+        Err(error) if error.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(()),
+        result => result.map_err(|error| ClientError::Usage(error.to_string())),
+    }
 }
 
 /// A clap parser for values of the proto enum `full_name` in short form:
