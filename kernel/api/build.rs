@@ -12,6 +12,7 @@ const PROTOS: &[&str] = &[
     "xingji/v1/outlet.proto",
     "xingji/v1/person.proto",
     "xingji/v1/order.proto",
+    "xingji/v1/plugin.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

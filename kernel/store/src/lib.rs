@@ -16,7 +16,7 @@
 mod sqlite;
 
 use async_trait::async_trait;
-use xingji_api::v1::{Order, Outlet, Person};
+use xingji_api::v1::{Activation, Order, Outlet, Person, Plugin};
 
 pub use sqlite::SqliteStore;
 
@@ -169,6 +169,25 @@ pub trait Store: Send + Sync + 'static {
     async fn get_order(&self, id: &str) -> Result<Order>;
     /// Lists orders.
     async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>>;
+    /// Replaces an order, if it is still at `order.version`.
+    async fn update_order(&self, order: Order) -> Result<Order>;
+    /// How many open orders (dispatched, not yet completed) each outlet and
+    /// engineer of `region` has: `(outlet_id, engineer_id, count)`.
+    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>>;
+
+    /// Installs a plugin version with its component bytes. Installing the
+    /// same bytes again returns the stored plugin; another component under
+    /// the same name and version fails with `AlreadyExists("plugin version")`.
+    async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin>;
+    /// Every installed plugin, by name and version.
+    async fn list_plugins(&self) -> Result<Vec<Plugin>>;
+    /// The component bytes of the plugin with this SHA-256.
+    async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>>;
+    /// Appends an activation to the history, giving it the next `seq`.
+    async fn add_activation(&self, activation: Activation) -> Result<Activation>;
+    /// The whole activation history, oldest first. (It is small: one row per
+    /// operator action.)
+    async fn list_activations(&self) -> Result<Vec<Activation>>;
 
     /// Returns the value stored under `key`, setting it to `init` first if
     /// there is none. Used for kernel settings that must survive restarts,

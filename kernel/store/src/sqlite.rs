@@ -11,18 +11,25 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
-use xingji_api::v1::{Order, Outlet, Person};
+use xingji_api::v1::{Activation, Order, Outlet, Person, Plugin};
 
 use crate::{
     CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Result, Store, StoreError,
 };
 
 /// Schema migrations, applied in order on open and recorded in the file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "records",
-    include_str!("../migrations/sqlite/0001_records.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "records",
+        include_str!("../migrations/sqlite/0001_records.sql"),
+    ),
+    (
+        2,
+        "plugins",
+        include_str!("../migrations/sqlite/0002_plugins.sql"),
+    ),
+];
 
 /// The SQLite store. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
@@ -272,6 +279,98 @@ impl Store for SqliteStore {
         int_eq(&mut conditions, "kind = ", filter.kind);
         int_eq(&mut conditions, "product_line = ", filter.product_line);
         self.list(conditions, page).await
+    }
+
+    async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let existing: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT sha256, body FROM plugins WHERE sha256 = ? OR (name = ? AND version = ?)",
+        )
+        .bind(&plugin.sha256)
+        .bind(&plugin.name)
+        .bind(&plugin.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((sha256, body)) = existing {
+            tx.rollback().await?;
+            return if sha256 == plugin.sha256 {
+                decode(&sha256, &body)
+            } else {
+                Err(StoreError::AlreadyExists("plugin version"))
+            };
+        }
+        sqlx::query("INSERT INTO plugins (sha256, name, version, slot, body, component) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&plugin.sha256)
+            .bind(&plugin.name)
+            .bind(&plugin.version)
+            .bind(plugin.slot)
+            .bind(plugin.encode_to_vec())
+            .bind(component)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(plugin)
+    }
+
+    async fn list_plugins(&self) -> Result<Vec<Plugin>> {
+        let rows: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT sha256, body FROM plugins ORDER BY name, version")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|(sha256, body)| decode(sha256, body))
+            .collect()
+    }
+
+    async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>> {
+        sqlx::query_scalar("SELECT component FROM plugins WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    async fn add_activation(&self, mut activation: Activation) -> Result<Activation> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activations")
+            .fetch_one(&mut *tx)
+            .await?;
+        activation.seq = seq;
+        sqlx::query("INSERT INTO activations (seq, region, slot, body) VALUES (?, ?, ?, ?)")
+            .bind(seq)
+            .bind(&activation.region)
+            .bind(activation.slot)
+            .bind(activation.encode_to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(activation)
+    }
+
+    async fn list_activations(&self) -> Result<Vec<Activation>> {
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, body FROM activations ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|(seq, body)| decode(&seq.to_string(), body))
+            .collect()
+    }
+
+    async fn update_order(&self, order: Order) -> Result<Order> {
+        self.update(order).await
+    }
+
+    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
+        // DISPATCHED (2) to ON_SITE (5).
+        let rows = sqlx::query_as(
+            "SELECT outlet_id, engineer_id, COUNT(*) FROM orders \
+             WHERE region = ? AND status BETWEEN 2 AND 5 GROUP BY outlet_id, engineer_id",
+        )
+        .bind(region)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows)
     }
 
     async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {

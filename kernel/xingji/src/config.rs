@@ -1,6 +1,7 @@
 //! The server's configuration, in figment layers: built-in defaults, then
 //! the TOML file, then `XINGJI_*` environment variables, then flags.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,46 @@ pub struct Config {
     /// Which logs to keep, as a tracing `EnvFilter` (`info`,
     /// `xingji=debug,info`). `RUST_LOG` overrides it.
     pub log_filter: String,
+    /// Per-region plugin settings, by region id.
+    #[serde(default)]
+    pub regions: BTreeMap<String, RegionConfig>,
+}
+
+/// A region's plugin settings:
+///
+/// ```toml
+/// [regions.shanghai.plugins]
+/// dispatch = "dispatch-balanced@1.0.0"
+/// [regions.shanghai.params.dispatch]
+/// speed_kmh = "25"
+/// [regions.shanghai.limits.dispatch]
+/// deadline_ms = 100
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// The region's initial plugin per slot, as `name@version`. Slots not
+    /// named run the default set; an activation overrides both.
+    #[serde(default)]
+    pub plugins: BTreeMap<String, String>,
+    /// Parameters passed to the plugin of each slot.
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, String>>,
+    /// Call limits per slot, over the slot's defaults.
+    #[serde(default)]
+    pub limits: BTreeMap<String, LimitsConfig>,
+}
+
+/// Call limits; unset fields keep the slot's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Wall-clock milliseconds per call.
+    pub deadline_ms: Option<u64>,
+    /// Linear memory per call, MiB.
+    pub memory_mib: Option<usize>,
+    /// Fuel per call (a deterministic CPU quota); unlimited by default.
+    pub fuel: Option<u64>,
 }
 
 /// The shape of log lines.
@@ -45,6 +86,7 @@ impl Default for Config {
             demo: false,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
+            regions: BTreeMap::new(),
         }
     }
 }

@@ -1,10 +1,13 @@
 //! The Xingji kernel: holds outlets, people and orders, and serves them over
 //! the `xingji.v1` gRPC API. See ARCHITECTURE.md for the map.
 
+pub mod bundled;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod dispatch;
 pub mod pagination;
+pub mod plugins;
 pub mod server;
 pub mod services;
 pub mod status;

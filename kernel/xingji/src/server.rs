@@ -9,11 +9,14 @@ use tokio_stream::wrappers::TcpListenerStream;
 use xingji_api::v1::order_service_server::OrderServiceServer;
 use xingji_api::v1::outlet_service_server::OutletServiceServer;
 use xingji_api::v1::person_service_server::PersonServiceServer;
+use xingji_api::v1::plugin_service_server::PluginServiceServer;
 use xingji_store::{SqliteStore, Store};
 
 use crate::config::Config;
 use crate::pagination::PageTokens;
-use crate::services::{Kernel, OrderApi, OutletApi, PersonApi};
+use crate::plugins::PluginSets;
+use crate::services::plugins::MAX_COMPONENT_BYTES;
+use crate::services::{Kernel, OrderApi, OutletApi, PersonApi, PluginApi};
 use crate::telemetry::RpcSpanLayer;
 
 /// Any error that stops the server.
@@ -21,6 +24,9 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The database file inside the data directory.
 pub const DATABASE_FILE: &str = "xingji.db";
+
+/// Where compiled plugins are cached, inside the data directory.
+pub const ARTIFACTS_DIR: &str = "artifacts";
 
 /// Serves on `listener` until `shutdown` completes, then finishes the calls
 /// in flight and returns.
@@ -45,15 +51,25 @@ pub async fn serve(
     let key = store
         .meta_get_or_init("page_token_key", &random_key()?)
         .await?;
+    let store = Arc::new(store) as Arc<dyn Store>;
+    let plugins = PluginSets::start(
+        store.clone(),
+        config.data_dir.join(ARTIFACTS_DIR),
+        config.regions.clone(),
+    )
+    .await
+    .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;
     let kernel = Arc::new(Kernel {
-        store: Arc::new(store) as Arc<dyn Store>,
+        store,
         tokens: PageTokens::new(key),
+        plugins: Arc::new(plugins),
     });
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<OutletServiceServer<OutletApi>>().await;
     health.set_serving::<PersonServiceServer<PersonApi>>().await;
     health.set_serving::<OrderServiceServer<OrderApi>>().await;
+    health.set_serving::<PluginServiceServer<PluginApi>>().await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(xingji_api::FILE_DESCRIPTOR_SET)
@@ -68,6 +84,13 @@ pub async fn serve(
         .add_service(reflection().build_v1alpha()?)
         .add_service(OutletServiceServer::new(OutletApi::new(kernel.clone())))
         .add_service(PersonServiceServer::new(PersonApi::new(kernel.clone())))
+        .add_service(
+            PluginServiceServer::new(PluginApi::new(
+                kernel.plugins.clone(),
+                kernel.tokens.clone(),
+            ))
+            .max_decoding_message_size(MAX_COMPONENT_BYTES + 1024),
+        )
         .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;

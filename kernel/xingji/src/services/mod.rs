@@ -4,6 +4,7 @@
 mod orders;
 mod outlets;
 mod people;
+pub mod plugins;
 
 use std::sync::Arc;
 
@@ -16,6 +17,7 @@ use xingji_store::{Page, Store};
 pub use orders::OrderApi;
 pub use outlets::OutletApi;
 pub use people::PersonApi;
+pub use plugins::PluginApi;
 
 use crate::pagination::{PageTokens, page_size};
 use crate::status::{failed_precondition, from_store, invalid_field};
@@ -24,12 +26,15 @@ use crate::status::{failed_precondition, from_store, invalid_field};
 /// history. Until authentication lands this is the client's own word.
 pub const ACTOR_HEADER: &str = "xingji-actor";
 
-/// What every service works on: the store and the page-token key.
+/// What every service works on: the store, the page-token key and the
+/// regions' plugin sets.
 pub struct Kernel {
     /// Where records live.
     pub store: Arc<dyn Store>,
     /// Signs and checks page tokens.
     pub tokens: PageTokens,
+    /// Which plugin each region runs in each slot.
+    pub plugins: Arc<crate::plugins::PluginSets>,
 }
 
 impl Kernel {
@@ -207,6 +212,17 @@ fn check_mask(
     }
     violations.into_result()?;
     Ok(paths)
+}
+
+/// Who the request says acts; `anonymous` if it does not say.
+fn actor<T>(request: &tonic::Request<T>) -> String {
+    request
+        .metadata()
+        .get(ACTOR_HEADER)
+        .and_then(|value| value.to_str().ok())
+        .filter(|value| !value.is_empty() && value.len() <= 100)
+        .unwrap_or("anonymous")
+        .to_owned()
 }
 
 /// Checks that an `id` field is set.

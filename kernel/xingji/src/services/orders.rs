@@ -9,18 +9,18 @@ use tonic::{Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use xingji_api::v1::order_service_server::OrderService;
 use xingji_api::v1::{
-    CreateOrderRequest, GetOrderRequest, HistoryEntry, ListOrdersRequest, ListOrdersResponse,
-    Order, OrderStatus,
+    CreateOrderRequest, DispatchOrderRequest, GetOrderRequest, HistoryEntry, ListOrdersRequest,
+    ListOrdersResponse, Order, OrderStatus,
 };
 use xingji_store::{CreateOutcome, OrderFilter, StoreError};
 
 use super::{
-    ACTOR_HEADER, Kernel, enum_filter, list_scope, new_id, now, region_filter, require_id,
-    text_filter,
+    Kernel, actor, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter,
 };
-use crate::status::{DOMAIN, failed_precondition, from_store, invalid_field};
+use crate::status::{DOMAIN, failed_precondition, from_store, invalid_field, version_mismatch};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations};
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::Decision;
 
 /// The longest `request_id`.
 pub const MAX_REQUEST_ID: usize = 128;
@@ -76,17 +76,6 @@ impl OrderApi {
         }
         Ok(())
     }
-}
-
-/// Who the request says acts; `anonymous` if it does not say.
-fn actor<T>(request: &Request<T>) -> String {
-    request
-        .metadata()
-        .get(ACTOR_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= 100)
-        .unwrap_or("anonymous")
-        .to_owned()
 }
 
 fn check_request_id(request_id: &str) -> Result<(), Status> {
@@ -232,5 +221,75 @@ impl OrderService for OrderApi {
             orders,
             next_page_token,
         }))
+    }
+    async fn dispatch_order(
+        &self,
+        request: Request<DispatchOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = actor(&request);
+        let DispatchOrderRequest { id, version } = request.into_inner();
+        require_id("id", &id)?;
+        let store = &self.kernel.store;
+        let mut order = store
+            .get_order(&id)
+            .await
+            .map_err(|error| from_store(error, "order", &id))?;
+        record_region(&order.region);
+        if version != 0 && version != order.version {
+            return Err(version_mismatch("order", &id, order.version));
+        }
+        if order.status != OrderStatus::Intake as i32 {
+            let status = OrderStatus::try_from(order.status).map_or("UNKNOWN", |s| s.as_str_name());
+            return Err(failed_precondition(
+                "STATUS",
+                "id",
+                format!(
+                    "order {id:?} is {status}: only orders in ORDER_STATUS_INTAKE are dispatched"
+                ),
+            ));
+        }
+        let (dispatch, candidates) = crate::dispatch::request(store.as_ref(), &order)
+            .await
+            .map_err(|error| from_store(error, "order", &id))?;
+        let (decision, plugin) = self
+            .kernel
+            .plugins
+            .dispatch(&order.region, dispatch)
+            .await?;
+        let now = now();
+        let entry = match decision {
+            Decision::Assign(assignment) => {
+                // The plugin host checked that both indices are in range.
+                let outlet = &candidates.outlets[assignment.outlet as usize];
+                let engineer = &candidates.engineers[assignment.engineer as usize];
+                order.outlet_id.clone_from(&outlet.id);
+                order.engineer_id.clone_from(&engineer.id);
+                order.status = OrderStatus::Dispatched as i32;
+                HistoryEntry {
+                    time: Some(now),
+                    actor,
+                    action: "dispatched".to_owned(),
+                    status: order.status,
+                    reason: format!(
+                        "{plugin} chose {} and {}: {}",
+                        outlet.id, engineer.id, assignment.reason
+                    ),
+                }
+            }
+            Decision::Refuse(reason) => HistoryEntry {
+                time: Some(now),
+                actor,
+                action: "dispatch-refused".to_owned(),
+                status: order.status,
+                reason: format!("{plugin} refused: {reason}"),
+            },
+        };
+        order.history.push(entry);
+        order.update_time = Some(now);
+        let order = store
+            .update_order(order)
+            .await
+            .map_err(|error| from_store(error, "order", &id))?;
+        Ok(Response::new(order))
     }
 }

@@ -1,0 +1,356 @@
+//! What a plugin call runs inside: a fresh store whose data is a
+//! [`HostState`], with memory, CPU, output and log bounded by [`Limits`].
+//!
+//! WASI is linked only so that `wasm32-wasip2` standard libraries link: the
+//! context is empty (no directories, environment, arguments or sockets),
+//! output is discarded, the clocks are frozen at the epoch and randomness is
+//! a fixed sequence, so a plugin's result depends only on its input.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{
+    Deterministic, HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxBuilder, WasiCtxView,
+    WasiView,
+};
+
+use crate::bindings::host::xingji::plugins::{kv, log, order_writer, records, types};
+
+/// The bounds of one call. Set per region and slot; see [`Limits::for_slot`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    /// Linear memory, in bytes, over all of the plugin's memories.
+    pub memory_bytes: usize,
+    /// Wall-clock time the call may run.
+    pub deadline: Duration,
+    /// Fuel (roughly, wasm instructions): a deterministic bound.
+    pub fuel: u64,
+    /// The largest result, in bytes of strings and lists.
+    pub output_bytes: usize,
+    /// Log lines per call.
+    pub log_lines: u32,
+    /// Log bytes per call.
+    pub log_bytes: usize,
+}
+
+impl Limits {
+    /// The defaults for a slot: tight for the per-order dispatch, generous
+    /// for the batch slots (tours, month close).
+    pub fn for_slot(slot: crate::Slot) -> Self {
+        use crate::Slot::*;
+        let (deadline_ms, memory_mib) = match slot {
+            Dispatch => (200, 64),
+            Warranty | Campaign => (2_000, 64),
+            Tour => (30_000, 256),
+            Evaluation | Settlement => (30_000, 512),
+        };
+        Limits {
+            memory_bytes: memory_mib << 20,
+            deadline: Duration::from_millis(deadline_ms),
+            // The deadline bounds CPU by default; a region that wants a
+            // deterministic quota sets fuel.
+            fuel: u64::MAX,
+            output_bytes: 1 << 20,
+            log_lines: 100,
+            log_bytes: 64 << 10,
+        }
+    }
+}
+
+/// What the kernel provides behind the `records`, `kv` and `order-writer`
+/// capabilities, for one call in one region. Errors are messages for the
+/// plugin.
+#[async_trait::async_trait]
+pub trait HostServices: Send + Sync {
+    /// `records.get-outlet`.
+    async fn get_outlet(&self, id: String) -> Result<Option<types::Outlet>, String>;
+    /// `records.list-outlets`.
+    async fn list_outlets(&self, after: String, limit: u32) -> Result<Vec<types::Outlet>, String>;
+    /// `records.get-person`.
+    async fn get_person(&self, id: String) -> Result<Option<types::Person>, String>;
+    /// `records.list-people`.
+    async fn list_people(
+        &self,
+        outlet_id: String,
+        after: String,
+        limit: u32,
+    ) -> Result<Vec<types::Person>, String>;
+    /// `records.get-order`.
+    async fn get_order(&self, id: String) -> Result<Option<types::Order>, String>;
+    /// `records.list-orders`.
+    async fn list_orders(&self, after: String, limit: u32) -> Result<Vec<types::Order>, String>;
+    /// `kv.get`.
+    async fn kv_get(&self, key: String) -> Result<Option<Vec<u8>>, String>;
+    /// `kv.set`.
+    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<(), String>;
+    /// `kv.delete`.
+    async fn kv_delete(&self, key: String) -> Result<(), String>;
+    /// `kv.list-keys`.
+    async fn kv_list_keys(
+        &self,
+        prefix: String,
+        after: String,
+        limit: u32,
+    ) -> Result<Vec<String>, String>;
+    /// `order-writer.create-order`.
+    async fn create_order(&self, order: order_writer::NewOrder) -> Result<String, String>;
+}
+
+/// A plugin's failure that the host detected (as opposed to a wasm trap).
+#[derive(Debug, thiserror::Error)]
+pub enum HostLimit {
+    /// The call logged more than its budget.
+    #[error("log limit exceeded: more than {lines} lines or {bytes} bytes in one call")]
+    Log {
+        /// The line budget.
+        lines: u32,
+        /// The byte budget.
+        bytes: usize,
+    },
+    /// The call tried to grow its memory past its budget.
+    #[error("memory limit exceeded: tried to grow memory to {desired} bytes; the limit is {limit}")]
+    Memory {
+        /// The size asked for.
+        desired: usize,
+        /// The budget.
+        limit: usize,
+    },
+    /// A capability failed in a way the plugin cannot handle.
+    #[error("{0}")]
+    Capability(String),
+}
+
+/// The data of a plugin call's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) budget: Limits,
+    stderr: MemoryOutputPipe,
+    log_lines: u32,
+    log_bytes: usize,
+    services: Option<Arc<dyn HostServices>>,
+}
+
+impl HostState {
+    /// A fresh state for one call.
+    pub fn new(budget: Limits, services: Option<Arc<dyn HostServices>>) -> Self {
+        let stderr = MemoryOutputPipe::new(STDERR_BYTES);
+        let wasi = WasiCtxBuilder::new()
+            .stderr(stderr.clone())
+            .wall_clock(Frozen)
+            .monotonic_clock(Frozen)
+            .secure_random(Deterministic::new(vec![0x5a, 0x17, 0xc3, 0x9e]))
+            .insecure_random(Deterministic::new(vec![0x2b, 0x81, 0x64]))
+            .insecure_random_seed(0)
+            .build();
+        Self {
+            wasi,
+            table: ResourceTable::new(),
+            budget,
+            stderr,
+            log_lines: 0,
+            log_bytes: 0,
+            services,
+        }
+    }
+
+    /// The panic message the plugin wrote to standard error, if any: Rust's
+    /// "thread … panicked at FILE:LINE:COL:" line and the message after it.
+    pub fn panic_message(&self) -> Option<String> {
+        let contents = self.stderr.contents();
+        let text = String::from_utf8_lossy(&contents);
+        let mut lines = text.lines();
+        let location = lines.by_ref().find_map(|line| {
+            line.split_once("panicked at ")
+                .map(|(_, at)| at.trim_end_matches(':').to_owned())
+        })?;
+        let message = lines.next().unwrap_or_default().trim();
+        Some(format!("{message} (at {location})"))
+    }
+
+    fn services(&self) -> wasmtime::Result<Arc<dyn HostServices>> {
+        self.services.clone().ok_or_else(|| {
+            wasmtime::Error::new(HostLimit::Capability(
+                "this capability is not available in this call".into(),
+            ))
+        })
+    }
+}
+
+/// How much of a plugin's standard error is kept, for panic messages.
+const STDERR_BYTES: usize = 4096;
+
+impl ResourceLimiter for HostState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.budget.memory_bytes {
+            return Err(wasmtime::Error::new(HostLimit::Memory {
+                desired,
+                limit: self.budget.memory_bytes,
+            }));
+        }
+        Ok(maximum.is_none_or(|maximum| desired <= maximum))
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000 && maximum.is_none_or(|maximum| desired <= maximum))
+    }
+
+    fn instances(&self) -> usize {
+        16
+    }
+
+    fn tables(&self) -> usize {
+        64
+    }
+
+    fn memories(&self) -> usize {
+        16
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// A clock stopped at the epoch.
+struct Frozen;
+
+impl HostWallClock for Frozen {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for Frozen {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+impl types::Host for HostState {}
+
+impl log::Host for HostState {
+    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_lines += 1;
+        self.log_bytes += message.len();
+        if self.log_lines > self.budget.log_lines || self.log_bytes > self.budget.log_bytes {
+            return Err(wasmtime::Error::new(HostLimit::Log {
+                lines: self.budget.log_lines,
+                bytes: self.budget.log_bytes,
+            }));
+        }
+        // The call's span carries the plugin, version, region and slot.
+        match level {
+            log::Level::Trace => tracing::trace!(target: "xingji::plugin", "{message}"),
+            log::Level::Debug => tracing::debug!(target: "xingji::plugin", "{message}"),
+            log::Level::Info => tracing::info!(target: "xingji::plugin", "{message}"),
+            log::Level::Warn => tracing::warn!(target: "xingji::plugin", "{message}"),
+            log::Level::Error => tracing::error!(target: "xingji::plugin", "{message}"),
+        }
+        Ok(())
+    }
+}
+
+/// Turns a service's error message into a trap.
+fn trap(message: String) -> wasmtime::Error {
+    wasmtime::Error::new(HostLimit::Capability(message))
+}
+
+impl records::Host for HostState {
+    async fn get_outlet(&mut self, id: String) -> wasmtime::Result<Option<types::Outlet>> {
+        self.services()?.get_outlet(id).await.map_err(trap)
+    }
+    async fn list_outlets(
+        &mut self,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Outlet>> {
+        self.services()?
+            .list_outlets(after, limit)
+            .await
+            .map_err(trap)
+    }
+    async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<types::Person>> {
+        self.services()?.get_person(id).await.map_err(trap)
+    }
+    async fn list_people(
+        &mut self,
+        outlet_id: String,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Person>> {
+        self.services()?
+            .list_people(outlet_id, after, limit)
+            .await
+            .map_err(trap)
+    }
+    async fn get_order(&mut self, id: String) -> wasmtime::Result<Option<types::Order>> {
+        self.services()?.get_order(id).await.map_err(trap)
+    }
+    async fn list_orders(
+        &mut self,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Order>> {
+        self.services()?
+            .list_orders(after, limit)
+            .await
+            .map_err(trap)
+    }
+}
+
+impl kv::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        self.services()?.kv_get(key).await.map_err(trap)
+    }
+    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.services()?.kv_set(key, value).await)
+    }
+    async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.services()?.kv_delete(key).await.map_err(trap)
+    }
+    async fn list_keys(
+        &mut self,
+        prefix: String,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<String>> {
+        self.services()?
+            .kv_list_keys(prefix, after, limit)
+            .await
+            .map_err(trap)
+    }
+}
+
+impl order_writer::Host for HostState {
+    async fn create_order(
+        &mut self,
+        order: order_writer::NewOrder,
+    ) -> wasmtime::Result<Result<String, String>> {
+        Ok(self.services()?.create_order(order).await)
+    }
+}

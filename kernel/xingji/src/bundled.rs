@@ -1,0 +1,30 @@
+//! The plugins built from `plugins/` with the kernel. The default set is
+//! embedded in the binary, so `xingji serve` needs nothing else on disk.
+
+use xingji_plugin_host::Slot;
+
+/// Where the build put every plugin it built (the test-only ones too), as
+/// `<crate_name>.wasm`.
+pub const BUILT_PLUGINS_DIR: &str = env!("XINGJI_BUILT_PLUGINS");
+
+/// The embedded plugins: `(name, bytes)`.
+pub const EMBEDDED: &[(&str, &[u8])] = &[
+    (
+        "dispatch-nearest",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/dispatch_nearest.wasm"
+        )),
+    ),
+    (
+        "dispatch-balanced",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/dispatch_balanced.wasm"
+        )),
+    ),
+];
+
+/// The plugin a region runs in each slot unless its config or an activation
+/// says otherwise: `(slot, name@version)`.
+pub const DEFAULT_SET: &[(Slot, &str)] = &[(Slot::Dispatch, "dispatch-nearest@1.0.0")];

@@ -1,0 +1,194 @@
+//! What the kernel hands a dispatch plugin: the order and every outlet and
+//! engineer of its region as compact WIT records (enums, flags, numbers and
+//! indices; no strings), and how the plugin's choice maps back to ids.
+
+use std::collections::HashMap;
+
+use xingji_api::v1::{
+    LicenceState, Order, OrderKind, Outlet, OutletGrade, OutletStatus, Person, ProductLine,
+};
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
+};
+use xingji_plugin_host::bindings::host::xingji::plugins::types as wit;
+use xingji_store::{OutletFilter, Page, PersonFilter, Store, StoreError};
+
+/// The candidates of a region, in the order the request lists them.
+pub struct Candidates {
+    /// The outlets; `CandidateOutlet` i is `outlets[i]`.
+    pub outlets: Vec<Outlet>,
+    /// The engineers; `CandidateEngineer` i is `engineers[i]`.
+    pub engineers: Vec<Person>,
+}
+
+/// Reads every outlet and person of `region`, with their open orders, and
+/// builds the request for `order`.
+pub async fn request(
+    store: &dyn Store,
+    order: &Order,
+) -> Result<(DispatchRequest, Candidates), StoreError> {
+    let region = order.region.clone();
+    let outlets = read_all(
+        |page| {
+            let filter = OutletFilter {
+                region: Some(region.clone()),
+                ..OutletFilter::default()
+            };
+            async move { store.list_outlets(&filter, &page).await }
+        },
+        |o: &Outlet| o.id.clone(),
+    )
+    .await?;
+    let people = read_all(
+        |page| {
+            let filter = PersonFilter {
+                region: Some(region.clone()),
+                ..PersonFilter::default()
+            };
+            async move { store.list_people(&filter, &page).await }
+        },
+        |p: &Person| p.id.clone(),
+    )
+    .await?;
+    let mut outlet_load: HashMap<String, u32> = HashMap::new();
+    let mut engineer_load: HashMap<String, u32> = HashMap::new();
+    for (outlet, engineer, count) in store.open_order_counts(&order.region).await? {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        *outlet_load.entry(outlet).or_default() += count;
+        *engineer_load.entry(engineer).or_default() += count;
+    }
+    let index: HashMap<&str, u32> = outlets
+        .iter()
+        .enumerate()
+        .map(|(i, o)| (o.id.as_str(), i as u32))
+        .collect();
+    let engineers: Vec<Person> = people
+        .into_iter()
+        .filter(|p| index.contains_key(p.outlet_id.as_str()))
+        .collect();
+
+    let customer = order.customer.clone().unwrap_or_default();
+    let appliance = order.appliance.clone().unwrap_or_default();
+    let request = DispatchRequest {
+        order: DispatchOrder {
+            kind: kind(order.kind),
+            product_line: product_line(appliance.product_line),
+            location: geo(customer.location.unwrap_or_default()),
+            vip: customer.vip,
+        },
+        outlets: outlets
+            .iter()
+            .map(|o| CandidateOutlet {
+                location: geo(o.location.unwrap_or_default()),
+                service_radius_minutes: o.service_radius_minutes.max(0) as u32,
+                product_lines: product_lines(o.product_lines.iter().copied()),
+                status: match OutletStatus::try_from(o.status) {
+                    Ok(OutletStatus::Active) => wit::OutletStatus::Active,
+                    Ok(OutletStatus::Eliminated) => wit::OutletStatus::Eliminated,
+                    _ => wit::OutletStatus::Suspended,
+                },
+                grade: match OutletGrade::try_from(o.grade) {
+                    Ok(OutletGrade::A) => wit::Grade::A,
+                    Ok(OutletGrade::B) => wit::Grade::B,
+                    Ok(OutletGrade::C) => wit::Grade::C,
+                    _ => wit::Grade::Ungraded,
+                },
+                daily_capacity: o.daily_capacity.max(0) as u32,
+                open_orders: outlet_load.get(&o.id).copied().unwrap_or(0),
+            })
+            .collect(),
+        engineers: engineers
+            .iter()
+            .map(|p| CandidateEngineer {
+                outlet: index.get(p.outlet_id.as_str()).copied().unwrap_or(0),
+                skills: product_lines(p.skills.iter().map(|s| s.product_line)),
+                licence_state: match LicenceState::try_from(p.licence_state) {
+                    Ok(LicenceState::Exemplary) => wit::LicenceState::Exemplary,
+                    Ok(LicenceState::Warning) => wit::LicenceState::Warning,
+                    Ok(LicenceState::Eliminated) => wit::LicenceState::Eliminated,
+                    _ => wit::LicenceState::Normal,
+                },
+                on_duty: p.on_duty,
+                open_orders: engineer_load.get(&p.id).copied().unwrap_or(0),
+                location: p.location.map(geo),
+            })
+            .collect(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+        params: Vec::new(),
+    };
+    Ok((request, Candidates { outlets, engineers }))
+}
+
+/// Reads every page of a listing.
+async fn read_all<R, F, Fut>(mut fetch: F, id: impl Fn(&R) -> String) -> Result<Vec<R>, StoreError>
+where
+    F: FnMut(Page) -> Fut,
+    Fut: Future<Output = Result<Vec<R>, StoreError>>,
+{
+    let mut all = Vec::new();
+    let mut after = None;
+    loop {
+        let page = fetch(Page {
+            after: after.clone(),
+            limit: 1000,
+        })
+        .await?;
+        let done = page.len() < 1000;
+        after = page.last().map(&id);
+        all.extend(page);
+        if done {
+            return Ok(all);
+        }
+    }
+}
+
+fn geo(point: xingji_api::v1::GeoPoint) -> wit::Geo {
+    wit::Geo {
+        lat: point.lat,
+        lon: point.lon,
+    }
+}
+
+/// The WIT product line of a proto one (validated records have a real one).
+pub fn product_line(value: i32) -> wit::ProductLine {
+    match ProductLine::try_from(value) {
+        Ok(ProductLine::Tv) => wit::ProductLine::Tv,
+        Ok(ProductLine::FlatPanelTv) => wit::ProductLine::FlatPanelTv,
+        Ok(ProductLine::Computer) => wit::ProductLine::Computer,
+        Ok(ProductLine::WashingMachine) => wit::ProductLine::WashingMachine,
+        Ok(ProductLine::AirConditioner) => wit::ProductLine::AirConditioner,
+        Ok(ProductLine::WaterHeater) => wit::ProductLine::WaterHeater,
+        Ok(ProductLine::Refrigerator | ProductLine::Unspecified) | Err(_) => {
+            wit::ProductLine::Refrigerator
+        }
+    }
+}
+
+fn product_lines(values: impl Iterator<Item = i32>) -> wit::ProductLines {
+    values.fold(wit::ProductLines::empty(), |set, value| {
+        set | match ProductLine::try_from(value) {
+            Ok(ProductLine::Tv) => wit::ProductLines::TV,
+            Ok(ProductLine::FlatPanelTv) => wit::ProductLines::FLAT_PANEL_TV,
+            Ok(ProductLine::Computer) => wit::ProductLines::COMPUTER,
+            Ok(ProductLine::Refrigerator) => wit::ProductLines::REFRIGERATOR,
+            Ok(ProductLine::WashingMachine) => wit::ProductLines::WASHING_MACHINE,
+            Ok(ProductLine::AirConditioner) => wit::ProductLines::AIR_CONDITIONER,
+            Ok(ProductLine::WaterHeater) => wit::ProductLines::WATER_HEATER,
+            Ok(ProductLine::Unspecified) | Err(_) => wit::ProductLines::empty(),
+        }
+    })
+}
+
+fn kind(value: i32) -> wit::OrderKind {
+    match OrderKind::try_from(value) {
+        Ok(OrderKind::Installation) => wit::OrderKind::Installation,
+        Ok(OrderKind::Maintenance) => wit::OrderKind::Maintenance,
+        Ok(OrderKind::Consultation) => wit::OrderKind::Consultation,
+        Ok(OrderKind::BirthdayVisit) => wit::OrderKind::BirthdayVisit,
+        Ok(OrderKind::TourVisit) => wit::OrderKind::TourVisit,
+        Ok(OrderKind::Complaint) => wit::OrderKind::Complaint,
+        Ok(OrderKind::Repair | OrderKind::Unspecified) | Err(_) => wit::OrderKind::Repair,
+    }
+}

@@ -1,0 +1,110 @@
+//! `dispatch-balanced`: among the outlets in reach, the best score wins.
+//!
+//! The same eligibility rules as `dispatch-nearest` (DOMAIN.md §1–2): within
+//! the service radius at `speed_kmh` (default 30), active, serving the
+//! product line, below daily capacity, with an on-duty engineer skilled in
+//! the product line whose licence is not eliminated. Each eligible outlet
+//! scores its grade bonus (A 30, B 15, C 0, ungraded 10) minus
+//! `load_weight` (default 40) times its load ratio (load today / capacity)
+//! minus the travel minutes; the highest score wins. Within the outlet the
+//! engineer with the least load wins, warning-state engineers counting
+//! double so that they get fewer dispatches.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/dispatch",
+});
+
+use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
+use xingji::plugins::types::{Geo, Grade, LicenceState, OutletStatus, ProductLine, ProductLines};
+
+struct Component;
+
+export!(Component);
+
+impl Plugin for Component {
+    fn describe() -> Manifest {
+        Manifest {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: env!("CARGO_PKG_DESCRIPTION").into(),
+            author: "Xingji".into(),
+        }
+    }
+}
+
+impl Dispatcher for Component {
+    fn choose(request: DispatchRequest) -> Decision {
+        let speed = param(&request.params, "speed_kmh").unwrap_or(30.0);
+        let load_weight = param(&request.params, "load_weight").unwrap_or(40.0);
+        let line = flag(request.order.product_line);
+        let mut best: Option<(f64, u32, u32)> = None;
+        for (o, outlet) in request.outlets.iter().enumerate() {
+            if outlet.status != OutletStatus::Active || !outlet.product_lines.contains(line) {
+                continue;
+            }
+            if outlet.daily_capacity == 0 || outlet.open_orders >= outlet.daily_capacity {
+                continue;
+            }
+            let minutes = km(outlet.location, request.order.location) / speed * 60.0;
+            if minutes > f64::from(outlet.service_radius_minutes) {
+                continue;
+            }
+            let grade_bonus = match outlet.grade {
+                Grade::A => 30.0,
+                Grade::B => 15.0,
+                Grade::C => 0.0,
+                Grade::Ungraded => 10.0,
+            };
+            let load = f64::from(outlet.open_orders) / f64::from(outlet.daily_capacity);
+            let score = grade_bonus - load_weight * load - minutes;
+            if best.is_some_and(|(s, _, _)| s >= score) {
+                continue;
+            }
+            let engineer = request
+                .engineers
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.outlet as usize == o && e.on_duty && e.skills.contains(line))
+                .filter(|(_, e)| e.licence_state != LicenceState::Eliminated)
+                .min_by_key(|(_, e)| (e.open_orders + 1) * if e.licence_state == LicenceState::Warning { 2 } else { 1 });
+            if let Some((e, _)) = engineer {
+                best = Some((score, o as u32, e as u32));
+            }
+        }
+        match best {
+            Some((score, outlet, engineer)) => Decision::Assign(Assignment {
+                outlet,
+                engineer,
+                reason: format!("best balance of grade, load and distance (score {score:.1})"),
+            }),
+            None => Decision::Refuse("no active outlet with capacity and a skilled engineer on duty within its service radius".into()),
+        }
+    }
+}
+
+fn param(params: &[(String, String)], name: &str) -> Option<f64> {
+    params.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse().ok()).filter(|v: &f64| *v >= 0.0)
+}
+
+fn flag(line: ProductLine) -> ProductLines {
+    match line {
+        ProductLine::Tv => ProductLines::TV,
+        ProductLine::FlatPanelTv => ProductLines::FLAT_PANEL_TV,
+        ProductLine::Computer => ProductLines::COMPUTER,
+        ProductLine::Refrigerator => ProductLines::REFRIGERATOR,
+        ProductLine::WashingMachine => ProductLines::WASHING_MACHINE,
+        ProductLine::AirConditioner => ProductLines::AIR_CONDITIONER,
+        ProductLine::WaterHeater => ProductLines::WATER_HEATER,
+    }
+}
+
+/// Great-circle distance in kilometres.
+fn km(a: Geo, b: Geo) -> f64 {
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.lon - a.lon).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}

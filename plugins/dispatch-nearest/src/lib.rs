@@ -1,0 +1,101 @@
+//! `dispatch-nearest`: the nearest outlet in reach wins.
+//!
+//! Rules (DOMAIN.md §1–2): the customer must be within the outlet's service
+//! radius, estimated from straight-line distance at `speed_kmh` (default 30
+//! km/h); the outlet must be active and serve the product line; the engineer
+//! must be on duty, skilled in the product line and not eliminated. Among
+//! the outlets in reach the nearest wins; its engineer with the fewest
+//! orders today (warning-state engineers count double) is chosen.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/dispatch",
+});
+
+use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
+use xingji::plugins::types::{Geo, LicenceState, OutletStatus, ProductLine, ProductLines};
+
+struct Component;
+
+export!(Component);
+
+impl Plugin for Component {
+    fn describe() -> Manifest {
+        Manifest {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: env!("CARGO_PKG_DESCRIPTION").into(),
+            author: "Xingji".into(),
+        }
+    }
+}
+
+/// The default travel speed, km/h, for estimating minutes from distance.
+const DEFAULT_SPEED_KMH: f64 = 30.0;
+
+impl Dispatcher for Component {
+    fn choose(request: DispatchRequest) -> Decision {
+        let speed = param(&request.params, "speed_kmh").unwrap_or(DEFAULT_SPEED_KMH);
+        let line = flag(request.order.product_line);
+        let mut best: Option<(f64, u32, u32)> = None;
+        for (o, outlet) in request.outlets.iter().enumerate() {
+            if outlet.status != OutletStatus::Active || !outlet.product_lines.contains(line) {
+                continue;
+            }
+            if outlet.daily_capacity > 0 && outlet.open_orders >= outlet.daily_capacity {
+                continue;
+            }
+            let minutes = km(outlet.location, request.order.location) / speed * 60.0;
+            if minutes > f64::from(outlet.service_radius_minutes) {
+                continue;
+            }
+            if best.is_some_and(|(m, _, _)| m <= minutes) {
+                continue;
+            }
+            let engineer = request
+                .engineers
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.outlet as usize == o && e.on_duty && e.skills.contains(line))
+                .filter(|(_, e)| e.licence_state != LicenceState::Eliminated)
+                .min_by_key(|(_, e)| e.open_orders * if e.licence_state == LicenceState::Warning { 2 } else { 1 });
+            if let Some((e, _)) = engineer {
+                best = Some((minutes, o as u32, e as u32));
+            }
+        }
+        match best {
+            Some((minutes, outlet, engineer)) => Decision::Assign(Assignment {
+                outlet,
+                engineer,
+                reason: format!("nearest outlet in reach: about {minutes:.0} minutes away"),
+            }),
+            None => Decision::Refuse("no active outlet with a skilled engineer on duty within its service radius".into()),
+        }
+    }
+}
+
+fn param(params: &[(String, String)], name: &str) -> Option<f64> {
+    params.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse().ok()).filter(|v: &f64| *v > 0.0)
+}
+
+fn flag(line: ProductLine) -> ProductLines {
+    match line {
+        ProductLine::Tv => ProductLines::TV,
+        ProductLine::FlatPanelTv => ProductLines::FLAT_PANEL_TV,
+        ProductLine::Computer => ProductLines::COMPUTER,
+        ProductLine::Refrigerator => ProductLines::REFRIGERATOR,
+        ProductLine::WashingMachine => ProductLines::WASHING_MACHINE,
+        ProductLine::AirConditioner => ProductLines::AIR_CONDITIONER,
+        ProductLine::WaterHeater => ProductLines::WATER_HEATER,
+    }
+}
+
+/// Great-circle distance in kilometres.
+fn km(a: Geo, b: Geo) -> f64 {
+    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
+    let dla = la2 - la1;
+    let dlo = (b.lon - a.lon).to_radians();
+    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().asin()
+}

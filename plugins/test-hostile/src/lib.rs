@@ -1,0 +1,71 @@
+//! Test only: a dispatch plugin that misbehaves on purpose. The order's
+//! product line picks the misbehaviour, so one plugin covers every case:
+//!
+//! | product line | behaviour |
+//! |---|---|
+//! | tv | loops forever |
+//! | flat-panel-tv | allocates without bound |
+//! | computer | recurses without bound |
+//! | refrigerator | panics |
+//! | washing-machine | returns a 10 MB reason |
+//! | air-conditioner | logs a flood of lines |
+//! | water-heater | behaves: assigns the first outlet and engineer |
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/dispatch",
+});
+
+use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
+use xingji::plugins::log::{Level, log};
+use xingji::plugins::types::ProductLine;
+
+struct Component;
+
+export!(Component);
+
+impl Plugin for Component {
+    fn describe() -> Manifest {
+        Manifest {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: env!("CARGO_PKG_DESCRIPTION").into(),
+            author: "Xingji tests".into(),
+        }
+    }
+}
+
+impl Dispatcher for Component {
+    fn choose(request: DispatchRequest) -> Decision {
+        match request.order.product_line {
+            ProductLine::Tv => {
+                let mut n: u64 = 0;
+                loop {
+                    n = std::hint::black_box(n.wrapping_add(1));
+                }
+            }
+            ProductLine::FlatPanelTv => {
+                let mut hoard = Vec::new();
+                loop {
+                    hoard.push(vec![1u8; 1 << 20]);
+                    std::hint::black_box(&hoard);
+                }
+            }
+            ProductLine::Computer => Decision::Refuse(format!("depth {}", recurse(std::hint::black_box(1)))),
+            ProductLine::Refrigerator => panic!("the hostile plugin panics on purpose"),
+            ProductLine::WashingMachine => Decision::Refuse("x".repeat(10 << 20)),
+            ProductLine::AirConditioner => {
+                for n in 0..1_000_000 {
+                    log(Level::Info, &format!("flood line {n}"));
+                }
+                Decision::Refuse("flooded".into())
+            }
+            ProductLine::WaterHeater => Decision::Assign(Assignment { outlet: 0, engineer: 0, reason: "behaving".into() }),
+        }
+    }
+}
+
+fn recurse(depth: u64) -> u64 {
+    if std::hint::black_box(depth) == 0 { 0 } else { recurse(depth + 1) + 1 }
+}
