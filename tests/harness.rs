@@ -15,6 +15,7 @@ use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
+use xingji_api::v1::plugin_service_client::PluginServiceClient;
 
 /// A kernel running in this process on a loopback port.
 pub struct TestServer {
@@ -29,15 +30,25 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a kernel over `data_dir`, seeding the demo network if `demo`.
     pub async fn start_with(data_dir: &Path, demo: bool) -> Self {
+        Self::start_config(Config {
+            data_dir: data_dir.to_owned(),
+            demo,
+            ..Config::default()
+        })
+        .await
+    }
+
+    /// Starts a kernel with `config`, on an ephemeral port whatever
+    /// `config.listen` says.
+    pub async fn start_config(config: Config) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
         let address = listener.local_addr().expect("local address");
+        let data_dir = config.data_dir.clone();
         let config = Config {
             listen: address,
-            data_dir: data_dir.to_owned(),
-            demo,
-            ..Config::default()
+            ..config
         };
         let (shutdown, stop) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -49,7 +60,7 @@ impl TestServer {
         });
         let server = Self {
             address,
-            data_dir: data_dir.to_owned(),
+            data_dir,
             shutdown: Some(shutdown),
             task: Some(task),
         };
@@ -111,6 +122,11 @@ impl TestServer {
         OrderServiceClient::new(self.channel().await)
     }
 
+    /// A `PluginService` client.
+    pub async fn plugins(&self) -> PluginServiceClient<Channel> {
+        PluginServiceClient::new(self.channel().await).max_decoding_message_size(64 << 20)
+    }
+
     /// Shuts the server down gracefully and waits until it has stopped.
     pub async fn stop(mut self) {
         if let Some(shutdown) = self.shutdown.take() {
@@ -150,4 +166,21 @@ pub fn precondition_failures(status: &Status) -> Vec<(String, String)> {
         .iter()
         .map(|v| (v.r#type.clone(), v.subject.clone()))
         .collect()
+}
+
+/// The bytes of a plugin the build made from `plugins/` (`dispatch-nearest`,
+/// `test-hostile`, …).
+pub fn built_plugin(name: &str) -> Vec<u8> {
+    let path = Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
+}
+
+/// The `google.rpc.ErrorInfo` of `status`: its reason and metadata.
+pub fn error_info(status: &Status) -> (String, std::collections::HashMap<String, String>) {
+    let details = status.get_error_details();
+    let info = details
+        .error_info()
+        .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
+    (info.reason.clone(), info.metadata.clone())
 }

@@ -5,4 +5,5 @@ mod fixtures;
 mod orders;
 mod outlets;
 mod people;
+mod plugins;
 mod server;

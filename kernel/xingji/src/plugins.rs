@@ -61,6 +61,13 @@ struct Stats {
     fuel: u64,
 }
 
+/// What a call in a region and slot runs with.
+struct Resolved {
+    plugin: Arc<Plugin>,
+    limits: Limits,
+    params: Vec<(String, String)>,
+}
+
 /// The plugin registry and every region's plugin set.
 pub struct PluginSets {
     runtime: Runtime,
@@ -453,11 +460,7 @@ impl PluginSets {
     }
 
     /// The plugin `region` runs in `slot`, with its limits and parameters.
-    fn resolve(
-        &self,
-        region: &str,
-        slot: Slot,
-    ) -> Result<(Arc<Plugin>, Limits, Vec<(String, String)>), Status> {
+    fn resolve(&self, region: &str, slot: Slot) -> Result<Resolved, Status> {
         let (id, _) = self.active(region, slot).ok_or_else(|| {
             failed_precondition(
                 "PLUGIN",
@@ -491,7 +494,11 @@ impl PluginSets {
             .and_then(|c| c.params.get(slot.name()))
             .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default();
-        Ok((plugin, limits, params))
+        Ok(Resolved {
+            plugin,
+            limits,
+            params,
+        })
     }
 
     /// Asks `region`'s dispatch plugin to choose; `request.params` is filled
@@ -501,7 +508,11 @@ impl PluginSets {
         region: &str,
         mut request: DispatchRequest,
     ) -> Result<(Decision, String), Status> {
-        let (plugin, limits, params) = self.resolve(region, Slot::Dispatch)?;
+        let Resolved {
+            plugin,
+            limits,
+            params,
+        } = self.resolve(region, Slot::Dispatch)?;
         request.params = params;
         let span = tracing::info_span!(
             "plugin_call",

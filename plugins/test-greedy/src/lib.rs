@@ -1,0 +1,41 @@
+//! Test only: a dispatch plugin that also imports `records`, which the
+//! dispatch world does not grant. The kernel must refuse it at install.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    inline: "
+        package test:greedy;
+        world greedy {
+            import xingji:plugins/records@0.1.0;
+            export xingji:plugins/plugin@0.1.0;
+            export xingji:plugins/dispatcher@0.1.0;
+        }
+    ",
+    world: "test:greedy/greedy",
+    generate_all,
+});
+
+use exports::xingji::plugins::dispatcher::{Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
+
+struct Component;
+
+export!(Component);
+
+impl Plugin for Component {
+    fn describe() -> Manifest {
+        Manifest {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            description: env!("CARGO_PKG_DESCRIPTION").into(),
+            author: "Xingji tests".into(),
+        }
+    }
+}
+
+impl Dispatcher for Component {
+    fn choose(_request: DispatchRequest) -> Decision {
+        let outlets = xingji::plugins::records::list_outlets("", 10);
+        Decision::Refuse(format!("peeked at {} outlets", outlets.len()))
+    }
+}

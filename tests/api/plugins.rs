@@ -1,0 +1,541 @@
+//! The plugin runtime end to end: real components built from `plugins/`,
+//! installed, activated and called through gRPC.
+
+use std::collections::BTreeMap;
+
+use tonic::transport::Channel;
+use tonic::{Code, Request};
+use xingji::config::{Config, RegionConfig};
+use xingji_api::v1::order_service_client::OrderServiceClient;
+use xingji_api::v1::*;
+use xingji_tests::{TestServer, built_plugin, error_info};
+
+use crate::fixtures::{
+    create_outlet, create_person, engineer, regional_centre, repair, star_centre,
+};
+
+/// The ids of a region's two star centres: `near` (grade C, next to the
+/// customers) and `far` (grade A, a few kilometres off, still in reach).
+struct Network {
+    near: String,
+    far: String,
+}
+
+/// Where the test customers live.
+const HOME: GeoPoint = GeoPoint {
+    lat: 31.199,
+    lon: 121.400,
+};
+
+async fn network(server: &TestServer, region: &str) -> Network {
+    let mut outlets = server.outlets().await;
+    let mut people = server.people().await;
+    let centre = create_outlet(&mut outlets, regional_centre(region, "RC-1")).await;
+    let star = |number: &str, lat: f64, grade: OutletGrade| Outlet {
+        location: Some(GeoPoint { lat, lon: 121.400 }),
+        grade: grade as i32,
+        daily_capacity: 1000,
+        ..star_centre(region, number, &centre.id)
+    };
+    let near = create_outlet(&mut outlets, star("SC-NEAR", 31.200, OutletGrade::C)).await;
+    let far = create_outlet(&mut outlets, star("SC-FAR", 31.230, OutletGrade::A)).await;
+    for outlet in [&near, &far] {
+        create_person(&mut people, engineer(region, &outlet.id, "Wang Wei")).await;
+    }
+    Network {
+        near: near.id,
+        far: far.id,
+    }
+}
+
+/// Creates a repair order at `HOME` and dispatches it; returns the result.
+async fn dispatch_new(
+    orders: &mut OrderServiceClient<Channel>,
+    region: &str,
+    line: ProductLine,
+) -> Result<Order, tonic::Status> {
+    let order = Order {
+        customer: Some(Customer {
+            location: Some(HOME),
+            ..repair(region).customer.unwrap()
+        }),
+        appliance: Some(Appliance {
+            product_line: line as i32,
+            ..repair(region).appliance.unwrap()
+        }),
+        ..repair(region)
+    };
+    let request_id = format!(
+        "{region}-{}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    );
+    let created = orders
+        .create_order(CreateOrderRequest {
+            request_id,
+            order: Some(order),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    orders
+        .dispatch_order(DispatchOrderRequest {
+            id: created.id,
+            version: 0,
+        })
+        .await
+        .map(|r| r.into_inner())
+}
+
+fn config_with(dir: &std::path::Path, plugins: &[(&str, &str)]) -> Config {
+    let mut regions = BTreeMap::new();
+    for (region, dispatch) in plugins {
+        let mut config = RegionConfig::default();
+        config
+            .plugins
+            .insert("dispatch".into(), dispatch.to_string());
+        regions.insert(region.to_string(), config);
+    }
+    Config {
+        data_dir: dir.to_owned(),
+        regions,
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn a_dispatch_goes_through_the_plugin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let net = network(&server, "shanghai").await;
+    let mut orders = server.orders().await;
+
+    let order = dispatch_new(&mut orders, "shanghai", ProductLine::Refrigerator)
+        .await
+        .unwrap();
+    assert_eq!(order.status, OrderStatus::Dispatched as i32);
+    assert_eq!(
+        order.outlet_id, net.near,
+        "dispatch-nearest, the default, picks the nearest outlet"
+    );
+    assert!(!order.engineer_id.is_empty());
+    let entry = order.history.last().unwrap();
+    assert_eq!(entry.action, "dispatched");
+    assert!(
+        entry.reason.starts_with("dispatch-nearest@1.0.0 chose"),
+        "{}",
+        entry.reason
+    );
+
+    // Nobody serves water heaters here: a refusal, recorded, nothing assigned.
+    let refused = dispatch_new(&mut orders, "shanghai", ProductLine::WaterHeater)
+        .await
+        .unwrap();
+    assert_eq!(refused.status, OrderStatus::Intake as i32);
+    assert!(refused.outlet_id.is_empty());
+    assert_eq!(refused.history.last().unwrap().action, "dispatch-refused");
+
+    // Only orders in intake are dispatched.
+    let again = orders
+        .dispatch_order(DispatchOrderRequest {
+            id: order.id,
+            version: 0,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+
+    let stats = server
+        .plugins()
+        .await
+        .get_plugin_stats(GetPluginStatsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .stats;
+    assert_eq!(stats.len(), 1);
+    assert_eq!(
+        (stats[0].name.as_str(), stats[0].calls, stats[0].failures),
+        ("dispatch-nearest", 2, 0)
+    );
+    assert!(stats[0].fuel > 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn two_regions_with_different_plugins_answer_differently() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config_with(
+        dir.path(),
+        &[
+            ("east", "dispatch-nearest@1.0.0"),
+            ("west", "dispatch-balanced@1.0.0"),
+        ],
+    );
+    let server = TestServer::start_config(config).await;
+    let east = network(&server, "east").await;
+    let west = network(&server, "west").await;
+    let mut orders = server.orders().await;
+
+    let in_east = dispatch_new(&mut orders, "east", ProductLine::Refrigerator)
+        .await
+        .unwrap();
+    let in_west = dispatch_new(&mut orders, "west", ProductLine::Refrigerator)
+        .await
+        .unwrap();
+    assert_eq!(
+        in_east.outlet_id, east.near,
+        "nearest takes the nearby grade-C outlet"
+    );
+    assert_eq!(
+        in_west.outlet_id, west.far,
+        "balanced prefers the grade-A outlet still in reach"
+    );
+
+    let plugins = server
+        .plugins()
+        .await
+        .get_region_plugins(GetRegionPluginsRequest {
+            region: "west".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let dispatch = &plugins.plugins[0];
+    assert_eq!(
+        (dispatch.name.as_str(), dispatch.source),
+        ("dispatch-balanced", PluginSource::Config as i32)
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_swap_under_load_fails_nothing_and_leaves_other_regions_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let a = network(&server, "region-a").await;
+    let b = network(&server, "region-b").await;
+
+    let mut callers = Vec::new();
+    for n in 0..60 {
+        let region = if n % 2 == 0 { "region-a" } else { "region-b" };
+        let mut orders = server.orders().await;
+        callers.push(tokio::spawn(async move {
+            let order = dispatch_new(&mut orders, region, ProductLine::Refrigerator).await;
+            (region, order)
+        }));
+    }
+    let mut plugins = server.plugins().await;
+    for n in 0..20 {
+        let name = if n % 2 == 0 {
+            "dispatch-balanced"
+        } else {
+            "dispatch-nearest"
+        };
+        plugins
+            .activate_plugin(ActivatePluginRequest {
+                region: "region-a".into(),
+                slot: PluginSlot::Dispatch as i32,
+                name: name.into(),
+                version: "1.0.0".into(),
+                reason: "swap test".into(),
+            })
+            .await
+            .unwrap();
+    }
+    for caller in callers {
+        let (region, order) = caller.await.unwrap();
+        let order =
+            order.unwrap_or_else(|status| panic!("a call failed during the swaps: {status:?}"));
+        assert_eq!(order.status, OrderStatus::Dispatched as i32);
+        if region == "region-b" {
+            assert_eq!(order.outlet_id, b.near, "region B never changed plugin");
+        } else {
+            assert!(order.outlet_id == a.near || order.outlet_id == a.far);
+        }
+    }
+    let b_plugins = plugins
+        .get_region_plugins(GetRegionPluginsRequest {
+            region: "region-b".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(b_plugins.plugins[0].source, PluginSource::Default as i32);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut plugins = server.plugins().await;
+    let activate = |name: &str| ActivatePluginRequest {
+        region: "shanghai".into(),
+        slot: PluginSlot::Dispatch as i32,
+        name: name.into(),
+        version: "1.0.0".into(),
+        reason: "trial".into(),
+    };
+    let rollback = RollbackPluginRequest {
+        region: "shanghai".into(),
+        slot: PluginSlot::Dispatch as i32,
+        reason: "back".into(),
+    };
+
+    let nothing = plugins.rollback_plugin(rollback.clone()).await.unwrap_err();
+    assert_eq!(
+        nothing.code(),
+        Code::FailedPrecondition,
+        "no activation yet"
+    );
+
+    let mut request = Request::new(activate("dispatch-balanced"));
+    request
+        .metadata_mut()
+        .insert("xingji-actor", "it-shanghai".parse().unwrap());
+    let first = plugins.activate_plugin(request).await.unwrap().into_inner();
+    assert_eq!(first.previous, "dispatch-nearest@1.0.0");
+    assert_eq!(first.actor, "it-shanghai");
+    let back = plugins
+        .rollback_plugin(rollback.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (back.name.as_str(), back.action),
+        ("dispatch-nearest", ActivationAction::Rollback as i32)
+    );
+    assert_eq!(back.previous, "dispatch-balanced@1.0.0");
+    plugins
+        .activate_plugin(activate("dispatch-balanced"))
+        .await
+        .unwrap();
+
+    let missing = plugins
+        .activate_plugin(activate("dispatch-psychic"))
+        .await
+        .unwrap_err();
+    assert_eq!(missing.code(), Code::NotFound);
+    let other = plugins
+        .get_region_plugins(GetRegionPluginsRequest {
+            region: "beijing".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        other.plugins[0].name, "dispatch-nearest",
+        "other regions untouched"
+    );
+    server.stop().await;
+
+    let server = TestServer::start(dir.path()).await;
+    let mut plugins = server.plugins().await;
+    let active = plugins
+        .get_region_plugins(GetRegionPluginsRequest {
+            region: "shanghai".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(active.plugins[0].name, "dispatch-balanced");
+    assert_eq!(active.plugins[0].source, PluginSource::Activation as i32);
+    let history = plugins
+        .list_activations(ListActivationsRequest {
+            region: "shanghai".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .activations;
+    let names: Vec<(&str, i32)> = history
+        .iter()
+        .map(|a| (a.name.as_str(), a.action))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("dispatch-balanced", ActivationAction::Activate as i32),
+            ("dispatch-nearest", ActivationAction::Rollback as i32),
+            ("dispatch-balanced", ActivationAction::Activate as i32),
+        ],
+        "newest first"
+    );
+    // The compiled artifacts were cached, not recompiled, by the restart.
+    let artifacts = std::fs::read_dir(dir.path().join("artifacts"))
+        .unwrap()
+        .count();
+    assert!(artifacts >= 4, "{artifacts} files in the artifact cache");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn hostile_plugins_fail_their_call_and_nothing_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut plugins = server.plugins().await;
+    let installed = plugins
+        .install_plugin(InstallPluginRequest {
+            component: built_plugin("test-hostile"),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (installed.name.as_str(), installed.slot),
+        ("test-hostile", PluginSlot::Dispatch as i32)
+    );
+    plugins
+        .activate_plugin(ActivatePluginRequest {
+            region: "lab".into(),
+            slot: PluginSlot::Dispatch as i32,
+            name: "test-hostile".into(),
+            version: "1.0.0".into(),
+            reason: String::new(),
+        })
+        .await
+        .unwrap();
+    // The lab has one outlet and one engineer, which the hostile plugin
+    // assigns when it behaves.
+    let lab = create_outlet(&mut server.outlets().await, regional_centre("lab", "LAB-1")).await;
+    create_person(
+        &mut server.people().await,
+        engineer("lab", &lab.id, "Zhao Min"),
+    )
+    .await;
+    let calm = network(&server, "calm").await;
+    let mut orders = server.orders().await;
+
+    let cases = [
+        (ProductLine::Tv, "DEADLINE_EXCEEDED"),
+        (ProductLine::FlatPanelTv, "MEMORY_LIMIT"),
+        (ProductLine::Computer, "STACK_OVERFLOW"),
+        (ProductLine::Refrigerator, "PANIC"),
+        (ProductLine::WashingMachine, "OUTPUT_TOO_LARGE"),
+        (ProductLine::AirConditioner, "LOG_LIMIT"),
+    ];
+    for (line, cause) in cases {
+        let error = dispatch_new(&mut orders, "lab", line).await.unwrap_err();
+        assert_eq!(
+            error.code(),
+            Code::FailedPrecondition,
+            "{line:?}: {error:?}"
+        );
+        let (reason, metadata) = error_info(&error);
+        assert_eq!(reason, "PLUGIN_FAILED");
+        assert_eq!(metadata["cause"], cause, "{line:?}: {}", error.message());
+        assert_eq!(metadata["plugin"], "test-hostile");
+        assert_eq!(metadata["version"], "1.0.0");
+        assert_eq!(metadata["region"], "lab");
+        assert_eq!(metadata["slot"], "dispatch");
+        if cause == "PANIC" {
+            assert!(
+                error
+                    .message()
+                    .contains("the hostile plugin panics on purpose"),
+                "{}",
+                error.message()
+            );
+        }
+        // A normal call right after succeeds, in the same region and another.
+        let fine = dispatch_new(&mut orders, "lab", ProductLine::WaterHeater)
+            .await
+            .unwrap();
+        assert_eq!(fine.outlet_id, lab.id);
+        let elsewhere = dispatch_new(&mut orders, "calm", ProductLine::Refrigerator)
+            .await
+            .unwrap();
+        assert_eq!(elsewhere.outlet_id, calm.near);
+    }
+    // The failed orders were left as they were: in intake, at version 1.
+    let stuck = orders
+        .list_orders(ListOrdersRequest {
+            region: "lab".into(),
+            status: OrderStatus::Intake as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .orders;
+    assert_eq!(stuck.len(), cases.len());
+    assert!(stuck.iter().all(|o| o.version == 1 && o.history.len() == 1));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn install_refuses_what_does_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut plugins = server.plugins().await;
+    let install = |component: Vec<u8>| InstallPluginRequest { component };
+
+    let nearest = built_plugin("dispatch-nearest");
+    let truncated = nearest[..nearest.len() / 2].to_vec();
+    for (bytes, why) in [
+        (b"not wasm at all".to_vec(), "garbage"),
+        (truncated, "a truncated component"),
+    ] {
+        let error = plugins.install_plugin(install(bytes)).await.unwrap_err();
+        assert_eq!(error.code(), Code::FailedPrecondition, "{why}");
+        assert_eq!(error_info(&error).0, "NOT_A_COMPONENT", "{why}");
+    }
+
+    let error = plugins
+        .install_plugin(install(built_plugin("test-greedy")))
+        .await
+        .unwrap_err();
+    assert_eq!(error_info(&error).0, "FORBIDDEN_IMPORT");
+    assert!(
+        error.message().contains("xingji:plugins/records"),
+        "{}",
+        error.message()
+    );
+    assert!(
+        error.message().contains("dispatch world does not grant"),
+        "{}",
+        error.message()
+    );
+
+    let error = plugins
+        .install_plugin(install(built_plugin("test-future")))
+        .await
+        .unwrap_err();
+    assert_eq!(error_info(&error).0, "UNSUPPORTED_WIT_VERSION");
+    assert!(
+        error.message().contains("9.0.0") && error.message().contains("0.1.0"),
+        "{}",
+        error.message()
+    );
+
+    let error = plugins
+        .install_plugin(install(Vec::new()))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::InvalidArgument);
+
+    // The same bytes again: the plugin as installed, not an error.
+    let again = plugins
+        .install_plugin(install(nearest))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(again.bundled);
+    let listed = plugins
+        .list_plugins(ListPluginsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .plugins;
+    let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["dispatch-balanced", "dispatch-nearest"],
+        "nothing refused was installed"
+    );
+    server.stop().await;
+}
