@@ -62,6 +62,14 @@ pub enum LoadError {
     Runtime(String),
 }
 
+/// An error's chain on one line (wasmparser's errors span several).
+fn one_line(error: &wasmtime::Error) -> String {
+    format!("{error:#}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 fn worlds() -> String {
     Slot::ALL
         .iter()
@@ -163,7 +171,7 @@ impl Runtime {
     fn compile(&self, bytes: &[u8], sha256: &str) -> Result<Component, LoadError> {
         let Some(dir) = &self.cache_dir else {
             return Component::new(&self.engine, bytes)
-                .map_err(|error| LoadError::NotAComponent(format!("{error:#}")));
+                .map_err(|error| LoadError::NotAComponent(one_line(&error)));
         };
         let mut settings = std::hash::DefaultHasher::new();
         self.engine
@@ -191,7 +199,7 @@ impl Runtime {
             }
         }
         let component = Component::new(&self.engine, bytes)
-            .map_err(|error| LoadError::NotAComponent(format!("{error:#}")))?;
+            .map_err(|error| LoadError::NotAComponent(one_line(&error)))?;
         match component.serialize() {
             Ok(compiled) => {
                 let written = std::fs::write(&artifact, &compiled)

@@ -16,6 +16,7 @@ use xingji_api::google::r#type::Date;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
+use xingji_api::v1::plugin_service_client::PluginServiceClient;
 use xingji_api::v1::*;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -24,7 +25,8 @@ use crate::services::ACTOR_HEADER;
 /// Xingji (星级): the after-sales service platform.
 ///
 /// One binary is both the server (`xingji serve`) and a client of its gRPC
-/// API for regional IT and partners (`xingji outlets`, `people`, `orders`).
+/// API for regional IT and partners (`xingji outlets`, `people`, `orders`,
+/// `plugins`).
 /// Enum values are given in short form: `--tier star-centre`,
 /// `--product-line washing-machine`.
 #[derive(Debug, Parser)]
@@ -59,6 +61,66 @@ pub enum Command {
     /// Work orders.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// Plugins: install them, and choose which one each region runs.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+}
+
+/// `xingji plugins …`
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Install a plugin: a component (.wasm) built for wasm32-wasip2.
+    Install {
+        /// The .wasm file.
+        file: PathBuf,
+    },
+    /// List the installed plugins.
+    List {
+        /// Only plugins of this slot (dispatch, warranty, campaign, tour,
+        /// evaluation, settlement).
+        #[arg(long, value_parser = enum_arg("xingji.v1.PluginSlot"), default_value = "unspecified")]
+        slot: i32,
+    },
+    /// Show which plugin a region runs in each slot, and why.
+    Active {
+        /// The region, e.g. shanghai.
+        region: String,
+    },
+    /// Make a region run an installed plugin in its slot.
+    Activate {
+        /// The region, e.g. shanghai.
+        region: String,
+        /// The slot: dispatch, warranty, campaign, tour, evaluation or settlement.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// The plugin as NAME@VERSION, e.g. dispatch-balanced@1.0.0.
+        plugin: String,
+        /// Why, for the history.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// Return a region's slot to the plugin it ran before.
+    Rollback {
+        /// The region.
+        region: String,
+        /// The slot.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// Why, for the history.
+        #[arg(long, default_value = "")]
+        reason: String,
+    },
+    /// The history of activations and rollbacks, newest first.
+    History {
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Calls, failures and time per plugin since the server started.
+    Stats {
+        /// Only this region.
+        #[arg(long, default_value = "")]
+        region: String,
+    },
 }
 
 /// `xingji serve` flags; each overrides the config file and environment.
@@ -389,6 +451,14 @@ pub enum OrdersCommand {
     },
     /// Record a service request (intake).
     Create(CreateOrderArgs),
+    /// Dispatch an order in intake through its region's dispatch plugin.
+    Dispatch {
+        /// The order's id.
+        id: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
 }
 
 /// `xingji orders create` flags.
@@ -594,6 +664,94 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                 }
             }
         }
+        Command::Plugins(command) => {
+            let mut client = PluginServiceClient::new(channel).max_decoding_message_size(64 << 20);
+            match command {
+                PluginsCommand::Install { file } => {
+                    let component = std::fs::read(&file).map_err(|error| {
+                        ClientError::Usage(format!("{}: {error}", file.display()))
+                    })?;
+                    let plugin = client
+                        .install_plugin(with_actor(actor, InstallPluginRequest { component }))
+                        .await?;
+                    print(plugin.get_ref(), "xingji.v1.Plugin")
+                }
+                PluginsCommand::List { slot } => {
+                    let list = client
+                        .list_plugins(with_actor(
+                            actor,
+                            ListPluginsRequest {
+                                slot,
+                                page_size: 1000,
+                                ..Default::default()
+                            },
+                        ))
+                        .await?;
+                    print(list.get_ref(), "xingji.v1.ListPluginsResponse")
+                }
+                PluginsCommand::Active { region } => {
+                    let active = client
+                        .get_region_plugins(with_actor(actor, GetRegionPluginsRequest { region }))
+                        .await?;
+                    print(active.get_ref(), "xingji.v1.RegionPlugins")
+                }
+                PluginsCommand::Activate {
+                    region,
+                    slot,
+                    plugin,
+                    reason,
+                } => {
+                    let (name, version) = plugin.split_once('@').ok_or_else(|| {
+                        ClientError::Usage(format!("{plugin:?}: give the plugin as NAME@VERSION"))
+                    })?;
+                    let request = ActivatePluginRequest {
+                        region,
+                        slot,
+                        name: name.into(),
+                        version: version.into(),
+                        reason,
+                    };
+                    let activation = client.activate_plugin(with_actor(actor, request)).await?;
+                    print(activation.get_ref(), "xingji.v1.Activation")
+                }
+                PluginsCommand::Rollback {
+                    region,
+                    slot,
+                    reason,
+                } => {
+                    let activation = client
+                        .rollback_plugin(with_actor(
+                            actor,
+                            RollbackPluginRequest {
+                                region,
+                                slot,
+                                reason,
+                            },
+                        ))
+                        .await?;
+                    print(activation.get_ref(), "xingji.v1.Activation")
+                }
+                PluginsCommand::History { page } => {
+                    let history = client
+                        .list_activations(with_actor(
+                            actor,
+                            ListActivationsRequest {
+                                region: page.region,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                            },
+                        ))
+                        .await?;
+                    print(history.get_ref(), "xingji.v1.ListActivationsResponse")
+                }
+                PluginsCommand::Stats { region } => {
+                    let stats = client
+                        .get_plugin_stats(with_actor(actor, GetPluginStatsRequest { region }))
+                        .await?;
+                    print(stats.get_ref(), "xingji.v1.PluginStats")
+                }
+            }
+        }
         Command::Orders(command) => {
             let mut client = OrderServiceClient::new(channel);
             match command {
@@ -625,6 +783,18 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                 OrdersCommand::Get { id } => {
                     let order = client
                         .get_order(with_actor(actor, GetOrderRequest { id }))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Dispatch { id, expect_version } => {
+                    let order = client
+                        .dispatch_order(with_actor(
+                            actor,
+                            DispatchOrderRequest {
+                                id,
+                                version: expect_version,
+                            },
+                        ))
                         .await?;
                     print(order.get_ref(), "xingji.v1.Order")
                 }

@@ -605,7 +605,7 @@ fn rejected(error: LoadError) -> Status {
     Status::with_error_details(
         Code::FailedPrecondition,
         format!("plugin rejected: {error}"),
-        ErrorDetails::with_error_info(reason, DOMAIN, [("message".to_owned(), error.to_string())]),
+        ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new()),
     )
 }
 
