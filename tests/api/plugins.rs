@@ -89,6 +89,20 @@ async fn dispatch_new(
         .map(|r| r.into_inner())
 }
 
+/// The compiled-artifact files and when each was last written.
+fn artifact_times(data_dir: &std::path::Path) -> BTreeMap<String, std::time::SystemTime> {
+    std::fs::read_dir(data_dir.join("artifacts"))
+        .unwrap()
+        .map(|entry| {
+            let entry = entry.unwrap();
+            (
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect()
+}
+
 fn config_with(dir: &std::path::Path, plugins: &[(&str, &str)]) -> Config {
     let mut regions = BTreeMap::new();
     for (region, dispatch) in plugins {
@@ -331,6 +345,12 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
         "other regions untouched"
     );
     server.stop().await;
+    let before_restart = artifact_times(dir.path());
+    assert_eq!(
+        before_restart.len(),
+        4,
+        "two bundled plugins, an artifact and a checksum each"
+    );
 
     let server = TestServer::start(dir.path()).await;
     let mut plugins = server.plugins().await;
@@ -365,11 +385,12 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
         ],
         "newest first"
     );
-    // The compiled artifacts were cached, not recompiled, by the restart.
-    let artifacts = std::fs::read_dir(dir.path().join("artifacts"))
-        .unwrap()
-        .count();
-    assert!(artifacts >= 4, "{artifacts} files in the artifact cache");
+    // The restart loaded the compiled artifacts; it did not recompile.
+    assert_eq!(
+        artifact_times(dir.path()),
+        before_restart,
+        "artifacts rewritten on restart"
+    );
     server.stop().await;
 }
 
@@ -537,5 +558,35 @@ async fn install_refuses_what_does_not_fit() {
         ["dispatch-balanced", "dispatch-nearest"],
         "nothing refused was installed"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_damaged_artifact_is_recompiled_not_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    TestServer::start(dir.path()).await.stop().await;
+    let artifacts = dir.path().join("artifacts");
+    let damaged = std::fs::read_dir(&artifacts)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.extension().is_some_and(|e| e == "cwasm"))
+        .expect("a compiled artifact");
+    std::fs::write(&damaged, b"\x7fELF not what was compiled").unwrap();
+
+    let server = TestServer::start(dir.path()).await;
+    let repaired = std::fs::read(&damaged).unwrap();
+    assert!(
+        repaired.len() > 1000,
+        "the artifact was compiled again and rewritten"
+    );
+    network(&server, "shanghai").await;
+    let order = dispatch_new(
+        &mut server.orders().await,
+        "shanghai",
+        ProductLine::Refrigerator,
+    )
+    .await
+    .unwrap();
+    assert_eq!(order.status, OrderStatus::Dispatched as i32);
     server.stop().await;
 }

@@ -1,0 +1,89 @@
+//! The cost of one dispatch plugin call: a fresh store and instance, the
+//! request copied in, the choice copied out. `cargo bench -p xingji --bench
+//! plugin_call` prints the latency distribution for regions of 10, 100 and
+//! 1000 outlets (three engineers each).
+
+use std::time::{Duration, Instant};
+
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
+};
+use xingji_plugin_host::bindings::host::xingji::plugins::types::*;
+use xingji_plugin_host::{Limits, Runtime, Slot};
+
+fn request(outlets: usize) -> DispatchRequest {
+    let at = |i: usize| Geo {
+        lat: 31.0 + (i % 37) as f64 * 0.01,
+        lon: 121.0 + (i % 41) as f64 * 0.01,
+    };
+    DispatchRequest {
+        order: DispatchOrder {
+            kind: OrderKind::Repair,
+            product_line: ProductLine::Refrigerator,
+            location: at(7),
+            vip: false,
+        },
+        outlets: (0..outlets)
+            .map(|i| CandidateOutlet {
+                location: at(i),
+                service_radius_minutes: 30,
+                product_lines: ProductLines::all(),
+                status: OutletStatus::Active,
+                grade: Grade::B,
+                daily_capacity: 40,
+                open_orders: (i % 13) as u32,
+            })
+            .collect(),
+        engineers: (0..outlets * 3)
+            .map(|i| CandidateEngineer {
+                outlet: (i / 3) as u32,
+                skills: ProductLines::REFRIGERATOR | ProductLines::TV,
+                licence_state: LicenceState::Normal,
+                on_duty: i % 5 != 0,
+                open_orders: (i % 4) as u32,
+                location: Some(at(i)),
+            })
+            .collect(),
+        now: 1_800_000_000,
+        params: vec![("speed_kmh".into(), "30".into())],
+    }
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio");
+    runtime.block_on(async {
+        let engine = Runtime::new(None).expect("runtime");
+        println!("pooling allocator: {}", engine.pooling());
+        for (name, bytes) in xingji::bundled::EMBEDDED {
+            let plugin = engine.load(bytes).await.expect("load");
+            for outlets in [10, 100, 1000] {
+                let request = request(outlets);
+                let limits = Limits::for_slot(Slot::Dispatch);
+                for _ in 0..200 {
+                    plugin.dispatch(&request, limits).await.expect("warm-up call");
+                }
+                let calls = if outlets == 1000 { 2_000 } else { 10_000 };
+                let mut times = Vec::with_capacity(calls);
+                let mut fuel = 0;
+                for _ in 0..calls {
+                    let started = Instant::now();
+                    let (_, cost) = plugin.dispatch(&request, limits).await.expect("call");
+                    times.push(started.elapsed());
+                    fuel = cost.fuel;
+                }
+                times.sort();
+                let mean = times.iter().sum::<Duration>() / calls as u32;
+                let pct = |p: f64| times[((calls as f64 * p) as usize).min(calls - 1)];
+                println!(
+                    "{name:18} {outlets:5} outlets: mean {:7.1} µs  p50 {:7.1} µs  p99 {:7.1} µs  fuel {fuel}",
+                    mean.as_secs_f64() * 1e6,
+                    pct(0.50).as_secs_f64() * 1e6,
+                    pct(0.99).as_secs_f64() * 1e6,
+                );
+            }
+        }
+    });
+}
