@@ -35,6 +35,14 @@ pub enum StoreError {
         /// The version now stored.
         current: i64,
     },
+    /// A write would take a plugin's key-value store past its quota.
+    #[error("quota exceeded: {used} bytes, the limit is {limit}")]
+    Quota {
+        /// The bytes the writes would use.
+        used: u64,
+        /// The quota.
+        limit: u64,
+    },
     /// A stored record could not be decoded.
     #[error("corrupt record {id}: {reason}")]
     Corrupt {
@@ -188,6 +196,29 @@ pub trait Store: Send + Sync + 'static {
     /// The whole activation history, oldest first. (It is small: one row per
     /// operator action.)
     async fn list_activations(&self) -> Result<Vec<Activation>>;
+
+    /// The value of `key` in `plugin`'s key-value store in `region`.
+    async fn kv_get(&self, region: &str, plugin: &str, key: &str) -> Result<Option<Vec<u8>>>;
+    /// Keys of `plugin`'s store in `region` that start with `prefix`, in
+    /// order, after `after`, at most `limit`.
+    async fn kv_keys(
+        &self,
+        region: &str,
+        plugin: &str,
+        prefix: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<String>>;
+    /// Applies writes (`None` deletes) to `plugin`'s store in `region`, all
+    /// or none: none if the store would then hold more than `max_bytes` of
+    /// keys and values (`StoreError::Quota`).
+    async fn kv_apply(
+        &self,
+        region: &str,
+        plugin: &str,
+        writes: &[(String, Option<Vec<u8>>)],
+        max_bytes: u64,
+    ) -> Result<()>;
 
     /// Returns the value stored under `key`, setting it to `init` first if
     /// there is none. Used for kernel settings that must survive restarts,

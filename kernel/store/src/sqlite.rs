@@ -29,6 +29,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plugins",
         include_str!("../migrations/sqlite/0002_plugins.sql"),
     ),
+    (
+        3,
+        "plugin_kv",
+        include_str!("../migrations/sqlite/0003_plugin_kv.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone: clones share one connection pool.
@@ -373,6 +378,96 @@ impl Store for SqliteStore {
         Ok(rows)
     }
 
+    async fn kv_get(&self, region: &str, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
+        let value = sqlx::query_scalar(
+            "SELECT value FROM plugin_kv WHERE region = ? AND plugin = ? AND key = ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(value)
+    }
+
+    async fn kv_keys(
+        &self,
+        region: &str,
+        plugin: &str,
+        prefix: &str,
+        after: &str,
+        limit: u32,
+    ) -> Result<Vec<String>> {
+        // Keys from `max(prefix, after)` on, while they start with `prefix`.
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT key FROM plugin_kv WHERE region = ? AND plugin = ? AND key >= ? AND key > ? \
+             ORDER BY key LIMIT ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .bind(prefix)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys
+            .into_iter()
+            .take_while(|key| key.starts_with(prefix))
+            .collect())
+    }
+
+    async fn kv_apply(
+        &self,
+        region: &str,
+        plugin: &str,
+        writes: &[(String, Option<Vec<u8>>)],
+        max_bytes: u64,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        for (key, value) in writes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "INSERT INTO plugin_kv (region, plugin, key, value) VALUES (?, ?, ?, ?) \
+                         ON CONFLICT (region, plugin, key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(region)
+                    .bind(plugin)
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "DELETE FROM plugin_kv WHERE region = ? AND plugin = ? AND key = ?",
+                    )
+                    .bind(region)
+                    .bind(plugin)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        let used: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(value)), 0) FROM plugin_kv WHERE region = ? AND plugin = ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .fetch_one(&mut *tx)
+        .await?;
+        if used.unsigned_abs() > max_bytes {
+            tx.rollback().await?;
+            return Err(StoreError::Quota {
+                used: used.unsigned_abs(),
+                limit: max_bytes,
+            });
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {
         sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
             .bind(key)
@@ -545,5 +640,135 @@ impl Stored for Order {
             ("engineer_id", Value::Text(self.engineer_id.clone())),
             ("product_line", Value::Int(product_line.into())),
         ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("test.db"))
+            .await
+            .expect("open");
+        (dir, store)
+    }
+
+    fn set(key: &str, value: &[u8]) -> (String, Option<Vec<u8>>) {
+        (key.to_owned(), Some(value.to_vec()))
+    }
+
+    #[tokio::test]
+    async fn kv_writes_apply_all_or_none_within_the_quota() {
+        let (_dir, store) = store().await;
+        store
+            .kv_apply(
+                "sh",
+                "jiujiu",
+                &[set("contract/1", b"one"), set("contract/2", b"two")],
+                1000,
+            )
+            .await
+            .expect("apply");
+        assert_eq!(
+            store
+                .kv_get("sh", "jiujiu", "contract/1")
+                .await
+                .expect("get"),
+            Some(b"one".to_vec())
+        );
+        assert_eq!(
+            store
+                .kv_get("bj", "jiujiu", "contract/1")
+                .await
+                .expect("get"),
+            None,
+            "regions are apart"
+        );
+        assert_eq!(
+            store
+                .kv_get("sh", "other", "contract/1")
+                .await
+                .expect("get"),
+            None,
+            "plugins are apart"
+        );
+
+        // Over the quota: nothing of the batch is written, not even the delete.
+        let batch = [
+            ("contract/1".to_owned(), None),
+            set("contract/3", &[0; 2000]),
+        ];
+        let refused = store.kv_apply("sh", "jiujiu", &batch, 1000).await;
+        assert!(
+            matches!(refused, Err(StoreError::Quota { limit: 1000, .. })),
+            "{refused:?}"
+        );
+        assert_eq!(
+            store
+                .kv_get("sh", "jiujiu", "contract/1")
+                .await
+                .expect("get"),
+            Some(b"one".to_vec())
+        );
+        assert_eq!(
+            store
+                .kv_get("sh", "jiujiu", "contract/3")
+                .await
+                .expect("get"),
+            None
+        );
+
+        store
+            .kv_apply(
+                "sh",
+                "jiujiu",
+                &[("contract/1".to_owned(), None), set("index", b"x")],
+                1000,
+            )
+            .await
+            .expect("apply");
+        let keys = store
+            .kv_keys("sh", "jiujiu", "contract/", "", 10)
+            .await
+            .expect("keys");
+        assert_eq!(keys, ["contract/2"]);
+        let all = store
+            .kv_keys("sh", "jiujiu", "", "contract/2", 10)
+            .await
+            .expect("keys");
+        assert_eq!(all, ["index"], "after skips up to and including the key");
+    }
+
+    #[tokio::test]
+    async fn stale_updates_are_refused() {
+        let (_dir, store) = store().await;
+        let outlet = Outlet {
+            id: "out_1".into(),
+            region: "sh".into(),
+            number: "1".into(),
+            ..Outlet::default()
+        };
+        let created = store.create_outlet(outlet).await.expect("create");
+        assert_eq!(created.version, 1);
+        let first = store
+            .update_outlet(Outlet {
+                name: "a".into(),
+                ..created.clone()
+            })
+            .await
+            .expect("update");
+        assert_eq!(first.version, 2);
+        let stale = store
+            .update_outlet(Outlet {
+                name: "b".into(),
+                ..created
+            })
+            .await;
+        assert!(
+            matches!(stale, Err(StoreError::VersionMismatch { current: 2 })),
+            "{stale:?}"
+        );
     }
 }

@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
-use xingji_api::v1::{
-    LicenceState, Order, OrderKind, Outlet, OutletGrade, OutletStatus, Person, ProductLine,
-};
+use xingji_api::v1::{Order, Outlet, Person};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
 };
-use xingji_plugin_host::bindings::host::xingji::plugins::types as wit;
 use xingji_store::{OutletFilter, Page, PersonFilter, Store, StoreError};
+
+use crate::wit_records::{
+    geo, grade, licence_state, order_kind, outlet_status, product_line, product_lines,
+};
 
 /// The candidates of a region, in the order the request lists them.
 pub struct Candidates {
@@ -71,7 +72,7 @@ pub async fn request(
     let appliance = order.appliance.clone().unwrap_or_default();
     let request = DispatchRequest {
         order: DispatchOrder {
-            kind: kind(order.kind),
+            kind: order_kind(order.kind),
             product_line: product_line(appliance.product_line),
             location: geo(customer.location.unwrap_or_default()),
             vip: customer.vip,
@@ -82,17 +83,8 @@ pub async fn request(
                 location: geo(o.location.unwrap_or_default()),
                 service_radius_minutes: o.service_radius_minutes.max(0) as u32,
                 product_lines: product_lines(o.product_lines.iter().copied()),
-                status: match OutletStatus::try_from(o.status) {
-                    Ok(OutletStatus::Active) => wit::OutletStatus::Active,
-                    Ok(OutletStatus::Eliminated) => wit::OutletStatus::Eliminated,
-                    _ => wit::OutletStatus::Suspended,
-                },
-                grade: match OutletGrade::try_from(o.grade) {
-                    Ok(OutletGrade::A) => wit::Grade::A,
-                    Ok(OutletGrade::B) => wit::Grade::B,
-                    Ok(OutletGrade::C) => wit::Grade::C,
-                    _ => wit::Grade::Ungraded,
-                },
+                status: outlet_status(o.status),
+                grade: grade(o.grade),
                 daily_capacity: o.daily_capacity.max(0) as u32,
                 open_orders: outlet_load.get(&o.id).copied().unwrap_or(0),
             })
@@ -102,12 +94,7 @@ pub async fn request(
             .map(|p| CandidateEngineer {
                 outlet: index.get(p.outlet_id.as_str()).copied().unwrap_or(0),
                 skills: product_lines(p.skills.iter().map(|s| s.product_line)),
-                licence_state: match LicenceState::try_from(p.licence_state) {
-                    Ok(LicenceState::Exemplary) => wit::LicenceState::Exemplary,
-                    Ok(LicenceState::Warning) => wit::LicenceState::Warning,
-                    Ok(LicenceState::Eliminated) => wit::LicenceState::Eliminated,
-                    _ => wit::LicenceState::Normal,
-                },
+                licence_state: licence_state(p.licence_state),
                 on_duty: p.on_duty,
                 open_orders: engineer_load.get(&p.id).copied().unwrap_or(0),
                 location: p.location.map(geo),
@@ -141,54 +128,5 @@ where
         if done {
             return Ok(all);
         }
-    }
-}
-
-fn geo(point: xingji_api::v1::GeoPoint) -> wit::Geo {
-    wit::Geo {
-        lat: point.lat,
-        lon: point.lon,
-    }
-}
-
-/// The WIT product line of a proto one (validated records have a real one).
-pub fn product_line(value: i32) -> wit::ProductLine {
-    match ProductLine::try_from(value) {
-        Ok(ProductLine::Tv) => wit::ProductLine::Tv,
-        Ok(ProductLine::FlatPanelTv) => wit::ProductLine::FlatPanelTv,
-        Ok(ProductLine::Computer) => wit::ProductLine::Computer,
-        Ok(ProductLine::WashingMachine) => wit::ProductLine::WashingMachine,
-        Ok(ProductLine::AirConditioner) => wit::ProductLine::AirConditioner,
-        Ok(ProductLine::WaterHeater) => wit::ProductLine::WaterHeater,
-        Ok(ProductLine::Refrigerator | ProductLine::Unspecified) | Err(_) => {
-            wit::ProductLine::Refrigerator
-        }
-    }
-}
-
-fn product_lines(values: impl Iterator<Item = i32>) -> wit::ProductLines {
-    values.fold(wit::ProductLines::empty(), |set, value| {
-        set | match ProductLine::try_from(value) {
-            Ok(ProductLine::Tv) => wit::ProductLines::TV,
-            Ok(ProductLine::FlatPanelTv) => wit::ProductLines::FLAT_PANEL_TV,
-            Ok(ProductLine::Computer) => wit::ProductLines::COMPUTER,
-            Ok(ProductLine::Refrigerator) => wit::ProductLines::REFRIGERATOR,
-            Ok(ProductLine::WashingMachine) => wit::ProductLines::WASHING_MACHINE,
-            Ok(ProductLine::AirConditioner) => wit::ProductLines::AIR_CONDITIONER,
-            Ok(ProductLine::WaterHeater) => wit::ProductLines::WATER_HEATER,
-            Ok(ProductLine::Unspecified) | Err(_) => wit::ProductLines::empty(),
-        }
-    })
-}
-
-fn kind(value: i32) -> wit::OrderKind {
-    match OrderKind::try_from(value) {
-        Ok(OrderKind::Installation) => wit::OrderKind::Installation,
-        Ok(OrderKind::Maintenance) => wit::OrderKind::Maintenance,
-        Ok(OrderKind::Consultation) => wit::OrderKind::Consultation,
-        Ok(OrderKind::BirthdayVisit) => wit::OrderKind::BirthdayVisit,
-        Ok(OrderKind::TourVisit) => wit::OrderKind::TourVisit,
-        Ok(OrderKind::Complaint) => wit::OrderKind::Complaint,
-        Ok(OrderKind::Repair | OrderKind::Unspecified) | Err(_) => wit::OrderKind::Repair,
     }
 }

@@ -13,3 +13,4 @@ pub mod services;
 pub mod status;
 pub mod telemetry;
 pub mod validate;
+pub mod wit_records;

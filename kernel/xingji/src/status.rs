@@ -58,6 +58,9 @@ pub fn from_store(error: StoreError, kind: &str, id: &str) -> Status {
             ErrorDetails::with_resource_info(kind, id, "", format!("{what} already exists")),
         ),
         StoreError::VersionMismatch { current } => version_mismatch(kind, id, current),
+        StoreError::Quota { used, limit } => Status::resource_exhausted(format!(
+            "{kind} {id:?}: quota exceeded: {used} bytes, the limit is {limit}"
+        )),
         error @ (StoreError::Corrupt { .. } | StoreError::Backend(_)) => {
             tracing::error!(%error, kind, id, "store failure");
             Status::internal(format!("storage failure on {kind} {id:?}"))

@@ -12,9 +12,13 @@ wit_bindgen::generate!({
     world: "xingji:plugins/dispatch",
 });
 
-use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::dispatcher::{
+    Assignment, Decision, DispatchRequest, Guest as Dispatcher,
+};
 use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
-use xingji::plugins::types::{Geo, LicenceState, OutletStatus, ProductLine, ProductLines};
+use xingji::plugins::types::{LicenceState, OutletStatus, ProductLine, ProductLines};
+
+use xingji_plugin_kit::{km, param};
 
 struct Component;
 
@@ -36,7 +40,9 @@ const DEFAULT_SPEED_KMH: f64 = 30.0;
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {
-        let speed = param(&request.params, "speed_kmh").unwrap_or(DEFAULT_SPEED_KMH);
+        let speed = param(&request.params, "speed_kmh")
+            .filter(|s| *s > 0.0)
+            .unwrap_or(DEFAULT_SPEED_KMH);
         let line = flag(request.order.product_line);
         let mut best: Option<(f64, u32, u32)> = None;
         for (o, outlet) in request.outlets.iter().enumerate() {
@@ -46,7 +52,13 @@ impl Dispatcher for Component {
             if outlet.daily_capacity > 0 && outlet.open_orders >= outlet.daily_capacity {
                 continue;
             }
-            let minutes = km(outlet.location, request.order.location) / speed * 60.0;
+            let minutes = km(
+                outlet.location.lat,
+                outlet.location.lon,
+                request.order.location.lat,
+                request.order.location.lon,
+            ) / speed
+                * 60.0;
             if minutes > f64::from(outlet.service_radius_minutes) {
                 continue;
             }
@@ -59,7 +71,14 @@ impl Dispatcher for Component {
                 .enumerate()
                 .filter(|(_, e)| e.outlet as usize == o && e.on_duty && e.skills.contains(line))
                 .filter(|(_, e)| e.licence_state != LicenceState::Eliminated)
-                .min_by_key(|(_, e)| e.open_orders * if e.licence_state == LicenceState::Warning { 2 } else { 1 });
+                .min_by_key(|(_, e)| {
+                    (e.open_orders + 1)
+                        * if e.licence_state == LicenceState::Warning {
+                            2
+                        } else {
+                            1
+                        }
+                });
             if let Some((e, _)) = engineer {
                 best = Some((minutes, o as u32, e as u32));
             }
@@ -70,13 +89,11 @@ impl Dispatcher for Component {
                 engineer,
                 reason: format!("nearest outlet in reach: about {minutes:.0} minutes away"),
             }),
-            None => Decision::Refuse("no active outlet with a skilled engineer on duty within its service radius".into()),
+            None => Decision::Refuse(
+                "no active outlet with a skilled engineer on duty within its service radius".into(),
+            ),
         }
     }
-}
-
-fn param(params: &[(String, String)], name: &str) -> Option<f64> {
-    params.iter().find(|(k, _)| k == name).and_then(|(_, v)| v.parse().ok()).filter(|v: &f64| *v > 0.0)
 }
 
 fn flag(line: ProductLine) -> ProductLines {
@@ -89,13 +106,4 @@ fn flag(line: ProductLine) -> ProductLines {
         ProductLine::AirConditioner => ProductLines::AIR_CONDITIONER,
         ProductLine::WaterHeater => ProductLines::WATER_HEATER,
     }
-}
-
-/// Great-circle distance in kilometres.
-fn km(a: Geo, b: Geo) -> f64 {
-    let (la1, la2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dla = la2 - la1;
-    let dlo = (b.lon - a.lon).to_radians();
-    let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
-    2.0 * 6371.0 * h.sqrt().asin()
 }

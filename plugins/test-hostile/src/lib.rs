@@ -16,7 +16,9 @@ wit_bindgen::generate!({
     world: "xingji:plugins/dispatch",
 });
 
-use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest as Dispatcher};
+use exports::xingji::plugins::dispatcher::{
+    Assignment, Decision, DispatchRequest, Guest as Dispatcher,
+};
 use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use xingji::plugins::log::{Level, log};
 use xingji::plugins::types::ProductLine;
@@ -52,7 +54,9 @@ impl Dispatcher for Component {
                     std::hint::black_box(&hoard);
                 }
             }
-            ProductLine::Computer => Decision::Refuse(format!("depth {}", recurse(std::hint::black_box(1)))),
+            ProductLine::Computer => {
+                Decision::Refuse(format!("depth {}", recurse(std::hint::black_box(1))))
+            }
             ProductLine::Refrigerator => panic!("the hostile plugin panics on purpose"),
             ProductLine::WashingMachine => Decision::Refuse("x".repeat(10 << 20)),
             ProductLine::AirConditioner => {
@@ -61,11 +65,19 @@ impl Dispatcher for Component {
                 }
                 Decision::Refuse("flooded".into())
             }
-            ProductLine::WaterHeater => Decision::Assign(Assignment { outlet: 0, engineer: 0, reason: "behaving".into() }),
+            ProductLine::WaterHeater => Decision::Assign(Assignment {
+                outlet: 0,
+                engineer: 0,
+                reason: "behaving".into(),
+            }),
         }
     }
 }
 
 fn recurse(depth: u64) -> u64 {
-    if std::hint::black_box(depth) == 0 { 0 } else { recurse(depth + 1) + 1 }
+    if std::hint::black_box(depth) == 0 {
+        0
+    } else {
+        recurse(depth + 1) + 1
+    }
 }
