@@ -1,6 +1,7 @@
 //! The cost of one dispatch plugin call: a fresh store and instance, the
 //! request copied in, the choice copied out. `cargo bench -p xingji --bench
-//! plugin_call` prints the latency distribution for regions of 10, 100 and
+//! plugin_call` prints the latency distribution for regions of 0 (the fixed
+//! cost: instantiation and the call itself), 10, 100 and
 //! 1000 outlets (three engineers each).
 
 use std::time::{Duration, Instant};
@@ -59,7 +60,7 @@ fn main() {
         println!("pooling allocator: {}", engine.pooling());
         for (name, bytes) in xingji::bundled::EMBEDDED {
             let plugin = engine.load(bytes).await.expect("load");
-            for outlets in [10, 100, 1000] {
+            for outlets in [0, 10, 100, 1000] {
                 let request = request(outlets);
                 let limits = Limits::for_slot(Slot::Dispatch);
                 for _ in 0..200 {

@@ -21,7 +21,7 @@ use exports::xingji::plugins::dispatcher::{
 use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use xingji::plugins::types::{Grade, LicenceState, OutletStatus, ProductLine, ProductLines};
 
-use xingji_plugin_kit::{km, param};
+use xingji_plugin_kit::{Engineer, Origin, least_loaded, param};
 
 struct Component;
 
@@ -45,6 +45,18 @@ impl Dispatcher for Component {
             .unwrap_or(30.0);
         let load_weight = param(&request.params, "load_weight").unwrap_or(40.0);
         let line = flag(request.order.product_line);
+        let engineers = least_loaded(
+            request.outlets.len(),
+            request.engineers.iter().map(|e| Engineer {
+                outlet: e.outlet as usize,
+                eligible: e.on_duty
+                    && e.skills.contains(line)
+                    && e.licence_state != LicenceState::Eliminated,
+                load: e.open_orders,
+                warned: e.licence_state == LicenceState::Warning,
+            }),
+        );
+        let customer = Origin::new(request.order.location.lat, request.order.location.lon);
         let mut best: Option<(f64, u32, u32)> = None;
         for (o, outlet) in request.outlets.iter().enumerate() {
             if outlet.status != OutletStatus::Active || !outlet.product_lines.contains(line) {
@@ -53,13 +65,7 @@ impl Dispatcher for Component {
             if outlet.daily_capacity == 0 || outlet.open_orders >= outlet.daily_capacity {
                 continue;
             }
-            let minutes = km(
-                outlet.location.lat,
-                outlet.location.lon,
-                request.order.location.lat,
-                request.order.location.lon,
-            ) / speed
-                * 60.0;
+            let minutes = customer.km_to(outlet.location.lat, outlet.location.lon) / speed * 60.0;
             if minutes > f64::from(outlet.service_radius_minutes) {
                 continue;
             }
@@ -74,22 +80,9 @@ impl Dispatcher for Component {
             if best.is_some_and(|(s, _, _)| s >= score) {
                 continue;
             }
-            let engineer = request
-                .engineers
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.outlet as usize == o && e.on_duty && e.skills.contains(line))
-                .filter(|(_, e)| e.licence_state != LicenceState::Eliminated)
-                .min_by_key(|(_, e)| {
-                    (e.open_orders + 1)
-                        * if e.licence_state == LicenceState::Warning {
-                            2
-                        } else {
-                            1
-                        }
-                });
-            if let Some((e, _)) = engineer {
-                best = Some((score, o as u32, e as u32));
+            let engineer = engineers[o];
+            if let Some(e) = engineer {
+                best = Some((score, o as u32, e));
             }
         }
         match best {

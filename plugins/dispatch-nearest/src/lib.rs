@@ -1,7 +1,7 @@
 //! `dispatch-nearest`: the nearest outlet in reach wins.
 //!
 //! Rules (DOMAIN.md §1–2): the customer must be within the outlet's service
-//! radius, estimated from straight-line distance at `speed_kmh` (default 30
+//! radius, estimated from the straight-line distance at `speed_kmh` (default 30
 //! km/h); the outlet must be active and serve the product line; the engineer
 //! must be on duty, skilled in the product line and not eliminated. Among
 //! the outlets in reach the nearest wins; its engineer with the fewest
@@ -18,7 +18,7 @@ use exports::xingji::plugins::dispatcher::{
 use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use xingji::plugins::types::{LicenceState, OutletStatus, ProductLine, ProductLines};
 
-use xingji_plugin_kit::{km, param};
+use xingji_plugin_kit::{Engineer, Origin, least_loaded, param};
 
 struct Component;
 
@@ -44,6 +44,18 @@ impl Dispatcher for Component {
             .filter(|s| *s > 0.0)
             .unwrap_or(DEFAULT_SPEED_KMH);
         let line = flag(request.order.product_line);
+        let engineers = least_loaded(
+            request.outlets.len(),
+            request.engineers.iter().map(|e| Engineer {
+                outlet: e.outlet as usize,
+                eligible: e.on_duty
+                    && e.skills.contains(line)
+                    && e.licence_state != LicenceState::Eliminated,
+                load: e.open_orders,
+                warned: e.licence_state == LicenceState::Warning,
+            }),
+        );
+        let customer = Origin::new(request.order.location.lat, request.order.location.lon);
         let mut best: Option<(f64, u32, u32)> = None;
         for (o, outlet) in request.outlets.iter().enumerate() {
             if outlet.status != OutletStatus::Active || !outlet.product_lines.contains(line) {
@@ -52,35 +64,16 @@ impl Dispatcher for Component {
             if outlet.daily_capacity > 0 && outlet.open_orders >= outlet.daily_capacity {
                 continue;
             }
-            let minutes = km(
-                outlet.location.lat,
-                outlet.location.lon,
-                request.order.location.lat,
-                request.order.location.lon,
-            ) / speed
-                * 60.0;
+            let minutes = customer.km_to(outlet.location.lat, outlet.location.lon) / speed * 60.0;
             if minutes > f64::from(outlet.service_radius_minutes) {
                 continue;
             }
             if best.is_some_and(|(m, _, _)| m <= minutes) {
                 continue;
             }
-            let engineer = request
-                .engineers
-                .iter()
-                .enumerate()
-                .filter(|(_, e)| e.outlet as usize == o && e.on_duty && e.skills.contains(line))
-                .filter(|(_, e)| e.licence_state != LicenceState::Eliminated)
-                .min_by_key(|(_, e)| {
-                    (e.open_orders + 1)
-                        * if e.licence_state == LicenceState::Warning {
-                            2
-                        } else {
-                            1
-                        }
-                });
-            if let Some((e, _)) = engineer {
-                best = Some((minutes, o as u32, e as u32));
+            let engineer = engineers[o];
+            if let Some(e) = engineer {
+                best = Some((minutes, o as u32, e));
             }
         }
         match best {
