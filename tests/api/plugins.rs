@@ -590,3 +590,50 @@ async fn a_damaged_artifact_is_recompiled_not_trusted() {
     assert_eq!(order.status, OrderStatus::Dispatched as i32);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn regions_set_their_plugins_parameters_and_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config_with(
+        dir.path(),
+        &[
+            ("slow", "dispatch-balanced@1.0.0"),
+            ("frugal", "dispatch-nearest@1.0.0"),
+        ],
+    );
+    // At walking pace the grade-A outlet 3.4 km off is out of reach.
+    let slow = config.regions.get_mut("slow").unwrap();
+    slow.params.insert(
+        "dispatch".into(),
+        BTreeMap::from([("speed_kmh".to_owned(), "2".to_owned())]),
+    );
+    // A fuel quota no dispatch over a real network fits in.
+    let frugal = config.regions.get_mut("frugal").unwrap();
+    frugal.limits.insert(
+        "dispatch".into(),
+        xingji::config::LimitsConfig {
+            fuel: Some(1_000),
+            ..Default::default()
+        },
+    );
+    let server = TestServer::start_config(config).await;
+    let slow = network(&server, "slow").await;
+    network(&server, "frugal").await;
+    let mut orders = server.orders().await;
+
+    let walked = dispatch_new(&mut orders, "slow", ProductLine::Refrigerator)
+        .await
+        .unwrap();
+    assert_eq!(walked.outlet_id, slow.near, "speed_kmh reached the plugin");
+
+    let error = dispatch_new(&mut orders, "frugal", ProductLine::Refrigerator)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_info(&error).1["cause"],
+        "FUEL_EXHAUSTED",
+        "{}",
+        error.message()
+    );
+    server.stop().await;
+}
