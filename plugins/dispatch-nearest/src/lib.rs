@@ -15,7 +15,6 @@ wit_bindgen::generate!({
 use exports::xingji::plugins::dispatcher::{
     Assignment, Decision, DispatchRequest, Guest as Dispatcher,
 };
-use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use xingji::plugins::types::{LicenceState, OutletStatus, ProductLine, ProductLines};
 
 use xingji_plugin_kit::{Engineer, Origin, least_loaded, param};
@@ -24,16 +23,7 @@ struct Component;
 
 export!(Component);
 
-impl Plugin for Component {
-    fn describe() -> Manifest {
-        Manifest {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: env!("CARGO_PKG_DESCRIPTION").into(),
-            author: "Xingji".into(),
-        }
-    }
-}
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
 
 /// The default travel speed, km/h, for estimating minutes from distance.
 const DEFAULT_SPEED_KMH: f64 = 30.0;

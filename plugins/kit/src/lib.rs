@@ -1,6 +1,26 @@
 //! Plain helpers shared by the plugins. No WIT types here: each plugin's
 //! bindings are its own, so only what works on plain values is shared.
 
+/// Implements `plugin.describe` for `$component` from the plugin crate's
+/// Cargo metadata (name, version, description), with `$author`: the
+/// manifest then cannot drift from the package. Use it beside
+/// `wit_bindgen::generate!`, whose `exports` module it names.
+#[macro_export]
+macro_rules! describe_from_cargo {
+    ($component:ty, $author:expr) => {
+        impl exports::xingji::plugins::plugin::Guest for $component {
+            fn describe() -> exports::xingji::plugins::plugin::Manifest {
+                exports::xingji::plugins::plugin::Manifest {
+                    name: env!("CARGO_PKG_NAME").into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                    description: env!("CARGO_PKG_DESCRIPTION").into(),
+                    author: $author.into(),
+                }
+            }
+        }
+    };
+}
+
 /// Distances from one point, the customer, to many, the outlets. Within a
 /// region (well under 100 km) the equirectangular approximation is within
 /// 0.1 % of the great circle and needs no trigonometry per outlet: on the

@@ -19,7 +19,6 @@ wit_bindgen::generate!({
 use exports::xingji::plugins::dispatcher::{
     Assignment, Decision, DispatchRequest, Guest as Dispatcher,
 };
-use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use xingji::plugins::log::{Level, log};
 use xingji::plugins::types::ProductLine;
 
@@ -27,16 +26,7 @@ struct Component;
 
 export!(Component);
 
-impl Plugin for Component {
-    fn describe() -> Manifest {
-        Manifest {
-            name: env!("CARGO_PKG_NAME").into(),
-            version: env!("CARGO_PKG_VERSION").into(),
-            description: env!("CARGO_PKG_DESCRIPTION").into(),
-            author: "Xingji tests".into(),
-        }
-    }
-}
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {
