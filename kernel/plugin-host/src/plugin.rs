@@ -276,6 +276,61 @@ impl Plugin {
     }
 }
 
+impl Plugin {
+    /// Asks a warranty plugin for the plans on offer for `appliance`. The
+    /// call may use `services` (records, kv); the caller commits their
+    /// effects only if the call succeeds.
+    #[allow(clippy::ptr_arg)] // the bindings take the WIT list as a Vec
+    pub async fn warranty_quote(
+        &self,
+        appliance: warranty::exports::xingji::plugins::warranty_plans::Appliance,
+        now: i64,
+        params: &Vec<(String, String)>,
+        limits: Limits,
+        services: Arc<dyn HostServices>,
+    ) -> Result<
+        (
+            Result<Vec<warranty::exports::xingji::plugins::warranty_plans::Plan>, String>,
+            CallCost,
+        ),
+        PluginError,
+    > {
+        let Pre::Warranty(pre) = &self.pre else {
+            return Err(PluginError::WrongSlot(self.slot));
+        };
+        let started = Instant::now();
+        let mut store = self.store(limits, Some(services));
+        let result = async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance
+                .xingji_plugins_warranty_plans()
+                .call_quote(&mut store, appliance, now, params)
+                .await
+        }
+        .await;
+        let answer = finish(&mut store, result)?;
+        let size = match &answer {
+            Ok(plans) => {
+                plans.len()
+                    * std::mem::size_of::<warranty::exports::xingji::plugins::warranty_plans::Plan>(
+                    )
+            }
+            Err(message) => message.len(),
+        };
+        if size > limits.output_bytes {
+            return Err(PluginError::OutputTooLarge {
+                bytes: size,
+                limit: limits.output_bytes,
+            });
+        }
+        let cost = CallCost {
+            fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
+            duration: started.elapsed(),
+        };
+        Ok((answer, cost))
+    }
+}
+
 /// The result of a call, or why it failed.
 fn finish<T>(store: &mut Store<HostState>, result: wasmtime::Result<T>) -> Result<T, PluginError> {
     result.map_err(|error| {

@@ -2,6 +2,7 @@
 //! the `xingji.v1` gRPC API. See ARCHITECTURE.md for the map.
 
 pub mod bundled;
+pub mod capabilities;
 pub mod cli;
 pub mod config;
 pub mod demo;

@@ -22,9 +22,13 @@ use xingji_api::v1::{
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
-use xingji_plugin_host::{Limits, LoadError, Plugin, PluginError, Runtime, Slot};
+use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::{
+    Appliance as WarrantyAppliance, Plan as WarrantyPlan,
+};
+use xingji_plugin_host::{CallCost, Limits, LoadError, Plugin, PluginError, Runtime, Slot};
 use xingji_store::{Store, StoreError};
 
+use crate::capabilities::Capabilities;
 use crate::config::RegionConfig;
 use crate::status::{DOMAIN, failed_precondition, from_store, invalid_field, not_found};
 
@@ -508,34 +512,82 @@ impl PluginSets {
         region: &str,
         mut request: DispatchRequest,
     ) -> Result<(Decision, String), Status> {
-        let Resolved {
-            plugin,
-            limits,
-            params,
-        } = self.resolve(region, Slot::Dispatch)?;
-        request.params = params;
+        let resolved = self.resolve(region, Slot::Dispatch)?;
+        request.params = resolved.params.clone();
+        let call = resolved.plugin.dispatch(&request, resolved.limits);
+        let decision = self
+            .observe(region, Slot::Dispatch, &resolved.plugin, call)
+            .await?;
+        Ok((decision, resolved.plugin.id()))
+    }
+
+    /// Asks `region`'s warranty plugin for the plans on offer for
+    /// `appliance` at `now`. The plugin may read the region's records and
+    /// use its key-value store; its writes are kept only if the call
+    /// succeeds. `Err(String)` inside is the plugin's own refusal.
+    pub async fn warranty_quote(
+        &self,
+        region: &str,
+        appliance: WarrantyAppliance,
+        now: i64,
+    ) -> Result<Result<Vec<WarrantyPlan>, String>, Status> {
+        let resolved = self.resolve(region, Slot::Warranty)?;
+        let capabilities =
+            Capabilities::new(self.store.clone(), region, &resolved.plugin.manifest.name);
+        let call = resolved.plugin.warranty_quote(
+            appliance,
+            now,
+            &resolved.params,
+            resolved.limits,
+            capabilities.clone(),
+        );
+        let answer = self
+            .observe(region, Slot::Warranty, &resolved.plugin, call)
+            .await?;
+        capabilities.commit().await.map_err(|error| match error {
+            StoreError::Quota { used, limit } => plugin_failed(
+                &resolved.plugin,
+                region,
+                Slot::Warranty,
+                &PluginError::Trap(format!(
+                    "key-value quota exceeded: {used} bytes, the limit is {limit}"
+                )),
+            ),
+            error => from_store(error, "plugin kv", region),
+        })?;
+        Ok(answer)
+    }
+
+    /// Runs a plugin call inside its `plugin_call` span (plugin, version,
+    /// region, slot, outcome, fuel, duration), counts it, and turns a
+    /// failure into a status.
+    async fn observe<T>(
+        &self,
+        region: &str,
+        slot: Slot,
+        plugin: &Plugin,
+        call: impl Future<Output = Result<(T, CallCost), PluginError>>,
+    ) -> Result<T, Status> {
         let span = tracing::info_span!(
             "plugin_call",
             plugin = %plugin.manifest.name,
             version = %plugin.manifest.version,
             region,
-            slot = "dispatch",
+            slot = slot.name(),
             outcome = tracing::field::Empty,
             fuel = tracing::field::Empty,
             duration_us = tracing::field::Empty,
         );
         let started = Instant::now();
-        let result =
-            tracing::Instrument::instrument(plugin.dispatch(&request, limits), span.clone()).await;
+        let result = tracing::Instrument::instrument(call, span.clone()).await;
         let elapsed = started.elapsed();
-        let id = plugin.id();
         {
             let mut stats = self
                 .stats
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner());
             let entry = stats
-                .entry((region.to_owned(), Slot::Dispatch, id.clone()))
+                .entry((region.to_owned(), slot, plugin.id()))
                 .or_default();
             entry.calls += 1;
             entry.total += elapsed;
@@ -547,16 +599,16 @@ impl PluginSets {
         }
         span.record("duration_us", elapsed.as_micros() as u64);
         match result {
-            Ok((decision, cost)) => {
+            Ok((answer, cost)) => {
                 span.record("outcome", "ok");
                 span.record("fuel", cost.fuel);
                 span.in_scope(|| tracing::debug!("plugin call done"));
-                Ok((decision, id))
+                Ok(answer)
             }
             Err(error) => {
                 span.record("outcome", error.code());
                 span.in_scope(|| tracing::warn!(%error, "plugin call failed"));
-                Err(plugin_failed(&plugin, region, Slot::Dispatch, &error))
+                Err(plugin_failed(plugin, region, slot, &error))
             }
         }
     }

@@ -1,0 +1,48 @@
+//! Test only: a warranty plugin that uses every capability of its world and
+//! reports what it saw in the plans it returns:
+//!
+//! - `years` = how many quotes this region has asked for so far, counted in
+//!   the plugin's key-value store (so it shows that kv persists, per region);
+//! - `price` = how many outlets `records` shows it (so it shows that records
+//!   are the calling region's only).
+//!
+//! An appliance with a negative price makes it panic after counting, to show
+//! that a failed call's kv writes are dropped.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/warranty",
+});
+
+use exports::xingji::plugins::warranty_plans::{Appliance, Guest as Warranty, Plan};
+use xingji::plugins::types::{Params, Timestamp};
+use xingji::plugins::{kv, log, records};
+
+struct Component;
+
+export!(Component);
+
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+
+impl Warranty for Component {
+    fn quote(appliance: Appliance, _now: Timestamp, _params: Params) -> Result<Vec<Plan>, String> {
+        let count = kv::get("quotes")
+            .and_then(|bytes| bytes.try_into().ok())
+            .map(u32::from_le_bytes)
+            .unwrap_or(0)
+            + 1;
+        kv::set("quotes", &count.to_le_bytes())?;
+        let outlets = records::list_outlets("", 1000).len();
+        log::log(
+            log::Level::Info,
+            &format!("quote {count}, {outlets} outlets"),
+        );
+        if appliance.price < 0 {
+            panic!("negative price, after counting quote {count}");
+        }
+        Ok(vec![Plan {
+            years: count,
+            price: outlets as i64,
+        }])
+    }
+}
