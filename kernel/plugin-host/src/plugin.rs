@@ -276,59 +276,72 @@ impl Plugin {
     }
 }
 
-impl Plugin {
-    /// Asks a warranty plugin for the plans on offer for `appliance`. The
-    /// call may use `services` (records, kv); the caller commits their
-    /// effects only if the call succeeds.
-    #[allow(clippy::ptr_arg)] // the bindings take the WIT list as a Vec
-    pub async fn warranty_quote(
-        &self,
-        appliance: warranty::exports::xingji::plugins::warranty_plans::Appliance,
-        now: i64,
-        params: &Vec<(String, String)>,
-        limits: Limits,
-        services: Arc<dyn HostServices>,
-    ) -> Result<
-        (
-            Result<Vec<warranty::exports::xingji::plugins::warranty_plans::Plan>, String>,
-            CallCost,
-        ),
-        PluginError,
-    > {
-        let Pre::Warranty(pre) = &self.pre else {
-            return Err(PluginError::WrongSlot(self.slot));
-        };
-        let started = Instant::now();
-        let mut store = self.store(limits, Some(services));
-        let result = async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .xingji_plugins_warranty_plans()
-                .call_quote(&mut store, appliance, now, params)
-                .await
-        }
-        .await;
-        let answer = finish(&mut store, result)?;
-        let size = match &answer {
-            Ok(plans) => {
-                plans.len()
-                    * std::mem::size_of::<warranty::exports::xingji::plugins::warranty_plans::Plan>(
-                    )
+/// A call to a slot's export that may use the host capabilities: a fresh
+/// instance, the call, its failure mapped to a [`PluginError`].
+macro_rules! capability_call {
+    ($(#[$doc:meta])* fn $name:ident, $variant:ident, $accessor:ident, $call:ident, ($($arg:ident: $ty:ty),*) -> $out:ty) => {
+        $(#[$doc])*
+        #[allow(clippy::ptr_arg)] // the bindings take WIT lists as Vecs
+        pub async fn $name(
+            &self,
+            $($arg: $ty,)*
+            limits: Limits,
+            services: Arc<dyn HostServices>,
+        ) -> Result<($out, CallCost), PluginError> {
+            let Pre::$variant(pre) = &self.pre else {
+                return Err(PluginError::WrongSlot(self.slot));
+            };
+            let started = Instant::now();
+            let mut store = self.store(limits, Some(services));
+            let result = async {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance.$accessor().$call(&mut store, $($arg),*).await
             }
-            Err(message) => message.len(),
-        };
-        if size > limits.output_bytes {
-            return Err(PluginError::OutputTooLarge {
-                bytes: size,
-                limit: limits.output_bytes,
-            });
+            .await;
+            let answer = finish(&mut store, result)?;
+            let cost = CallCost { fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)), duration: started.elapsed() };
+            Ok((answer, cost))
         }
-        let cost = CallCost {
-            fuel: limits.fuel.saturating_sub(store.get_fuel().unwrap_or(0)),
-            duration: started.elapsed(),
-        };
-        Ok((answer, cost))
-    }
+    };
+}
+
+/// The exports of the slots other than dispatch. Their results are bounded
+/// by the call's memory limit, which bounds what can be lifted out of it.
+impl Plugin {
+    capability_call!(
+        /// `warranty-plans.quote`: the plans on offer for an appliance.
+        fn warranty_quote, Warranty, xingji_plugins_warranty_plans, call_quote,
+        (appliance: warranty::exports::xingji::plugins::warranty_plans::Appliance, now: i64, params: &Vec<(String, String)>)
+            -> Result<Vec<warranty::exports::xingji::plugins::warranty_plans::Plan>, String>
+    );
+
+    capability_call!(
+        /// `birthday-campaign.run`: the birthday visits due in a window.
+        fn campaign_run, Campaign, xingji_plugins_birthday_campaign, call_run,
+        (window: campaign::exports::xingji::plugins::birthday_campaign::Window, dry_run: bool, now: i64, params: &Vec<(String, String)>)
+            -> Result<campaign::exports::xingji::plugins::birthday_campaign::RunResult, String>
+    );
+
+    capability_call!(
+        /// `tour-planner.plan`: routes for a day's tour.
+        fn tour_plan, Tour, xingji_plugins_tour_planner, call_plan,
+        (request: &tour::exports::xingji::plugins::tour_planner::PlanRequest)
+            -> Result<Vec<Vec<u32>>, String>
+    );
+
+    capability_call!(
+        /// `evaluator.grade-outlets`: a month's grades.
+        fn evaluation_grade, Evaluation, xingji_plugins_evaluator, call_grade_outlets,
+        (month: &Vec<evaluation::exports::xingji::plugins::evaluator::OutletMonth>, params: &Vec<(String, String)>)
+            -> Result<Vec<evaluation::exports::xingji::plugins::evaluator::OutletGrade>, String>
+    );
+
+    capability_call!(
+        /// `settler.settle`: a month's payments, R = L × T + Q.
+        fn settlement_settle, Settlement, xingji_plugins_settler, call_settle,
+        (accounts: &Vec<settlement::exports::xingji::plugins::settler::OutletAccount>, params: &Vec<(String, String)>)
+            -> Result<Vec<settlement::exports::xingji::plugins::settler::Payment>, String>
+    );
 }
 
 /// The result of a call, or why it failed.

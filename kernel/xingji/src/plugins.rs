@@ -25,7 +25,9 @@ use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::{
     Appliance as WarrantyAppliance, Plan as WarrantyPlan,
 };
-use xingji_plugin_host::{CallCost, Limits, LoadError, Plugin, PluginError, Runtime, Slot};
+use xingji_plugin_host::{
+    CallCost, HostServices, Limits, LoadError, Plugin, PluginError, Runtime, Slot,
+};
 use xingji_store::{Store, StoreError};
 
 use crate::capabilities::Capabilities;
@@ -521,34 +523,30 @@ impl PluginSets {
         Ok((decision, resolved.plugin.id()))
     }
 
-    /// Asks `region`'s warranty plugin for the plans on offer for
-    /// `appliance` at `now`. The plugin may read the region's records and
-    /// use its key-value store; its writes are kept only if the call
-    /// succeeds. `Err(String)` inside is the plugin's own refusal.
-    pub async fn warranty_quote(
+    /// Calls `region`'s plugin in `slot` with the host capabilities; keeps
+    /// the call's kv writes only if it succeeded.
+    pub async fn call<T, Fut>(
         &self,
         region: &str,
-        appliance: WarrantyAppliance,
-        now: i64,
-    ) -> Result<Result<Vec<WarrantyPlan>, String>, Status> {
-        let resolved = self.resolve(region, Slot::Warranty)?;
-        let capabilities =
-            Capabilities::new(self.store.clone(), region, &resolved.plugin.manifest.name);
-        let call = resolved.plugin.warranty_quote(
-            appliance,
-            now,
-            &resolved.params,
-            resolved.limits,
-            capabilities.clone(),
-        );
-        let answer = self
-            .observe(region, Slot::Warranty, &resolved.plugin, call)
-            .await?;
+        slot: Slot,
+        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
+    ) -> Result<T, Status>
+    where
+        Fut: Future<Output = Result<(T, CallCost), PluginError>>,
+    {
+        let Resolved {
+            plugin,
+            limits,
+            params,
+        } = self.resolve(region, slot)?;
+        let capabilities = Capabilities::new(self.store.clone(), region, &plugin.manifest.name);
+        let running = call(plugin.clone(), limits, params, capabilities.clone());
+        let answer = self.observe(region, slot, &plugin, running).await?;
         capabilities.commit().await.map_err(|error| match error {
             StoreError::Quota { used, limit } => plugin_failed(
-                &resolved.plugin,
+                &plugin,
                 region,
-                Slot::Warranty,
+                slot,
                 &PluginError::Trap(format!(
                     "key-value quota exceeded: {used} bytes, the limit is {limit}"
                 )),
@@ -556,6 +554,26 @@ impl PluginSets {
             error => from_store(error, "plugin kv", region),
         })?;
         Ok(answer)
+    }
+
+    /// Asks `region`'s warranty plugin for the plans on offer for
+    /// `appliance` at `now`. `Err(String)` inside is the plugin's refusal.
+    pub async fn warranty_quote(
+        &self,
+        region: &str,
+        appliance: WarrantyAppliance,
+        now: i64,
+    ) -> Result<Result<Vec<WarrantyPlan>, String>, Status> {
+        self.call(
+            region,
+            Slot::Warranty,
+            |plugin, limits, params, services| async move {
+                plugin
+                    .warranty_quote(appliance, now, &params, limits, services)
+                    .await
+            },
+        )
+        .await
     }
 
     /// Runs a plugin call inside its `plugin_call` span (plugin, version,

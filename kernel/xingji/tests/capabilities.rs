@@ -10,9 +10,22 @@ use tonic_types::StatusExt;
 use xingji::plugins::PluginSets;
 use xingji_api::v1::{GeoPoint, Outlet};
 use xingji_plugin_host::Slot;
+use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
+use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::OutletMonth;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{Date, ProductLine};
+use xingji_plugin_host::bindings::host::xingji::plugins::types::{Geo, Grade};
+use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler::OutletAccount;
+use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
+    PlanRequest, Stop,
+};
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance;
 use xingji_store::{SqliteStore, Store};
+
+fn built(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
+        .join(format!("{}.wasm", name.replace('-', "_")));
+    std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+}
 
 fn outlet(id: &str, region: &str) -> Outlet {
     Outlet {
@@ -44,9 +57,9 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     let sets = PluginSets::start(store.clone(), dir.path().join("artifacts"), BTreeMap::new())
         .await
         .expect("start");
-    let path = std::path::Path::new(xingji::bundled::BUILT_PLUGINS_DIR).join("test_warranty.wasm");
-    let bytes = std::fs::read(&path).expect("the test-warranty plugin was built");
-    sets.install(&bytes, "test", false).await.expect("install");
+    sets.install(&built("test-warranty"), "test", false)
+        .await
+        .expect("install");
     for region in ["east", "west"] {
         sets.activate(region, Slot::Warranty, "test-warranty@1.0.0", "test", "")
             .await
@@ -116,4 +129,181 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     );
     let stats = sets.stats(Some("east"));
     assert_eq!((stats[0].calls, stats[0].failures), (4, 1));
+}
+
+#[tokio::test]
+async fn every_world_can_be_installed_and_called() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("xingji.db"))
+            .await
+            .expect("open"),
+    );
+    let sets = PluginSets::start(store.clone(), dir.path().join("artifacts"), BTreeMap::new())
+        .await
+        .expect("start");
+    for (name, slot) in [
+        ("test-campaign", Slot::Campaign),
+        ("test-tour", Slot::Tour),
+        ("test-evaluation", Slot::Evaluation),
+        ("test-settlement", Slot::Settlement),
+    ] {
+        let installed = sets
+            .install(&built(name), "test", false)
+            .await
+            .expect("install");
+        assert_eq!(installed.name, name);
+        sets.activate("east", slot, &format!("{name}@1.0.0"), "test", "")
+            .await
+            .expect("activate");
+    }
+
+    let date = Date {
+        year: 2026,
+        month: 12,
+        day: 1,
+    };
+    let window = Window {
+        from: date,
+        to: date,
+    };
+    let dry = sets
+        .call(
+            "east",
+            Slot::Campaign,
+            |plugin, limits, params, services| async move {
+                plugin
+                    .campaign_run(window, true, 0, &params, limits, services)
+                    .await
+            },
+        )
+        .await
+        .expect("campaign call");
+    assert_eq!(dry.map(|r| (r.due, r.created)), Ok((0, 0)));
+    // Order writes arrive with the campaign service; until then the
+    // capability says so, and the plugin passes that on.
+    let wet = sets
+        .call(
+            "east",
+            Slot::Campaign,
+            |plugin, limits, params, services| async move {
+                plugin
+                    .campaign_run(window, false, 0, &params, limits, services)
+                    .await
+            },
+        )
+        .await
+        .expect("campaign call");
+    assert_eq!(
+        wet.map(|r| r.created),
+        Err("order-writer is not available in this kernel yet".to_owned())
+    );
+
+    let stop = Stop {
+        location: Geo {
+            lat: 31.2,
+            lon: 121.4,
+        },
+        demand: 1,
+        ready: 0,
+        due: 600,
+        service: 30,
+    };
+    let request = PlanRequest {
+        depot: stop.location,
+        stops: vec![stop, stop],
+        vehicles: 2,
+        capacity: 10,
+        params: Vec::new(),
+    };
+    let routes = sets
+        .call(
+            "east",
+            Slot::Tour,
+            |plugin, limits, _, services| async move {
+                plugin.tour_plan(&request, limits, services).await
+            },
+        )
+        .await
+        .expect("tour call");
+    assert_eq!(routes, Ok(vec![vec![0], vec![1]]));
+
+    let month = |outlet, orders, satisfied| OutletMonth {
+        outlet,
+        orders,
+        satisfied,
+        on_time_feedback: 0,
+        backlog: 0,
+        complaints: 0,
+        parts_used: 0,
+        delights: 0,
+    };
+    let months = vec![month(0, 10, 10), month(1, 10, 5)];
+    let grades = sets
+        .call(
+            "east",
+            Slot::Evaluation,
+            |plugin, limits, params, services| async move {
+                plugin
+                    .evaluation_grade(&months, &params, limits, services)
+                    .await
+            },
+        )
+        .await
+        .expect("evaluation call")
+        .expect("grades");
+    assert_eq!(
+        grades.iter().map(|g| g.grade).collect::<Vec<_>>(),
+        [Grade::A, Grade::C]
+    );
+
+    let accounts = vec![OutletAccount {
+        outlet: 0,
+        labour: 100_000,
+        grade: Grade::A,
+        score: 1.0,
+        incentives: -500,
+    }];
+    let payments = sets
+        .call(
+            "east",
+            Slot::Settlement,
+            |plugin, limits, params, services| async move {
+                plugin
+                    .settlement_settle(&accounts, &params, limits, services)
+                    .await
+            },
+        )
+        .await
+        .expect("settlement call")
+        .expect("payments");
+    assert_eq!(
+        (payments[0].amount, payments[0].coefficient_permille),
+        (109_500, 1100)
+    );
+
+    // A slot with nothing active says so, naming the region.
+    let none = sets
+        .call(
+            "west",
+            Slot::Tour,
+            |plugin, limits, _, services| async move {
+                plugin
+                    .tour_plan(
+                        &PlanRequest {
+                            depot: Geo { lat: 0.0, lon: 0.0 },
+                            stops: Vec::new(),
+                            vehicles: 0,
+                            capacity: 0,
+                            params: Vec::new(),
+                        },
+                        limits,
+                        services,
+                    )
+                    .await
+            },
+        )
+        .await
+        .expect_err("no tour plugin in the west");
+    assert_eq!(none.code(), tonic::Code::FailedPrecondition);
 }

@@ -1,0 +1,51 @@
+//! Test only: counts the region's orders as "due" (through `records`) and,
+//! unless a dry run, tries to create one visit through `order-writer`.
+
+wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/campaign" });
+
+use exports::xingji::plugins::birthday_campaign::{Guest, RunResult, Window};
+use xingji::plugins::order_writer::{NewOrder, create_order};
+use xingji::plugins::records::list_orders;
+use xingji::plugins::types::{Geo, OrderKind, Params, ProductLine, Timestamp};
+
+struct Component;
+
+export!(Component);
+
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+
+impl Guest for Component {
+    fn run(
+        window: Window,
+        dry_run: bool,
+        _now: Timestamp,
+        _params: Params,
+    ) -> Result<RunResult, String> {
+        let due = list_orders("", 1000).len() as u32;
+        if dry_run {
+            return Ok(RunResult { due, created: 0 });
+        }
+        create_order(&NewOrder {
+            request_key: format!(
+                "{}-{}-{}",
+                window.from.year, window.from.month, window.from.day
+            ),
+            kind: OrderKind::BirthdayVisit,
+            customer_name: "Test".into(),
+            customer_phone: "13800000000".into(),
+            customer_address: "Test road 1".into(),
+            customer_location: Geo {
+                lat: 31.2,
+                lon: 121.4,
+            },
+            vip: false,
+            product_line: ProductLine::Tv,
+            model: String::new(),
+            serial: String::new(),
+            purchase_date: None,
+            price: 0,
+            description: "birthday".into(),
+        })?;
+        Ok(RunResult { due, created: 1 })
+    }
+}

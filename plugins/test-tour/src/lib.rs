@@ -1,0 +1,26 @@
+//! Test only: one route per stop, in order.
+
+wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/tour" });
+
+use exports::xingji::plugins::tour_planner::{Guest, PlanRequest, Route};
+
+struct Component;
+
+export!(Component);
+
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+
+impl Guest for Component {
+    fn plan(request: PlanRequest) -> Result<Vec<Route>, String> {
+        if request.stops.len() as u32 > request.vehicles {
+            return Err(format!(
+                "{} stops need more than {} vehicles",
+                request.stops.len(),
+                request.vehicles
+            ));
+        }
+        Ok((0..request.stops.len() as u32)
+            .map(|stop| vec![stop])
+            .collect())
+    }
+}
