@@ -1,17 +1,23 @@
-//! What the kernel gives a plugin call behind the `records` and `kv`
-//! capabilities, for one call in one region.
+//! What the kernel gives a plugin call behind the `records`, `kv` and
+//! `order-writer` capabilities, for one call in one region.
 //!
 //! `records` reads only the calling region. `kv` reads see the call's own
 //! writes; the writes are kept aside and applied together, by
 //! [`Capabilities::commit`], only when the call succeeded, so a failed call
-//! leaves the store as it was.
+//! leaves the store as it was. `order-writer` creates orders at once,
+//! through the same intake as `CreateOrder`; each is idempotent on its
+//! request key, so a call that failed half-way can simply be run again.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
+use xingji_api::google::r#type::Date;
+use xingji_api::v1::{Appliance, Customer, GeoPoint, Order};
 use xingji_plugin_host::HostServices;
 use xingji_plugin_host::bindings::host::xingji::plugins::{order_writer, types as wit};
-use xingji_store::{OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError};
+use xingji_store::{
+    CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError,
+};
 
 use crate::wit_records;
 
@@ -211,9 +217,64 @@ impl HostServices for Capabilities {
         Ok(keys.into_iter().take(limit as usize).collect())
     }
 
-    async fn create_order(&self, _order: order_writer::NewOrder) -> Result<String, String> {
-        // No world with order-writer (campaign, tour) has a call path yet;
-        // it arrives with them, through the CreateOrder path.
-        Err("order-writer is not available in this kernel yet".to_owned())
+    async fn create_order(&self, new: order_writer::NewOrder) -> Result<String, String> {
+        let order = Order {
+            region: self.region.clone(),
+            kind: wit_records::order_kind_from(new.kind) as i32,
+            customer: Some(Customer {
+                name: new.customer_name,
+                phone: new.customer_phone,
+                address: new.customer_address,
+                location: Some(GeoPoint {
+                    lat: new.customer_location.lat,
+                    lon: new.customer_location.lon,
+                }),
+                vip: new.vip,
+            }),
+            appliance: Some(Appliance {
+                product_line: wit_records::product_line_from(new.product_line) as i32,
+                model: new.model,
+                serial: new.serial,
+                purchase_date: new.purchase_date.map(|d| Date {
+                    year: d.year,
+                    month: d.month.into(),
+                    day: d.day.into(),
+                }),
+                price_fen: new.price,
+            }),
+            description: new.description,
+            ..Order::default()
+        };
+        let mut violations = crate::validate::Violations::default();
+        crate::validate::order(&mut violations, "order", &order, crate::validate::today());
+        if let Err(status) = violations.into_result() {
+            return Err(status.message().to_owned());
+        }
+        if new.request_key.is_empty() || new.request_key.len() > 100 {
+            return Err("request-key must be 1 to 100 bytes".to_owned());
+        }
+        // The plugin's name scopes its keys: two plugins never collide.
+        let request_id = format!("plugin:{}:{}", self.plugin, new.request_key);
+        let (fingerprint, order) =
+            crate::services::orders::intake(order, format!("plugin:{}", self.plugin));
+        match self
+            .store
+            .create_order(&request_id, &fingerprint, order)
+            .await
+            .map_err(failed)?
+        {
+            CreateOutcome::Created(order)
+            | CreateOutcome::Existing {
+                order,
+                same_request: true,
+            } => Ok(order.id),
+            CreateOutcome::Existing {
+                order,
+                same_request: false,
+            } => Err(format!(
+                "request-key {:?} already made order {} from a different order",
+                new.request_key, order.id
+            )),
+        }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use tonic_types::StatusExt;
 use xingji::plugins::PluginSets;
-use xingji_api::v1::{GeoPoint, Outlet};
+use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
 use xingji_plugin_host::Slot;
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
 use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::OutletMonth;
@@ -19,7 +19,7 @@ use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::
     PlanRequest, Stop,
 };
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance;
-use xingji_store::{SqliteStore, Store};
+use xingji_store::{OrderFilter, Page, SqliteStore, Store};
 
 fn built(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
@@ -180,24 +180,57 @@ async fn every_world_can_be_installed_and_called() {
         .await
         .expect("campaign call");
     assert_eq!(dry.map(|r| (r.due, r.created)), Ok((0, 0)));
-    // Order writes arrive with the campaign service; until then the
-    // capability says so, and the plugin passes that on.
-    let wet = sets
+    // Order writes go through intake, idempotent on the plugin's request key.
+    for _ in 0..2 {
+        let wet = sets
+            .call(
+                "east",
+                Slot::Campaign,
+                |plugin, limits, params, services| async move {
+                    plugin
+                        .campaign_run(window, false, 0, &params, limits, services)
+                        .await
+                },
+            )
+            .await
+            .expect("campaign call");
+        assert_eq!(wet.map(|r| r.created), Ok(1));
+    }
+    let filter = OrderFilter {
+        region: Some("east".into()),
+        ..OrderFilter::default()
+    };
+    let orders = store
+        .list_orders(
+            &filter,
+            &Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .expect("orders");
+    assert_eq!(
+        orders.len(),
+        1,
+        "running the same window twice made one order"
+    );
+    assert_eq!(orders[0].kind, OrderKind::BirthdayVisit as i32);
+    assert_eq!(orders[0].status, OrderStatus::Intake as i32);
+    assert_eq!(orders[0].history[0].actor, "plugin:test-campaign");
+    let again = sets
         .call(
             "east",
             Slot::Campaign,
             |plugin, limits, params, services| async move {
                 plugin
-                    .campaign_run(window, false, 0, &params, limits, services)
+                    .campaign_run(window, true, 0, &params, limits, services)
                     .await
             },
         )
         .await
         .expect("campaign call");
-    assert_eq!(
-        wet.map(|r| r.created),
-        Err("order-writer is not available in this kernel yet".to_owned())
-    );
+    assert_eq!(again.map(|r| r.due), Ok(1), "records now show the order");
 
     let stop = Stop {
         location: Geo {

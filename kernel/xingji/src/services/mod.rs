@@ -1,7 +1,7 @@
 //! The gRPC services of the `xingji.v1` API, one module per service, over
 //! the state they share.
 
-mod orders;
+pub(crate) mod orders;
 mod outlets;
 mod people;
 pub mod plugins;

@@ -78,6 +78,29 @@ impl OrderApi {
     }
 }
 
+/// A validated order as intake records it: the fingerprint that tells a
+/// retry from a reuse of its request id, and the order with its id, status
+/// and first history entry.
+pub(crate) fn intake(input: Order, actor: String) -> (Vec<u8>, Order) {
+    let fingerprint = Sha256::digest(input.encode_to_vec()).to_vec();
+    let now = now();
+    let order = Order {
+        id: new_id("ord"),
+        status: OrderStatus::Intake as i32,
+        history: vec![HistoryEntry {
+            time: Some(now),
+            actor,
+            action: "created".to_owned(),
+            status: OrderStatus::Intake as i32,
+            reason: String::new(),
+        }],
+        create_time: Some(now),
+        update_time: Some(now),
+        ..input
+    };
+    (fingerprint, order)
+}
+
 fn check_request_id(request_id: &str) -> Result<(), Status> {
     if request_id.is_empty() {
         return Err(invalid_field(
@@ -126,22 +149,7 @@ impl OrderService for OrderApi {
         violations.into_result()?;
         self.check_references(&input).await?;
 
-        let fingerprint = Sha256::digest(input.encode_to_vec());
-        let now = now();
-        let order = Order {
-            id: new_id("ord"),
-            status: OrderStatus::Intake as i32,
-            history: vec![HistoryEntry {
-                time: Some(now),
-                actor,
-                action: "created".to_owned(),
-                status: OrderStatus::Intake as i32,
-                reason: String::new(),
-            }],
-            create_time: Some(now),
-            update_time: Some(now),
-            ..input
-        };
+        let (fingerprint, order) = intake(input, actor);
         let outcome = self
             .kernel
             .store
