@@ -167,33 +167,27 @@ async fn every_world_can_be_installed_and_called() {
         from: date,
         to: date,
     };
-    let dry = sets
-        .call(
-            "east",
-            Slot::Campaign,
-            |plugin, limits, params, services| async move {
-                plugin
-                    .campaign_run(window, true, 0, &params, limits, services)
-                    .await
-            },
-        )
-        .await
-        .expect("campaign call");
-    assert_eq!(dry.map(|r| (r.due, r.created)), Ok((0, 0)));
-    // Order writes go through intake, idempotent on the plugin's request key.
-    for _ in 0..2 {
-        let wet = sets
-            .call(
+    let campaign = |dry_run: bool| {
+        let sets = &sets;
+        async move {
+            sets.call(
                 "east",
                 Slot::Campaign,
                 |plugin, limits, params, services| async move {
                     plugin
-                        .campaign_run(window, false, 0, &params, limits, services)
+                        .campaign_run(window, dry_run, 0, &params, limits, services)
                         .await
                 },
             )
             .await
-            .expect("campaign call");
+            .expect("campaign call")
+        }
+    };
+    let dry = campaign(true).await;
+    assert_eq!(dry.map(|r| (r.due, r.created)), Ok((0, 0)));
+    // Order writes go through intake, idempotent on the plugin's request key.
+    for _ in 0..2 {
+        let wet = campaign(false).await;
         assert_eq!(wet.map(|r| r.created), Ok(1));
     }
     let filter = OrderFilter {
@@ -218,18 +212,7 @@ async fn every_world_can_be_installed_and_called() {
     assert_eq!(orders[0].kind, OrderKind::BirthdayVisit as i32);
     assert_eq!(orders[0].status, OrderStatus::Intake as i32);
     assert_eq!(orders[0].history[0].actor, "plugin:test-campaign");
-    let again = sets
-        .call(
-            "east",
-            Slot::Campaign,
-            |plugin, limits, params, services| async move {
-                plugin
-                    .campaign_run(window, true, 0, &params, limits, services)
-                    .await
-            },
-        )
-        .await
-        .expect("campaign call");
+    let again = campaign(true).await;
     assert_eq!(again.map(|r| r.due), Ok(1), "records now show the order");
 
     let stop = Stop {

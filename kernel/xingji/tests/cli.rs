@@ -50,32 +50,22 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
         let server = server_url.clone();
         tokio::task::spawn_blocking(move || xingji(&server, args))
     };
-    // The server may take a moment to come up.
-    let mut listed = run(&[
+    // The server may take a moment to come up: retry until it answers.
+    const STAR_CENTRES: &[&str] = &[
         "outlets",
         "list",
         "--region",
         "qingdao",
         "--tier",
         "star-centre",
-    ])
-    .await
-    .expect("join");
+    ];
+    let mut listed = run(STAR_CENTRES).await.expect("join");
     for _ in 0..100 {
         if listed.status.success() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        listed = run(&[
-            "outlets",
-            "list",
-            "--region",
-            "qingdao",
-            "--tier",
-            "star-centre",
-        ])
-        .await
-        .expect("join");
+        listed = run(STAR_CENTRES).await.expect("join");
     }
     let stars = json(&listed);
     let stars = stars["outlets"].as_array().expect("outlets");

@@ -47,18 +47,8 @@ impl Kernel {
         id: &str,
         region: &str,
     ) -> Result<Outlet, Status> {
-        let outlet = self
-            .store
-            .get_outlet(id)
-            .await
-            .map_err(|error| match error {
-                xingji_store::StoreError::NotFound => {
-                    invalid_field(field, format!("no outlet has id {id:?}"))
-                }
-                error => from_store(error, "outlet", id),
-            })?;
-        same_region(field, "outlet", id, &outlet.region, region)?;
-        Ok(outlet)
+        let found = self.store.get_outlet(id).await;
+        referenced(field, "outlet", id, region, found, |o| &o.region)
     }
 
     /// Like [`Self::referenced_outlet`], for a person.
@@ -68,18 +58,8 @@ impl Kernel {
         id: &str,
         region: &str,
     ) -> Result<Person, Status> {
-        let person = self
-            .store
-            .get_person(id)
-            .await
-            .map_err(|error| match error {
-                xingji_store::StoreError::NotFound => {
-                    invalid_field(field, format!("no person has id {id:?}"))
-                }
-                error => from_store(error, "person", id),
-            })?;
-        same_region(field, "person", id, &person.region, region)?;
-        Ok(person)
+        let found = self.store.get_person(id).await;
+        referenced(field, "person", id, region, found, |p| &p.region)
     }
 
     /// One page of a listing: `fetch` gets up to one record more than the
@@ -116,6 +96,27 @@ impl Kernel {
         };
         Ok((records, next))
     }
+}
+
+/// A record that `field` of a record in `region` refers to: a missing one
+/// is the field's fault (`INVALID_ARGUMENT`), one of another region a
+/// failed precondition.
+fn referenced<R>(
+    field: &str,
+    kind: &str,
+    id: &str,
+    region: &str,
+    found: xingji_store::Result<R>,
+    region_of: impl Fn(&R) -> &str,
+) -> Result<R, Status> {
+    let record = found.map_err(|error| match error {
+        xingji_store::StoreError::NotFound => {
+            invalid_field(field, format!("no {kind} has id {id:?}"))
+        }
+        error => from_store(error, kind, id),
+    })?;
+    same_region(field, kind, id, region_of(&record), region)?;
+    Ok(record)
 }
 
 fn same_region(field: &str, kind: &str, id: &str, found: &str, wanted: &str) -> Result<(), Status> {

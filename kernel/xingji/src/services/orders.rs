@@ -12,7 +12,7 @@ use xingji_api::v1::{
     CreateOrderRequest, DispatchOrderRequest, GetOrderRequest, HistoryEntry, ListOrdersRequest,
     ListOrdersResponse, Order, OrderStatus,
 };
-use xingji_store::{CreateOutcome, OrderFilter, StoreError};
+use xingji_store::{CreateOutcome, OrderFilter};
 
 use super::{
     Kernel, actor, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter,
@@ -62,17 +62,9 @@ impl OrderApi {
         }
         if let Some(complaint) = &order.complaint {
             let id = &complaint.original_order_id;
+            let found = self.kernel.store.get_order(id).await;
             let field = "order.complaint.original_order_id";
-            let original = self
-                .kernel
-                .store
-                .get_order(id)
-                .await
-                .map_err(|error| match error {
-                    StoreError::NotFound => invalid_field(field, format!("no order has id {id:?}")),
-                    error => from_store(error, "order", id),
-                })?;
-            super::same_region(field, "order", id, &original.region, &order.region)?;
+            super::referenced(field, "order", id, &order.region, found, |o| &o.region)?;
         }
         Ok(())
     }
