@@ -16,7 +16,7 @@
 mod sqlite;
 
 use async_trait::async_trait;
-use xingji_api::v1::{Activation, Order, Outlet, Person, Plugin};
+use xingji_api::v1::{Activation, Audit, LicenceEvent, Order, OrderEvent, Outlet, Person, Plugin};
 
 pub use sqlite::SqliteStore;
 
@@ -118,6 +118,30 @@ pub struct OrderFilter {
     pub kind: Option<i32>,
     /// Only this `ProductLine`.
     pub product_line: Option<i32>,
+    /// Only complaint orders about this order.
+    pub original_order_id: Option<String>,
+    /// Only orders with an SLA clock running and due before this Unix time.
+    pub due_before: Option<i64>,
+}
+
+/// Which order events [`Store::list_order_events`] returns.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events after this sequence number (the cursor).
+    pub after: i64,
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only orders of this outlet, as of the event.
+    pub outlet_id: Option<String>,
+}
+
+/// Filters for [`Store::list_audits`]; `None` matches everything.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    /// Only this region.
+    pub region: Option<String>,
+    /// Only this outlet.
+    pub outlet_id: Option<String>,
 }
 
 /// What [`Store::create_order`] did.
@@ -178,10 +202,35 @@ pub trait Store: Send + Sync + 'static {
     /// Lists orders.
     async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>>;
     /// Replaces an order, if it is still at `order.version`.
+    ///
+    /// Every order write (this and [`Store::create_order`]) appends one
+    /// event for the order's last history entry in the same transaction, so
+    /// the event log and the orders never disagree: a write must append
+    /// exactly one history entry.
     async fn update_order(&self, order: Order) -> Result<Order>;
+    /// Order events in commit order, with their cursors, at most `limit`.
+    async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>>;
+    /// Follows the sequence number of the last committed order event: it
+    /// changes after every order write.
+    fn order_events(&self) -> tokio::sync::watch::Receiver<i64>;
     /// How many open orders (dispatched, not yet completed) each outlet and
     /// engineer of `region` has: `(outlet_id, engineer_id, count)`.
     async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>>;
+
+    /// Appends a licence event and replaces the person (with the points and
+    /// state it derives), both or neither; the person must still be at
+    /// `person.version`.
+    async fn record_licence_event(
+        &self,
+        person: Person,
+        event: LicenceEvent,
+    ) -> Result<(Person, LicenceEvent)>;
+    /// A person's licence events, oldest first.
+    async fn list_licence_events(&self, person_id: &str, page: &Page) -> Result<Vec<LicenceEvent>>;
+    /// Records a mystery-customer audit.
+    async fn create_audit(&self, audit: Audit) -> Result<Audit>;
+    /// Lists audits, oldest first.
+    async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>>;
 
     /// Installs a plugin version with its component bytes. Installing the
     /// same bytes again returns the stored plugin; another component under

@@ -11,10 +11,14 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
-use xingji_api::v1::{Activation, Order, Outlet, Person, Plugin};
+use tokio::sync::watch;
+use xingji_api::v1::{
+    Activation, Audit, LicenceEvent, Order, OrderEvent, OrderStatus, Outlet, Person, Plugin,
+};
 
 use crate::{
-    CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Result, Store, StoreError,
+    AuditFilter, CreateOutcome, EventFilter, OrderFilter, OutletFilter, Page, PersonFilter, Result,
+    Store, StoreError,
 };
 
 /// Schema migrations, applied in order on open and recorded in the file.
@@ -34,12 +38,19 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plugin_kv",
         include_str!("../migrations/sqlite/0003_plugin_kv.sql"),
     ),
+    (
+        4,
+        "lifecycle",
+        include_str!("../migrations/sqlite/0004_lifecycle.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    /// The `seq` of the last committed order event, for watchers.
+    last_event: watch::Sender<i64>,
 }
 
 impl SqliteStore {
@@ -73,7 +84,46 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(sqlx::Error::from)?;
-        Ok(Self { pool })
+        let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM order_events")
+            .fetch_one(&pool)
+            .await?;
+        Ok(Self {
+            pool,
+            last_event: watch::Sender::new(last),
+        })
+    }
+
+    /// Appends the event of an order write: its last history entry.
+    async fn append_event(tx: &mut sqlx::SqliteConnection, order: &Order) -> Result<i64> {
+        let event = OrderEvent {
+            cursor: String::new(),
+            order_id: order.id.clone(),
+            region: order.region.clone(),
+            outlet_id: order.outlet_id.clone(),
+            engineer_id: order.engineer_id.clone(),
+            version: order.version,
+            entry: order.history.last().cloned(),
+        };
+        let seq = sqlx::query_scalar(
+            "INSERT INTO order_events (region, outlet_id, body) VALUES (?, ?, ?) RETURNING seq",
+        )
+        .bind(&order.region)
+        .bind(&order.outlet_id)
+        .bind(event.encode_to_vec())
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(seq)
+    }
+
+    /// Tells watchers that events up to `seq` are committed.
+    fn announce(&self, seq: i64) {
+        self.last_event.send_if_modified(|last| {
+            let newer = seq > *last;
+            if newer {
+                *last = seq;
+            }
+            newer
+        });
     }
 
     async fn get<R: Stored>(&self, id: &str) -> Result<R> {
@@ -140,7 +190,16 @@ impl SqliteStore {
         Ok(record)
     }
 
-    async fn update<R: Stored>(&self, mut record: R) -> Result<R> {
+    async fn update<R: Stored>(&self, record: R) -> Result<R> {
+        let mut connection = self.pool.acquire().await?;
+        Self::update_in(&mut connection, record).await
+    }
+
+    /// Replaces `record` if it is still at the version it was read at.
+    async fn update_in<R: Stored>(
+        connection: &mut sqlx::SqliteConnection,
+        mut record: R,
+    ) -> Result<R> {
         let read_at = record.version();
         record.set_version(read_at + 1);
         let mut query = QueryBuilder::<Sqlite>::new(format!("UPDATE {} SET ", R::TABLE));
@@ -160,14 +219,21 @@ impl SqliteStore {
         query.push(" AND version = ").push_bind(read_at);
         let done = query
             .build()
-            .execute(&self.pool)
+            .execute(&mut *connection)
             .await
             .map_err(|error| unique_violation(error, R::UNIQUE))?;
         if done.rows_affected() == 1 {
             return Ok(record);
         }
-        let current = self.get::<R>(record.id()).await?.version();
-        Err(StoreError::VersionMismatch { current })
+        let sql = format!("SELECT version FROM {} WHERE id = ?", R::TABLE);
+        let current: Option<i64> = sqlx::query_scalar(AssertSqlSafe(sql))
+            .bind(record.id())
+            .fetch_optional(&mut *connection)
+            .await?;
+        match current {
+            Some(current) => Err(StoreError::VersionMismatch { current }),
+            None => Err(StoreError::NotFound),
+        }
     }
 }
 
@@ -253,7 +319,9 @@ impl Store for SqliteStore {
             == 1;
         if claimed {
             let order = Self::insert(&mut *tx, order).await?;
+            let seq = Self::append_event(&mut tx, &order).await?;
             tx.commit().await?;
+            self.announce(seq);
             return Ok(CreateOutcome::Created(order));
         }
         let row = sqlx::query(
@@ -283,6 +351,18 @@ impl Store for SqliteStore {
         text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
         int_eq(&mut conditions, "kind = ", filter.kind);
         int_eq(&mut conditions, "product_line = ", filter.product_line);
+        text_eq(
+            &mut conditions,
+            "original_order_id = ",
+            &filter.original_order_id,
+        );
+        if let Some(now) = filter.due_before {
+            conditions.push(Condition {
+                before: "due_at < ",
+                value: Value::Int(now),
+                after: "",
+            });
+        }
         self.list(conditions, page).await
     }
 
@@ -363,7 +443,69 @@ impl Store for SqliteStore {
     }
 
     async fn update_order(&self, order: Order) -> Result<Order> {
-        self.update(order).await
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let order = Self::update_in(&mut tx, order).await?;
+        let seq = Self::append_event(&mut tx, &order).await?;
+        tx.commit().await?;
+        self.announce(seq);
+        Ok(order)
+    }
+
+    async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT seq, body FROM order_events WHERE seq > ");
+        query.push_bind(filter.after);
+        if let Some(region) = &filter.region {
+            query.push(" AND region = ").push_bind(region.clone());
+        }
+        if let Some(outlet) = &filter.outlet_id {
+            query.push(" AND outlet_id = ").push_bind(outlet.clone());
+        }
+        query
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.get("seq");
+                let mut event: OrderEvent = decode(&seq.to_string(), row.get("body"))?;
+                event.cursor = seq.to_string();
+                Ok(event)
+            })
+            .collect()
+    }
+
+    fn order_events(&self) -> watch::Receiver<i64> {
+        self.last_event.subscribe()
+    }
+
+    async fn record_licence_event(
+        &self,
+        person: Person,
+        event: LicenceEvent,
+    ) -> Result<(Person, LicenceEvent)> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let person = Self::update_in(&mut tx, person).await?;
+        let event = Self::insert(&mut *tx, event).await?;
+        tx.commit().await?;
+        Ok((person, event))
+    }
+
+    async fn list_licence_events(&self, person_id: &str, page: &Page) -> Result<Vec<LicenceEvent>> {
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "person_id = ", &Some(person_id.to_owned()));
+        self.list(conditions, page).await
+    }
+
+    async fn create_audit(&self, audit: Audit) -> Result<Audit> {
+        Self::insert(&self.pool, audit).await
+    }
+
+    async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>> {
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "region = ", &filter.region);
+        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
+        self.list(conditions, page).await
     }
 
     async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
@@ -639,9 +781,65 @@ impl Stored for Order {
             ("outlet_id", Value::Text(self.outlet_id.clone())),
             ("engineer_id", Value::Text(self.engineer_id.clone())),
             ("product_line", Value::Int(product_line.into())),
+            ("due_at", Value::Int(due_at(self))),
+            (
+                "original_order_id",
+                Value::Text(
+                    self.complaint
+                        .as_ref()
+                        .map(|c| c.original_order_id.clone())
+                        .unwrap_or_default(),
+                ),
+            ),
         ]
     }
 }
+
+/// The `due_at` column: the earliest due time of an SLA clock still running,
+/// or `i64::MAX` when none runs (the order is done with, or has no clocks).
+fn due_at(order: &Order) -> i64 {
+    let open = matches!(
+        OrderStatus::try_from(order.status),
+        Ok(OrderStatus::Intake
+            | OrderStatus::Dispatched
+            | OrderStatus::Accepted
+            | OrderStatus::Contacted
+            | OrderStatus::OnSite)
+    );
+    let Some(sla) = order.sla.as_ref().filter(|_| open) else {
+        return i64::MAX;
+    };
+    [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
+        .into_iter()
+        .flatten()
+        .filter(|clock| clock.done_time.is_none())
+        .filter_map(|clock| clock.due_time.map(|due| due.seconds))
+        .min()
+        .unwrap_or(i64::MAX)
+}
+
+/// Records that are written once: their `version` column stays 1.
+macro_rules! append_only {
+    ($record:ty, $table:literal, $($column:ident: $kind:ident),*) => {
+        impl Stored for $record {
+            const TABLE: &'static str = $table;
+            const UNIQUE: &'static str = $table;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> i64 {
+                1
+            }
+            fn set_version(&mut self, _version: i64) {}
+            fn columns(&self) -> Vec<(&'static str, Value)> {
+                vec![$((stringify!($column), Value::$kind(self.$column.clone().into()))),*]
+            }
+        }
+    };
+}
+
+append_only!(LicenceEvent, "licence_events", person_id: Text);
+append_only!(Audit, "audits", region: Text, outlet_id: Text);
 
 #[cfg(test)]
 mod tests {

@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{Appliance, Customer, GeoPoint, Order};
 use xingji_plugin_host::HostServices;
+
+use crate::sla::SlaTargets;
 use xingji_plugin_host::bindings::host::xingji::plugins::{order_writer, types as wit};
 use xingji_store::{
     CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError,
@@ -35,16 +37,19 @@ pub struct Capabilities {
     store: Arc<dyn Store>,
     region: String,
     plugin: String,
+    sla: SlaTargets,
     writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
 }
 
 impl Capabilities {
-    /// For a call of `plugin` (its name) in `region`.
-    pub fn new(store: Arc<dyn Store>, region: &str, plugin: &str) -> Arc<Self> {
+    /// For a call of `plugin` (its name) in `region`, whose orders run
+    /// on the SLA targets `sla`.
+    pub fn new(store: Arc<dyn Store>, region: &str, plugin: &str, sla: SlaTargets) -> Arc<Self> {
         Arc::new(Self {
             store,
             region: region.to_owned(),
             plugin: plugin.to_owned(),
+            sla,
             writes: Mutex::new(BTreeMap::new()),
         })
     }
@@ -256,7 +261,7 @@ impl HostServices for Capabilities {
         // The plugin's name scopes its keys: two plugins never collide.
         let request_id = format!("plugin:{}:{}", self.plugin, new.request_key);
         let (fingerprint, order) =
-            crate::services::orders::intake(order, format!("plugin:{}", self.plugin));
+            crate::services::orders::intake(order, format!("plugin:{}", self.plugin), &self.sla);
         match self
             .store
             .create_order(&request_id, &fingerprint, order)

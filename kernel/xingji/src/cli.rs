@@ -775,6 +775,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                                 engineer_id: engineer,
                                 kind,
                                 product_line,
+                                ..ListOrdersRequest::default()
                             },
                         ))
                         .await?;

@@ -54,6 +54,40 @@ pub struct RegionConfig {
     /// Call limits per slot, over the slot's defaults.
     #[serde(default)]
     pub limits: BTreeMap<String, LimitsConfig>,
+    /// SLA targets of the region's orders.
+    #[serde(default)]
+    pub sla: crate::sla::SlaTargets,
+    /// Rules of the region's order life.
+    #[serde(default)]
+    pub orders: OrderRules,
+}
+
+/// Rules of a region's order life:
+///
+/// ```toml
+/// [regions.shanghai.orders]
+/// callback_attempts = 3
+/// warranty_years = 3
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderRules {
+    /// Customer callbacks the call centre tries per completed order before
+    /// quality control may close without reaching the customer. DOMAIN.md
+    /// says "at least 5" with the unit lost.
+    pub callback_attempts: u32,
+    /// Years from purchase that the maker's own warranty covers: repairs in
+    /// them are free.
+    pub warranty_years: u32,
+}
+
+impl Default for OrderRules {
+    fn default() -> Self {
+        Self {
+            callback_attempts: 5,
+            warranty_years: 3,
+        }
+    }
 }
 
 /// Call limits; unset fields keep the slot's default.

@@ -388,6 +388,7 @@ async fn seed_region(
             action: "created".to_owned(),
             status: OrderStatus::Intake as i32,
             reason: String::new(),
+            from_status: OrderStatus::Unspecified as i32,
         }];
         if !open {
             history.push(HistoryEntry {
@@ -396,6 +397,7 @@ async fn seed_region(
                 action: "imported".to_owned(),
                 status: status as i32,
                 reason: "installed and settled before this system".to_owned(),
+                from_status: OrderStatus::Intake as i32,
             });
         }
         let order = Order {
@@ -447,6 +449,8 @@ async fn seed_region(
             update_time: Some(now),
             ..Order::default()
         };
+        let mut order = order;
+        crate::sla::stamp(&mut order, &crate::sla::SlaTargets::default());
         let request_id = format!("demo-{}", order.id);
         store
             .create_order(&request_id, request_id.as_bytes(), order)

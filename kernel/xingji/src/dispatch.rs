@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use xingji_api::v1::{Order, Outlet, Person};
+use xingji_api::v1::{LicenceState, Order, Outlet, Person, RefusedBy};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
 };
@@ -58,14 +58,27 @@ pub async fn request(
         *outlet_load.entry(outlet).or_default() += count;
         *engineer_load.entry(engineer).or_default() += count;
     }
+    let outlets: Vec<Outlet> = outlets
+        .into_iter()
+        .filter(|o| {
+            !order
+                .refusals
+                .iter()
+                .any(|r| r.by == RefusedBy::Outlet as i32 && r.outlet_id == o.id)
+        })
+        .collect();
     let index: HashMap<&str, u32> = outlets
         .iter()
         .enumerate()
         .map(|(i, o)| (o.id.as_str(), i as u32))
         .collect();
+    // The kernel's own rules come before any plugin's: eliminated engineers
+    // get no dispatch, and whoever refused this order does not get it again.
     let engineers: Vec<Person> = people
         .into_iter()
         .filter(|p| index.contains_key(p.outlet_id.as_str()))
+        .filter(|p| p.licence_state != LicenceState::Eliminated as i32)
+        .filter(|p| !order.refusals.iter().any(|r| r.engineer_id == p.id))
         .collect();
 
     let customer = order.customer.clone().unwrap_or_default();

@@ -539,7 +539,9 @@ impl PluginSets {
             limits,
             params,
         } = self.resolve(region, slot)?;
-        let capabilities = Capabilities::new(self.store.clone(), region, &plugin.manifest.name);
+        let sla = self.regions.get(region).map(|r| r.sla).unwrap_or_default();
+        let capabilities =
+            Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla);
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
         capabilities.commit().await.map_err(|error| match error {

@@ -59,11 +59,20 @@ pub async fn serve(
     )
     .await
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;
+    let (stop, stopping) = tokio::sync::watch::channel(false);
     let kernel = Arc::new(Kernel {
         store,
         tokens: PageTokens::new(key),
         plugins: Arc::new(plugins),
+        regions: config.regions.clone(),
+        stopping,
     });
+    // Streams (WatchOrders) end when shutdown begins, so that the graceful
+    // drain does not wait on clients that never hang up.
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stop.send(true);
+    };
 
     let (health, health_service) = tonic_health::server::health_reporter();
     health.set_serving::<OutletServiceServer<OutletApi>>().await;

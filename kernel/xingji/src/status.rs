@@ -82,3 +82,23 @@ pub fn version_mismatch(kind: &str, id: &str, current: i64) -> Status {
         ),
     )
 }
+
+/// `PERMISSION_DENIED`: `actor` may not `action`; `who` says who may. The
+/// `google.rpc.ErrorInfo` (reason ACTOR_NOT_ALLOWED) carries all three.
+pub fn permission_denied(actor: &str, action: &str, who: &str) -> Status {
+    Status::with_error_details(
+        Code::PermissionDenied,
+        format!(
+            "{actor:?} may not do this ({action}): {who} may; say who you are in the `xingji-actor` metadata as <role>:<name>"
+        ),
+        ErrorDetails::with_error_info(
+            "ACTOR_NOT_ALLOWED",
+            DOMAIN,
+            [
+                ("actor".to_owned(), actor.to_owned()),
+                ("action".to_owned(), action.to_owned()),
+                ("allowed".to_owned(), who.to_owned()),
+            ],
+        ),
+    )
+}

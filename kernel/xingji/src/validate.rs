@@ -12,7 +12,7 @@ use tonic_types::FieldViolation;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{
     Appliance, CertificationLevel, Customer, GeoPoint, Order, OrderKind, Outlet, OutletClass,
-    OutletGrade, OutletStatus, OutletTier, Person, PersonLevel, ProductLine,
+    OutletGrade, OutletStatus, OutletTier, Person, PersonLevel, ProductLine, ServiceReport,
 };
 
 /// The longest name (of an outlet, person or customer), in characters.
@@ -212,6 +212,62 @@ pub fn days_from_date(date: &Date) -> Option<i64> {
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     Some(era * 146_097 + day_of_era - 719_468)
 }
+
+/// The day `years` years after `date`, in days since 1970-01-01; a
+/// 29 February moves to 1 March in a common year.
+pub fn years_later(date: &Date, years: u32) -> Option<i64> {
+    let year = date.year.checked_add(i32::try_from(years).ok()?)?;
+    let later = Date { year, ..*date };
+    days_from_date(&later).or_else(|| {
+        days_from_date(&Date {
+            year,
+            month: 3,
+            day: 1,
+        })
+    })
+}
+
+/// The service report of a completed order.
+pub fn service_report(v: &mut Violations, field: &str, report: &ServiceReport) {
+    v.text(
+        &format!("{field}.diagnosis"),
+        &report.diagnosis,
+        1,
+        MAX_DESCRIPTION,
+    );
+    v.text(
+        &format!("{field}.work_done"),
+        &report.work_done,
+        1,
+        MAX_DESCRIPTION,
+    );
+    if report.charge_fen < 0 {
+        v.add(format!("{field}.charge_fen"), "must be 0 or more");
+    }
+    if report.parts.len() > MAX_PARTS {
+        v.add(
+            format!("{field}.parts"),
+            format!("must list at most {MAX_PARTS} parts"),
+        );
+    }
+    for (i, part) in report.parts.iter().enumerate() {
+        let at = format!("{field}.parts[{i}]");
+        let number = &part.part_number;
+        if number.is_empty() || number.len() > 64 || !number.chars().all(|c| c.is_ascii_graphic()) {
+            v.add(
+                format!("{at}.part_number"),
+                "must be 1 to 64 printable ASCII characters: the maker's part number",
+            );
+        }
+        v.text(&format!("{at}.name"), &part.name, 0, 100);
+        if !(1..=100).contains(&part.quantity) {
+            v.add(format!("{at}.quantity"), "must be 1 to 100");
+        }
+    }
+}
+
+/// The most parts one service report lists.
+pub const MAX_PARTS: usize = 50;
 
 /// Today, in days since 1970-01-01, in China Standard Time (UTC+8), the
 /// time zone of the network.

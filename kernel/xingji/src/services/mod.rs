@@ -35,9 +35,22 @@ pub struct Kernel {
     pub tokens: PageTokens,
     /// Which plugin each region runs in each slot.
     pub plugins: Arc<crate::plugins::PluginSets>,
+    /// Each region's settings, by region id; regions not named run the
+    /// defaults.
+    pub regions: std::collections::BTreeMap<String, crate::config::RegionConfig>,
+    /// Turns true when the server shuts down, to end the streams that
+    /// would otherwise hold it open.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl Kernel {
+    /// The settings of `region`.
+    pub fn region(&self, region: &str) -> &crate::config::RegionConfig {
+        static DEFAULT: std::sync::LazyLock<crate::config::RegionConfig> =
+            std::sync::LazyLock::new(Default::default);
+        self.regions.get(region).unwrap_or(&DEFAULT)
+    }
+
     /// The outlet `id` that the field `field` of a record in `region` refers
     /// to. `INVALID_ARGUMENT` if there is none, `FAILED_PRECONDITION` if it
     /// is in another region.

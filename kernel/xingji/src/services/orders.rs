@@ -1,23 +1,36 @@
-//! `OrderService`: work orders. This part is intake (create, get,
-//! list); the rest of the order's life comes with the lifecycle.
+//! `OrderService`: work orders from intake to settlement. Every transition
+//! goes through [`OrderApi::transition`], which reads the state machine in
+//! [`crate::lifecycle`]; every write goes through [`OrderApi::write`],
+//! which appends the one history entry, stamps the SLA clocks and writes at
+//! the version read.
 
+use std::pin::Pin;
 use std::sync::Arc;
 
 use prost::Message;
 use sha2::{Digest, Sha256};
+use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use xingji_api::v1::order_service_server::OrderService;
 use xingji_api::v1::{
-    CreateOrderRequest, DispatchOrderRequest, GetOrderRequest, HistoryEntry, ListOrdersRequest,
-    ListOrdersResponse, Order, OrderStatus,
+    AcceptOrderRequest, AdvanceComplaintRequest, ArriveOnSiteRequest, Callback, CancelOrderRequest,
+    CheckQualityRequest, ComplaintCause, ComplaintStep, CompleteOrderRequest,
+    ContactCustomerRequest, CreateOrderRequest, DispatchOrderRequest, GetOrderRequest,
+    HistoryEntry, InvalidateOrderRequest, ListOrdersRequest, ListOrdersResponse, Order, OrderEvent,
+    OrderKind, OrderStatus, QualityControl, RecordCallbackRequest, Refusal, RefuseOrderRequest,
+    RefusedBy, ServiceReport, WatchOrdersRequest,
 };
-use xingji_store::{CreateOutcome, OrderFilter};
+use xingji_store::{CreateOutcome, EventFilter, OrderFilter};
 
 use super::{
     Kernel, actor, enum_filter, list_scope, new_id, now, region_filter, require_id, text_filter,
 };
-use crate::status::{DOMAIN, failed_precondition, from_store, invalid_field, version_mismatch};
+use crate::lifecycle::{Actor, Step};
+use crate::sla::SlaTargets;
+use crate::status::{
+    DOMAIN, failed_precondition, from_store, invalid_field, permission_denied, version_mismatch,
+};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::Decision;
@@ -60,23 +73,35 @@ impl OrderApi {
                 ));
             }
         }
-        if let Some(complaint) = &order.complaint {
-            let id = &complaint.original_order_id;
-            let found = self.kernel.store.get_order(id).await;
-            let field = "order.complaint.original_order_id";
-            super::referenced(field, "order", id, &order.region, found, |o| &o.region)?;
-        }
         Ok(())
+    }
+
+    /// The original order of a complaint, checked; `None` for other orders.
+    async fn complained_about(&self, order: &Order) -> Result<Option<Order>, Status> {
+        let Some(complaint) = &order.complaint else {
+            return Ok(None);
+        };
+        let id = &complaint.original_order_id;
+        let found = self.kernel.store.get_order(id).await;
+        let field = "order.complaint.original_order_id";
+        let original = super::referenced(field, "order", id, &order.region, found, |o| &o.region)?;
+        if original.kind == OrderKind::Complaint as i32 {
+            return Err(invalid_field(
+                field,
+                format!("order {id:?} is itself a complaint: complain about the service order"),
+            ));
+        }
+        Ok(Some(original))
     }
 }
 
 /// A validated order as intake records it: the fingerprint that tells a
 /// retry from a reuse of its request id, and the order with its id, status
 /// and first history entry.
-pub(crate) fn intake(input: Order, actor: String) -> (Vec<u8>, Order) {
+pub(crate) fn intake(input: Order, actor: String, sla: &SlaTargets) -> (Vec<u8>, Order) {
     let fingerprint = Sha256::digest(input.encode_to_vec()).to_vec();
     let now = now();
-    let order = Order {
+    let mut order = Order {
         id: new_id("ord"),
         status: OrderStatus::Intake as i32,
         history: vec![HistoryEntry {
@@ -85,11 +110,13 @@ pub(crate) fn intake(input: Order, actor: String) -> (Vec<u8>, Order) {
             action: "created".to_owned(),
             status: OrderStatus::Intake as i32,
             reason: String::new(),
+            from_status: OrderStatus::Unspecified as i32,
         }],
         create_time: Some(now),
         update_time: Some(now),
         ..input
     };
+    crate::sla::stamp(&mut order, sla);
     (fingerprint, order)
 }
 
@@ -140,8 +167,19 @@ impl OrderService for OrderApi {
         validate::order(&mut violations, "order", &input, validate::today());
         violations.into_result()?;
         self.check_references(&input).await?;
+        // A complaint counts against the outlet and engineer complained
+        // about, so it takes theirs.
+        let input = match self.complained_about(&input).await? {
+            Some(original) if input.outlet_id.is_empty() => Order {
+                outlet_id: original.outlet_id,
+                engineer_id: original.engineer_id,
+                ..input
+            },
+            _ => input,
+        };
 
-        let (fingerprint, order) = intake(input, actor);
+        let sla = self.kernel.region(&input.region).sla;
+        let (fingerprint, order) = intake(input, actor, &sla);
         let outcome = self
             .kernel
             .store
@@ -149,11 +187,11 @@ impl OrderService for OrderApi {
             .await
             .map_err(|error| from_store(error, "order", ""))?;
         match outcome {
-            CreateOutcome::Created(order) => Ok(Response::new(order)),
-            CreateOutcome::Existing {
+            CreateOutcome::Created(order)
+            | CreateOutcome::Existing {
                 order,
                 same_request: true,
-            } => Ok(Response::new(order)),
+            } => Ok(Response::new(present(order))),
             CreateOutcome::Existing {
                 order,
                 same_request: false,
@@ -185,7 +223,7 @@ impl OrderService for OrderApi {
             .await
             .map_err(|error| from_store(error, "order", &id))?;
         record_region(&order.region);
-        Ok(Response::new(order))
+        Ok(Response::new(present(order)))
     }
 
     async fn list_orders(
@@ -201,6 +239,8 @@ impl OrderService for OrderApi {
             engineer_id: text_filter(request.engineer_id.clone()),
             kind: enum_filter(request.kind),
             product_line: enum_filter(request.product_line),
+            original_order_id: text_filter(request.original_order_id.clone()),
+            due_before: request.overdue_only.then(|| now().seconds),
         };
         let scope = list_scope(&request, |r| {
             r.page_size = 0;
@@ -218,7 +258,7 @@ impl OrderService for OrderApi {
             )
             .await?;
         Ok(Response::new(ListOrdersResponse {
-            orders,
+            orders: orders.into_iter().map(present).collect(),
             next_page_token,
         }))
     }
@@ -226,29 +266,609 @@ impl OrderService for OrderApi {
         &self,
         request: Request<DispatchOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = actor(&request);
+        let actor = Actor::parse(&actor(&request));
         let DispatchOrderRequest { id, version } = request.into_inner();
-        require_id("id", &id)?;
-        let store = &self.kernel.store;
-        let mut order = store
-            .get_order(&id)
+        let order = self.load(&id, version, Step::Dispatch, &actor).await?;
+        Ok(Response::new(present(self.dispatch(order, &actor).await?)))
+    }
+
+    async fn accept_order(
+        &self,
+        request: Request<AcceptOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let AcceptOrderRequest { id, version } = request.into_inner();
+        self.transition(&id, version, Step::Accept, &actor, |_| Ok(String::new()))
             .await
-            .map_err(|error| from_store(error, "order", &id))?;
-        record_region(&order.region);
-        if version != 0 && version != order.version {
-            return Err(version_mismatch("order", &id, order.version));
+    }
+
+    async fn refuse_order(
+        &self,
+        request: Request<RefuseOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let RefuseOrderRequest {
+            id,
+            version,
+            reason,
+            by,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.text("reason", &reason, 1, MAX_REASON);
+        violations.enumeration::<RefusedBy>("by", by, false);
+        violations.into_result()?;
+        if let Actor::Engineer(_) = actor
+            && by == RefusedBy::Outlet as i32
+        {
+            return Err(invalid_field(
+                "by",
+                "an engineer refuses for themselves (REFUSED_BY_ENGINEER); the outlet refuses for the outlet",
+            ));
         }
-        if order.status != OrderStatus::Intake as i32 {
-            let status = OrderStatus::try_from(order.status).map_or("UNKNOWN", |s| s.as_str_name());
+        let refused = self
+            .write_transition(&id, version, Step::Refuse, &actor, |order| {
+                order.refusals.push(Refusal {
+                    time: Some(now()),
+                    by,
+                    outlet_id: std::mem::take(&mut order.outlet_id),
+                    engineer_id: std::mem::take(&mut order.engineer_id),
+                    reason: reason.clone(),
+                });
+                Ok(reason.clone())
+            })
+            .await?;
+        // The refusal stands on its own: if dispatching again fails, the
+        // order waits in intake, and the failure is on its history.
+        let order = match self.dispatch(refused.clone(), &Actor::Kernel).await {
+            Ok(order) => order,
+            Err(status) => {
+                tracing::warn!(order = %id, error = %status.message(), "re-dispatch after refusal failed");
+                let reason = format!("re-dispatch failed: {}", status.message());
+                let status_now = refused.status;
+                self.write(
+                    refused,
+                    &Actor::Kernel,
+                    "dispatch-failed",
+                    status_now,
+                    reason,
+                )
+                .await?
+            }
+        };
+        Ok(Response::new(present(order)))
+    }
+
+    async fn contact_customer(
+        &self,
+        request: Request<ContactCustomerRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let ContactCustomerRequest {
+            id,
+            version,
+            appointment_time,
+            note,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.text("note", &note, 0, MAX_REASON);
+        let now = now();
+        match appointment_time {
+            None => violations.add("appointment_time", "is required"),
+            Some(time) if time.seconds < now.seconds - APPOINTMENT_SKEW_SECONDS => {
+                violations.add("appointment_time", "must not be in the past")
+            }
+            Some(time) if time.seconds > now.seconds + MAX_APPOINTMENT_DAYS * 86_400 => violations
+                .add(
+                    "appointment_time",
+                    format!("must be at most {MAX_APPOINTMENT_DAYS} days ahead"),
+                ),
+            Some(_) => {}
+        }
+        violations.into_result()?;
+        self.transition(&id, version, Step::Contact, &actor, |order| {
+            order.appointment_time = appointment_time;
+            Ok(note.clone())
+        })
+        .await
+    }
+
+    async fn arrive_on_site(
+        &self,
+        request: Request<ArriveOnSiteRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let ArriveOnSiteRequest { id, version } = request.into_inner();
+        self.transition(&id, version, Step::Arrive, &actor, |_| Ok(String::new()))
+            .await
+    }
+
+    async fn complete_order(
+        &self,
+        request: Request<CompleteOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let CompleteOrderRequest {
+            id,
+            version,
+            report,
+        } = request.into_inner();
+        let Some(report) = report else {
+            return Err(invalid_field("report", "is required"));
+        };
+        let mut violations = Violations::default();
+        validate::service_report(&mut violations, "report", &report);
+        violations.into_result()?;
+        let today = validate::today();
+        self.transition(&id, version, Step::Complete, &actor, |order| {
+            let years = self.kernel.region(&order.region).orders.warranty_years;
+            let in_warranty = order
+                .appliance
+                .as_ref()
+                .and_then(|a| a.purchase_date.as_ref())
+                .and_then(|date| validate::years_later(date, years))
+                .is_some_and(|end| today < end);
+            if in_warranty && report.charge_fen > 0 {
+                return Err(failed_precondition(
+                    "WARRANTY",
+                    "report.charge_fen",
+                    format!(
+                        "the appliance is under the maker's {years}-year warranty: the customer is not charged"
+                    ),
+                ));
+            }
+            order.service_report = Some(ServiceReport {
+                in_warranty,
+                warranty_covered: false,
+                ..report.clone()
+            });
+            Ok(String::new())
+        })
+        .await
+    }
+
+    async fn record_callback(
+        &self,
+        request: Request<RecordCallbackRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let RecordCallbackRequest {
+            id,
+            version,
+            callback,
+        } = request.into_inner();
+        let Some(callback) = callback else {
+            return Err(invalid_field("callback", "is required"));
+        };
+        let mut violations = Violations::default();
+        violations.text("callback.note", &callback.note, 0, MAX_REASON);
+        if callback.satisfied && !callback.reached {
+            violations.add(
+                "callback.satisfied",
+                "needs `reached`: only a customer reached can be satisfied",
+            );
+        }
+        violations.into_result()?;
+        self.transition(&id, version, Step::Callback, &actor, |order| {
+            let attempts = self.kernel.region(&order.region).orders.callback_attempts;
+            let qc = order.quality_control.get_or_insert_with(QualityControl::default);
+            if qc.callbacks.len() >= attempts as usize {
+                return Err(failed_precondition(
+                    "CALLBACKS",
+                    "callback",
+                    format!("all {attempts} callback attempts are used: close quality control with CheckQuality"),
+                ));
+            }
+            qc.callbacks.push(Callback {
+                time: Some(now()),
+                ..callback.clone()
+            });
+            Ok(match (callback.reached, callback.satisfied) {
+                (false, _) => "customer not reached".to_owned(),
+                (true, true) => "customer satisfied".to_owned(),
+                (true, false) => "customer not satisfied".to_owned(),
+            })
+        })
+        .await
+    }
+
+    async fn check_quality(
+        &self,
+        request: Request<CheckQualityRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let CheckQualityRequest {
+            id,
+            version,
+            old_part_returned,
+            finding,
+            finding_agreed,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.text("finding", &finding, 0, validate::MAX_DESCRIPTION);
+        violations.into_result()?;
+        self.transition(&id, version, Step::CheckQuality, &actor, |order| {
+            let attempts = self.kernel.region(&order.region).orders.callback_attempts;
+            let due_back = order
+                .service_report
+                .as_ref()
+                .is_some_and(|r| r.parts.iter().any(|p| p.old_part_due_return));
+            if old_part_returned && !due_back {
+                return Err(failed_precondition(
+                    "PARTS",
+                    "old_part_returned",
+                    "no part of this order was due back to the warehouse",
+                ));
+            }
+            let qc = order.quality_control.get_or_insert_with(QualityControl::default);
+            let reached = qc.callbacks.iter().any(|c| c.reached);
+            if !reached && qc.callbacks.len() < attempts as usize {
+                return Err(failed_precondition(
+                    "CALLBACKS",
+                    "id",
+                    format!(
+                        "the customer was not reached yet, {} of {attempts} callback attempts made: record a callback first",
+                        qc.callbacks.len()
+                    ),
+                ));
+            }
+            qc.old_part_returned = old_part_returned;
+            qc.finding.clone_from(&finding);
+            qc.finding_agreed = finding_agreed;
+            let satisfied = qc.callbacks.iter().any(|c| c.satisfied);
+            Ok(format!(
+                "callback {}, old part {}, finding {}",
+                if satisfied { "satisfied" } else { "not satisfied" },
+                match (due_back, old_part_returned) {
+                    (false, _) => "not due",
+                    (true, true) => "returned",
+                    (true, false) => "not returned",
+                },
+                if finding_agreed { "agreed" } else { "not agreed" }
+            ))
+        })
+        .await
+    }
+
+    async fn cancel_order(
+        &self,
+        request: Request<CancelOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let CancelOrderRequest {
+            id,
+            version,
+            reason,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.text("reason", &reason, 1, MAX_REASON);
+        violations.into_result()?;
+        self.transition(&id, version, Step::Cancel, &actor, |_| Ok(reason.clone()))
+            .await
+    }
+
+    async fn invalidate_order(
+        &self,
+        request: Request<InvalidateOrderRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let InvalidateOrderRequest {
+            id,
+            version,
+            reason,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.text("reason", &reason, 1, MAX_REASON);
+        violations.into_result()?;
+        self.transition(&id, version, Step::Invalidate, &actor, |_| {
+            Ok(reason.clone())
+        })
+        .await
+    }
+
+    async fn advance_complaint(
+        &self,
+        request: Request<AdvanceComplaintRequest>,
+    ) -> Result<Response<Order>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let AdvanceComplaintRequest {
+            id,
+            version,
+            step,
+            cause,
+            responsible_person_id,
+            improvement_measure,
+            note,
+        } = request.into_inner();
+        let mut violations = Violations::default();
+        violations.enumeration::<ComplaintStep>("step", step, false);
+        violations.text("note", &note, 0, MAX_REASON);
+        let step = ComplaintStep::try_from(step).unwrap_or_default();
+        match step {
+            ComplaintStep::Handle => {
+                violations.enumeration::<ComplaintCause>("cause", cause, false);
+                if cause == ComplaintCause::WorkQuality as i32 && responsible_person_id.is_empty() {
+                    violations.add(
+                        "responsible_person_id",
+                        "is required for a complaint about work quality",
+                    );
+                }
+            }
+            ComplaintStep::Improve => violations.text(
+                "improvement_measure",
+                &improvement_measure,
+                1,
+                validate::MAX_DESCRIPTION,
+            ),
+            ComplaintStep::Accept | ComplaintStep::Unspecified => {}
+        }
+        violations.into_result()?;
+        let order = self
+            .load(&id, version, Step::AdvanceComplaint, &actor)
+            .await?;
+        if !responsible_person_id.is_empty() {
+            self.kernel
+                .referenced_person(
+                    "responsible_person_id",
+                    &responsible_person_id,
+                    &order.region,
+                )
+                .await?;
+        }
+        let complaint = order.complaint.clone().unwrap_or_default();
+        let expected = complaint.step + 1;
+        if step as i32 != expected {
+            let next = ComplaintStep::try_from(expected)
+                .map_or("none: the complaint is closed", |s| s.as_str_name());
             return Err(failed_precondition(
-                "STATUS",
-                "id",
+                "STEP",
+                "step",
                 format!(
-                    "order {id:?} is {status}: only orders in ORDER_STATUS_INTAKE are dispatched"
+                    "the complaint is at {}; the next step is {next}",
+                    ComplaintStep::try_from(complaint.step)
+                        .unwrap_or_default()
+                        .as_str_name()
                 ),
             ));
         }
-        let (dispatch, candidates) = crate::dispatch::request(store.as_ref(), &order)
+        // IMPROVE closes the complaint, and with it the complaint order.
+        let to = if step == ComplaintStep::Improve {
+            OrderStatus::Completed
+        } else {
+            OrderStatus::Intake
+        };
+        let mut order = order;
+        let c = order.complaint.get_or_insert_with(Default::default);
+        c.step = step as i32;
+        match step {
+            ComplaintStep::Handle => {
+                c.cause = cause;
+                c.responsible_person_id = responsible_person_id;
+            }
+            ComplaintStep::Improve => c.improvement_measure = improvement_measure,
+            _ => {}
+        }
+        let reason = if note.is_empty() {
+            step.as_str_name().to_owned()
+        } else {
+            format!("{}: {note}", step.as_str_name())
+        };
+        let order = self
+            .write(
+                order,
+                &actor,
+                Step::AdvanceComplaint.action(),
+                to as i32,
+                reason,
+            )
+            .await?;
+        Ok(Response::new(present(order)))
+    }
+
+    type WatchOrdersStream = Pin<Box<dyn Stream<Item = Result<OrderEvent, Status>> + Send>>;
+
+    async fn watch_orders(
+        &self,
+        request: Request<WatchOrdersRequest>,
+    ) -> Result<Response<Self::WatchOrdersStream>, Status> {
+        let request = request.into_inner();
+        record_region(&request.region);
+        let store = self.kernel.store.clone();
+        // Subscribe before reading, so no commit falls between the two.
+        let mut committed = store.order_events();
+        let last = *committed.borrow_and_update();
+        let after = match request.after_cursor.as_str() {
+            "" => last,
+            cursor => match cursor.parse::<i64>() {
+                Ok(seq) if (0..=last).contains(&seq) => seq,
+                Ok(_) => {
+                    return Err(invalid_field(
+                        "after_cursor",
+                        format!("{cursor:?} is ahead of the event log: was the store replaced?"),
+                    ));
+                }
+                Err(_) => {
+                    return Err(invalid_field(
+                        "after_cursor",
+                        format!("{cursor:?} is not a cursor from this server"),
+                    ));
+                }
+            },
+        };
+        let mut filter = EventFilter {
+            after,
+            region: region_filter(&request.region)?,
+            outlet_id: text_filter(request.outlet_id),
+        };
+        let mut stopping = self.kernel.stopping.clone();
+        let (sender, receiver) = tokio::sync::mpsc::channel(WATCH_BATCH as usize);
+        tokio::spawn(async move {
+            loop {
+                let events = match store.list_order_events(&filter, WATCH_BATCH).await {
+                    Ok(events) => events,
+                    Err(error) => {
+                        let _ = sender.send(Err(from_store(error, "order event", ""))).await;
+                        return;
+                    }
+                };
+                if events.is_empty() {
+                    let stop = *stopping.borrow_and_update();
+                    if stop {
+                        let status = Status::unavailable(
+                            "the server is shutting down: reconnect with your last cursor",
+                        );
+                        let _ = sender.send(Err(status)).await;
+                        return;
+                    }
+                    tokio::select! {
+                        changed = committed.changed() => if changed.is_err() { return },
+                        _ = stopping.changed() => {}
+                        _ = sender.closed() => return,
+                    }
+                    continue;
+                }
+                for event in events {
+                    filter.after = event.cursor.parse().unwrap_or(filter.after);
+                    if sender.send(Ok(event)).await.is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(
+            tokio_stream::wrappers::ReceiverStream::new(receiver),
+        )))
+    }
+}
+
+/// The longest reason or note on a transition.
+const MAX_REASON: usize = 500;
+/// How far in the past an appointment may be, for clock skew.
+const APPOINTMENT_SKEW_SECONDS: i64 = 300;
+/// How far ahead an appointment may be.
+const MAX_APPOINTMENT_DAYS: i64 = 30;
+/// Events a watch reads from the store at a time.
+const WATCH_BATCH: u32 = 256;
+
+/// An order as responses show it: its SLA clocks as of now.
+fn present(mut order: Order) -> Order {
+    crate::sla::refresh(&mut order, &now());
+    order
+}
+
+impl OrderApi {
+    /// Reads order `id` for `step` by `actor`: it must exist, be at
+    /// `version` (when non-zero), be one `actor` may move, and be in a
+    /// status `step` leaves from.
+    async fn load(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+    ) -> Result<Order, Status> {
+        require_id("id", id)?;
+        let order = self
+            .kernel
+            .store
+            .get_order(id)
+            .await
+            .map_err(|error| from_store(error, "order", id))?;
+        record_region(&order.region);
+        if !step.allows(actor, &order) {
+            return Err(permission_denied(
+                &actor.to_string(),
+                step.action(),
+                step.who(),
+            ));
+        }
+        if version != 0 && version != order.version {
+            return Err(version_mismatch("order", id, order.version));
+        }
+        self.target(&order, step)?;
+        Ok(order)
+    }
+
+    /// The status `step` moves `order` to, or FAILED_PRECONDITION saying why not.
+    fn target(&self, order: &Order, step: Step) -> Result<OrderStatus, Status> {
+        let kind = OrderKind::try_from(order.kind).unwrap_or_default();
+        let status = OrderStatus::try_from(order.status).unwrap_or_default();
+        step.target(kind, status).map_err(|why| {
+            failed_precondition("STATUS", "id", format!("order {:?}: {why}", order.id))
+        })
+    }
+
+    /// One transition: load, let `change` check and change the order (it
+    /// returns the history reason), write.
+    async fn transition(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+        change: impl FnOnce(&mut Order) -> Result<String, Status>,
+    ) -> Result<Response<Order>, Status> {
+        let order = self
+            .write_transition(id, version, step, actor, change)
+            .await?;
+        Ok(Response::new(present(order)))
+    }
+
+    /// [`Self::transition`], returning the written order.
+    async fn write_transition(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+        change: impl FnOnce(&mut Order) -> Result<String, Status>,
+    ) -> Result<Order, Status> {
+        let mut order = self.load(id, version, step, actor).await?;
+        let to = self.target(&order, step)?;
+        let reason = change(&mut order)?;
+        self.write(order, actor, step.action(), to as i32, reason)
+            .await
+    }
+
+    /// Writes `order` with one more history entry, moving it to `status`,
+    /// at the version it was read at: a concurrent write makes this fail
+    /// with ABORTED, never lose an update.
+    async fn write(
+        &self,
+        mut order: Order,
+        actor: &Actor,
+        action: &str,
+        status: i32,
+        reason: String,
+    ) -> Result<Order, Status> {
+        let now = now();
+        order.history.push(HistoryEntry {
+            time: Some(now),
+            actor: actor.to_string(),
+            action: action.to_owned(),
+            status,
+            reason,
+            from_status: order.status,
+        });
+        order.status = status;
+        order.update_time = Some(now);
+        let targets = self.kernel.region(&order.region).sla;
+        crate::sla::stamp(&mut order, &targets);
+        let id = order.id.clone();
+        self.kernel
+            .store
+            .update_order(order)
+            .await
+            .map_err(|error| from_store(error, "order", &id))
+    }
+
+    /// Dispatches an order in intake through its region's dispatch plugin,
+    /// skipping the outlets and engineers that refused it and eliminated
+    /// engineers. A plugin's refusal is recorded and leaves the order in
+    /// intake; a plugin failure writes nothing.
+    async fn dispatch(&self, order: Order, actor: &Actor) -> Result<Order, Status> {
+        let id = order.id.clone();
+        let to = self.target(&order, Step::Dispatch)?;
+        let (dispatch, candidates) = crate::dispatch::request(self.kernel.store.as_ref(), &order)
             .await
             .map_err(|error| from_store(error, "order", &id))?;
         let (decision, plugin) = self
@@ -256,40 +876,27 @@ impl OrderService for OrderApi {
             .plugins
             .dispatch(&order.region, dispatch)
             .await?;
-        let now = now();
-        let entry = match decision {
+        let mut order = order;
+        match decision {
             Decision::Assign(assignment) => {
                 // The plugin host checked that both indices are in range.
                 let outlet = &candidates.outlets[assignment.outlet as usize];
                 let engineer = &candidates.engineers[assignment.engineer as usize];
                 order.outlet_id.clone_from(&outlet.id);
                 order.engineer_id.clone_from(&engineer.id);
-                order.status = OrderStatus::Dispatched as i32;
-                HistoryEntry {
-                    time: Some(now),
-                    actor,
-                    action: "dispatched".to_owned(),
-                    status: order.status,
-                    reason: format!(
-                        "{plugin} chose {} and {}: {}",
-                        outlet.id, engineer.id, assignment.reason
-                    ),
-                }
+                let reason = format!(
+                    "{plugin} chose {} and {}: {}",
+                    outlet.id, engineer.id, assignment.reason
+                );
+                self.write(order, actor, Step::Dispatch.action(), to as i32, reason)
+                    .await
             }
-            Decision::Refuse(reason) => HistoryEntry {
-                time: Some(now),
-                actor,
-                action: "dispatch-refused".to_owned(),
-                status: order.status,
-                reason: format!("{plugin} refused: {reason}"),
-            },
-        };
-        order.history.push(entry);
-        order.update_time = Some(now);
-        let order = store
-            .update_order(order)
-            .await
-            .map_err(|error| from_store(error, "order", &id))?;
-        Ok(Response::new(order))
+            Decision::Refuse(reason) => {
+                let status = order.status;
+                let reason = format!("{plugin} refused: {reason}");
+                self.write(order, actor, "dispatch-refused", status, reason)
+                    .await
+            }
+        }
     }
 }

@@ -6,16 +6,20 @@ use tonic::{Request, Response, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use xingji_api::v1::outlet_service_server::OutletService;
 use xingji_api::v1::{
-    CreateOutletRequest, GetOutletRequest, ListOutletsRequest, ListOutletsResponse, Outlet,
-    OutletStatus, OutletTier, UpdateOutletRequest,
+    Audit, CreateOutletRequest, GetOutletRequest, ListAuditsRequest, ListAuditsResponse,
+    ListOutletsRequest, ListOutletsResponse, Outlet, OutletStatus, OutletTier, RecordAuditRequest,
+    ServiceStandard, UpdateOutletRequest,
 };
-use xingji_store::{OutletFilter, StoreError};
+use xingji_store::{AuditFilter, OutletFilter, StoreError};
 
 use super::{
-    Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
+    Kernel, actor, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
     text_filter,
 };
-use crate::status::{failed_precondition, from_store, invalid_field, version_mismatch};
+use crate::lifecycle::Actor;
+use crate::status::{
+    failed_precondition, from_store, invalid_field, permission_denied, version_mismatch,
+};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations, parent_tier, tier_words};
 
@@ -277,5 +281,108 @@ impl OutletService for OutletApi {
             .await
             .map_err(|error| store_error(error, &outlet))?;
         Ok(Response::new(updated))
+    }
+
+    async fn record_audit(
+        &self,
+        request: Request<RecordAuditRequest>,
+    ) -> Result<Response<Audit>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        if !matches!(actor, Actor::Auditor(_) | Actor::Hq(_)) {
+            return Err(permission_denied(
+                &actor.to_string(),
+                "record an audit",
+                "auditor: or hq:",
+            ));
+        }
+        let Some(audit) = request.into_inner().audit else {
+            return Err(invalid_field("audit", "is required"));
+        };
+        let mut violations = Violations::default();
+        if audit.outlet_id.is_empty() {
+            violations.add("audit.outlet_id", "is required");
+        }
+        match audit.visit_time {
+            None => violations.add("audit.visit_time", "is required"),
+            Some(time) if time.seconds > now().seconds + 300 => {
+                violations.add("audit.visit_time", "must not be in the future")
+            }
+            Some(_) => {}
+        }
+        if !(0..=100).contains(&audit.score) {
+            violations.add("audit.score", "must be 0 to 100");
+        }
+        for (i, standard) in audit.failed_standards.iter().enumerate() {
+            let field = format!("audit.failed_standards[{i}]");
+            violations.enumeration::<ServiceStandard>(&field, *standard, false);
+            if audit.failed_standards[..i].contains(standard) {
+                violations.add(field, "is listed twice");
+            }
+        }
+        violations.text(
+            "audit.findings",
+            &audit.findings,
+            0,
+            validate::MAX_DESCRIPTION,
+        );
+        violations.into_result()?;
+        let outlet = self
+            .kernel
+            .store
+            .get_outlet(&audit.outlet_id)
+            .await
+            .map_err(|error| match error {
+                StoreError::NotFound => invalid_field(
+                    "audit.outlet_id",
+                    format!("no outlet has id {:?}", audit.outlet_id),
+                ),
+                error => from_store(error, "outlet", &audit.outlet_id),
+            })?;
+        record_region(&outlet.region);
+        let audit = Audit {
+            id: new_id("aud"),
+            region: outlet.region,
+            actor: actor.to_string(),
+            create_time: Some(now()),
+            ..audit
+        };
+        let audit = self
+            .kernel
+            .store
+            .create_audit(audit)
+            .await
+            .map_err(|error| from_store(error, "audit", ""))?;
+        Ok(Response::new(audit))
+    }
+
+    async fn list_audits(
+        &self,
+        request: Request<ListAuditsRequest>,
+    ) -> Result<Response<ListAuditsResponse>, Status> {
+        let request = request.into_inner();
+        record_region(&request.region);
+        let filter = AuditFilter {
+            region: region_filter(&request.region)?,
+            outlet_id: text_filter(request.outlet_id.clone()),
+        };
+        let scope = list_scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let store = &self.kernel.store;
+        let (audits, next_page_token) = self
+            .kernel
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |a: &Audit| &a.id,
+                |page| async move { store.list_audits(&filter, &page).await },
+            )
+            .await?;
+        Ok(Response::new(ListAuditsResponse {
+            audits,
+            next_page_token,
+        }))
     }
 }

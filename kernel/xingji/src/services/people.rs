@@ -5,21 +5,23 @@ use std::sync::Arc;
 use tonic::{Request, Response, Status};
 use xingji_api::v1::person_service_server::PersonService;
 use xingji_api::v1::{
-    CreatePersonRequest, GetPersonRequest, LicenceState, ListPeopleRequest, ListPeopleResponse,
-    Person, UpdatePersonRequest,
+    CreatePersonRequest, GetPersonRequest, LicenceEvent, LicenceEventKind, LicenceState,
+    ListLicenceEventsRequest, ListLicenceEventsResponse, ListPeopleRequest, ListPeopleResponse,
+    Person, RecordLicenceEventRequest, UpdatePersonRequest,
 };
 use xingji_store::PersonFilter;
 
 use super::{
-    Kernel, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
+    Kernel, actor, check_mask, enum_filter, list_scope, new_id, now, region_filter, require_id,
     text_filter,
 };
-use crate::status::{from_store, invalid_field, version_mismatch};
+use crate::licence::LICENCE_POINTS;
+use crate::lifecycle::Actor;
+use crate::status::{
+    failed_precondition, from_store, invalid_field, permission_denied, version_mismatch,
+};
 use crate::telemetry::record_region;
 use crate::validate::{self, Violations};
-
-/// The points on a newly issued licence, as on a driving licence.
-pub const LICENCE_POINTS: i32 = 12;
 
 /// The fields `UpdatePerson` may change.
 const UPDATABLE: &[&str] = &[
@@ -183,5 +185,123 @@ impl PersonService for PersonApi {
             .await
             .map_err(|error| from_store(error, "person", &input.id))?;
         Ok(Response::new(updated))
+    }
+
+    async fn record_licence_event(
+        &self,
+        request: Request<RecordLicenceEventRequest>,
+    ) -> Result<Response<Person>, Status> {
+        let actor = Actor::parse(&actor(&request));
+        let RecordLicenceEventRequest {
+            person_id,
+            event,
+            version,
+        } = request.into_inner();
+        require_id("person_id", &person_id)?;
+        let Some(event) = event else {
+            return Err(invalid_field("event", "is required"));
+        };
+        let mut violations = Violations::default();
+        violations.enumeration::<LicenceEventKind>("event.kind", event.kind, false);
+        violations.text("event.note", &event.note, 0, 500);
+        violations.into_result()?;
+        let person = self
+            .kernel
+            .store
+            .get_person(&person_id)
+            .await
+            .map_err(|error| from_store(error, "person", &person_id))?;
+        record_region(&person.region);
+        let allowed = match &actor {
+            Actor::Hq(_) | Actor::CallCentre(_) => true,
+            Actor::Outlet(id) => *id == person.outlet_id,
+            _ => false,
+        };
+        if !allowed {
+            return Err(permission_denied(
+                &actor.to_string(),
+                "record a licence event",
+                "hq:, call-centre:, or the person's own outlet (outlet:<id>)",
+            ));
+        }
+        if version != 0 && version != person.version {
+            return Err(version_mismatch("person", &person_id, person.version));
+        }
+        if !event.order_id.is_empty() {
+            let found = self.kernel.store.get_order(&event.order_id).await;
+            super::referenced(
+                "event.order_id",
+                "order",
+                &event.order_id,
+                &person.region,
+                found,
+                |o| &o.region,
+            )?;
+        }
+        let kind = LicenceEventKind::try_from(event.kind).unwrap_or_default();
+        let state = LicenceState::try_from(person.licence_state).unwrap_or(LicenceState::Normal);
+        let (delta, points, state) = crate::licence::apply(person.licence_points, state, kind)
+            .map_err(|why| failed_precondition("LICENCE", "event.kind", why))?;
+        let now = now();
+        let event = LicenceEvent {
+            id: new_id("lic"),
+            person_id: person.id.clone(),
+            kind: event.kind,
+            order_id: event.order_id,
+            note: event.note,
+            time: Some(now),
+            actor: actor.to_string(),
+            points_delta: delta,
+            points_after: points,
+            state_after: state as i32,
+        };
+        let person = Person {
+            licence_points: points,
+            licence_state: state as i32,
+            update_time: Some(now),
+            ..person
+        };
+        let (person, _) = self
+            .kernel
+            .store
+            .record_licence_event(person, event)
+            .await
+            .map_err(|error| from_store(error, "person", &person_id))?;
+        Ok(Response::new(person))
+    }
+
+    async fn list_licence_events(
+        &self,
+        request: Request<ListLicenceEventsRequest>,
+    ) -> Result<Response<ListLicenceEventsResponse>, Status> {
+        let request = request.into_inner();
+        require_id("person_id", &request.person_id)?;
+        let person = self
+            .kernel
+            .store
+            .get_person(&request.person_id)
+            .await
+            .map_err(|error| from_store(error, "person", &request.person_id))?;
+        record_region(&person.region);
+        let scope = list_scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let store = &self.kernel.store;
+        let person_id = &request.person_id;
+        let (events, next_page_token) = self
+            .kernel
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |e: &LicenceEvent| &e.id,
+                |page| async move { store.list_licence_events(person_id, &page).await },
+            )
+            .await?;
+        Ok(Response::new(ListLicenceEventsResponse {
+            events,
+            next_page_token,
+        }))
     }
 }
