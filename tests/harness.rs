@@ -184,3 +184,13 @@ pub fn error_info(status: &Status) -> (String, std::collections::HashMap<String,
         .unwrap_or_else(|| panic!("no ErrorInfo in {status:?}"));
     (info.reason.clone(), info.metadata.clone())
 }
+
+/// `message` as a request from `actor` (`<role>:<name>`, see the README's
+/// table of who may do what), in the `xingji-actor` metadata.
+pub fn acting<T>(actor: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("xingji-actor", actor.parse().expect("an ASCII actor"));
+    request
+}

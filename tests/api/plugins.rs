@@ -8,7 +8,7 @@ use tonic::{Code, Request};
 use xingji::config::{Config, RegionConfig};
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
-use xingji_tests::{TestServer, built_plugin, error_info};
+use xingji_tests::{TestServer, acting, built_plugin, error_info};
 
 use crate::fixtures::{
     create_outlet, create_person, engineer, regional_centre, repair, star_centre,
@@ -81,10 +81,13 @@ async fn dispatch_new(
         .unwrap()
         .into_inner();
     orders
-        .dispatch_order(DispatchOrderRequest {
-            id: created.id,
-            version: 0,
-        })
+        .dispatch_order(acting(
+            "call-centre:tests",
+            DispatchOrderRequest {
+                id: created.id,
+                version: 0,
+            },
+        ))
         .await
         .map(|r| r.into_inner())
 }
@@ -153,10 +156,13 @@ async fn a_dispatch_goes_through_the_plugin() {
 
     // Only orders in intake are dispatched.
     let again = orders
-        .dispatch_order(DispatchOrderRequest {
-            id: order.id,
-            version: 0,
-        })
+        .dispatch_order(acting(
+            "call-centre:tests",
+            DispatchOrderRequest {
+                id: order.id,
+                version: 0,
+            },
+        ))
         .await
         .unwrap_err();
     assert_eq!(again.code(), Code::FailedPrecondition);
