@@ -194,3 +194,14 @@ pub fn acting<T>(actor: &str, message: T) -> tonic::Request<T> {
         .insert("xingji-actor", actor.parse().expect("an ASCII actor"));
     request
 }
+
+/// A string no other call of this process returns: `prefix`, the time and
+/// a counter. For request ids.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{prefix}-{nanos}-{n}")
+}
