@@ -13,6 +13,7 @@ const PROTOS: &[&str] = &[
     "xingji/v1/person.proto",
     "xingji/v1/order.proto",
     "xingji/v1/plugin.proto",
+    "xingji/v1/month.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -16,7 +16,35 @@ fn main() {
     let target_dir = out.join("plugins-target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
 
-    let mut build = Command::new(cargo);
+    // wit-bindgen reads wit/ inside a macro, which cargo does not track:
+    // when the contract changes, the plugin crates must be rebuilt by hand.
+    let stamp = target_dir.join("wit.stamp");
+    let contract = wit_contents(&root.join("wit"));
+    if std::fs::read(&stamp).ok().as_deref() != Some(contract.as_slice()) {
+        let mut clean = Command::new(&cargo);
+        clean
+            .args([
+                "clean",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+                "--manifest-path",
+            ])
+            .arg(plugins.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target_dir);
+        for name in plugin_crates(&plugins) {
+            clean.arg("-p").arg(name);
+        }
+        clean_env(&mut clean);
+        // A failed clean (a crate not yet a workspace member, say) only
+        // costs a stale plugin, which the tests would catch: warn, go on.
+        if !clean.status().is_ok_and(|status| status.success()) {
+            println!("cargo:warning=could not clean the plugins after a change of wit/");
+        }
+    }
+
+    let mut build = Command::new(&cargo);
     build
         .args([
             "build",
@@ -29,8 +57,24 @@ fn main() {
         .arg(plugins.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(&target_dir);
-    // What the outer build sets for the kernel must not leak into the
-    // plugins' build: wrappers (clippy), flags and the target directory.
+    clean_env(&mut build);
+    let status = build.status().expect("run cargo to build the plugins");
+    assert!(
+        status.success(),
+        "building the plugins in {} failed",
+        plugins.display()
+    );
+
+    std::fs::create_dir_all(&target_dir).expect("create the plugins' target dir");
+    std::fs::write(&stamp, contract).expect("write the wit stamp");
+
+    let built = target_dir.join("wasm32-wasip2").join("release");
+    println!("cargo:rustc-env=XINGJI_BUILT_PLUGINS={}", built.display());
+}
+
+/// What the outer build sets for the kernel must not leak into the
+/// plugins' build: wrappers (clippy), flags and the target directory.
+fn clean_env(command: &mut Command) {
     for var in [
         "RUSTC_WRAPPER",
         "RUSTC_WORKSPACE_WRAPPER",
@@ -40,23 +84,51 @@ fn main() {
         "CARGO_BUILD_TARGET",
         "CARGO_PRIMARY_PACKAGE",
     ] {
-        build.env_remove(var);
+        command.env_remove(var);
     }
     for (var, _) in std::env::vars() {
         if var.starts_with("CARGO_PROFILE_")
             || var.starts_with("CARGO_CFG_")
             || var.starts_with("CARGO_FEATURE_")
         {
-            build.env_remove(var);
+            command.env_remove(var);
         }
     }
-    let status = build.status().expect("run cargo to build the plugins");
-    assert!(
-        status.success(),
-        "building the plugins in {} failed",
-        plugins.display()
-    );
+}
 
-    let built = target_dir.join("wasm32-wasip2").join("release");
-    println!("cargo:rustc-env=XINGJI_BUILT_PLUGINS={}", built.display());
+/// Every `.wit` file's name and bytes, in name order.
+fn wit_contents(dir: &std::path::Path) -> Vec<u8> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("read wit/")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "wit"))
+        .collect();
+    files.sort();
+    let mut contents = Vec::new();
+    for file in files {
+        contents.extend(file.to_string_lossy().as_bytes());
+        contents.extend(std::fs::read(&file).expect("read a wit file"));
+    }
+    contents
+}
+
+/// The package names of the plugin crates (every member with a `src/lib.rs`
+/// that generates bindings: all but the plain helper crate).
+fn plugin_crates(plugins: &std::path::Path) -> Vec<String> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(plugins).expect("read plugins/").flatten() {
+        let manifest = entry.path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        if !text.contains("wit-bindgen") {
+            continue;
+        }
+        let name = text
+            .lines()
+            .find_map(|line| line.strip_prefix("name = "))
+            .map(|name| name.trim_matches('"').to_owned());
+        names.extend(name);
+    }
+    names
 }

@@ -3,6 +3,7 @@
 
 mod fixtures;
 mod lifecycle;
+mod month;
 mod orders;
 mod outlets;
 mod people;

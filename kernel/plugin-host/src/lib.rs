@@ -19,4 +19,4 @@ mod slot;
 pub use plugin::{CallCost, Manifest, Plugin, PluginError};
 pub use runtime::{EPOCH_TICK, LoadError, Runtime, hex};
 pub use sandbox::{HostServices, Limits};
-pub use slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
+pub use slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, TYPE_INTERFACES, WIT_PACKAGE};

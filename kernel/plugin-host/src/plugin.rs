@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 use crate::bindings::dispatch::exports::xingji::plugins::dispatcher::{Decision, DispatchRequest};
+use crate::bindings::host::xingji::plugins::month::MonthFacts;
 use crate::bindings::{campaign, dispatch, evaluation, settlement, tour, warranty};
 use crate::sandbox::{HostLimit, HostServices, HostState, Limits};
 use crate::slot::Slot;
@@ -57,6 +58,9 @@ pub enum PluginError {
     /// The result broke the contract (an index out of range, say).
     #[error("invalid result: {0}")]
     InvalidResult(String),
+    /// The plugin declined the call, saying why (a bad parameter, say).
+    #[error("the plugin refused: {0}")]
+    Refused(String),
     /// Another trap.
     #[error("trap: {0}")]
     Trap(String),
@@ -80,6 +84,7 @@ impl PluginError {
             PluginError::Log(_) => "LOG_LIMIT",
             PluginError::OutputTooLarge { .. } => "OUTPUT_TOO_LARGE",
             PluginError::InvalidResult(_) => "INVALID_RESULT",
+            PluginError::Refused(_) => "REFUSED",
             PluginError::Trap(_) => "TRAP",
             PluginError::WrongSlot(_) => "WRONG_SLOT",
             PluginError::Host(_) => "HOST_ERROR",
@@ -330,17 +335,17 @@ impl Plugin {
     );
 
     capability_call!(
-        /// `evaluator.grade-outlets`: a month's grades.
-        fn evaluation_grade, Evaluation, xingji_plugins_evaluator, call_grade_outlets,
-        (month: &Vec<evaluation::exports::xingji::plugins::evaluator::OutletMonth>, params: &Vec<(String, String)>)
-            -> Result<Vec<evaluation::exports::xingji::plugins::evaluator::OutletGrade>, String>
+        /// `evaluator.evaluate`: a month's KPIs, scores, grades and licence charges.
+        fn evaluation_evaluate, Evaluation, xingji_plugins_evaluator, call_evaluate,
+        (month: &MonthFacts, params: &Vec<(String, String)>)
+            -> Result<evaluation::exports::xingji::plugins::evaluator::Evaluation, String>
     );
 
     capability_call!(
-        /// `settler.settle`: a month's payments, R = L × T + Q.
+        /// `settler.settle`: a month's statements, R = L × T + Q, and engineer pay.
         fn settlement_settle, Settlement, xingji_plugins_settler, call_settle,
-        (accounts: &Vec<settlement::exports::xingji::plugins::settler::OutletAccount>, params: &Vec<(String, String)>)
-            -> Result<Vec<settlement::exports::xingji::plugins::settler::Payment>, String>
+        (month: &MonthFacts, accounts: &Vec<settlement::exports::xingji::plugins::settler::OutletAccount>, params: &Vec<(String, String)>)
+            -> Result<settlement::exports::xingji::plugins::settler::Settlement, String>
     );
 }
 

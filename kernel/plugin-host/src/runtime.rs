@@ -16,7 +16,7 @@ use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConf
 use crate::bindings;
 use crate::plugin::{Plugin, PluginError};
 use crate::sandbox::HostState;
-use crate::slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
+use crate::slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, TYPE_INTERFACES, WIT_PACKAGE};
 
 /// How often the epoch advances: the resolution of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
@@ -237,7 +237,8 @@ impl Runtime {
         for (name, _) in ty.imports(&self.engine) {
             let allowed = match ours(name) {
                 Some((interface, v)) => {
-                    v == version && (interface == "types" || grants.contains(&interface))
+                    v == version
+                        && (TYPE_INTERFACES.contains(&interface) || grants.contains(&interface))
                 }
                 None => {
                     let unversioned = name.split('@').next().unwrap_or(name);

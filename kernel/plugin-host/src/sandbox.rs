@@ -17,7 +17,7 @@ use wasmtime_wasi::{
     WasiView,
 };
 
-use crate::bindings::host::xingji::plugins::{kv, log, order_writer, records, types};
+use crate::bindings::host::xingji::plugins::{kv, log, month, order_writer, records, types};
 
 /// The bounds of one call. Set per region and slot; see [`Limits::for_slot`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -41,11 +41,13 @@ impl Limits {
     /// for the batch slots (tours, month close).
     pub fn for_slot(slot: crate::Slot) -> Self {
         use crate::Slot::*;
-        let (deadline_ms, memory_mib) = match slot {
-            Dispatch => (200, 64),
-            Warranty | Campaign => (2_000, 64),
-            Tour => (30_000, 256),
-            Evaluation | Settlement => (30_000, 512),
+        let (deadline_ms, memory_mib, output_mib) = match slot {
+            Dispatch => (200, 64, 1),
+            Warranty | Campaign => (2_000, 64, 1),
+            Tour => (30_000, 256, 16),
+            // A month close of a big region hands over a million orders and
+            // gets back a statement per outlet and engineer.
+            Evaluation | Settlement => (30_000, 512, 64),
         };
         Limits {
             memory_bytes: memory_mib << 20,
@@ -53,7 +55,7 @@ impl Limits {
             // The deadline bounds CPU by default; a region that wants a
             // deterministic quota sets fuel.
             fuel: u64::MAX,
-            output_bytes: 1 << 20,
+            output_bytes: output_mib << 20,
             log_lines: 100,
             log_bytes: 64 << 10,
         }
@@ -252,6 +254,8 @@ impl HostMonotonicClock for Frozen {
 }
 
 impl types::Host for HostState {}
+
+impl month::Host for HostState {}
 
 impl log::Host for HostState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {

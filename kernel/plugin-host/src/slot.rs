@@ -7,7 +7,11 @@ use std::fmt;
 pub const WIT_PACKAGE: &str = "xingji:plugins";
 
 /// The versions of the WIT package this kernel can run, newest first.
-pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.2.0"];
+
+/// The interfaces of the package that hold only types: every world may
+/// import them, as they grant nothing.
+pub const TYPE_INTERFACES: &[&str] = &["types", "month"];
 
 /// A kind of plugin: one world of the WIT package.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

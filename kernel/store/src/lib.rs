@@ -16,7 +16,9 @@
 mod sqlite;
 
 use async_trait::async_trait;
-use xingji_api::v1::{Activation, Audit, LicenceEvent, Order, OrderEvent, Outlet, Person, Plugin};
+use xingji_api::v1::{
+    Activation, Audit, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person, Plugin,
+};
 
 pub use sqlite::SqliteStore;
 
@@ -144,6 +146,21 @@ pub struct AuditFilter {
     pub outlet_id: Option<String>,
 }
 
+/// Everything a month close writes, in one transaction.
+#[derive(Debug, Clone, Default)]
+pub struct MonthCloseCommit {
+    /// The close, stored under its region and month.
+    pub close: MonthClose,
+    /// Outlets with their new grade and status, at the version read.
+    pub outlets: Vec<Outlet>,
+    /// People with their new licence points and state, at the version
+    /// read, and the licence events that moved them.
+    pub people: Vec<(Person, Vec<LicenceEvent>)>,
+    /// Orders moved to SETTLED, each with one more history entry, at the
+    /// version read.
+    pub orders: Vec<Order>,
+}
+
 /// What [`Store::create_order`] did.
 #[derive(Debug, Clone)]
 pub enum CreateOutcome {
@@ -227,6 +244,23 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(Person, LicenceEvent)>;
     /// A person's licence events, oldest first.
     async fn list_licence_events(&self, person_id: &str, page: &Page) -> Result<Vec<LicenceEvent>>;
+    /// Licence events of every region with ids strictly between `after` and
+    /// `before` (ids are ULIDs, so this is a time window), oldest first.
+    async fn licence_events_between(
+        &self,
+        after: &str,
+        before: &str,
+        limit: u32,
+    ) -> Result<Vec<LicenceEvent>>;
+    /// The close of `month` (`YYYY-MM`) in `region`.
+    async fn get_month_close(&self, region: &str, month: &str) -> Result<MonthClose>;
+    /// Stored closes by region, then month.
+    async fn list_month_closes(&self, region: Option<&str>, page: &Page)
+    -> Result<Vec<MonthClose>>;
+    /// Writes a month close, all or nothing: `AlreadyExists("month close")`
+    /// if the month is closed already, `VersionMismatch` if any record
+    /// changed since it was read.
+    async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose>;
     /// Records a mystery-customer audit.
     async fn create_audit(&self, audit: Audit) -> Result<Audit>;
     /// Lists audits, oldest first.

@@ -13,12 +13,13 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
 use tokio::sync::watch;
 use xingji_api::v1::{
-    Activation, Audit, LicenceEvent, Order, OrderEvent, OrderStatus, Outlet, Person, Plugin,
+    Activation, Audit, LicenceEvent, MonthClose, Order, OrderEvent, OrderStatus, Outlet, Person,
+    Plugin,
 };
 
 use crate::{
-    AuditFilter, CreateOutcome, EventFilter, OrderFilter, OutletFilter, Page, PersonFilter, Result,
-    Store, StoreError,
+    AuditFilter, CreateOutcome, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
+    PersonFilter, Result, Store, StoreError,
 };
 
 /// Schema migrations, applied in order on open and recorded in the file.
@@ -42,6 +43,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         4,
         "lifecycle",
         include_str!("../migrations/sqlite/0004_lifecycle.sql"),
+    ),
+    (
+        5,
+        "month_close",
+        include_str!("../migrations/sqlite/0005_month_close.sql"),
     ),
 ];
 
@@ -495,6 +501,100 @@ impl Store for SqliteStore {
         let mut conditions = Vec::new();
         text_eq(&mut conditions, "person_id = ", &Some(person_id.to_owned()));
         self.list(conditions, page).await
+    }
+
+    async fn licence_events_between(
+        &self,
+        after: &str,
+        before: &str,
+        limit: u32,
+    ) -> Result<Vec<LicenceEvent>> {
+        let rows: Vec<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT id, body FROM licence_events WHERE id > ? AND id < ? ORDER BY id LIMIT ?",
+        )
+        .bind(after)
+        .bind(before)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(|(id, body)| decode(id, body)).collect()
+    }
+
+    async fn get_month_close(&self, region: &str, month: &str) -> Result<MonthClose> {
+        let id = format!("{region}/{month}");
+        let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM month_closes WHERE id = ?")
+            .bind(&id)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        decode(&id, &body)
+    }
+
+    async fn list_month_closes(
+        &self,
+        region: Option<&str>,
+        page: &Page,
+    ) -> Result<Vec<MonthClose>> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT id, body FROM month_closes WHERE 1 = 1");
+        if let Some(region) = region {
+            query.push(" AND region = ").push_bind(region.to_owned());
+        }
+        if let Some(after) = &page.after {
+            query.push(" AND id > ").push_bind(after.clone());
+        }
+        query
+            .push(" ORDER BY id LIMIT ")
+            .push_bind(i64::from(page.limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| decode(row.get("id"), row.get("body")))
+            .collect()
+    }
+
+    async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose> {
+        let MonthCloseCommit {
+            close,
+            outlets,
+            people,
+            orders,
+        } = commit;
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let id = format!("{}/{}", close.region, close.month);
+        let inserted = sqlx::query(
+            "INSERT INTO month_closes (id, region, month, body) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&close.region)
+        .bind(&close.month)
+        .bind(close.encode_to_vec())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Err(StoreError::AlreadyExists("month close"));
+        }
+        for outlet in outlets {
+            Self::update_in(&mut tx, outlet).await?;
+        }
+        for (person, events) in people {
+            Self::update_in(&mut tx, person).await?;
+            for event in events {
+                Self::insert(&mut *tx, event).await?;
+            }
+        }
+        let mut last = None;
+        for order in orders {
+            let order = Self::update_in(&mut tx, order).await?;
+            last = Some(Self::append_event(&mut tx, &order).await?);
+        }
+        tx.commit().await?;
+        if let Some(seq) = last {
+            self.announce(seq);
+        }
+        Ok(close)
     }
 
     async fn create_audit(&self, audit: Audit) -> Result<Audit> {

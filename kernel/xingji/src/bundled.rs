@@ -23,8 +23,33 @@ pub const EMBEDDED: &[(&str, &[u8])] = &[
             "/dispatch_balanced.wasm"
         )),
     ),
+    (
+        "evaluation-standard",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/evaluation_standard.wasm"
+        )),
+    ),
+    (
+        "settlement-standard",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/settlement_standard.wasm"
+        )),
+    ),
+    (
+        "settlement-flat",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/settlement_flat.wasm"
+        )),
+    ),
 ];
 
 /// The plugin a region runs in each slot unless its config or an activation
 /// says otherwise: `(slot, name@version)`.
-pub const DEFAULT_SET: &[(Slot, &str)] = &[(Slot::Dispatch, "dispatch-nearest@1.0.0")];
+pub const DEFAULT_SET: &[(Slot, &str)] = &[
+    (Slot::Dispatch, "dispatch-nearest@1.0.0"),
+    (Slot::Evaluation, "evaluation-standard@1.0.0"),
+    (Slot::Settlement, "settlement-standard@1.0.0"),
+];

@@ -6,12 +6,14 @@
 use prost_types::Timestamp;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{
-    Appliance, CertificationLevel, Customer, GeoPoint, HistoryEntry, LicenceState, Order,
-    OrderKind, OrderStatus, Outlet, OutletClass, OutletGrade, OutletStatus, OutletTier, Person,
-    PersonLevel, ProductLine, Skill,
+    Appliance, Audit, Callback, CertificationLevel, Complaint, Customer, GeoPoint, HistoryEntry,
+    LicenceEvent, LicenceEventKind, LicenceState, Order, OrderKind, OrderStatus, Outlet,
+    OutletClass, OutletGrade, OutletStatus, OutletTier, PartUsed, Person, PersonLevel, ProductLine,
+    QualityControl, ServiceReport, Skill,
 };
-use xingji_store::{OutletFilter, Page, Store, StoreError};
+use xingji_store::{CreateOutcome, OutletFilter, Page, Store, StoreError};
 
+use crate::lifecycle::{Actor, Step, append};
 use crate::services::new_id;
 
 struct District {
@@ -301,6 +303,7 @@ async fn seed_region(
         }
     }
 
+    let mut hired = Vec::new();
     let levels = [
         PersonLevel::Technician,
         PersonLevel::Engineer,
@@ -317,11 +320,21 @@ async fn seed_region(
             let level = levels[(p + o) % 4];
             // Licence states: mostly normal; one exemplary gold engineer, one
             // on warning and one eliminated in every region.
-            let (points, state) = match (o, p) {
-                (0, 3) => (12, LicenceState::Exemplary),
-                (1, 1) => (4, LicenceState::Warning),
-                (4, 0) => (0, LicenceState::Eliminated),
-                _ => (12 - (dice.below(3) as i32), LicenceState::Normal),
+            // Licences: mostly clean; one exemplary gold engineer, one on
+            // warning and one eliminated in every region, by their events.
+            let events: &[LicenceEventKind] = match (o, p) {
+                (0, 3) => &[LicenceEventKind::Delight, LicenceEventKind::Delight],
+                (1, 1) => &[
+                    LicenceEventKind::PromiseBroken,
+                    LicenceEventKind::NonStandardService,
+                    LicenceEventKind::PromiseBroken,
+                ],
+                (4, 0) => &[
+                    LicenceEventKind::Overcharging,
+                    LicenceEventKind::Overcharging,
+                ],
+                _ if dice.below(3) == 0 => &[LicenceEventKind::NonStandardService],
+                _ => &[],
             };
             let skills = outlet
                 .product_lines
@@ -338,7 +351,7 @@ async fn seed_region(
                 })
                 .collect();
             let location = outlet.location.unwrap_or_default();
-            store
+            let person = store
                 .create_person(Person {
                     id: new_id("per"),
                     region: region.id.to_owned(),
@@ -347,8 +360,8 @@ async fn seed_region(
                     phone: dice.phone(),
                     level: level as i32,
                     skills,
-                    licence_points: points,
-                    licence_state: state as i32,
+                    licence_points: crate::licence::LICENCE_POINTS,
+                    licence_state: LicenceState::Normal as i32,
                     on_duty: p != staff - 1 || o % 2 == 0,
                     location: Some(GeoPoint {
                         lat: location.lat + dice.offset(2.0),
@@ -359,6 +372,11 @@ async fn seed_region(
                     ..Person::default()
                 })
                 .await?;
+            let mut person = person;
+            for &kind in events {
+                person = record_licence(store, person, kind, now).await?;
+            }
+            hired.push(person);
         }
     }
 
@@ -455,6 +473,306 @@ async fn seed_region(
         store
             .create_order(&request_id, request_id.as_bytes(), order)
             .await?;
+    }
+    seed_history(store, region, &service_outlets, &hired, now, dice).await
+}
+
+/// Records a licence event as `RecordLicenceEvent` does.
+async fn record_licence(
+    store: &dyn Store,
+    person: Person,
+    kind: LicenceEventKind,
+    now: Timestamp,
+) -> Result<Person, StoreError> {
+    let state = LicenceState::try_from(person.licence_state).unwrap_or(LicenceState::Normal);
+    let Ok((delta, points, state)) = crate::licence::apply(person.licence_points, state, kind)
+    else {
+        return Ok(person);
+    };
+    let event = LicenceEvent {
+        id: new_id("lic"),
+        person_id: person.id.clone(),
+        kind: kind as i32,
+        note: "demo".to_owned(),
+        time: Some(now),
+        actor: "hq:demo".to_owned(),
+        points_delta: delta,
+        points_after: points,
+        state_after: state as i32,
+        ..LicenceEvent::default()
+    };
+    let person = Person {
+        licence_points: points,
+        licence_state: state as i32,
+        ..person
+    };
+    Ok(store.record_licence_event(person, event).await?.0)
+}
+
+/// The two months before this one, lived: every service outlet's orders
+/// taken through the whole lifecycle with the same `lifecycle::append` the
+/// RPCs use, back-dated, and quality-checked, ready for the month close;
+/// complaints, mystery-customer audits, and a few orders left open at each
+/// month's end. In every region one sub-outlet serves badly both months
+/// (late, unsatisfied customers, complaints), so that closing the two
+/// months suspends it. (A seeded order is written whole, with one event for
+/// its last history entry.)
+async fn seed_history(
+    store: &dyn Store,
+    region: &Region,
+    outlets: &[Outlet],
+    staff: &[Person],
+    now: Timestamp,
+    dice: &mut Dice,
+) -> Result<(), StoreError> {
+    let this_month = crate::month_close::Month::containing(now.seconds);
+    let sla = crate::sla::SlaTargets::default();
+    let at = |seconds: i64| Timestamp { seconds, nanos: 0 };
+    for month in [this_month.previous().previous(), this_month.previous()] {
+        let (start, end) = (month.start(), month.end());
+        let days = (end - start) / 86_400;
+        for (o, outlet) in outlets.iter().enumerate() {
+            let engineers: Vec<&Person> = staff
+                .iter()
+                .filter(|p| {
+                    p.outlet_id == outlet.id && p.licence_state != LicenceState::Eliminated as i32
+                })
+                .collect();
+            if engineers.is_empty() || outlet.status != OutletStatus::Active as i32 {
+                continue;
+            }
+            let bad = o == 2;
+            let count = 6 + dice.below(6);
+            let mut done = Vec::new();
+            for n in 0..count {
+                let engineer = engineers[n % engineers.len()];
+                let line = outlet.product_lines[dice.below(outlet.product_lines.len())];
+                let kind = [
+                    OrderKind::Repair,
+                    OrderKind::Repair,
+                    OrderKind::Installation,
+                    OrderKind::Maintenance,
+                ][dice.below(4)];
+                // The last order of each outlet comes in on the month's last
+                // day and is still waiting at its end.
+                let open = n + 1 == count;
+                let created = if open {
+                    end - 3 * 3600
+                } else {
+                    start
+                        + (dice.below(days as usize - 3) as i64) * 86_400
+                        + 9 * 3600
+                        + dice.below(8 * 3600) as i64
+                };
+                let district = &region.districts[o % 3];
+                let mut order = Order {
+                    id: new_id("ord"),
+                    region: region.id.to_owned(),
+                    kind: kind as i32,
+                    status: OrderStatus::Intake as i32,
+                    customer: Some(Customer {
+                        name: dice.name(),
+                        phone: dice.phone(),
+                        address: format!(
+                            "{}{}{}{}号",
+                            region.city,
+                            district.name,
+                            district.road,
+                            1 + dice.below(400)
+                        ),
+                        location: outlet.location.map(|l| GeoPoint {
+                            lat: l.lat + dice.offset(2.0),
+                            lon: l.lon + dice.offset(2.0),
+                        }),
+                        vip: n % 9 == 0,
+                    }),
+                    appliance: Some(Appliance {
+                        product_line: line,
+                        model: format!("M-{}", 100 + dice.below(900)),
+                        serial: format!("{}{:010}", region.code, dice.next() % 10_000_000_000),
+                        purchase_date: Some(Date {
+                            year: 2016 + dice.below(6) as i32,
+                            month: 1 + dice.below(12) as i32,
+                            day: 1 + dice.below(28) as i32,
+                        }),
+                        price_fen: (2_000 + dice.below(8_000)) as i64 * 100,
+                    }),
+                    description: "演示工单".to_owned(),
+                    history: vec![HistoryEntry {
+                        time: Some(at(created)),
+                        actor: "system:crm".to_owned(),
+                        action: "created".to_owned(),
+                        status: OrderStatus::Intake as i32,
+                        reason: String::new(),
+                        from_status: OrderStatus::Unspecified as i32,
+                    }],
+                    create_time: Some(at(created)),
+                    ..Order::default()
+                };
+                let outlet_actor = Actor::Outlet(outlet.id.clone());
+                let engineer_actor = Actor::Engineer(engineer.id.clone());
+                let call_centre = Actor::CallCentre("demo".to_owned());
+                let mut t = created + 600;
+                order.outlet_id.clone_from(&outlet.id);
+                order.engineer_id.clone_from(&engineer.id);
+                let step = |order: &mut Order, t: i64, actor: &Actor, step: Step, reason: &str| {
+                    let from = OrderStatus::try_from(order.status).unwrap_or_default();
+                    let to = step
+                        .target(OrderKind::try_from(order.kind).unwrap_or_default(), from)
+                        .unwrap_or(from);
+                    append(
+                        order,
+                        at(t),
+                        actor,
+                        step.action(),
+                        to as i32,
+                        reason.to_owned(),
+                        &sla,
+                    );
+                };
+                step(&mut order, t, &call_centre, Step::Dispatch, "demo dispatch");
+                if !open {
+                    t += 1200;
+                    step(&mut order, t, &outlet_actor, Step::Accept, "");
+                    t += if bad { 5 * 3600 } else { 1800 };
+                    let appointment = t + 86_400;
+                    order.appointment_time = Some(at(appointment));
+                    step(
+                        &mut order,
+                        t,
+                        &engineer_actor,
+                        Step::Contact,
+                        "appointment made",
+                    );
+                    t = appointment + if bad && n % 2 == 0 { 3 * 3600 } else { -600 };
+                    step(&mut order, t, &engineer_actor, Step::Arrive, "");
+                    t += 3600;
+                    let part = dice.below(2) == 0;
+                    order.service_report = Some(ServiceReport {
+                        diagnosis: "演示诊断".to_owned(),
+                        work_done: "演示维修".to_owned(),
+                        parts: if part {
+                            vec![PartUsed {
+                                part_number: format!("00{}", 64_000_000 + dice.below(1000)),
+                                name: "演示备件".to_owned(),
+                                quantity: 1,
+                                old_part_due_return: true,
+                            }]
+                        } else {
+                            Vec::new()
+                        },
+                        ..ServiceReport::default()
+                    });
+                    step(&mut order, t, &engineer_actor, Step::Complete, "");
+                    let satisfied = if bad {
+                        dice.below(10) < 4
+                    } else {
+                        dice.below(20) != 0
+                    };
+                    t += 86_400;
+                    order.quality_control = Some(QualityControl {
+                        callbacks: vec![Callback {
+                            time: Some(at(t)),
+                            reached: true,
+                            satisfied,
+                            note: String::new(),
+                        }],
+                        old_part_returned: part && (!bad || dice.below(2) == 0),
+                        finding: String::new(),
+                        finding_agreed: dice.below(10) != 0,
+                    });
+                    step(
+                        &mut order,
+                        t,
+                        &call_centre,
+                        Step::Callback,
+                        if satisfied {
+                            "customer satisfied"
+                        } else {
+                            "customer not satisfied"
+                        },
+                    );
+                    t += 3600;
+                    step(
+                        &mut order,
+                        t,
+                        &call_centre,
+                        Step::CheckQuality,
+                        "demo quality control",
+                    );
+                }
+                order.update_time = Some(at(t));
+                let request_id = format!("demo-{}", order.id);
+                let order = match store
+                    .create_order(&request_id, request_id.as_bytes(), order)
+                    .await?
+                {
+                    CreateOutcome::Created(order) | CreateOutcome::Existing { order, .. } => order,
+                };
+                done.push(order);
+            }
+            // Complaints about the month's work: two at the bad outlet (one
+            // major), now and then one elsewhere.
+            let complaints = if bad {
+                2
+            } else {
+                usize::from(dice.below(4) == 0)
+            };
+            for (c, original) in done.iter().take(complaints).enumerate() {
+                let created = original
+                    .update_time
+                    .map_or(start, |t| t.seconds)
+                    .min(end - 3600);
+                let mut complaint = Order {
+                    id: new_id("ord"),
+                    kind: OrderKind::Complaint as i32,
+                    status: OrderStatus::Intake as i32,
+                    complaint: Some(Complaint {
+                        original_order_id: original.id.clone(),
+                        summary: "上门迟到".to_owned(),
+                        major: bad && c == 0,
+                        ..Complaint::default()
+                    }),
+                    history: vec![HistoryEntry {
+                        time: Some(at(created)),
+                        actor: "call-centre:demo".to_owned(),
+                        action: "created".to_owned(),
+                        status: OrderStatus::Intake as i32,
+                        reason: String::new(),
+                        from_status: OrderStatus::Unspecified as i32,
+                    }],
+                    create_time: Some(at(created)),
+                    update_time: Some(at(created)),
+                    service_report: None,
+                    quality_control: None,
+                    appointment_time: None,
+                    sla: None,
+                    ..original.clone()
+                };
+                complaint.version = 0;
+                crate::sla::stamp(&mut complaint, &sla);
+                let request_id = format!("demo-{}", complaint.id);
+                store
+                    .create_order(&request_id, request_id.as_bytes(), complaint)
+                    .await?;
+            }
+            // A mystery customer visits every star centre once a month.
+            if outlet.tier == OutletTier::StarCentre as i32 {
+                store
+                    .create_audit(Audit {
+                        id: new_id("aud"),
+                        outlet_id: outlet.id.clone(),
+                        region: region.id.to_owned(),
+                        visit_time: Some(at(start + 10 * 86_400 + 36_000)),
+                        score: 70 + dice.below(26) as i32,
+                        findings: "演示暗访".to_owned(),
+                        actor: "auditor:demo".to_owned(),
+                        create_time: Some(now),
+                        ..Audit::default()
+                    })
+                    .await?;
+            }
+        }
     }
     Ok(())
 }

@@ -122,7 +122,7 @@ pub async fn request(
 }
 
 /// Reads every page of a listing.
-async fn read_all<R, F, Fut>(mut fetch: F, id: impl Fn(&R) -> String) -> Result<Vec<R>, StoreError>
+pub(crate) async fn read_all<R, F, Fut>(mut fetch: F, id: impl Fn(&R) -> String) -> Result<Vec<R>, StoreError>
 where
     F: FnMut(Page) -> Fut,
     Fut: Future<Output = Result<Vec<R>, StoreError>>,

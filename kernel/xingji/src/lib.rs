@@ -9,6 +9,7 @@ pub mod demo;
 pub mod dispatch;
 pub mod licence;
 pub mod lifecycle;
+pub mod month_close;
 pub mod pagination;
 pub mod plugins;
 pub mod server;

@@ -7,7 +7,10 @@
 
 use std::fmt;
 
-use xingji_api::v1::{Order, OrderKind, OrderStatus};
+use prost_types::Timestamp;
+use xingji_api::v1::{HistoryEntry, Order, OrderKind, OrderStatus};
+
+use crate::sla::SlaTargets;
 
 /// A step in an order's life, one per transition RPC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +177,31 @@ const ALL: [Step; 12] = [
     Step::Invalidate,
     Step::AdvanceComplaint,
 ];
+
+/// Moves `order` to `status` at `time`, appending the one history entry of
+/// the write (who, what, from which status, why) and stamping the SLA
+/// clocks. Every order write after intake goes through here.
+pub fn append(
+    order: &mut Order,
+    time: Timestamp,
+    actor: &Actor,
+    action: &str,
+    status: i32,
+    reason: String,
+    sla: &SlaTargets,
+) {
+    order.history.push(HistoryEntry {
+        time: Some(time),
+        actor: actor.to_string(),
+        action: action.to_owned(),
+        status,
+        reason,
+        from_status: order.status,
+    });
+    order.status = status;
+    order.update_time = Some(time);
+    crate::sla::stamp(order, sla);
+}
 
 /// Whether an order in `status` is still open: not completed or ended.
 pub fn is_open(status: OrderStatus) -> bool {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use xingji_api::v1::month_close_service_server::MonthCloseServiceServer;
 use xingji_api::v1::order_service_server::OrderServiceServer;
 use xingji_api::v1::outlet_service_server::OutletServiceServer;
 use xingji_api::v1::person_service_server::PersonServiceServer;
@@ -16,7 +17,7 @@ use crate::config::Config;
 use crate::pagination::PageTokens;
 use crate::plugins::PluginSets;
 use crate::services::plugins::MAX_COMPONENT_BYTES;
-use crate::services::{Kernel, OrderApi, OutletApi, PersonApi, PluginApi};
+use crate::services::{Kernel, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi};
 use crate::telemetry::RpcSpanLayer;
 
 /// Any error that stops the server.
@@ -79,6 +80,9 @@ pub async fn serve(
     health.set_serving::<PersonServiceServer<PersonApi>>().await;
     health.set_serving::<OrderServiceServer<OrderApi>>().await;
     health.set_serving::<PluginServiceServer<PluginApi>>().await;
+    health
+        .set_serving::<MonthCloseServiceServer<MonthCloseApi>>()
+        .await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(xingji_api::FILE_DESCRIPTOR_SET)
@@ -100,6 +104,9 @@ pub async fn serve(
             ))
             .max_decoding_message_size(MAX_COMPONENT_BYTES + 1024),
         )
+        .add_service(MonthCloseServiceServer::new(MonthCloseApi::new(
+            kernel.clone(),
+        )))
         .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;

@@ -11,10 +11,8 @@ use xingji::plugins::PluginSets;
 use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
 use xingji_plugin_host::Slot;
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
-use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::OutletMonth;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{Date, ProductLine};
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{Geo, Grade};
-use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler::OutletAccount;
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
     PlanRequest, Stop,
 };
@@ -142,12 +140,7 @@ async fn every_world_can_be_installed_and_called() {
     let sets = PluginSets::start(store.clone(), dir.path().join("artifacts"), BTreeMap::new())
         .await
         .expect("start");
-    for (name, slot) in [
-        ("test-campaign", Slot::Campaign),
-        ("test-tour", Slot::Tour),
-        ("test-evaluation", Slot::Evaluation),
-        ("test-settlement", Slot::Settlement),
-    ] {
+    for (name, slot) in [("test-campaign", Slot::Campaign), ("test-tour", Slot::Tour)] {
         let installed = sets
             .install(&built(name), "test", false)
             .await
@@ -243,60 +236,6 @@ async fn every_world_can_be_installed_and_called() {
         .await
         .expect("tour call");
     assert_eq!(routes, Ok(vec![vec![0], vec![1]]));
-
-    let month = |outlet, orders, satisfied| OutletMonth {
-        outlet,
-        orders,
-        satisfied,
-        on_time_feedback: 0,
-        backlog: 0,
-        complaints: 0,
-        parts_used: 0,
-        delights: 0,
-    };
-    let months = vec![month(0, 10, 10), month(1, 10, 5)];
-    let grades = sets
-        .call(
-            "east",
-            Slot::Evaluation,
-            |plugin, limits, params, services| async move {
-                plugin
-                    .evaluation_grade(&months, &params, limits, services)
-                    .await
-            },
-        )
-        .await
-        .expect("evaluation call")
-        .expect("grades");
-    assert_eq!(
-        grades.iter().map(|g| g.grade).collect::<Vec<_>>(),
-        [Grade::A, Grade::C]
-    );
-
-    let accounts = vec![OutletAccount {
-        outlet: 0,
-        labour: 100_000,
-        grade: Grade::A,
-        score: 1.0,
-        incentives: -500,
-    }];
-    let payments = sets
-        .call(
-            "east",
-            Slot::Settlement,
-            |plugin, limits, params, services| async move {
-                plugin
-                    .settlement_settle(&accounts, &params, limits, services)
-                    .await
-            },
-        )
-        .await
-        .expect("settlement call")
-        .expect("payments");
-    assert_eq!(
-        (payments[0].amount, payments[0].coefficient_permille),
-        (109_500, 1100)
-    );
 
     // A slot with nothing active says so, naming the region.
     let none = sets

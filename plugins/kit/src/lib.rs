@@ -1,6 +1,10 @@
 //! Plain helpers shared by the plugins. No WIT types here: each plugin's
 //! bindings are its own, so only what works on plain values is shared.
 
+pub mod month;
+pub mod numbers;
+pub mod settings;
+
 /// Implements `plugin.describe` for `$component` from the plugin crate's
 /// Cargo metadata (name, version, description), with `$author`: the
 /// manifest then cannot drift from the package. Use it beside

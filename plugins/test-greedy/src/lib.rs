@@ -6,9 +6,9 @@ wit_bindgen::generate!({
     inline: "
         package test:greedy;
         world greedy {
-            import xingji:plugins/records@0.1.0;
-            export xingji:plugins/plugin@0.1.0;
-            export xingji:plugins/dispatcher@0.1.0;
+            import xingji:plugins/records@0.2.0;
+            export xingji:plugins/plugin@0.2.0;
+            export xingji:plugins/dispatcher@0.2.0;
         }
     ",
     world: "test:greedy/greedy",

@@ -1,6 +1,7 @@
 //! The gRPC services of the `xingji.v1` API, one module per service, over
 //! the state they share.
 
+mod month;
 pub(crate) mod orders;
 mod outlets;
 mod people;
@@ -14,6 +15,7 @@ use tonic::Status;
 use xingji_api::v1::{Outlet, Person};
 use xingji_store::{Page, Store};
 
+pub use month::MonthCloseApi;
 pub use orders::OrderApi;
 pub use outlets::OutletApi;
 pub use people::PersonApi;

@@ -840,19 +840,8 @@ impl OrderApi {
         status: i32,
         reason: String,
     ) -> Result<Order, Status> {
-        let now = now();
-        order.history.push(HistoryEntry {
-            time: Some(now),
-            actor: actor.to_string(),
-            action: action.to_owned(),
-            status,
-            reason,
-            from_status: order.status,
-        });
-        order.status = status;
-        order.update_time = Some(now);
         let targets = self.kernel.region(&order.region).sla;
-        crate::sla::stamp(&mut order, &targets);
+        crate::lifecycle::append(&mut order, now(), actor, action, status, reason, &targets);
         let id = order.id.clone();
         self.kernel
             .store

@@ -1,0 +1,27 @@
+//! `evaluation-standard`: the monthly outlet evaluation (DOMAIN.md §4), the
+//! default of every region. The rules are in [`rules`]; see
+//! `plugins/README.md` for the formulas and parameters.
+
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/evaluation",
+});
+
+mod rules;
+
+use exports::xingji::plugins::evaluator::{Evaluation, Guest as Evaluator};
+use xingji::plugins::month::MonthFacts;
+use xingji::plugins::types::Params;
+
+struct Component;
+
+export!(Component);
+
+xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+
+impl Evaluator for Component {
+    fn evaluate(month: MonthFacts, params: Params) -> Result<Evaluation, String> {
+        let rules = rules::Rules::from_params(&params)?;
+        rules::evaluate(&month, &rules)
+    }
+}
