@@ -13,6 +13,7 @@ use tonic::transport::Channel;
 use tonic::{Request, Status};
 use tonic_types::StatusExt;
 use xingji_api::google::r#type::Date;
+use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
@@ -40,7 +41,10 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50051"
     )]
     pub server: String,
-    /// Who you are, recorded as the actor in order history.
+    /// Who you are, as <role>:<name>: hq:<name>, call-centre:<name>,
+    /// system:<name>, auditor:<name>, outlet:<outlet id> or
+    /// engineer:<person id>. Recorded as the actor in order history, and
+    /// what decides which moves of an order you may make.
     #[arg(long, global = true, env = "XINGJI_ACTOR")]
     pub actor: Option<String>,
     #[command(subcommand)]
@@ -64,6 +68,38 @@ pub enum Command {
     /// Plugins: install them, and choose which one each region runs.
     #[command(subcommand)]
     Plugins(PluginsCommand),
+    /// The month close: outlet grades and settlement statements.
+    #[command(subcommand)]
+    Month(MonthCommand),
+}
+
+/// `xingji month …`
+#[derive(Debug, Subcommand)]
+pub enum MonthCommand {
+    /// Close a month of a region (as hq: or system:): grade every outlet,
+    /// settle the quality-checked orders, store the statements. Closing a
+    /// closed month prints the stored close.
+    Close {
+        /// The region, e.g. shanghai.
+        region: String,
+        /// The month, YYYY-MM; it must have ended.
+        month: String,
+        /// Compute and print the close, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print a stored close with every statement.
+    Get {
+        /// The region.
+        region: String,
+        /// The month, YYYY-MM.
+        month: String,
+    },
+    /// List stored closes (totals, without the statements).
+    List {
+        #[command(flatten)]
+        page: PageArgs,
+    },
 }
 
 /// `xingji plugins …`
@@ -170,6 +206,17 @@ pub struct PageArgs {
     pub page_token: String,
 }
 
+/// Paging flags of a list within one record (no region).
+#[derive(Debug, Args)]
+pub struct PagingArgs {
+    /// At most this many records (1 to 1000) [default: 50].
+    #[arg(long, default_value_t = 0)]
+    pub page_size: i32,
+    /// The next_page_token of the page before.
+    #[arg(long, default_value = "")]
+    pub page_token: String,
+}
+
 /// A location flag pair.
 #[derive(Debug, Args)]
 pub struct LocationArgs {
@@ -235,6 +282,33 @@ pub enum OutletsCommand {
         expect_version: i64,
         #[command(flatten)]
         fields: OutletFields,
+    },
+    /// Record a mystery-customer audit of an outlet (auditor: or hq:).
+    Audit {
+        /// The outlet's id.
+        outlet_id: String,
+        /// The score, 0 to 100.
+        #[arg(long)]
+        score: i32,
+        /// A standard the outlet failed (comes-when-called, fixed-on-arrival,
+        /// creates-delight, adds-information); repeat for several.
+        #[arg(long, value_parser = enum_arg("xingji.v1.ServiceStandard"))]
+        failed: Vec<i32>,
+        /// What the auditor found.
+        #[arg(long, default_value = "")]
+        findings: String,
+        /// When the visit took place, RFC 3339 with its offset
+        /// (2026-11-28T15:30:00+08:00) [default: now].
+        #[arg(long, value_parser = time_arg)]
+        visit_time: Option<prost_types::Timestamp>,
+    },
+    /// List audits, oldest first.
+    Audits {
+        #[command(flatten)]
+        page: PageArgs,
+        /// Only audits of this outlet.
+        #[arg(long, default_value = "")]
+        outlet: String,
     },
 }
 
@@ -364,6 +438,32 @@ pub enum PeopleCommand {
         #[command(flatten)]
         fields: PersonFields,
     },
+    /// Record a violation or credit on a person's licence (hq:,
+    /// call-centre: or the person's outlet:).
+    Licence {
+        /// The person's id.
+        person_id: String,
+        /// promise-broken, non-standard-service, overcharging, repeat-repair,
+        /// delight, small-improvement, yearly-review or retrained.
+        #[arg(long, value_parser = enum_arg("xingji.v1.LicenceEventKind"))]
+        kind: i32,
+        /// The order it is about.
+        #[arg(long, default_value = "")]
+        order: String,
+        /// What happened, in words.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Refuse unless the person is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// List a person's licence events, oldest first.
+    LicenceEvents {
+        /// The person's id.
+        person_id: String,
+        #[command(flatten)]
+        page: PagingArgs,
+    },
 }
 
 /// Person fields for create and update.
@@ -443,6 +543,12 @@ pub enum OrdersCommand {
         /// Only orders about this product line.
         #[arg(long, value_parser = enum_arg("xingji.v1.ProductLine"), default_value = "unspecified")]
         product_line: i32,
+        /// Only orders with an SLA clock running past its due time.
+        #[arg(long)]
+        overdue: bool,
+        /// Only complaint orders about this order.
+        #[arg(long, default_value = "")]
+        complaints_about: String,
     },
     /// Show one order with its history.
     Get {
@@ -451,13 +557,183 @@ pub enum OrdersCommand {
     },
     /// Record a service request (intake).
     Create(CreateOrderArgs),
-    /// Dispatch an order in intake through its region's dispatch plugin.
+    /// Dispatch an order in intake through its region's dispatch plugin
+    /// (hq:, call-centre: or system:).
     Dispatch {
         /// The order's id.
         id: String,
         /// Refuse unless the order is still at this version.
         #[arg(long, default_value_t = 0)]
         expect_version: i64,
+    },
+    /// The outlet takes a dispatched order (its outlet:, engineer: or hq:).
+    Accept {
+        /// The order's id.
+        id: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Turn a dispatched or accepted order down; it is dispatched again at
+    /// once, skipping the refuser (its outlet:, engineer: or hq:).
+    Refuse {
+        /// The order's id.
+        id: String,
+        /// outlet (dispatch skips the whole outlet) or engineer (only the
+        /// engineer).
+        #[arg(long, value_parser = enum_arg("xingji.v1.RefusedBy"))]
+        by: i32,
+        /// Why, 1 to 500 characters.
+        #[arg(long)]
+        reason: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// The customer was reached and an appointment set; again to move it
+    /// (its outlet:, engineer: or hq:).
+    Contact {
+        /// The order's id.
+        id: String,
+        /// The appointment, RFC 3339 with its offset
+        /// (2026-11-29T10:00:00+08:00): not past, at most 30 days ahead.
+        #[arg(long, value_parser = time_arg)]
+        appointment: prost_types::Timestamp,
+        /// What was agreed, at most 500 characters.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// The engineer arrived at the customer's (its engineer: or hq:).
+    Arrive {
+        /// The order's id.
+        id: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// The work is done: the service report (its outlet:, engineer: or
+    /// hq:).
+    Complete {
+        /// The order's id.
+        id: String,
+        /// What was wrong, 1 to 2000 characters.
+        #[arg(long)]
+        diagnosis: String,
+        /// What was done, 1 to 2000 characters.
+        #[arg(long)]
+        work_done: String,
+        /// A part used, as NUMBER:NAME:QTY, with :return when the old part
+        /// is due back to the warehouse (BM-2041:电机:1:return); repeat for
+        /// several.
+        #[arg(long, value_parser = part_arg)]
+        part: Vec<PartUsed>,
+        /// What the customer was charged, in fen (0 under warranty).
+        #[arg(long, default_value_t = 0)]
+        charge_fen: i64,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Record one customer callback on a completed order (call-centre: or
+    /// hq:).
+    Callback {
+        /// The order's id.
+        id: String,
+        /// The customer was reached.
+        #[arg(long)]
+        reached: bool,
+        /// The customer was satisfied (needs --reached).
+        #[arg(long)]
+        satisfied: bool,
+        /// What the customer said, at most 500 characters.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Close quality control of a completed order (call-centre: or hq:).
+    CheckQuality {
+        /// The order's id.
+        id: String,
+        /// The old part is back in the warehouse.
+        #[arg(long)]
+        old_part_returned: bool,
+        /// The quality-improvement finding.
+        #[arg(long, default_value = "")]
+        finding: String,
+        /// The finding agrees with the service report.
+        #[arg(long)]
+        finding_agreed: bool,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Withdraw an order before completion (call-centre:, hq:, or the
+    /// system: that created it).
+    Cancel {
+        /// The order's id.
+        id: String,
+        /// Why, 1 to 500 characters.
+        #[arg(long)]
+        reason: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Mark an order invalid before completion: a duplicate, a false
+    /// request (call-centre: or hq:).
+    Invalidate {
+        /// The order's id.
+        id: String,
+        /// Why, 1 to 500 characters.
+        #[arg(long)]
+        reason: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Take a complaint order's next step: handle, accept, then improve,
+    /// which completes it (call-centre: or hq:).
+    Complaint {
+        /// The complaint order's id.
+        id: String,
+        /// handle, accept or improve.
+        #[arg(long, value_parser = enum_arg("xingji.v1.ComplaintStep"))]
+        step: i32,
+        /// handle: what it is about (work-quality, timeliness, attitude,
+        /// charge, product, other).
+        #[arg(long, value_parser = enum_arg("xingji.v1.ComplaintCause"), default_value = "unspecified")]
+        cause: i32,
+        /// handle: the person responsible; required for work-quality.
+        #[arg(long, default_value = "")]
+        responsible: String,
+        /// improve: what is changed so it does not recur.
+        #[arg(long, default_value = "")]
+        improvement: String,
+        /// What was done in this step, at most 500 characters.
+        #[arg(long, default_value = "")]
+        note: String,
+        /// Refuse unless the order is still at this version.
+        #[arg(long, default_value_t = 0)]
+        expect_version: i64,
+    },
+    /// Follow orders' changes, one compact JSON event per line, until
+    /// interrupted. Resume with --after <the last cursor you processed>.
+    Watch {
+        /// Only orders of this region.
+        #[arg(long, default_value = "")]
+        region: String,
+        /// Start after this event's cursor; 0 replays from the beginning
+        /// [default: only new events].
+        #[arg(long, default_value = "")]
+        after: String,
+        /// Only orders served by this outlet.
+        #[arg(long, default_value = "")]
+        outlet: String,
     },
 }
 
@@ -468,9 +744,9 @@ pub struct CreateOrderArgs {
     #[arg(long)]
     pub region: String,
     /// installation, repair, maintenance, consultation, birthday-visit,
-    /// tour-visit or complaint.
-    #[arg(long, value_parser = enum_arg("xingji.v1.OrderKind"))]
-    pub kind: i32,
+    /// tour-visit or complaint [default with --complaint-about: complaint].
+    #[arg(long, value_parser = enum_arg("xingji.v1.OrderKind"), required_unless_present = "complaint_about")]
+    pub kind: Option<i32>,
     /// Makes a retry safe: the same id never makes a second order
     /// [default: a new id].
     #[arg(long)]
@@ -507,13 +783,26 @@ pub struct CreateOrderArgs {
     /// What the customer asks for.
     #[arg(long, default_value = "")]
     pub description: String,
-    /// For a complaint: the order complained about.
-    #[arg(long)]
-    pub complains_about: Option<String>,
+    /// For a complaint: the order complained about. The complaint order
+    /// takes its outlet and engineer.
+    #[arg(long, alias = "complains-about")]
+    pub complaint_about: Option<String>,
+    /// For a complaint: what the customer says.
+    #[arg(long, requires = "complaint_about")]
+    pub summary: Option<String>,
 }
 
 /// Runs a client command against `cli.server`.
 pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
+    // The server reads the actor as printable ASCII of at most 100
+    // characters and takes anything else as anonymous: say so here instead.
+    if let Some(actor) = cli.actor.as_deref()
+        && (actor.len() > 100 || !actor.bytes().all(|b| b == b' ' || b.is_ascii_graphic()))
+    {
+        return Err(ClientError::Usage(format!(
+            "--actor {actor:?}: give <role>:<name> in printable ASCII, at most 100 characters (e.g. call-centre:07, outlet:<outlet id>)"
+        )));
+    }
     let channel = Channel::from_shared(cli.server.clone())
         .map_err(|error| ClientError::Usage(format!("--server {:?}: {error}", cli.server)))?
         .connect()
@@ -591,6 +880,42 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                         .await?;
                     print(outlet.get_ref(), "xingji.v1.Outlet")
                 }
+                OutletsCommand::Audit {
+                    outlet_id,
+                    score,
+                    failed,
+                    findings,
+                    visit_time,
+                } => {
+                    let audit = Audit {
+                        outlet_id,
+                        visit_time: Some(
+                            visit_time.unwrap_or_else(|| std::time::SystemTime::now().into()),
+                        ),
+                        score,
+                        failed_standards: failed,
+                        findings,
+                        ..Audit::default()
+                    };
+                    let audit = client
+                        .record_audit(with_actor(actor, RecordAuditRequest { audit: Some(audit) }))
+                        .await?;
+                    print(audit.get_ref(), "xingji.v1.Audit")
+                }
+                OutletsCommand::Audits { page, outlet } => {
+                    let response = client
+                        .list_audits(with_actor(
+                            actor,
+                            ListAuditsRequest {
+                                region: page.region,
+                                outlet_id: outlet,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                            },
+                        ))
+                        .await?;
+                    print(response.get_ref(), "xingji.v1.ListAuditsResponse")
+                }
             }
         }
         Command::People(command) => {
@@ -661,6 +986,44 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                         ))
                         .await?;
                     print(person.get_ref(), "xingji.v1.Person")
+                }
+                PeopleCommand::Licence {
+                    person_id,
+                    kind,
+                    order,
+                    note,
+                    expect_version,
+                } => {
+                    let event = LicenceEvent {
+                        kind,
+                        order_id: order,
+                        note,
+                        ..LicenceEvent::default()
+                    };
+                    let person = client
+                        .record_licence_event(with_actor(
+                            actor,
+                            RecordLicenceEventRequest {
+                                person_id,
+                                event: Some(event),
+                                version: expect_version,
+                            },
+                        ))
+                        .await?;
+                    print(person.get_ref(), "xingji.v1.Person")
+                }
+                PeopleCommand::LicenceEvents { person_id, page } => {
+                    let response = client
+                        .list_licence_events(with_actor(
+                            actor,
+                            ListLicenceEventsRequest {
+                                person_id,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                            },
+                        ))
+                        .await?;
+                    print(response.get_ref(), "xingji.v1.ListLicenceEventsResponse")
                 }
             }
         }
@@ -752,6 +1115,48 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                 }
             }
         }
+        Command::Month(command) => {
+            let mut client =
+                MonthCloseServiceClient::new(channel).max_decoding_message_size(64 << 20);
+            match command {
+                MonthCommand::Close {
+                    region,
+                    month,
+                    dry_run,
+                } => {
+                    let close = client
+                        .close_month(with_actor(
+                            actor,
+                            CloseMonthRequest {
+                                region,
+                                month,
+                                dry_run,
+                            },
+                        ))
+                        .await?;
+                    print(close.get_ref(), "xingji.v1.MonthClose")
+                }
+                MonthCommand::Get { region, month } => {
+                    let close = client
+                        .get_month_close(with_actor(actor, GetMonthCloseRequest { region, month }))
+                        .await?;
+                    print(close.get_ref(), "xingji.v1.MonthClose")
+                }
+                MonthCommand::List { page } => {
+                    let closes = client
+                        .list_month_closes(with_actor(
+                            actor,
+                            ListMonthClosesRequest {
+                                region: page.region,
+                                page_size: page.page_size,
+                                page_token: page.page_token,
+                            },
+                        ))
+                        .await?;
+                    print(closes.get_ref(), "xingji.v1.ListMonthClosesResponse")
+                }
+            }
+        }
         Command::Orders(command) => {
             let mut client = OrderServiceClient::new(channel);
             match command {
@@ -762,6 +1167,8 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                     engineer,
                     kind,
                     product_line,
+                    overdue,
+                    complaints_about,
                 } => {
                     let response = client
                         .list_orders(with_actor(
@@ -775,7 +1182,8 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                                 engineer_id: engineer,
                                 kind,
                                 product_line,
-                                ..ListOrdersRequest::default()
+                                overdue_only: overdue,
+                                original_order_id: complaints_about,
                             },
                         ))
                         .await?;
@@ -799,6 +1207,224 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                         .await?;
                     print(order.get_ref(), "xingji.v1.Order")
                 }
+                OrdersCommand::Accept { id, expect_version } => {
+                    let order = client
+                        .accept_order(with_actor(
+                            actor,
+                            AcceptOrderRequest {
+                                id,
+                                version: expect_version,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Refuse {
+                    id,
+                    by,
+                    reason,
+                    expect_version,
+                } => {
+                    let order = client
+                        .refuse_order(with_actor(
+                            actor,
+                            RefuseOrderRequest {
+                                id,
+                                version: expect_version,
+                                reason,
+                                by,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Contact {
+                    id,
+                    appointment,
+                    note,
+                    expect_version,
+                } => {
+                    let order = client
+                        .contact_customer(with_actor(
+                            actor,
+                            ContactCustomerRequest {
+                                id,
+                                version: expect_version,
+                                appointment_time: Some(appointment),
+                                note,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Arrive { id, expect_version } => {
+                    let order = client
+                        .arrive_on_site(with_actor(
+                            actor,
+                            ArriveOnSiteRequest {
+                                id,
+                                version: expect_version,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Complete {
+                    id,
+                    diagnosis,
+                    work_done,
+                    part,
+                    charge_fen,
+                    expect_version,
+                } => {
+                    let report = ServiceReport {
+                        diagnosis,
+                        work_done,
+                        parts: part,
+                        charge_fen,
+                        ..ServiceReport::default()
+                    };
+                    let order = client
+                        .complete_order(with_actor(
+                            actor,
+                            CompleteOrderRequest {
+                                id,
+                                version: expect_version,
+                                report: Some(report),
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Callback {
+                    id,
+                    reached,
+                    satisfied,
+                    note,
+                    expect_version,
+                } => {
+                    let callback = Callback {
+                        reached,
+                        satisfied,
+                        note,
+                        ..Callback::default()
+                    };
+                    let order = client
+                        .record_callback(with_actor(
+                            actor,
+                            RecordCallbackRequest {
+                                id,
+                                version: expect_version,
+                                callback: Some(callback),
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::CheckQuality {
+                    id,
+                    old_part_returned,
+                    finding,
+                    finding_agreed,
+                    expect_version,
+                } => {
+                    let order = client
+                        .check_quality(with_actor(
+                            actor,
+                            CheckQualityRequest {
+                                id,
+                                version: expect_version,
+                                old_part_returned,
+                                finding,
+                                finding_agreed,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Cancel {
+                    id,
+                    reason,
+                    expect_version,
+                } => {
+                    let order = client
+                        .cancel_order(with_actor(
+                            actor,
+                            CancelOrderRequest {
+                                id,
+                                version: expect_version,
+                                reason,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Invalidate {
+                    id,
+                    reason,
+                    expect_version,
+                } => {
+                    let order = client
+                        .invalidate_order(with_actor(
+                            actor,
+                            InvalidateOrderRequest {
+                                id,
+                                version: expect_version,
+                                reason,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Complaint {
+                    id,
+                    step,
+                    cause,
+                    responsible,
+                    improvement,
+                    note,
+                    expect_version,
+                } => {
+                    let order = client
+                        .advance_complaint(with_actor(
+                            actor,
+                            AdvanceComplaintRequest {
+                                id,
+                                version: expect_version,
+                                step,
+                                cause,
+                                responsible_person_id: responsible,
+                                improvement_measure: improvement,
+                                note,
+                            },
+                        ))
+                        .await?;
+                    print(order.get_ref(), "xingji.v1.Order")
+                }
+                OrdersCommand::Watch {
+                    region,
+                    after,
+                    outlet,
+                } => {
+                    let mut events = client
+                        .watch_orders(with_actor(
+                            actor,
+                            WatchOrdersRequest {
+                                region,
+                                after_cursor: after,
+                                outlet_id: outlet,
+                            },
+                        ))
+                        .await?
+                        .into_inner();
+                    while let Some(event) = events.message().await? {
+                        if !write_json(&event, "xingji.v1.OrderEvent", false)? {
+                            // The reader went away (`| head`): done.
+                            break;
+                        }
+                    }
+                    Ok(())
+                }
                 OrdersCommand::Create(args) => {
                     let request_id = args
                         .request_id
@@ -806,7 +1432,8 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                         .unwrap_or_else(|| ulid::Ulid::new().to_string());
                     let order = Order {
                         region: args.region,
-                        kind: args.kind,
+                        // Only --complaint-about makes --kind optional.
+                        kind: args.kind.unwrap_or(OrderKind::Complaint as i32),
                         customer: Some(Customer {
                             name: args.customer,
                             phone: args.phone,
@@ -822,8 +1449,9 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                             price_fen: args.price_fen,
                         }),
                         description: args.description,
-                        complaint: args.complains_about.map(|original_order_id| Complaint {
+                        complaint: args.complaint_about.map(|original_order_id| Complaint {
                             original_order_id,
+                            summary: args.summary.unwrap_or_default(),
                             ..Complaint::default()
                         }),
                         ..Order::default()
@@ -889,22 +1517,40 @@ static POOL: LazyLock<DescriptorPool> = LazyLock::new(|| {
 
 /// Prints `message` (of the proto type `full_name`) as indented proto JSON.
 fn print<M: Message>(message: &M, full_name: &str) -> Result<(), ClientError> {
+    write_json(message, full_name, true).map(|_| ())
+}
+
+/// Writes `message` (of the proto type `full_name`) to standard output as
+/// proto JSON, indented or on one line, and flushes it. Returns whether the
+/// reader is still there: one that stopped early (`| head`) is not an error.
+fn write_json<M: Message>(message: &M, full_name: &str, pretty: bool) -> Result<bool, ClientError> {
     let descriptor = POOL
         .get_message_by_name(full_name)
         .ok_or_else(|| ClientError::Usage(format!("no message type {full_name}")))?;
     let dynamic = DynamicMessage::decode(descriptor, message.encode_to_vec().as_slice())
         .map_err(|error| ClientError::Usage(error.to_string()))?;
-    let mut out = serde_json::Serializer::pretty(std::io::stdout().lock());
-    let written = dynamic
-        .serialize_with_options(
-            &mut out,
-            &SerializeOptions::new().use_proto_field_name(true),
-        )
-        .and_then(|()| writeln!(out.into_inner()).map_err(serde_json::Error::io));
+    let options = SerializeOptions::new().use_proto_field_name(true);
+    let stdout = std::io::stdout().lock();
+    let written = if pretty {
+        let mut out = serde_json::Serializer::pretty(stdout);
+        dynamic
+            .serialize_with_options(&mut out, &options)
+            .map(|()| out.into_inner())
+    } else {
+        let mut out = serde_json::Serializer::new(stdout);
+        dynamic
+            .serialize_with_options(&mut out, &options)
+            .map(|()| out.into_inner())
+    }
+    .and_then(|mut stdout| {
+        writeln!(stdout)
+            .and_then(|()| stdout.flush())
+            .map_err(serde_json::Error::io)
+    });
     match written {
-        // A reader that stopped early (`| head`) is not an error.
-        Err(error) if error.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(()),
-        result => result.map_err(|error| ClientError::Usage(error.to_string())),
+        Ok(()) => Ok(true),
+        Err(error) if error.io_error_kind() == Some(std::io::ErrorKind::BrokenPipe) => Ok(false),
+        Err(error) => Err(ClientError::Usage(error.to_string())),
     }
 }
 
@@ -968,5 +1614,160 @@ fn date_arg(input: &str) -> Result<Date, String> {
             day: number(day)?,
         }),
         _ => Err(format!("{input:?} is not YYYY-MM-DD")),
+    }
+}
+
+/// Parses `NUMBER:NAME:QTY`, with `:return` when the old part is due back:
+/// `BM-2041:电机:1:return`. The name may itself contain colons.
+fn part_arg(input: &str) -> Result<PartUsed, String> {
+    let wrong = || format!("{input:?}: give NUMBER:NAME:QTY[:return], e.g. BM-2041:电机:1:return");
+    let (rest, due_back) = match input.strip_suffix(":return") {
+        Some(rest) => (rest, true),
+        None => (input, false),
+    };
+    let (part_number, rest) = rest.split_once(':').ok_or_else(wrong)?;
+    let (name, quantity) = rest.rsplit_once(':').ok_or_else(wrong)?;
+    Ok(PartUsed {
+        part_number: part_number.to_owned(),
+        name: name.to_owned(),
+        quantity: quantity.trim().parse().map_err(|_| wrong())?,
+        old_part_due_return: due_back,
+    })
+}
+
+/// Parses an RFC 3339 time with its offset: `2026-11-29T10:00:00+08:00`,
+/// `2026-11-29T02:00:00Z`. A time without an offset is refused rather than
+/// read as UTC, which would put a Beijing appointment eight hours late.
+fn time_arg(input: &str) -> Result<prost_types::Timestamp, String> {
+    let wrong = || {
+        format!("{input:?} is not an RFC 3339 time with its offset, e.g. 2026-11-29T10:00:00+08:00")
+    };
+    let (_, time) = input.split_once(['T', 't']).ok_or_else(wrong)?;
+    if !(time.ends_with(['Z', 'z']) || time.contains(['+', '-'])) {
+        return Err(wrong());
+    }
+    input.parse().map_err(|_| wrong())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn times_need_an_offset_and_a_real_date() {
+        let beijing = time_arg("2026-11-29T10:00:00+08:00").expect("parses");
+        let utc = time_arg("2026-11-29T02:00:00Z").expect("parses");
+        assert_eq!(beijing, utc);
+        assert_eq!(beijing.seconds, 1_795_917_600);
+        assert_eq!(
+            time_arg("2026-11-29t02:00:00.5z").expect("parses").nanos,
+            500_000_000
+        );
+        assert_eq!(
+            time_arg("2026-11-28T21:00:00-05:00").expect("parses"),
+            utc,
+            "a negative offset"
+        );
+        for bad in [
+            "2026-11-29",
+            "2026-11-29T10:00:00",
+            "2026-11-29 10:00:00+08:00",
+            "2026-02-30T10:00:00+08:00",
+            "2026-11-29T25:00:00+08:00",
+            "2026-11-29T10:00+08:00",
+            "tomorrow",
+            "",
+        ] {
+            let error = time_arg(bad).expect_err(bad);
+            assert!(error.contains("RFC 3339"), "{error}");
+        }
+    }
+
+    #[test]
+    fn parts_read_number_name_quantity_and_return() {
+        let part = part_arg("BM-2041:电机:1:return").expect("parses");
+        assert_eq!(
+            part,
+            PartUsed {
+                part_number: "BM-2041".into(),
+                name: "电机".into(),
+                quantity: 1,
+                old_part_due_return: true,
+            }
+        );
+        let part = part_arg("X9:belt: drive:2").expect("parses");
+        assert_eq!((part.name.as_str(), part.quantity), ("belt: drive", 2));
+        assert!(!part.old_part_due_return);
+        assert!(part_arg("X9:2").is_err());
+        assert!(part_arg("X9:belt:two").is_err());
+    }
+
+    #[test]
+    fn the_new_commands_parse() {
+        let cli = Cli::try_parse_from([
+            "xingji", "orders", "refuse", "ord_1", "--by", "engineer", "--reason", "ill",
+        ])
+        .expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Orders(OrdersCommand::Refuse { by, .. }) if by == RefusedBy::Engineer as i32
+        ));
+        assert!(
+            Cli::try_parse_from([
+                "xingji",
+                "orders",
+                "contact",
+                "ord_1",
+                "--appointment",
+                "tomorrow"
+            ])
+            .is_err()
+        );
+        let cli = Cli::try_parse_from([
+            "xingji",
+            "orders",
+            "create",
+            "--region",
+            "shanghai",
+            "--complaint-about",
+            "ord_1",
+            "--summary",
+            "still broken",
+            "--customer",
+            "李娜",
+            "--phone",
+            "13912345678",
+            "--address",
+            "x",
+            "--product-line",
+            "tv",
+        ])
+        .expect("--kind is optional for a complaint");
+        let Command::Orders(OrdersCommand::Create(args)) = cli.command else {
+            panic!("not create");
+        };
+        assert_eq!(args.kind, None);
+        assert!(
+            Cli::try_parse_from([
+                "xingji",
+                "orders",
+                "create",
+                "--region",
+                "shanghai",
+                "--customer",
+                "李娜",
+                "--phone",
+                "13912345678",
+                "--address",
+                "x",
+                "--product-line",
+                "tv",
+            ])
+            .is_err(),
+            "--kind is required otherwise"
+        );
+        Cli::command().debug_assert();
     }
 }

@@ -122,7 +122,10 @@ pub async fn request(
 }
 
 /// Reads every page of a listing.
-pub(crate) async fn read_all<R, F, Fut>(mut fetch: F, id: impl Fn(&R) -> String) -> Result<Vec<R>, StoreError>
+pub(crate) async fn read_all<R, F, Fut>(
+    mut fetch: F,
+    id: impl Fn(&R) -> String,
+) -> Result<Vec<R>, StoreError>
 where
     F: FnMut(Page) -> Fut,
     Fut: Future<Output = Result<Vec<R>, StoreError>>,

@@ -72,8 +72,10 @@ pub fn delta(kind: LicenceEventKind) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use LicenceEventKind::*;
-    use LicenceState::*;
+    use LicenceEventKind::{
+        Delight, NonStandardService, Overcharging, PromiseBroken, Retrained, YearlyReview,
+    };
+    use LicenceState::{Eliminated, Exemplary, Normal, Warning};
 
     fn run(events: &[LicenceEventKind]) -> (i32, LicenceState) {
         events
@@ -110,6 +112,6 @@ mod tests {
         );
         assert_eq!(run(&[&gone[..], &[Retrained]].concat()), (12, Normal));
         assert!(apply(12, Normal, Retrained).is_err());
-        assert!(apply(12, Normal, Unspecified).is_err());
+        assert!(apply(12, Normal, LicenceEventKind::Unspecified).is_err());
     }
 }

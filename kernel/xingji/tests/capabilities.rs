@@ -11,8 +11,8 @@ use xingji::plugins::PluginSets;
 use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
 use xingji_plugin_host::Slot;
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
+use xingji_plugin_host::bindings::host::xingji::plugins::types::Geo;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{Date, ProductLine};
-use xingji_plugin_host::bindings::host::xingji::plugins::types::{Geo, Grade};
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
     PlanRequest, Stop,
 };

@@ -6,7 +6,6 @@
 
 use std::fmt::Write as _;
 
-use xingji_plugin_kit::month::complaint_of_month;
 use xingji_plugin_kit::numbers::{Fixed, div_round, permille};
 use xingji_plugin_kit::settings::Settings;
 
@@ -168,10 +167,10 @@ struct Tally {
 impl Tally {
     fn add(&mut self, order: &MonthOrder) {
         if order.kind == OrderKind::Complaint {
-            if complaint_of_month(order.completed, order.open_at_end, order.to_settle) {
-                self.complaints += 1;
-                self.majors += u64::from(order.major);
-            }
+            // Every complaint in the list is one of the month's (see
+            // plugins/README.md on complaints).
+            self.complaints += 1;
+            self.majors += u64::from(order.major);
             return;
         }
         if order.completed {
@@ -1071,9 +1070,9 @@ mod tests {
 
     #[test]
     fn which_complaints_count() {
-        // Complaints of the month count (open, completed, or ended); one
-        // that is only there to be settled does not.
-        let settled_only = MonthOrder {
+        // Every complaint order in the month's list counts, whatever its
+        // flags: open, ended, or quality-checked and waiting to be settled.
+        let settled = MonthOrder {
             open_at_end: false,
             to_settle: true,
             ..complaint(0, true)
@@ -1082,16 +1081,11 @@ mod tests {
             open_at_end: false,
             ..complaint(0, false)
         };
-        let done_complaint = MonthOrder {
-            open_at_end: false,
-            completed: true,
-            ..complaint(0, true)
-        };
         let mut orders: Vec<MonthOrder> = repeat(20, done(0)).collect();
-        orders.extend([settled_only, ended, done_complaint, complaint(0, false)]);
+        orders.extend([settled, ended, complaint(0, true), complaint(0, false)]);
         let g = &run(&month(vec![outlet()], orders)).outlets[0];
-        assert_eq!(g.kpis.complaints, 150); // 3 of 20
-        assert!(g.note.contains("major -5.00 (1)"), "{}", g.note);
+        assert_eq!(g.kpis.complaints, 200); // 4 of 20
+        assert!(g.note.contains("major -10.00 (2)"), "{}", g.note);
         // Complaints are not completed service orders: timeliness and the
         // backlog ignore them.
         assert_eq!((g.kpis.timeliness, g.kpis.backlog), (1000, 0));

@@ -1,8 +1,8 @@
 //! Rules of the month close (DOMAIN.md §4–5) that more than one plugin
 //! applies, on plain values: each plugin maps its own WIT bindings onto
-//! them. What is here is the same rule everywhere: which complaints count,
-//! the per-order audit, the statement's arithmetic (R = L × T + Q with one
-//! rounding), and engineer pay.
+//! them. What is here is the same rule everywhere: the per-order audit,
+//! the rates per order kind, T by grade, the statement's arithmetic
+//! (R = L × T + Q with one rounding), and engineer pay.
 
 use crate::numbers::div_round;
 use crate::settings::Settings;
@@ -37,16 +37,6 @@ pub const CELLS: usize = PRODUCT_LINES.len() * ORDER_KINDS.len();
 /// [`ORDER_KINDS`]).
 pub const fn cell(line: usize, kind: usize) -> usize {
     line * ORDER_KINDS.len() + kind
-}
-
-/// Whether a complaint order in the month's list is a complaint *of the
-/// month*. The list holds complaints made in the month, but also orders
-/// there only because they are quality-checked and not yet settled
-/// (`to-settle` and neither completed in the month nor open at its end):
-/// those were counted in the month they were made, so they do not count
-/// again.
-pub fn complaint_of_month(completed: bool, open_at_end: bool, to_settle: bool) -> bool {
-    completed || open_at_end || !to_settle
 }
 
 /// The audit of one order to settle (DOMAIN.md §5), checked in this order;
@@ -484,21 +474,6 @@ mod tests {
         assert_eq!(cell(6, 6), 48);
         assert_eq!(PRODUCT_LINES[5], "air-conditioner");
         assert_eq!(ORDER_KINDS[6], "complaint");
-    }
-
-    #[test]
-    fn complaints_of_the_month() {
-        // (completed, open at end, to settle) → counts
-        let cases = [
-            (true, false, false, true),
-            (true, false, true, true),
-            (false, true, false, true),
-            (false, false, false, true), // made in the month, ended without completion
-            (false, false, true, false), // only there to be settled
-        ];
-        for (completed, open, settle, want) in cases {
-            assert_eq!(complaint_of_month(completed, open, settle), want);
-        }
     }
 
     #[test]

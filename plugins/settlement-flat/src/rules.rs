@@ -6,7 +6,7 @@
 
 use xingji_plugin_kit::month::{
     CELLS, GradeCoefficients, Line, MAX_AMOUNT, PRODUCT_LINES, PayBook, PayRules, Statement, Tally,
-    Verdict, audit, cell, complaint_of_month, is_kind_rate, kind_rates, statement,
+    Verdict, audit, cell, is_kind_rate, kind_rates, statement,
 };
 use xingji_plugin_kit::settings::Settings;
 
@@ -125,10 +125,9 @@ pub fn settle(
     for (index, order) in month.orders.iter().enumerate() {
         check(index, order, month.outlets.len(), month.engineers)?;
         let outlet = order.outlet as usize;
-        if order.kind == OrderKind::Complaint
-            && order.major
-            && complaint_of_month(order.completed, order.open_at_end, order.to_settle)
-        {
+        // Every complaint in the list is one of the month's (see
+        // plugins/README.md on complaints).
+        if order.kind == OrderKind::Complaint && order.major {
             majors[outlet] = majors[outlet].saturating_add(1);
         }
         if order.to_settle {

@@ -5,8 +5,7 @@
 
 use xingji_plugin_kit::month::{
     CELLS, GradeCoefficients, Line, MAX_AMOUNT, MAX_RATE, ORDER_KINDS, PRODUCT_LINES, PayBook,
-    PayRules, Statement, Tally, Verdict, audit, cell, complaint_of_month, is_kind_rate, kind_rates,
-    statement,
+    PayRules, Statement, Tally, Verdict, audit, cell, is_kind_rate, kind_rates, statement,
 };
 use xingji_plugin_kit::numbers::{Fixed, div_round};
 use xingji_plugin_kit::settings::Settings;
@@ -216,10 +215,10 @@ pub fn settle(
         check(index, order, month.outlets.len(), month.engineers)?;
         let book = &mut books[order.outlet as usize];
         if order.kind == OrderKind::Complaint {
-            if complaint_of_month(order.completed, order.open_at_end, order.to_settle) {
-                book.scored = true;
-                book.majors = book.majors.saturating_add(u32::from(order.major));
-            }
+            // Every complaint in the list is one of the month's (see
+            // plugins/README.md on complaints).
+            book.scored = true;
+            book.majors = book.majors.saturating_add(u32::from(order.major));
         } else if order.completed {
             book.scored = true;
         }
@@ -851,14 +850,16 @@ mod tests {
                 ("rejected/callback", 1, 0, 0)
             ]
         );
-        // A complaint only there to be settled is not a complaint of the month.
-        let old = MonthOrder {
+        // A major complaint to settle: paid 0, its finding credited, and
+        // counted as a major complaint (every complaint in the list is).
+        let major = MonthOrder {
             kind: OrderKind::Complaint,
             major: true,
             ..settled(0)
         };
-        let s = run(&month(vec![outlet()], vec![old]), &[account(Grade::B)]);
-        assert_eq!(s.outlets[0].incentives, 1000); // its finding, no major complaint
+        let s = run(&month(vec![outlet()], vec![major]), &[account(Grade::B)]);
+        assert_eq!(s.outlets[0].incentives, 1000 - 50_000);
+        assert_eq!(s.outlets[0].coefficient_permille, 1000); // scored: B at 85.00
     }
 
     #[test]
