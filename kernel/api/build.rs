@@ -14,10 +14,15 @@ const PROTOS: &[&str] = &[
     "xingji/v1/order.proto",
     "xingji/v1/plugin.proto",
     "xingji/v1/month.proto",
+    "xingji/v1/warranty.proto",
+    "xingji/v1/campaign.proto",
+    "xingji/v1/tour.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../../proto");
     println!("cargo:rerun-if-changed={}", root.display());
 
     let fds = protox::compile(PROTOS, [&root])?;

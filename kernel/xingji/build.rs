@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn main() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let root =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"))
+            .join("../..");
     let plugins = root.join("plugins");
     for watched in ["plugins", "wit"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());

@@ -44,9 +44,21 @@ async fn region(server: &TestServer, name: &str) -> Region {
     }
 }
 
+/// Where no outlet reaches: dispatch on intake refuses, the order waits.
+const NOWHERE: GeoPoint = GeoPoint {
+    lat: 45.0,
+    lon: 90.0,
+};
+
 impl Region {
+    /// An order left in intake: no outlet reaches the customer.
     async fn create(&mut self) -> Order {
-        self.create_order(repair(&self.name)).await
+        let mut order = repair(&self.name);
+        order.customer.as_mut().unwrap().location = Some(NOWHERE);
+        let order = self.create_order(order).await;
+        assert_eq!(order.status, OrderStatus::Intake as i32);
+        assert_eq!(actions(&order), ["created", "dispatch-refused"]);
+        order
     }
 
     async fn create_order(&mut self, order: Order) -> Order {
@@ -63,19 +75,12 @@ impl Region {
             .into_inner()
     }
 
+    /// A new order, dispatched on intake by the region's dispatch plugin.
     async fn dispatched(&mut self) -> Order {
-        let order = self.create().await;
-        self.orders
-            .dispatch_order(acting(
-                CALL_CENTRE,
-                DispatchOrderRequest {
-                    id: order.id,
-                    version: 0,
-                },
-            ))
-            .await
-            .expect("dispatch")
-            .into_inner()
+        let order = self.create_order(repair(&self.name)).await;
+        assert_eq!(order.status, OrderStatus::Dispatched as i32);
+        assert_eq!(order.history[1].actor, "xingji");
+        order
     }
 
     /// Takes `order` from dispatched through completion, as its outlet and
@@ -221,7 +226,7 @@ async fn one_order_lives_from_intake_to_quality_control() {
     );
     let history = &checked.history;
     assert_eq!(history[0].actor, "system:crm");
-    assert_eq!(history[1].actor, CALL_CENTRE);
+    assert_eq!(history[1].actor, "xingji", "dispatched on intake");
     assert_eq!(history[2].actor, format!("outlet:{}", order.outlet_id));
     assert_eq!(history[4].actor, format!("engineer:{}", order.engineer_id));
     for pair in history.windows(2) {
@@ -474,18 +479,6 @@ async fn completion_checks_the_report_and_the_warranty() {
         day: 1,
     });
     let order = sh.create_order(new_fridge).await;
-    let order = sh
-        .orders
-        .dispatch_order(acting(
-            CALL_CENTRE,
-            DispatchOrderRequest {
-                id: order.id,
-                version: 0,
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
     let engineer = format!("engineer:{}", order.engineer_id);
     for step in 0..3 {
         let id = order.id.clone();
@@ -855,8 +848,9 @@ async fn a_watch_resumes_from_its_cursor_without_gaps_or_repeats() {
         .unwrap()
         .into_inner();
     // Everything since: the rest of `second`'s dispatch, `first`'s four
-    // steps and `third`'s creation; then the stream follows live.
-    let mut expected_more = 1 + 4 + 1;
+    // steps and `third`'s creation and refused dispatch; then the stream
+    // follows live.
+    let mut expected_more = 1 + 4 + 2;
     while expected_more > 0 {
         seen.push(stream.message().await.unwrap().unwrap());
         expected_more -= 1;
@@ -1277,16 +1271,18 @@ async fn overdue_orders_are_found_by_their_sla_clocks() {
         },
         ..RegionConfig::default()
     };
+    // New orders wait in intake, for the dispatch clock to run out.
     let server = TestServer::start_config(Config {
         data_dir: dir.path().to_owned(),
         regions: BTreeMap::from([("shanghai".to_owned(), strict)]),
+        auto_dispatch: false,
         ..Config::default()
     })
     .await;
     let mut sh = region(&server, "shanghai").await;
     let mut bj = region(&server, "beijing").await;
-    let late = sh.create().await;
-    let on_time = bj.create().await;
+    let late = sh.create_order(repair("shanghai")).await;
+    let on_time = bj.create_order(repair("beijing")).await;
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
 
     let overdue = |region: &str| ListOrdersRequest {

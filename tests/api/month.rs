@@ -242,6 +242,59 @@ async fn the_demo_months_close_on_the_lifecycle_records() {
 }
 
 #[tokio::test]
+async fn demo_regions_settle_with_their_own_variant() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_with(dir.path(), true).await;
+    let mut months = MonthCloseServiceClient::new(server.channel().await);
+    let month = months_ago(1);
+    let shanghai = months
+        .close_month(close("shanghai", &month, true))
+        .await
+        .unwrap()
+        .into_inner();
+    let qingdao = months
+        .close_month(close("qingdao", &month, true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(shanghai.settlement_plugin, "settlement-standard@1.0.0");
+    assert_eq!(qingdao.settlement_plugin, "settlement-flat@1.0.0");
+    assert_adds_up(&qingdao);
+    // Flat rates: one rate per kind whatever the product line, so every
+    // repair line of Qingdao has the same unit; Shanghai's differ by line.
+    let units = |close: &MonthClose| {
+        let mut units: Vec<i64> = close
+            .outlets
+            .iter()
+            .flat_map(|o| o.statement.as_ref().unwrap().lines.clone())
+            .filter(|l| l.item.starts_with("labour/") && l.item.ends_with("/repair"))
+            .map(|l| l.unit_fen)
+            .collect();
+        units.sort();
+        units.dedup();
+        units
+    };
+    assert_eq!(units(&qingdao).len(), 1, "{:?}", units(&qingdao));
+    assert!(units(&shanghai).len() > 1, "{:?}", units(&shanghai));
+    let active = server
+        .plugins()
+        .await
+        .get_region_plugins(GetRegionPluginsRequest {
+            region: "qingdao".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let dispatch = active
+        .plugins
+        .iter()
+        .find(|p| p.slot == PluginSlot::Dispatch as i32)
+        .unwrap();
+    assert_eq!(dispatch.name, "dispatch-balanced");
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn a_close_is_refused_for_the_wrong_month_or_actor() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(dir.path(), true).await;

@@ -25,12 +25,16 @@ async fn intake_records_the_order_and_its_history() {
         .insert("xingji-actor", "call-centre-07".parse().unwrap());
     let order = client.create_order(request).await.unwrap().into_inner();
     assert!(order.id.starts_with("ord_"));
+    // Dispatched on intake; this region has no outlets yet, so the plugin
+    // refuses and the order waits in intake, both on its history.
     assert_eq!(order.status, OrderStatus::Intake as i32);
-    assert_eq!(order.version, 1);
-    assert_eq!(order.history.len(), 1);
+    assert_eq!(order.version, 2);
+    assert_eq!(order.history.len(), 2);
     assert_eq!(order.history[0].action, "created");
     assert_eq!(order.history[0].actor, "call-centre-07");
     assert_eq!(order.history[0].status, OrderStatus::Intake as i32);
+    assert_eq!(order.history[1].action, "dispatch-refused");
+    assert_eq!(order.history[1].actor, "xingji");
     assert_eq!(order.customer, repair("shanghai").customer);
     assert_eq!(order.appliance, repair("shanghai").appliance);
 
@@ -67,7 +71,8 @@ async fn intake_records_the_order_and_its_history() {
         .into_inner();
     assert_ne!(second.id, "ord_MINE");
     assert_eq!(second.status, OrderStatus::Intake as i32);
-    assert_eq!(second.history.len(), 1);
+    assert_eq!(second.history[0].action, "created");
+    assert!(second.history.iter().all(|e| e.action != "forged"));
     server.stop().await;
 }
 

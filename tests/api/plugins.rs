@@ -48,6 +48,16 @@ async fn network(server: &TestServer, region: &str) -> Network {
     }
 }
 
+/// A kernel that leaves new orders in intake: these tests are of
+/// `DispatchOrder` itself.
+fn manual(dir: &std::path::Path) -> Config {
+    Config {
+        data_dir: dir.to_owned(),
+        auto_dispatch: false,
+        ..Config::default()
+    }
+}
+
 /// Creates a repair order at `HOME` and dispatches it; returns the result.
 async fn dispatch_new(
     orders: &mut OrderServiceClient<Channel>,
@@ -116,16 +126,15 @@ fn config_with(dir: &std::path::Path, plugins: &[(&str, &str)]) -> Config {
         regions.insert(region.to_string(), config);
     }
     Config {
-        data_dir: dir.to_owned(),
         regions,
-        ..Config::default()
+        ..manual(dir)
     }
 }
 
 #[tokio::test]
 async fn a_dispatch_goes_through_the_plugin() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let net = network(&server, "shanghai").await;
     let mut orders = server.orders().await;
 
@@ -234,7 +243,7 @@ async fn two_regions_with_different_plugins_answer_differently() {
 #[tokio::test]
 async fn a_swap_under_load_fails_nothing_and_leaves_other_regions_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let a = network(&server, "region-a").await;
     let b = network(&server, "region-b").await;
 
@@ -290,7 +299,7 @@ async fn a_swap_under_load_fails_nothing_and_leaves_other_regions_alone() {
 #[tokio::test]
 async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let mut plugins = server.plugins().await;
     let activate = |name: &str| ActivatePluginRequest {
         region: "shanghai".into(),
@@ -358,7 +367,7 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
         "every bundled plugin: an artifact and a checksum each"
     );
 
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let mut plugins = server.plugins().await;
     let active = plugins
         .get_region_plugins(GetRegionPluginsRequest {
@@ -403,7 +412,7 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
 #[tokio::test]
 async fn hostile_plugins_fail_their_call_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let mut plugins = server.plugins().await;
     let installed = plugins
         .install_plugin(InstallPluginRequest {
@@ -497,7 +506,7 @@ async fn hostile_plugins_fail_their_call_and_nothing_else() {
 #[tokio::test]
 async fn install_refuses_what_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let mut plugins = server.plugins().await;
     let install = |component: Vec<u8>| InstallPluginRequest { component };
 
@@ -571,7 +580,10 @@ async fn install_refuses_what_does_not_fit() {
 #[tokio::test]
 async fn a_damaged_artifact_is_recompiled_not_trusted() {
     let dir = tempfile::tempdir().unwrap();
-    TestServer::start(dir.path()).await.stop().await;
+    TestServer::start_config(manual(dir.path()))
+        .await
+        .stop()
+        .await;
     let artifacts = dir.path().join("artifacts");
     let damaged = std::fs::read_dir(&artifacts)
         .unwrap()
@@ -580,7 +592,7 @@ async fn a_damaged_artifact_is_recompiled_not_trusted() {
         .expect("a compiled artifact");
     std::fs::write(&damaged, b"\x7fELF not what was compiled").unwrap();
 
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::start_config(manual(dir.path())).await;
     let repaired = std::fs::read(&damaged).unwrap();
     assert!(
         repaired.len() > 1000,

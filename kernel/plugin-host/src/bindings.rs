@@ -12,6 +12,7 @@ pub mod host {
             import xingji:plugins/kv@0.2.0;
             import xingji:plugins/order-writer@0.2.0;
             import xingji:plugins/month@0.2.0;
+            import xingji:plugins/budget@0.2.0;
         ",
         imports: { default: async | trappable },
     });
@@ -39,6 +40,6 @@ macro_rules! world {
 world!(dispatch, "xingji:plugins/dispatch", {});
 world!(warranty, "xingji:plugins/warranty", { "xingji:plugins/records": records, "xingji:plugins/kv": kv });
 world!(campaign, "xingji:plugins/campaign", { "xingji:plugins/records": records, "xingji:plugins/order-writer": order_writer });
-world!(tour, "xingji:plugins/tour", { "xingji:plugins/records": records, "xingji:plugins/order-writer": order_writer });
+world!(tour, "xingji:plugins/tour", { "xingji:plugins/budget": budget });
 world!(evaluation, "xingji:plugins/evaluation", { "xingji:plugins/records": records, "xingji:plugins/month": month });
 world!(settlement, "xingji:plugins/settlement", { "xingji:plugins/records": records, "xingji:plugins/month": month });

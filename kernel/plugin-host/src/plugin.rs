@@ -9,6 +9,10 @@ use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 use crate::bindings::dispatch::exports::xingji::plugins::dispatcher::{Decision, DispatchRequest};
 use crate::bindings::host::xingji::plugins::month::MonthFacts;
+use crate::bindings::host::xingji::plugins::types::Date;
+use crate::bindings::warranty::exports::xingji::plugins::warranty_plans::{
+    self, Appliance as WarrantyAppliance,
+};
 use crate::bindings::{campaign, dispatch, evaluation, settlement, tour, warranty};
 use crate::sandbox::{HostLimit, HostServices, HostState, Limits};
 use crate::slot::Slot;
@@ -287,6 +291,7 @@ macro_rules! capability_call {
     ($(#[$doc:meta])* fn $name:ident, $variant:ident, $accessor:ident, $call:ident, ($($arg:ident: $ty:ty),*) -> $out:ty) => {
         $(#[$doc])*
         #[allow(clippy::ptr_arg)] // the bindings take WIT lists as Vecs
+        #[allow(clippy::too_many_arguments)] // the WIT function's, and the call's limits
         pub async fn $name(
             &self,
             $($arg: $ty,)*
@@ -316,22 +321,47 @@ impl Plugin {
     capability_call!(
         /// `warranty-plans.quote`: the plans on offer for an appliance.
         fn warranty_quote, Warranty, xingji_plugins_warranty_plans, call_quote,
-        (appliance: warranty::exports::xingji::plugins::warranty_plans::Appliance, now: i64, params: &Vec<(String, String)>)
-            -> Result<Vec<warranty::exports::xingji::plugins::warranty_plans::Plan>, String>
+        (appliance: &WarrantyAppliance, today: Date, params: &Vec<(String, String)>)
+            -> Result<Vec<warranty_plans::Plan>, String>
+    );
+
+    capability_call!(
+        /// `warranty-plans.purchase`: sells a contract.
+        fn warranty_purchase, Warranty, xingji_plugins_warranty_plans, call_purchase,
+        (request_key: &str, appliance: &WarrantyAppliance, years: u32, customer_phone: &str, today: Date, params: &Vec<(String, String)>)
+            -> Result<warranty_plans::Contract, String>
+    );
+
+    capability_call!(
+        /// `warranty-plans.get-contract`.
+        fn warranty_get_contract, Warranty, xingji_plugins_warranty_plans, call_get_contract,
+        (id: &str) -> Option<warranty_plans::Contract>
+    );
+
+    capability_call!(
+        /// `warranty-plans.list-contracts`.
+        fn warranty_list_contracts, Warranty, xingji_plugins_warranty_plans, call_list_contracts,
+        (after: &str, limit: u32) -> Vec<warranty_plans::Contract>
+    );
+
+    capability_call!(
+        /// `warranty-plans.claim`: whether a contract covers a repair; counts it.
+        fn warranty_claim, Warranty, xingji_plugins_warranty_plans, call_claim,
+        (serial: &str, order_id: &str, today: Date) -> Option<warranty_plans::Contract>
     );
 
     capability_call!(
         /// `birthday-campaign.run`: the birthday visits due in a window.
         fn campaign_run, Campaign, xingji_plugins_birthday_campaign, call_run,
-        (window: campaign::exports::xingji::plugins::birthday_campaign::Window, dry_run: bool, now: i64, params: &Vec<(String, String)>)
-            -> Result<campaign::exports::xingji::plugins::birthday_campaign::RunResult, String>
+        (window: campaign::exports::xingji::plugins::birthday_campaign::Window, dry_run: bool, params: &Vec<(String, String)>)
+            -> Result<Vec<campaign::exports::xingji::plugins::birthday_campaign::Visit>, String>
     );
 
     capability_call!(
-        /// `tour-planner.plan`: routes for a day's tour.
+        /// `tour-planner.plan`: one day's routes.
         fn tour_plan, Tour, xingji_plugins_tour_planner, call_plan,
         (request: &tour::exports::xingji::plugins::tour_planner::PlanRequest)
-            -> Result<Vec<Vec<u32>>, String>
+            -> Result<tour::exports::xingji::plugins::tour_planner::TourPlan, String>
     );
 
     capability_call!(

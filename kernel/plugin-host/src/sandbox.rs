@@ -17,7 +17,9 @@ use wasmtime_wasi::{
     WasiView,
 };
 
-use crate::bindings::host::xingji::plugins::{kv, log, month, order_writer, records, types};
+use crate::bindings::host::xingji::plugins::{
+    budget, kv, log, month, order_writer, records, types,
+};
 
 /// The bounds of one call. Set per region and slot; see [`Limits::for_slot`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -43,7 +45,9 @@ impl Limits {
         use crate::Slot::*;
         let (deadline_ms, memory_mib, output_mib) = match slot {
             Dispatch => (200, 64, 1),
-            Warranty | Campaign => (2_000, 64, 1),
+            Warranty => (2_000, 64, 1),
+            // A campaign lists every birthday of its window.
+            Campaign => (10_000, 128, 16),
             Tour => (30_000, 256, 16),
             // A month close of a big region hands over a million orders and
             // gets back a statement per outlet and engineer.
@@ -134,6 +138,7 @@ pub struct HostState {
     log_lines: u32,
     log_bytes: usize,
     services: Option<Arc<dyn HostServices>>,
+    started: std::time::Instant,
 }
 
 impl HostState {
@@ -156,6 +161,7 @@ impl HostState {
             log_lines: 0,
             log_bytes: 0,
             services,
+            started: std::time::Instant::now(),
         }
     }
 
@@ -256,6 +262,13 @@ impl HostMonotonicClock for Frozen {
 impl types::Host for HostState {}
 
 impl month::Host for HostState {}
+
+impl budget::Host for HostState {
+    async fn remaining_ms(&mut self) -> wasmtime::Result<u32> {
+        let left = self.budget.deadline.saturating_sub(self.started.elapsed());
+        Ok(u32::try_from(left.as_millis()).unwrap_or(u32::MAX))
+    }
+}
 
 impl log::Host for HostState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {

@@ -75,7 +75,8 @@ impl Slot {
         match self {
             Slot::Dispatch => &["log"],
             Slot::Warranty => &["log", "records", "kv"],
-            Slot::Campaign | Slot::Tour => &["log", "records", "order-writer"],
+            Slot::Campaign => &["log", "records", "order-writer"],
+            Slot::Tour => &["log", "budget"],
             Slot::Evaluation | Slot::Settlement => &["log", "records"],
         }
     }

@@ -38,6 +38,24 @@ pub const EMBEDDED: &[(&str, &[u8])] = &[
         )),
     ),
     (
+        "warranty-jiujiu",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/warranty_jiujiu.wasm"
+        )),
+    ),
+    (
+        "campaign-birthday",
+        include_bytes!(concat!(
+            env!("XINGJI_BUILT_PLUGINS"),
+            "/campaign_birthday.wasm"
+        )),
+    ),
+    (
+        "tour-vrptw",
+        include_bytes!(concat!(env!("XINGJI_BUILT_PLUGINS"), "/tour_vrptw.wasm")),
+    ),
+    (
         "settlement-flat",
         include_bytes!(concat!(
             env!("XINGJI_BUILT_PLUGINS"),
@@ -50,6 +68,9 @@ pub const EMBEDDED: &[(&str, &[u8])] = &[
 /// says otherwise: `(slot, name@version)`.
 pub const DEFAULT_SET: &[(Slot, &str)] = &[
     (Slot::Dispatch, "dispatch-nearest@1.0.0"),
+    (Slot::Warranty, "warranty-jiujiu@1.0.0"),
+    (Slot::Campaign, "campaign-birthday@1.0.0"),
+    (Slot::Tour, "tour-vrptw@1.0.0"),
     (Slot::Evaluation, "evaluation-standard@1.0.0"),
     (Slot::Settlement, "settlement-standard@1.0.0"),
 ];

@@ -268,18 +268,9 @@ impl HostServices for Capabilities {
             .await
             .map_err(failed)?
         {
-            CreateOutcome::Created(order)
-            | CreateOutcome::Existing {
-                order,
-                same_request: true,
-            } => Ok(order.id),
-            CreateOutcome::Existing {
-                order,
-                same_request: false,
-            } => Err(format!(
-                "request-key {:?} already made order {} from a different order",
-                new.request_key, order.id
-            )),
+            // The key names what the plugin makes (a birthday's visit, say):
+            // made once, it is that order, even if the details changed since.
+            CreateOutcome::Created(order) | CreateOutcome::Existing { order, .. } => Ok(order.id),
         }
     }
 }

@@ -26,6 +26,11 @@ pub struct Config {
     /// Which logs to keep, as a tracing `EnvFilter` (`info`,
     /// `xingji=debug,info`). `RUST_LOG` overrides it.
     pub log_filter: String,
+    /// Dispatch every new order at once through its region's dispatch
+    /// plugin. Off (a deployment whose dispatch another system drives, or
+    /// tests of `DispatchOrder` itself), orders wait in intake for
+    /// `DispatchOrder`.
+    pub auto_dispatch: bool,
     /// Per-region plugin settings, by region id.
     #[serde(default)]
     pub regions: BTreeMap<String, RegionConfig>,
@@ -120,6 +125,7 @@ impl Default for Config {
             demo: false,
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
+            auto_dispatch: true,
             regions: BTreeMap::new(),
         }
     }

@@ -155,6 +155,25 @@ impl Dice {
     }
 }
 
+/// The demo's plugin choices, under what the configuration says: Qingdao
+/// runs the other variants of dispatch (balanced by grade and load) and of
+/// settlement (flat rates), so that the demo shows two regions differing.
+pub fn regions(
+    mut configured: std::collections::BTreeMap<String, crate::config::RegionConfig>,
+) -> std::collections::BTreeMap<String, crate::config::RegionConfig> {
+    let qingdao = configured.entry("qingdao".to_owned()).or_default();
+    for (slot, plugin) in [
+        ("dispatch", "dispatch-balanced@1.0.0"),
+        ("settlement", "settlement-flat@1.0.0"),
+    ] {
+        qingdao
+            .plugins
+            .entry(slot.to_owned())
+            .or_insert_with(|| plugin.to_owned());
+    }
+    configured
+}
+
 /// Seeds the demo network if the store has no outlets. Returns whether it
 /// seeded.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<bool, StoreError> {

@@ -70,19 +70,10 @@ impl Month {
 
     /// The month `seconds` (Unix) falls in.
     pub fn containing(seconds: i64) -> Month {
-        let days = (seconds + CST).div_euclid(DAY);
-        // H. Hinnant's civil_from_days.
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let date = crate::validate::date_from_days((seconds + CST).div_euclid(DAY));
         Month {
-            year: year as i32,
-            month: month as u8,
+            year: date.year,
+            month: date.month as u8,
         }
     }
 

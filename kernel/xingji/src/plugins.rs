@@ -22,6 +22,7 @@ use xingji_api::v1::{
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
+use xingji_plugin_host::bindings::host::xingji::plugins::types::Date;
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::{
     Appliance as WarrantyAppliance, Plan as WarrantyPlan,
 };
@@ -260,8 +261,9 @@ impl PluginSets {
         records
     }
 
-    /// What `region` runs in `slot`, and why.
-    fn active(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
+    /// What `region` runs in `slot` (`name@version`), and why; `None` if
+    /// nothing.
+    pub fn active(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
         if let Some(activation) = self.read_activated().get(&(region.to_owned(), slot)) {
             return Some((
                 format!("{}@{}", activation.name, activation.version),
@@ -534,6 +536,34 @@ impl PluginSets {
     where
         Fut: Future<Output = Result<(T, CallCost), PluginError>>,
     {
+        self.call_keeping(region, slot, true, call).await
+    }
+
+    /// Like [`Self::call`], but drops the call's kv writes whatever happens:
+    /// to ask a plugin what it would do (a warranty's cover) before the
+    /// kernel commits to it.
+    pub async fn call_dry<T, Fut>(
+        &self,
+        region: &str,
+        slot: Slot,
+        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
+    ) -> Result<T, Status>
+    where
+        Fut: Future<Output = Result<(T, CallCost), PluginError>>,
+    {
+        self.call_keeping(region, slot, false, call).await
+    }
+
+    async fn call_keeping<T, Fut>(
+        &self,
+        region: &str,
+        slot: Slot,
+        keep_writes: bool,
+        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
+    ) -> Result<T, Status>
+    where
+        Fut: Future<Output = Result<(T, CallCost), PluginError>>,
+    {
         let Resolved {
             plugin,
             limits,
@@ -544,6 +574,9 @@ impl PluginSets {
             Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla);
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
+        if !keep_writes {
+            return Ok(answer);
+        }
         capabilities.commit().await.map_err(|error| match error {
             StoreError::Quota { used, limit } => plugin_failed(
                 &plugin,
@@ -559,19 +592,19 @@ impl PluginSets {
     }
 
     /// Asks `region`'s warranty plugin for the plans on offer for
-    /// `appliance` at `now`. `Err(String)` inside is the plugin's refusal.
+    /// `appliance` on `today`. `Err(String)` inside is the plugin's refusal.
     pub async fn warranty_quote(
         &self,
         region: &str,
         appliance: WarrantyAppliance,
-        now: i64,
+        today: Date,
     ) -> Result<Result<Vec<WarrantyPlan>, String>, Status> {
         self.call(
             region,
             Slot::Warranty,
             |plugin, limits, params, services| async move {
                 plugin
-                    .warranty_quote(appliance, now, &params, limits, services)
+                    .warranty_quote(&appliance, today, &params, limits, services)
                     .await
             },
         )

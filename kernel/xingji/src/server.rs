@@ -6,18 +6,24 @@ use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use xingji_api::v1::campaign_service_server::CampaignServiceServer;
 use xingji_api::v1::month_close_service_server::MonthCloseServiceServer;
 use xingji_api::v1::order_service_server::OrderServiceServer;
 use xingji_api::v1::outlet_service_server::OutletServiceServer;
 use xingji_api::v1::person_service_server::PersonServiceServer;
 use xingji_api::v1::plugin_service_server::PluginServiceServer;
+use xingji_api::v1::tour_service_server::TourServiceServer;
+use xingji_api::v1::warranty_service_server::WarrantyServiceServer;
 use xingji_store::{SqliteStore, Store};
 
 use crate::config::Config;
 use crate::pagination::PageTokens;
 use crate::plugins::PluginSets;
 use crate::services::plugins::MAX_COMPONENT_BYTES;
-use crate::services::{Kernel, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi};
+use crate::services::{
+    CampaignApi, Kernel, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi,
+    WarrantyApi,
+};
 use crate::telemetry::RpcSpanLayer;
 
 /// Any error that stops the server.
@@ -53,10 +59,15 @@ pub async fn serve(
         .meta_get_or_init("page_token_key", &random_key()?)
         .await?;
     let store = Arc::new(store) as Arc<dyn Store>;
+    let regions = if config.demo {
+        crate::demo::regions(config.regions.clone())
+    } else {
+        config.regions.clone()
+    };
     let plugins = PluginSets::start(
         store.clone(),
         config.data_dir.join(ARTIFACTS_DIR),
-        config.regions.clone(),
+        regions.clone(),
     )
     .await
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;
@@ -65,7 +76,8 @@ pub async fn serve(
         store,
         tokens: PageTokens::new(key),
         plugins: Arc::new(plugins),
-        regions: config.regions.clone(),
+        regions,
+        auto_dispatch: config.auto_dispatch,
         stopping,
     });
     // Streams (WatchOrders) end when shutdown begins, so that the graceful
@@ -83,6 +95,13 @@ pub async fn serve(
     health
         .set_serving::<MonthCloseServiceServer<MonthCloseApi>>()
         .await;
+    health
+        .set_serving::<WarrantyServiceServer<WarrantyApi>>()
+        .await;
+    health
+        .set_serving::<CampaignServiceServer<CampaignApi>>()
+        .await;
+    health.set_serving::<TourServiceServer<TourApi>>().await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(xingji_api::FILE_DESCRIPTOR_SET)
@@ -107,6 +126,9 @@ pub async fn serve(
         .add_service(MonthCloseServiceServer::new(MonthCloseApi::new(
             kernel.clone(),
         )))
+        .add_service(WarrantyServiceServer::new(WarrantyApi::new(kernel.clone())))
+        .add_service(CampaignServiceServer::new(CampaignApi::new(kernel.clone())))
+        .add_service(TourServiceServer::new(TourApi::new(kernel.clone())))
         .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await?;

@@ -269,6 +269,23 @@ pub fn service_report(v: &mut Violations, field: &str, report: &ServiceReport) {
 /// The most parts one service report lists.
 pub const MAX_PARTS: usize = 50;
 
+/// The date `days` after 1970-01-01 (H. Hinnant's `civil_from_days`).
+pub fn date_from_days(days: i64) -> Date {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    Date {
+        year: (yoe + era * 400 + i64::from(month <= 2)) as i32,
+        month: month as i32,
+        day: day as i32,
+    }
+}
+
 /// Today, in days since 1970-01-01, in China Standard Time (UTC+8), the
 /// time zone of the network.
 pub fn today() -> i64 {

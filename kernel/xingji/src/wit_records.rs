@@ -175,17 +175,37 @@ pub fn order(o: &Order) -> wit::Order {
             Ok(OrderStatus::Invalid) => wit::OrderStatus::Invalid,
             _ => wit::OrderStatus::Intake,
         },
+        customer_name: customer.name,
+        customer_phone: customer.phone,
+        customer_address: customer.address,
         customer_location: geo(customer.location.unwrap_or_default()),
         vip: customer.vip,
         product_line: product_line(appliance.product_line),
-        purchase_date: appliance.purchase_date.map(|d| wit::Date {
-            year: d.year,
-            month: d.month.clamp(0, 12) as u8,
-            day: d.day.clamp(0, 31) as u8,
-        }),
+        model: appliance.model,
+        serial: appliance.serial,
+        purchase_date: appliance.purchase_date.as_ref().map(date),
         price: appliance.price_fen,
         outlet_id: o.outlet_id.clone(),
         engineer_id: o.engineer_id.clone(),
         created: o.create_time.map_or(0, |t| t.seconds),
+    }
+}
+
+/// A calendar date as WIT has it (out-of-range parts are clamped; callers
+/// validate dates first).
+pub fn date(d: &xingji_api::google::r#type::Date) -> wit::Date {
+    wit::Date {
+        year: d.year,
+        month: d.month.clamp(0, 12) as u8,
+        day: d.day.clamp(0, 31) as u8,
+    }
+}
+
+/// A WIT date as the API has it.
+pub fn date_from(d: wit::Date) -> xingji_api::google::r#type::Date {
+    xingji_api::google::r#type::Date {
+        year: d.year,
+        month: i32::from(d.month),
+        day: i32::from(d.day),
     }
 }

@@ -14,10 +14,16 @@ use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_c
 use xingji_plugin_host::bindings::host::xingji::plugins::types::Geo;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{Date, ProductLine};
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
-    PlanRequest, Stop,
+    Fleet, Metric, PlanRequest, Stop,
 };
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance;
 use xingji_store::{OrderFilter, Page, SqliteStore, Store};
+
+const TODAY: Date = Date {
+    year: 2026,
+    month: 11,
+    day: 28,
+};
 
 fn built(name: &str) -> Vec<u8> {
     let path = std::path::Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
@@ -72,12 +78,13 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
             month: 5,
             day: 1,
         },
+        serial: "SH0001".into(),
     };
     // years = quotes counted in the plugin's kv store; price = outlets seen.
     let quote = |region: &'static str, price: i64| {
         let sets = &sets;
         async move {
-            sets.warranty_quote(region, appliance(price), 0)
+            sets.warranty_quote(region, appliance(price), TODAY)
                 .await
                 .map(|answer| {
                     let plans = answer.expect("the plugin quotes");
@@ -168,7 +175,7 @@ async fn every_world_can_be_installed_and_called() {
                 Slot::Campaign,
                 |plugin, limits, params, services| async move {
                     plugin
-                        .campaign_run(window, dry_run, 0, &params, limits, services)
+                        .campaign_run(window, dry_run, &params, limits, services)
                         .await
                 },
             )
@@ -176,13 +183,17 @@ async fn every_world_can_be_installed_and_called() {
             .expect("campaign call")
         }
     };
-    let dry = campaign(true).await;
-    assert_eq!(dry.map(|r| (r.due, r.created)), Ok((0, 0)));
+    // The test plugin reports how many orders `records` showed it as
+    // `years`, and the order it made as `order_id`.
+    let dry = campaign(true).await.expect("visits");
+    assert_eq!((dry[0].years, dry[0].order_id.as_str()), (0, ""));
     // Order writes go through intake, idempotent on the plugin's request key.
+    let mut made = Vec::new();
     for _ in 0..2 {
-        let wet = campaign(false).await;
-        assert_eq!(wet.map(|r| r.created), Ok(1));
+        let wet = campaign(false).await.expect("visits");
+        made.push(wet[0].order_id.clone());
     }
+    assert_eq!(made[0], made[1], "the same key, the same order");
     let filter = OrderFilter {
         region: Some("east".into()),
         ..OrderFilter::default()
@@ -205,8 +216,9 @@ async fn every_world_can_be_installed_and_called() {
     assert_eq!(orders[0].kind, OrderKind::BirthdayVisit as i32);
     assert_eq!(orders[0].status, OrderStatus::Intake as i32);
     assert_eq!(orders[0].history[0].actor, "plugin:test-campaign");
-    let again = campaign(true).await;
-    assert_eq!(again.map(|r| r.due), Ok(1), "records now show the order");
+    assert_eq!(orders[0].id, made[0]);
+    let again = campaign(true).await.expect("visits");
+    assert_eq!(again[0].years, 1, "records now show the order");
 
     let stop = Stop {
         location: Geo {
@@ -220,9 +232,17 @@ async fn every_world_can_be_installed_and_called() {
     };
     let request = PlanRequest {
         depot: stop.location,
+        metric: Metric::Earth,
         stops: vec![stop, stop],
-        vehicles: 2,
-        capacity: 10,
+        fleet: Fleet {
+            vehicles: 2,
+            capacity: 10,
+            speed_kmh: 30.0,
+            shift_start: 480,
+            shift_end: 1080,
+        },
+        budget_ms: 100,
+        seed: 1,
         params: Vec::new(),
     };
     let routes = sets
@@ -235,30 +255,7 @@ async fn every_world_can_be_installed_and_called() {
         )
         .await
         .expect("tour call");
+    let routes = routes.map(|plan| plan.routes.into_iter().map(|r| r.stops).collect::<Vec<_>>());
     assert_eq!(routes, Ok(vec![vec![0], vec![1]]));
 
-    // A slot with nothing active says so, naming the region.
-    let none = sets
-        .call(
-            "west",
-            Slot::Tour,
-            |plugin, limits, _, services| async move {
-                plugin
-                    .tour_plan(
-                        &PlanRequest {
-                            depot: Geo { lat: 0.0, lon: 0.0 },
-                            stops: Vec::new(),
-                            vehicles: 0,
-                            capacity: 0,
-                            params: Vec::new(),
-                        },
-                        limits,
-                        services,
-                    )
-                    .await
-            },
-        )
-        .await
-        .expect_err("no tour plugin in the west");
-    assert_eq!(none.code(), tonic::Code::FailedPrecondition);
 }

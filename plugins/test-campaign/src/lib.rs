@@ -3,10 +3,10 @@
 
 wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/campaign" });
 
-use exports::xingji::plugins::birthday_campaign::{Guest, RunResult, Window};
+use exports::xingji::plugins::birthday_campaign::{Guest, Visit, Window};
 use xingji::plugins::order_writer::{NewOrder, create_order};
 use xingji::plugins::records::list_orders;
-use xingji::plugins::types::{Geo, OrderKind, Params, ProductLine, Timestamp};
+use xingji::plugins::types::{Geo, OrderKind, Params, ProductLine};
 
 struct Component;
 
@@ -15,17 +15,21 @@ export!(Component);
 xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
 
 impl Guest for Component {
-    fn run(
-        window: Window,
-        dry_run: bool,
-        _now: Timestamp,
-        _params: Params,
-    ) -> Result<RunResult, String> {
-        let due = list_orders("", 1000).len() as u32;
+    fn run(window: Window, dry_run: bool, _params: Params) -> Result<Vec<Visit>, String> {
+        let seen = list_orders("", 1000);
+        let visit = |order_id: String| Visit {
+            source_order: seen.first().map(|o| o.id.clone()).unwrap_or_default(),
+            serial: String::new(),
+            product_line: ProductLine::Tv,
+            vip: false,
+            birthday: window.from,
+            years: seen.len() as u32,
+            order_id,
+        };
         if dry_run {
-            return Ok(RunResult { due, created: 0 });
+            return Ok(vec![visit(String::new())]);
         }
-        create_order(&NewOrder {
+        let id = create_order(&NewOrder {
             request_key: format!(
                 "{}-{}-{}",
                 window.from.year, window.from.month, window.from.day
@@ -46,6 +50,6 @@ impl Guest for Component {
             price: 0,
             description: "birthday".into(),
         })?;
-        Ok(RunResult { due, created: 1 })
+        Ok(vec![visit(id)])
     }
 }

@@ -2,7 +2,7 @@
 
 wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/tour" });
 
-use exports::xingji::plugins::tour_planner::{Guest, PlanRequest, Route};
+use exports::xingji::plugins::tour_planner::{Guest, PlanRequest, Route, TourPlan};
 
 struct Component;
 
@@ -11,16 +11,22 @@ export!(Component);
 xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
 
 impl Guest for Component {
-    fn plan(request: PlanRequest) -> Result<Vec<Route>, String> {
-        if request.stops.len() as u32 > request.vehicles {
+    fn plan(request: PlanRequest) -> Result<TourPlan, String> {
+        if request.stops.len() as u32 > request.fleet.vehicles {
             return Err(format!(
                 "{} stops need more than {} vehicles",
                 request.stops.len(),
-                request.vehicles
+                request.fleet.vehicles
             ));
         }
-        Ok((0..request.stops.len() as u32)
-            .map(|stop| vec![stop])
-            .collect())
+        Ok(TourPlan {
+            routes: (0..request.stops.len() as u32)
+                .map(|stop| Route {
+                    stops: vec![stop],
+                    distance: 0.0,
+                })
+                .collect(),
+            unassigned: Vec::new(),
+        })
     }
 }

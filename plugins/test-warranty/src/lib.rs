@@ -14,8 +14,8 @@ wit_bindgen::generate!({
     world: "xingji:plugins/warranty",
 });
 
-use exports::xingji::plugins::warranty_plans::{Appliance, Guest as Warranty, Plan};
-use xingji::plugins::types::{Params, Timestamp};
+use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
+use xingji::plugins::types::{Date, Params};
 use xingji::plugins::{kv, log, records};
 
 struct Component;
@@ -25,7 +25,7 @@ export!(Component);
 xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
 
 impl Warranty for Component {
-    fn quote(appliance: Appliance, _now: Timestamp, _params: Params) -> Result<Vec<Plan>, String> {
+    fn quote(appliance: Appliance, _today: Date, _params: Params) -> Result<Vec<Plan>, String> {
         let count = kv::get("quotes")
             .and_then(|bytes| bytes.try_into().ok())
             .map(u32::from_le_bytes)
@@ -44,5 +44,28 @@ impl Warranty for Component {
             years: count,
             price: outlets as i64,
         }])
+    }
+
+    fn purchase(
+        _request_key: String,
+        _appliance: Appliance,
+        _years: u32,
+        _customer_phone: String,
+        _today: Date,
+        _params: Params,
+    ) -> Result<Contract, String> {
+        Err("test-warranty sells nothing".into())
+    }
+
+    fn get_contract(_id: String) -> Option<Contract> {
+        None
+    }
+
+    fn list_contracts(_after: String, _limit: u32) -> Vec<Contract> {
+        Vec::new()
+    }
+
+    fn claim(_serial: String, _order_id: String, _today: Date) -> Option<Contract> {
+        None
     }
 }

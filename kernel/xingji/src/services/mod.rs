@@ -1,11 +1,14 @@
 //! The gRPC services of the `xingji.v1` API, one module per service, over
 //! the state they share.
 
+mod campaign;
 mod month;
 pub(crate) mod orders;
 mod outlets;
 mod people;
 pub mod plugins;
+mod tour;
+mod warranty;
 
 use std::sync::Arc;
 
@@ -15,11 +18,14 @@ use tonic::Status;
 use xingji_api::v1::{Outlet, Person};
 use xingji_store::{Page, Store};
 
+pub use campaign::CampaignApi;
 pub use month::MonthCloseApi;
 pub use orders::OrderApi;
 pub use outlets::OutletApi;
 pub use people::PersonApi;
 pub use plugins::PluginApi;
+pub use tour::TourApi;
+pub use warranty::WarrantyApi;
 
 use crate::pagination::{PageTokens, page_size};
 use crate::status::{failed_precondition, from_store, invalid_field};
@@ -40,6 +46,8 @@ pub struct Kernel {
     /// Each region's settings, by region id; regions not named run the
     /// defaults.
     pub regions: std::collections::BTreeMap<String, crate::config::RegionConfig>,
+    /// Whether new orders are dispatched at once (`Config::auto_dispatch`).
+    pub auto_dispatch: bool,
     /// Turns true when the server shuts down, to end the streams that
     /// would otherwise hold it open.
     pub stopping: tokio::sync::watch::Receiver<bool>,
@@ -171,7 +179,7 @@ pub(crate) fn new_id(prefix: &str) -> String {
 }
 
 /// The time now.
-fn now() -> Timestamp {
+pub(crate) fn now() -> Timestamp {
     Timestamp::from(std::time::SystemTime::now())
 }
 

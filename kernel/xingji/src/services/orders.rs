@@ -21,6 +21,7 @@ use xingji_api::v1::{
     OrderKind, OrderStatus, QualityControl, RecordCallbackRequest, Refusal, RefuseOrderRequest,
     RefusedBy, ServiceReport, WatchOrdersRequest,
 };
+use xingji_plugin_host::Slot;
 use xingji_store::{CreateOutcome, EventFilter, OrderFilter};
 
 use super::{
@@ -120,7 +121,7 @@ pub(crate) fn intake(input: Order, actor: String, sla: &SlaTargets) -> (Vec<u8>,
     (fingerprint, order)
 }
 
-fn check_request_id(request_id: &str) -> Result<(), Status> {
+pub(crate) fn check_request_id(request_id: &str) -> Result<(), Status> {
     if request_id.is_empty() {
         return Err(invalid_field(
             "request_id",
@@ -187,8 +188,11 @@ impl OrderService for OrderApi {
             .await
             .map_err(|error| from_store(error, "order", ""))?;
         match outcome {
-            CreateOutcome::Created(order)
-            | CreateOutcome::Existing {
+            CreateOutcome::Created(order) => {
+                let order = self.dispatch_on_intake(order).await?;
+                Ok(Response::new(present(order)))
+            }
+            CreateOutcome::Existing {
                 order,
                 same_request: true,
             } => Ok(Response::new(present(order))),
@@ -319,22 +323,7 @@ impl OrderService for OrderApi {
             .await?;
         // The refusal stands on its own: if dispatching again fails, the
         // order waits in intake, and the failure is on its history.
-        let order = match self.dispatch(refused.clone(), &Actor::Kernel).await {
-            Ok(order) => order,
-            Err(status) => {
-                tracing::warn!(order = %id, error = %status.message(), "re-dispatch after refusal failed");
-                let reason = format!("re-dispatch failed: {}", status.message());
-                let status_now = refused.status;
-                self.write(
-                    refused,
-                    &Actor::Kernel,
-                    "dispatch-failed",
-                    status_now,
-                    reason,
-                )
-                .await?
-            }
-        };
+        let order = self.dispatch_or_wait(refused).await?;
         Ok(Response::new(present(order)))
     }
 
@@ -399,31 +388,84 @@ impl OrderService for OrderApi {
         validate::service_report(&mut violations, "report", &report);
         violations.into_result()?;
         let today = validate::today();
-        self.transition(&id, version, Step::Complete, &actor, |order| {
-            let years = self.kernel.region(&order.region).orders.warranty_years;
-            let in_warranty = order
-                .appliance
-                .as_ref()
-                .and_then(|a| a.purchase_date.as_ref())
-                .and_then(|date| validate::years_later(date, years))
-                .is_some_and(|end| today < end);
-            if in_warranty && report.charge_fen > 0 {
-                return Err(failed_precondition(
-                    "WARRANTY",
-                    "report.charge_fen",
-                    format!(
-                        "the appliance is under the maker's {years}-year warranty: the customer is not charged"
-                    ),
-                ));
+        let mut order = self.load(&id, version, Step::Complete, &actor).await?;
+        let to = self.target(&order, Step::Complete)?;
+        let years = self.kernel.region(&order.region).orders.warranty_years;
+        let in_warranty = order
+            .appliance
+            .as_ref()
+            .and_then(|a| a.purchase_date.as_ref())
+            .and_then(|date| validate::years_later(date, years))
+            .is_some_and(|end| today < end);
+        let refuse_charge = |why: String| {
+            Err(failed_precondition(
+                "WARRANTY",
+                "report.charge_fen",
+                format!("{why}: the customer is not charged"),
+            ))
+        };
+        if in_warranty && report.charge_fen > 0 {
+            return refuse_charge(format!(
+                "the appliance is under the maker's {years}-year warranty"
+            ));
+        }
+        // Out of the maker's warranty, a Jiujiu contract may cover a repair:
+        // ask first without counting, check the charge, then claim (once
+        // per order, so a retry does not count twice).
+        let serial = order
+            .appliance
+            .as_ref()
+            .map(|a| a.serial.clone())
+            .unwrap_or_default();
+        let mut covered_by = None;
+        let sells_jiujiu = self
+            .kernel
+            .plugins
+            .active(&order.region, Slot::Warranty)
+            .is_some();
+        if sells_jiujiu
+            && !in_warranty
+            && order.kind == OrderKind::Repair as i32
+            && !serial.is_empty()
+        {
+            let plugins = &self.kernel.plugins;
+            let claim = |plugin: Arc<xingji_plugin_host::Plugin>, limits, services| {
+                let (serial, order_id) = (serial.clone(), order.id.clone());
+                async move {
+                    let today = super::warranty::today();
+                    plugin
+                        .warranty_claim(&serial, &order_id, today, limits, services)
+                        .await
+                }
+            };
+            let would = plugins
+                .call_dry(&order.region, Slot::Warranty, |p, l, _, s| claim(p, l, s))
+                .await?;
+            if let Some(contract) = would {
+                if report.charge_fen > 0 {
+                    return refuse_charge(format!(
+                        "Jiujiu contract {} covers the repair",
+                        contract.id
+                    ));
+                }
+                plugins
+                    .call(&order.region, Slot::Warranty, |p, l, _, s| claim(p, l, s))
+                    .await?;
+                covered_by = Some(contract.id);
             }
-            order.service_report = Some(ServiceReport {
-                in_warranty,
-                warranty_covered: false,
-                ..report.clone()
-            });
-            Ok(String::new())
-        })
-        .await
+        }
+        order.service_report = Some(ServiceReport {
+            in_warranty,
+            warranty_covered: covered_by.is_some(),
+            ..report
+        });
+        let reason = covered_by
+            .map(|id| format!("covered by Jiujiu contract {id}"))
+            .unwrap_or_default();
+        let order = self
+            .write(order, &actor, Step::Complete.action(), to as i32, reason)
+            .await?;
+        Ok(Response::new(present(order)))
     }
 
     async fn record_callback(
@@ -832,7 +874,7 @@ impl OrderApi {
     /// Writes `order` with one more history entry, moving it to `status`,
     /// at the version it was read at: a concurrent write makes this fail
     /// with ABORTED, never lose an update.
-    async fn write(
+    pub(crate) async fn write(
         &self,
         mut order: Order,
         actor: &Actor,
@@ -848,6 +890,37 @@ impl OrderApi {
             .update_order(order)
             .await
             .map_err(|error| from_store(error, "order", &id))
+    }
+
+    /// Dispatches a new order at once (DOMAIN.md section 3: "take the
+    /// demand, generate the dispatch"), unless the deployment turned that off,
+    /// it already names an outlet, or something else places it: complaints
+    /// go to the outlet complained about, tour visits wait for a tour plan. The order exists
+    /// whatever happens here.
+    pub(crate) async fn dispatch_on_intake(&self, order: Order) -> Result<Order, Status> {
+        let planned_elsewhere = [OrderKind::Complaint, OrderKind::TourVisit]
+            .iter()
+            .any(|kind| order.kind == *kind as i32);
+        if !self.kernel.auto_dispatch || !order.outlet_id.is_empty() || planned_elsewhere {
+            return Ok(order);
+        }
+        self.dispatch_or_wait(order).await
+    }
+
+    /// Dispatches an order by the kernel; if the plugin fails, records the
+    /// failure on the order, which waits in intake for `DispatchOrder`.
+    async fn dispatch_or_wait(&self, order: Order) -> Result<Order, Status> {
+        match self.dispatch(order.clone(), &Actor::Kernel).await {
+            Ok(order) => Ok(order),
+            Err(status) if status.code() == tonic::Code::Aborted => Err(status),
+            Err(status) => {
+                tracing::warn!(order = %order.id, error = %status.message(), "dispatch failed; the order waits in intake");
+                let reason = format!("dispatch failed: {}", status.message());
+                let waiting = order.status;
+                self.write(order, &Actor::Kernel, "dispatch-failed", waiting, reason)
+                    .await
+            }
+        }
     }
 
     /// Dispatches an order in intake through its region's dispatch plugin,
