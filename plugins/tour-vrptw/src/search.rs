@@ -101,6 +101,7 @@ pub struct Stats {
     pub constructed: usize,
     /// Iterations of route minimisation.
     pub fleet_iterations: u64,
+    pub failed: u64,
 }
 
 /// Checks the clock every this many iterations (a host call in wasm).
@@ -327,6 +328,7 @@ impl<'a> Search<'a> {
             let order = sisr::pick_order(&mut self.rng);
             self.ruin_recreate(&mut cand, limit, order);
             let (ck, uk) = (cand.key(), cur.key());
+            if ck.0 > uk.0 { self.stats.failed += 1; }
             let accept = if (ck.0, ck.1) != (uk.0, uk.1) {
                 (ck.0, ck.1) < (uk.0, uk.1)
             } else {
