@@ -13,11 +13,14 @@ use tonic::transport::Channel;
 use tonic::{Request, Status};
 use tonic_types::StatusExt;
 use xingji_api::google::r#type::Date;
+use xingji_api::v1::campaign_service_client::CampaignServiceClient;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
 use xingji_api::v1::plugin_service_client::PluginServiceClient;
+use xingji_api::v1::tour_service_client::TourServiceClient;
+use xingji_api::v1::warranty_service_client::WarrantyServiceClient;
 use xingji_api::v1::*;
 
 use crate::config::{Config, LogFormat, Overrides};
@@ -71,6 +74,123 @@ pub enum Command {
     /// The month close: outlet grades and settlement statements.
     #[command(subcommand)]
     Month(MonthCommand),
+    /// The Jiujiu extended warranty: quotes, sales, contracts.
+    #[command(subcommand)]
+    Warranty(WarrantyCommand),
+    /// Appliance-birthday visits due in a window (and their orders).
+    Birthdays {
+        /// The region.
+        region: String,
+        /// The window's first day, YYYY-MM-DD.
+        #[arg(value_parser = date_arg)]
+        from: Date,
+        /// Its last day, YYYY-MM-DD (at most 366 days on).
+        #[arg(value_parser = date_arg)]
+        to: Date,
+        /// List the visits, create nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Plan rural tours out of an outlet, and dispatch them.
+    Tours {
+        /// The region.
+        region: String,
+        /// The outlet the vehicles leave from.
+        outlet: String,
+        /// A day to plan, YYYY-MM-DD; repeat for more (at most 7).
+        #[arg(long = "date", value_parser = date_arg, required = true)]
+        dates: Vec<Date>,
+        /// Vehicles available (each needs an on-duty engineer).
+        #[arg(long, default_value_t = 2)]
+        vehicles: i32,
+        /// Load units each vehicle carries.
+        #[arg(long, default_value_t = 8)]
+        capacity: i32,
+        /// Average speed, km/h.
+        #[arg(long, default_value_t = 40.0)]
+        speed: f64,
+        /// The shift, HH:MM-HH:MM (China Standard Time).
+        #[arg(long, default_value = "08:00-17:00", value_parser = shift_arg)]
+        shift: (i32, i32),
+        /// Plan and print, dispatch nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// `xingji warranty …`
+#[derive(Debug, Subcommand)]
+pub enum WarrantyCommand {
+    /// The plans on offer for an appliance.
+    Quote {
+        /// The region.
+        region: String,
+        #[command(flatten)]
+        appliance: WarrantyAppliance,
+    },
+    /// Sell a plan.
+    Buy {
+        /// The region.
+        region: String,
+        #[command(flatten)]
+        appliance: WarrantyAppliance,
+        /// Extra years: one of the quoted plans.
+        #[arg(long)]
+        years: i32,
+        /// The customer's phone.
+        #[arg(long)]
+        phone: String,
+        /// Makes a retry safe; a new UUID-like id if not given.
+        #[arg(long)]
+        request_id: Option<String>,
+    },
+    /// Print a contract.
+    Get {
+        /// The region.
+        region: String,
+        /// The contract id, e.g. JJ-000001.
+        id: String,
+    },
+    /// List a region's contracts.
+    List {
+        /// The region.
+        region: String,
+        /// At most this many (1 to 1000) [default: 50].
+        #[arg(long, default_value_t = 0)]
+        page_size: i32,
+        /// The next_page_token of the page before.
+        #[arg(long, default_value = "")]
+        page_token: String,
+    },
+}
+
+/// The appliance a warranty is for.
+#[derive(Debug, Args)]
+pub struct WarrantyAppliance {
+    /// The product line.
+    #[arg(long, value_parser = enum_arg("xingji.v1.ProductLine"))]
+    pub product_line: i32,
+    /// The serial number.
+    #[arg(long)]
+    pub serial: String,
+    /// The purchase date, YYYY-MM-DD.
+    #[arg(long, value_parser = date_arg)]
+    pub purchase_date: Date,
+    /// What the customer paid, in fen.
+    #[arg(long)]
+    pub price_fen: i64,
+}
+
+impl WarrantyAppliance {
+    fn appliance(self) -> Appliance {
+        Appliance {
+            product_line: self.product_line,
+            serial: self.serial,
+            purchase_date: Some(self.purchase_date),
+            price_fen: self.price_fen,
+            model: String::new(),
+        }
+    }
 }
 
 /// `xingji month …`
@@ -1115,6 +1235,101 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
                 }
             }
         }
+        Command::Warranty(command) => {
+            let mut client = WarrantyServiceClient::new(channel);
+            match command {
+                WarrantyCommand::Quote { region, appliance } => {
+                    let request = QuoteRequest {
+                        region,
+                        appliance: Some(appliance.appliance()),
+                    };
+                    let plans = client.quote(with_actor(actor, request)).await?;
+                    print(plans.get_ref(), "xingji.v1.QuoteResponse")
+                }
+                WarrantyCommand::Buy {
+                    region,
+                    appliance,
+                    years,
+                    phone,
+                    request_id,
+                } => {
+                    let request = PurchaseRequest {
+                        region,
+                        request_id: request_id.unwrap_or_else(|| crate::services::new_id("cli")),
+                        appliance: Some(appliance.appliance()),
+                        years,
+                        customer_phone: phone,
+                        sold_date: None,
+                    };
+                    let contract = client.purchase(with_actor(actor, request)).await?;
+                    print(contract.get_ref(), "xingji.v1.WarrantyContract")
+                }
+                WarrantyCommand::Get { region, id } => {
+                    let contract = client
+                        .get_contract(with_actor(actor, GetContractRequest { region, id }))
+                        .await?;
+                    print(contract.get_ref(), "xingji.v1.WarrantyContract")
+                }
+                WarrantyCommand::List {
+                    region,
+                    page_size,
+                    page_token,
+                } => {
+                    let request = ListContractsRequest {
+                        region,
+                        page_size,
+                        page_token,
+                    };
+                    let contracts = client.list_contracts(with_actor(actor, request)).await?;
+                    print(contracts.get_ref(), "xingji.v1.ListContractsResponse")
+                }
+            }
+        }
+        Command::Birthdays {
+            region,
+            from,
+            to,
+            dry_run,
+        } => {
+            let mut client = CampaignServiceClient::new(channel);
+            let request = RunBirthdayCampaignRequest {
+                region,
+                from: Some(from),
+                to: Some(to),
+                dry_run,
+            };
+            let run = client
+                .run_birthday_campaign(with_actor(actor, request))
+                .await?;
+            print(run.get_ref(), "xingji.v1.RunBirthdayCampaignResponse")
+        }
+        Command::Tours {
+            region,
+            outlet,
+            dates,
+            vehicles,
+            capacity,
+            speed,
+            shift,
+            dry_run,
+        } => {
+            let mut client = TourServiceClient::new(channel);
+            let request = PlanToursRequest {
+                region,
+                outlet_id: outlet,
+                dates,
+                vehicles: Some(Vehicles {
+                    count: vehicles,
+                    capacity,
+                    speed_kmh: speed,
+                    shift_start_minute: shift.0,
+                    shift_end_minute: shift.1,
+                }),
+                dry_run,
+            };
+            let plan = client.plan_tours(with_actor(actor, request)).await?;
+            print(plan.get_ref(), "xingji.v1.PlanToursResponse")
+        }
         Command::Month(command) => {
             let mut client =
                 MonthCloseServiceClient::new(channel).max_decoding_message_size(64 << 20);
@@ -1598,6 +1813,21 @@ fn skill_arg(input: &str) -> Result<Skill, String> {
         product_line: enum_arg("xingji.v1.ProductLine")(line)?,
         level: enum_arg("xingji.v1.CertificationLevel")(level)?,
     })
+}
+
+/// Parses a shift, `HH:MM-HH:MM`, into minutes after midnight.
+fn shift_arg(input: &str) -> Result<(i32, i32), String> {
+    let wrong = || format!("{input:?} is not a shift like 08:00-17:00");
+    let minute = |t: &str| -> Option<i32> {
+        let (h, m) = t.split_once(':')?;
+        let (h, m) = (h.parse::<i32>().ok()?, m.parse::<i32>().ok()?);
+        ((0..=24).contains(&h) && (0..60).contains(&m)).then_some(h * 60 + m)
+    };
+    let (start, end) = input.split_once('-').ok_or_else(wrong)?;
+    Ok((
+        minute(start).ok_or_else(wrong)?,
+        minute(end).ok_or_else(wrong)?,
+    ))
 }
 
 /// Parses `YYYY-MM-DD`.

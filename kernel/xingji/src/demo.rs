@@ -9,7 +9,7 @@ use xingji_api::v1::{
     Appliance, Audit, Callback, CertificationLevel, Complaint, Customer, GeoPoint, HistoryEntry,
     LicenceEvent, LicenceEventKind, LicenceState, Order, OrderKind, OrderStatus, Outlet,
     OutletClass, OutletGrade, OutletStatus, OutletTier, PartUsed, Person, PersonLevel, ProductLine,
-    QualityControl, ServiceReport, Skill,
+    QualityControl, ServiceReport, Skill, TourNeeds,
 };
 use xingji_store::{CreateOutcome, OutletFilter, Page, Store, StoreError};
 
@@ -493,7 +493,160 @@ async fn seed_region(
             .create_order(&request_id, request_id.as_bytes(), order)
             .await?;
     }
-    seed_history(store, region, &service_outlets, &hired, now, dice).await
+    seed_history(store, region, &service_outlets, &hired, now, dice).await?;
+    seed_tour_visits(store, region, &service_outlets, now, dice).await
+}
+
+/// Tour visits waiting in the villages around the region's last star
+/// centre, 10 to 30 km out, for `TourService.PlanTours`.
+async fn seed_tour_visits(
+    store: &dyn Store,
+    region: &Region,
+    outlets: &[Outlet],
+    now: Timestamp,
+    dice: &mut Dice,
+) -> Result<(), StoreError> {
+    let Some(star) = outlets
+        .iter()
+        .rev()
+        .find(|o| o.tier == OutletTier::StarCentre as i32)
+    else {
+        return Ok(());
+    };
+    let centre = star.location.unwrap_or_default();
+    for n in 0..8 {
+        let angle = n as f64 * std::f64::consts::PI / 4.0;
+        let km = 10.0 + dice.below(20) as f64;
+        let mut order = Order {
+            id: new_id("ord"),
+            region: region.id.to_owned(),
+            kind: OrderKind::TourVisit as i32,
+            status: OrderStatus::Intake as i32,
+            customer: Some(Customer {
+                name: dice.name(),
+                phone: dice.phone(),
+                address: format!(
+                    "{}郊区{}村",
+                    region.city,
+                    ["东", "西", "南", "北"][n as usize % 4]
+                ),
+                location: Some(GeoPoint {
+                    lat: centre.lat + km * angle.sin() / 111.0,
+                    lon: centre.lon + km * angle.cos() / 90.0,
+                }),
+                vip: false,
+            }),
+            appliance: Some(Appliance {
+                product_line: ALL_LINES[dice.below(ALL_LINES.len())] as i32,
+                model: format!("M-{}", 100 + dice.below(900)),
+                serial: format!("{}T{:09}", region.code, dice.next() % 1_000_000_000),
+                purchase_date: Some(Date {
+                    year: 2018 + dice.below(6) as i32,
+                    month: 1 + dice.below(12) as i32,
+                    day: 1 + dice.below(28) as i32,
+                }),
+                price_fen: (1_500 + dice.below(5_000)) as i64 * 100,
+            }),
+            description: "巡回下乡：检修保养".to_owned(),
+            history: vec![HistoryEntry {
+                time: Some(now),
+                actor: "call-centre:demo".to_owned(),
+                action: "created".to_owned(),
+                status: OrderStatus::Intake as i32,
+                reason: String::new(),
+                from_status: OrderStatus::Unspecified as i32,
+            }],
+            create_time: Some(now),
+            update_time: Some(now),
+            tour: Some(TourNeeds {
+                service_minutes: 30 + 10 * (n as i32 % 3),
+                demand: 1,
+                ..TourNeeds::default()
+            }),
+            ..Order::default()
+        };
+        crate::sla::stamp(&mut order, &crate::sla::SlaTargets::default());
+        let request_id = format!("demo-{}", order.id);
+        store
+            .create_order(&request_id, request_id.as_bytes(), order)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Jiujiu contracts for the demo's younger installed appliances, sold
+/// through each region's warranty plugin as `WarrantyService.Purchase`
+/// would (run once, after the plugins start, on a freshly seeded store).
+pub async fn sell_contracts(kernel: &crate::services::Kernel) -> Result<(), tonic::Status> {
+    use xingji_plugin_host::Slot;
+    let today = crate::validate::today();
+    for region in &REGIONS {
+        let filter = xingji_store::OrderFilter {
+            region: Some(region.id.to_owned()),
+            kind: Some(OrderKind::Installation as i32),
+            ..Default::default()
+        };
+        let page = Page {
+            after: None,
+            limit: 1000,
+        };
+        let orders = kernel
+            .store
+            .list_orders(&filter, &page)
+            .await
+            .map_err(|error| crate::status::from_store(error, "order", ""))?;
+        let young = orders.iter().filter(|o| {
+            o.appliance
+                .as_ref()
+                .and_then(|a| a.purchase_date.as_ref())
+                .and_then(crate::validate::days_from_date)
+                .is_some_and(|bought| today - bought < 2 * 365)
+        });
+        for (n, order) in young.take(3).enumerate() {
+            let Some(appliance) = order.appliance.clone() else {
+                continue;
+            };
+            let wit_appliance = xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance {
+                product_line: crate::wit_records::product_line(appliance.product_line),
+                price: appliance.price_fen,
+                purchase_date: crate::wit_records::date(&appliance.purchase_date.unwrap_or_default()),
+                serial: appliance.serial.clone(),
+            };
+            let phone = order
+                .customer
+                .as_ref()
+                .map(|c| c.phone.clone())
+                .unwrap_or_default();
+            let key = format!("demo-{}", appliance.serial);
+            let years = 1 + n as u32 % 3;
+            let sold = crate::services::warranty_today();
+            kernel
+                .plugins
+                .call(
+                    region.id,
+                    Slot::Warranty,
+                    |plugin, limits, params, services| async move {
+                        plugin
+                            .warranty_purchase(
+                                &key,
+                                &wit_appliance,
+                                years,
+                                &phone,
+                                sold,
+                                &params,
+                                limits,
+                                services,
+                            )
+                            .await
+                    },
+                )
+                .await?
+                .map_err(|why| {
+                    tonic::Status::internal(format!("demo Jiujiu sale refused: {why}"))
+                })?;
+        }
+    }
+    Ok(())
 }
 
 /// Records a licence event as `RecordLicenceEvent` does.

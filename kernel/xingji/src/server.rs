@@ -52,7 +52,8 @@ pub async fn serve(
     let store = SqliteStore::open(&path)
         .await
         .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
-    if config.demo && crate::demo::seed_if_empty(&store).await? {
+    let seeded = config.demo && crate::demo::seed_if_empty(&store).await?;
+    if seeded {
         tracing::info!("seeded the demo network");
     }
     let key = store
@@ -80,6 +81,11 @@ pub async fn serve(
         auto_dispatch: config.auto_dispatch,
         stopping,
     });
+    if seeded {
+        crate::demo::sell_contracts(&kernel)
+            .await
+            .map_err(|status| format!("seeding the demo's contracts: {}", status.message()))?;
+    }
     // Streams (WatchOrders) end when shutdown begins, so that the graceful
     // drain does not wait on clients that never hang up.
     let shutdown = async move {

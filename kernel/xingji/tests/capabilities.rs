@@ -257,5 +257,4 @@ async fn every_world_can_be_installed_and_called() {
         .expect("tour call");
     let routes = routes.map(|plan| plan.routes.into_iter().map(|r| r.stops).collect::<Vec<_>>());
     assert_eq!(routes, Ok(vec![vec![0], vec![1]]));
-
 }

@@ -25,7 +25,7 @@ pub use outlets::OutletApi;
 pub use people::PersonApi;
 pub use plugins::PluginApi;
 pub use tour::TourApi;
-pub use warranty::WarrantyApi;
+pub use warranty::{WarrantyApi, today as warranty_today};
 
 use crate::pagination::{PageTokens, page_size};
 use crate::status::{failed_precondition, from_store, invalid_field};
