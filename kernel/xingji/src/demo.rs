@@ -559,7 +559,7 @@ async fn seed_tour_visits(
             create_time: Some(now),
             update_time: Some(now),
             tour: Some(TourNeeds {
-                service_minutes: 30 + 10 * (n as i32 % 3),
+                service_minutes: 30 + 10 * (n % 3),
                 demand: 1,
                 ..TourNeeds::default()
             }),

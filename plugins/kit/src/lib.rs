@@ -1,6 +1,9 @@
 //! Plain helpers shared by the plugins. No WIT types here: each plugin's
-//! bindings are its own, so only what works on plain values is shared.
+//! bindings are its own, so only what works on plain values is shared (and
+//! macros, such as [`describe_from_cargo!`] and [`dispatch_network!`],
+//! that expand in the plugin over its own bindings).
 
+pub mod dispatch;
 pub mod month;
 pub mod numbers;
 pub mod settings;
@@ -77,45 +80,6 @@ pub fn param(params: &[(String, String)], name: &str) -> Option<f64> {
         .filter(|value| value.is_finite() && *value >= 0.0)
 }
 
-/// An engineer as dispatch sees it, in plain values.
-#[derive(Debug, Clone, Copy)]
-pub struct Engineer {
-    /// Index of the engineer's outlet.
-    pub outlet: usize,
-    /// On duty, skilled in the product line and not eliminated.
-    pub eligible: bool,
-    /// Open orders.
-    pub load: u32,
-    /// On a warning licence: counts double, so gets fewer dispatches.
-    pub warned: bool,
-}
-
-/// For each of `outlets` outlets, its eligible engineer with the least
-/// weighted load ((open orders + 1), doubled on a warning licence), as an
-/// index into `engineers`; the first wins a tie. One pass, so the cost
-/// grows with outlets plus engineers, not their product.
-pub fn least_loaded(outlets: usize, engineers: impl Iterator<Item = Engineer>) -> Vec<Option<u32>> {
-    let mut best: Vec<Option<(u32, u32)>> = vec![None; outlets];
-    for (index, engineer) in engineers.enumerate() {
-        if !engineer.eligible {
-            continue;
-        }
-        let Some(slot) = best.get_mut(engineer.outlet) else {
-            continue;
-        };
-        let weight = engineer
-            .load
-            .saturating_add(1)
-            .saturating_mul(if engineer.warned { 2 } else { 1 });
-        if slot.is_none_or(|(least, _)| weight < least) {
-            *slot = Some((weight, index as u32));
-        }
-    }
-    best.into_iter()
-        .map(|slot| slot.map(|(_, index)| index))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,32 +100,6 @@ mod tests {
                 "{lat} {lon}"
             );
         }
-    }
-
-    #[test]
-    fn least_loaded_engineers() {
-        let e = |outlet, eligible, load, warned| Engineer {
-            outlet,
-            eligible,
-            load,
-            warned,
-        };
-        let engineers = [
-            e(0, true, 3, false),  // 0: weight 4
-            e(0, true, 1, true),   // 1: weight 4, but later: the first wins the tie
-            e(0, true, 0, true),   // 2: weight 2: least
-            e(1, false, 0, false), // 3: not eligible
-            e(2, true, 5, false),  // 4: the only one of outlet 2
-            e(9, true, 0, false),  // 5: no such outlet
-        ];
-        assert_eq!(
-            least_loaded(3, engineers.into_iter()),
-            [Some(2), None, Some(4)]
-        );
-        assert_eq!(
-            least_loaded(2, [e(0, true, 1, false), e(0, true, 1, true)].into_iter()),
-            [Some(0), None]
-        );
     }
 
     #[test]
