@@ -108,7 +108,8 @@ fn wit_contents(dir: &std::path::Path) -> Vec<u8> {
     files.sort();
     let mut contents = Vec::new();
     for file in files {
-        contents.extend(file.to_string_lossy().as_bytes());
+        // The name, not the path: two checkouts sharing a target agree.
+        contents.extend(file.file_name().unwrap_or_default().as_encoded_bytes());
         contents.extend(std::fs::read(&file).expect("read a wit file"));
     }
     contents
