@@ -291,6 +291,48 @@ async fn demo_regions_settle_with_their_own_variant() {
         .find(|p| p.slot == PluginSlot::Dispatch as i32)
         .unwrap();
     assert_eq!(dispatch.name, "dispatch-balanced");
+
+    // Swapping the settlement plugin of one region works as for dispatch:
+    // Shanghai switches to flat rates, Qingdao is untouched, and back.
+    let mut plugins = server.plugins().await;
+    plugins
+        .activate_plugin(acting(
+            "hq:it",
+            ActivatePluginRequest {
+                region: "shanghai".into(),
+                slot: PluginSlot::Settlement as i32,
+                name: "settlement-flat".into(),
+                version: "1.0.0".into(),
+                reason: "try flat rates".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let swapped = months
+        .close_month(close("shanghai", &month, true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(swapped.settlement_plugin, "settlement-flat@1.0.0");
+    assert_eq!(units(&swapped).len(), 1);
+    plugins
+        .rollback_plugin(acting(
+            "hq:it",
+            RollbackPluginRequest {
+                region: "shanghai".into(),
+                slot: PluginSlot::Settlement as i32,
+                reason: "back".into(),
+            },
+        ))
+        .await
+        .unwrap();
+    let back = months
+        .close_month(close("shanghai", &month, true))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(back.settlement_plugin, "settlement-standard@1.0.0");
+    assert_eq!(back.total_fen, shanghai.total_fen);
     server.stop().await;
 }
 
