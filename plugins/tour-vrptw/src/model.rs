@@ -344,7 +344,8 @@ mod tests {
     fn malformed_requests() {
         let ok = request(vec![stop(1.0, 1.0, 0, 50)]);
         assert_eq!(validate(&ok), Ok(()));
-        let cases: Vec<(Box<dyn Fn(&mut Request)>, &str)> = vec![
+        type Change = Box<dyn Fn(&mut Request)>;
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|r| r.fleet.vehicles = 0), "no vehicles"),
             (
                 Box::new(|r| {

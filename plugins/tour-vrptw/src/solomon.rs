@@ -197,7 +197,6 @@ fn solomon_all() {
             "{name:<7} {:>4} {:>9.2} {bv:>4} {bd:>9.2} {gap:>7.2} {elapsed:>6.0} {:>8} {:>6}",
             report.vehicles, report.distance, stats.iterations, stats.constructed
         );
-        eprintln!("  fleet its {} failed {}", stats.fleet_iterations, stats.failed);
         vehicles += report.vehicles;
         bks_vehicles += bv;
         times.push(elapsed);
