@@ -1,9 +1,10 @@
 //! The search: construction, route minimisation, then distance
 //! minimisation, all by ruin and recreate ([`crate::sisr`]), with a local
-//! search ([`crate::local`]) on every new best plan.
+//! search ([`crate::local`]).
 //!
-//! 1. Construction: the recreate from nothing (cheapest insertion in a
-//!    random SISR order), the best of a few, polished by the local search.
+//! 1. Construction: the recreate from nothing (cheapest feasible
+//!    insertion, in four orders), the best kept, polished by the local
+//!    search.
 //! 2. Route minimisation (up to `fleet-share` of the budget): take the
 //!    shortest route out, its customers into the pool, and ruin and
 //!    recreate with one vehicle fewer. A candidate is kept if it leaves
@@ -15,7 +16,8 @@
 //!    When the fleet is too small for all stops, the same search minimises
 //!    the customers left out.
 //! 3. Distance minimisation for the rest: ruin and recreate with
-//!    simulated annealing, never more vehicles or more left out.
+//!    simulated annealing, never more vehicles or more left out; the local
+//!    search polishes each new best plan.
 
 use crate::local;
 use crate::model::{Instance, Plan, Request, Route as PlanRoute, validate};
@@ -68,8 +70,8 @@ pub struct Config {
     /// Ruin-and-recreate iterations at most. 0: [`AUTO_ITERATIONS`] per
     /// customer, and the phases and the cooling follow the clock or the
     /// iterations, whichever is further on. With a cap set, the phases and
-    /// the cooling follow the iterations, not
-    /// the clock, so that a run that ends by the cap repeats exactly.
+    /// the cooling follow the iterations, not the clock, so that a run that
+    /// ends by the cap repeats exactly.
     pub iterations: u64,
     /// Share of the search for route minimisation, 0 to 1.
     pub fleet_share: f64,
@@ -105,7 +107,6 @@ pub struct Stats {
     pub fleet_iterations: u64,
 }
 
-/// The iteration cap per customer when none is set.
 /// The automatic iteration cap, per customer: a small request is done
 /// long before its budget (a 100-customer Solomon instance natively does
 /// about 100,000 iterations a second).
