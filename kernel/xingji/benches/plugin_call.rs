@@ -60,6 +60,9 @@ fn main() {
         println!("pooling allocator: {}", engine.pooling());
         for (name, bytes) in xingji::bundled::EMBEDDED {
             let plugin = engine.load(bytes).await.expect("load");
+            if plugin.slot != Slot::Dispatch {
+                continue;
+            }
             for outlets in [0, 10, 100, 1000] {
                 let request = request(outlets);
                 let limits = Limits::for_slot(Slot::Dispatch);
