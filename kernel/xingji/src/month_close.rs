@@ -34,13 +34,13 @@ use xingji_store::{AuditFilter, MonthCloseCommit, OrderFilter, OutletFilter, Pag
 use crate::dispatch::read_all;
 use crate::lifecycle::{Actor, Step, append};
 use crate::services::{Kernel, new_id};
+use crate::sla::{all_met, overdue_at, reached};
 use crate::status::{failed_precondition, from_store, invalid_field};
+use crate::validate::CST_SECONDS;
 use crate::wit_records::{order_kind, outlet_status, product_line};
 
 /// Seconds in a day.
 const DAY: i64 = 86_400;
-/// China Standard Time, the network's time zone, east of UTC.
-const CST: i64 = 8 * 3600;
 /// How far back a machine's repairs count: "3 months" for the part rule.
 const PART_WINDOW: i64 = 90 * DAY;
 /// A repair that comes back within this long did not hold.
@@ -70,7 +70,7 @@ impl Month {
 
     /// The month `seconds` (Unix) falls in.
     pub fn containing(seconds: i64) -> Month {
-        let date = crate::validate::date_from_days((seconds + CST).div_euclid(DAY));
+        let date = crate::validate::date_from_days((seconds + CST_SECONDS).div_euclid(DAY));
         Month {
             year: date.year,
             month: date.month as u8,
@@ -108,12 +108,11 @@ impl Month {
 
     /// Its first instant, in Unix seconds.
     pub fn start(self) -> i64 {
-        let date = xingji_api::google::r#type::Date {
+        crate::validate::midnight(&xingji_api::google::r#type::Date {
             year: self.year,
             month: i32::from(self.month),
             day: 1,
-        };
-        crate::validate::days_from_date(&date).unwrap_or(0) * DAY - CST
+        })
     }
 
     /// The first instant after it.
@@ -421,7 +420,7 @@ impl Gathered {
                     }
                     Some(i)
                 };
-                let completed_at = reached(&order, OrderStatus::Completed);
+                let completed_at = reached(&order, OrderStatus::Completed).map(|t| t.seconds);
                 let repair = order.kind == OrderKind::Repair as i32;
                 let serial = order
                     .appliance
@@ -483,7 +482,7 @@ impl Gathered {
                     finding_agreed: qc.finding_agreed,
                     machine_parts_3m: parts,
                     repeat_of: None,
-                    on_time: on_time(&order),
+                    on_time: all_met(&order),
                     promise_broken: promise_broken(&order),
                     major: order.complaint.as_ref().is_some_and(|c| c.major),
                 };
@@ -799,15 +798,6 @@ fn ulid_at(prefix: &str, seconds: i64) -> String {
     format!("{prefix}_{}", ulid::Ulid::from_parts(ms, 0))
 }
 
-/// When the order first reached `status`.
-fn reached(order: &Order, status: OrderStatus) -> Option<i64> {
-    order
-        .history
-        .iter()
-        .find(|e| e.status == status as i32 && e.from_status != status as i32)
-        .and_then(|e| e.time.map(|t| t.seconds))
-}
-
 /// The order's status just before `time`.
 fn status_at(order: &Order, time: i64) -> OrderStatus {
     order
@@ -819,35 +809,10 @@ fn status_at(order: &Order, time: i64) -> OrderStatus {
         .unwrap_or(OrderStatus::Unspecified)
 }
 
-/// Whether an SLA clock of the order was past due at `time`, not done.
-fn overdue_at(order: &Order, time: i64) -> bool {
-    let Some(sla) = &order.sla else { return false };
-    [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
-        .into_iter()
-        .flatten()
-        .any(|clock| {
-            let due = clock.due_time.map_or(i64::MAX, |t| t.seconds);
-            let done = clock.done_time.map_or(i64::MAX, |t| t.seconds);
-            due < time && done >= time
-        })
-}
-
-/// Whether every SLA clock stopped in time.
-fn on_time(order: &Order) -> bool {
-    let Some(sla) = &order.sla else { return false };
-    [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
-        .into_iter()
-        .flatten()
-        .all(|clock| match (clock.done_time, clock.due_time) {
-            (Some(done), Some(due)) => (done.seconds, done.nanos) <= (due.seconds, due.nanos),
-            _ => false,
-        })
-}
-
 /// Whether the engineer arrived after the appointment.
 fn promise_broken(order: &Order) -> bool {
     match (order.appointment_time, reached(order, OrderStatus::OnSite)) {
-        (Some(appointment), Some(arrived)) => arrived > appointment.seconds,
+        (Some(appointment), Some(arrived)) => arrived.seconds > appointment.seconds,
         _ => false,
     }
 }

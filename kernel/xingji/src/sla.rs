@@ -58,17 +58,10 @@ pub fn stamp(order: &mut Order, targets: &SlaTargets) {
         seconds: created.seconds + i64::from(minutes) * 60,
         nanos: created.nanos,
     };
-    let reached = |status: OrderStatus| {
-        order
-            .history
-            .iter()
-            .find(|entry| entry.status == status as i32 && entry.from_status != status as i32)
-            .and_then(|entry| entry.time)
-    };
     let clock = |due: Timestamp, status: OrderStatus| {
         Some(SlaClock {
             due_time: Some(due),
-            done_time: reached(status),
+            done_time: reached(order, status),
             overdue: false,
         })
     };
@@ -90,6 +83,44 @@ pub fn stamp(order: &mut Order, targets: &SlaTargets) {
         }
     };
     order.sla = Some(sla);
+}
+
+/// When `order` first moved into `status` (a repeat, such as a moved
+/// appointment, does not count).
+pub fn reached(order: &Order, status: OrderStatus) -> Option<Timestamp> {
+    order
+        .history
+        .iter()
+        .find(|entry| entry.status == status as i32 && entry.from_status != status as i32)
+        .and_then(|entry| entry.time)
+}
+
+/// The clocks of `sla` that are set.
+pub fn clocks(sla: &Sla) -> impl Iterator<Item = &SlaClock> {
+    [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
+        .into_iter()
+        .flatten()
+}
+
+/// Whether every clock of `order` stopped by its due time.
+pub fn all_met(order: &Order) -> bool {
+    order.sla.as_ref().is_some_and(|sla| {
+        clocks(sla).all(|clock| match (clock.done_time, clock.due_time) {
+            (Some(done), Some(due)) => !later(&done, &due),
+            _ => false,
+        })
+    })
+}
+
+/// Whether a clock of `order` was running past its due time at `seconds`.
+pub fn overdue_at(order: &Order, seconds: i64) -> bool {
+    order.sla.as_ref().is_some_and(|sla| {
+        clocks(sla).any(|clock| {
+            let due = clock.due_time.map_or(i64::MAX, |t| t.seconds);
+            let done = clock.done_time.map_or(i64::MAX, |t| t.seconds);
+            due < seconds && done >= seconds
+        })
+    })
 }
 
 /// Sets each clock's `overdue` as of `now`: done late, or still running

@@ -286,13 +286,22 @@ pub fn date_from_days(days: i64) -> Date {
     }
 }
 
-/// Today, in days since 1970-01-01, in China Standard Time (UTC+8), the
-/// time zone of the network.
+/// China Standard Time (UTC+8), the time zone of the network: seconds
+/// east of UTC.
+pub const CST_SECONDS: i64 = 8 * 3600;
+
+/// Today, in days since 1970-01-01, in China Standard Time.
 pub fn today() -> i64 {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    (secs + 8 * 3600).div_euclid(86_400)
+    (secs + CST_SECONDS).div_euclid(86_400)
+}
+
+/// The Unix time of midnight, China Standard Time, starting `date` (a
+/// valid date; 0 for another).
+pub fn midnight(date: &Date) -> i64 {
+    days_from_date(date).map_or(0, |days| days * 86_400 - CST_SECONDS)
 }
 
 /// Checks an outlet as a whole. `field` is its path in the request.

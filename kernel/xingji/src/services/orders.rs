@@ -409,48 +409,48 @@ impl OrderService for OrderApi {
                 "the appliance is under the maker's {years}-year warranty"
             ));
         }
-        // Out of the maker's warranty, a Jiujiu contract may cover a repair:
-        // ask first without counting, check the charge, then claim (once
-        // per order, so a retry does not count twice).
+        // Out of the maker's warranty, a Jiujiu contract may cover a repair.
+        // One plugin call: with a charge, only ask (a covered repair is then
+        // refused, and nothing is counted); without one, claim (once per
+        // order, so a retry does not count twice).
         let serial = order
             .appliance
             .as_ref()
             .map(|a| a.serial.clone())
             .unwrap_or_default();
-        let mut covered_by = None;
         let sells_jiujiu = self
             .kernel
             .plugins
             .active(&order.region, Slot::Warranty)
             .is_some();
+        let mut covered_by = None;
         if sells_jiujiu
             && !in_warranty
             && order.kind == OrderKind::Repair as i32
             && !serial.is_empty()
         {
-            let plugins = &self.kernel.plugins;
-            let claim = |plugin: Arc<xingji_plugin_host::Plugin>, limits, services| {
-                let (serial, order_id) = (serial.clone(), order.id.clone());
-                async move {
-                    let today = super::warranty::today();
-                    plugin
-                        .warranty_claim(&serial, &order_id, today, limits, services)
-                        .await
-                }
+            let order_id = order.id.clone();
+            let claim = |plugin: Arc<xingji_plugin_host::Plugin>, limits, _, services| async move {
+                let today = super::warranty::today();
+                plugin
+                    .warranty_claim(&serial, &order_id, today, limits, services)
+                    .await
             };
-            let would = plugins
-                .call_dry(&order.region, Slot::Warranty, |p, l, _, s| claim(p, l, s))
-                .await?;
-            if let Some(contract) = would {
+            let plugins = &self.kernel.plugins;
+            let contract = if report.charge_fen > 0 {
+                plugins
+                    .call_dry(&order.region, Slot::Warranty, claim)
+                    .await?
+            } else {
+                plugins.call(&order.region, Slot::Warranty, claim).await?
+            };
+            if let Some(contract) = contract {
                 if report.charge_fen > 0 {
                     return refuse_charge(format!(
                         "Jiujiu contract {} covers the repair",
                         contract.id
                     ));
                 }
-                plugins
-                    .call(&order.region, Slot::Warranty, |p, l, _, s| claim(p, l, s))
-                    .await?;
                 covered_by = Some(contract.id);
             }
         }

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use prost_types::Timestamp;
 use tonic::{Request, Response, Status};
-use xingji_api::google::r#type::Date;
 use xingji_api::v1::tour_service_server::TourService;
 use xingji_api::v1::{
     Itinerary, LicenceState, Order, OrderKind, OrderStatus, Outlet, Person, PlanToursRequest,
@@ -25,7 +24,7 @@ use crate::dispatch::read_all;
 use crate::lifecycle::{Actor, Step};
 use crate::status::{from_store, permission_denied};
 use crate::telemetry::record_region;
-use crate::validate::{Violations, days_from_date};
+use crate::validate::{Violations, days_from_date, midnight};
 use crate::wit_records::geo;
 
 /// How far from the outlet a tour goes.
@@ -34,8 +33,6 @@ pub const TOUR_RADIUS_KM: f64 = 60.0;
 const DEFAULT_SERVICE_MINUTES: u32 = 45;
 /// The search time the plugin gets per day.
 const BUDGET_MS: u32 = 2_000;
-/// China Standard Time, east of UTC.
-const CST: i64 = 8 * 3600;
 
 /// The `TourService` implementation.
 pub struct TourApi {
@@ -98,11 +95,6 @@ fn km(a: &xingji_api::v1::GeoPoint, b: &xingji_api::v1::GeoPoint) -> f64 {
     let h = ((la2 - la1) / 2.0).sin().powi(2)
         + la1.cos() * la2.cos() * ((b.lon - a.lon).to_radians() / 2.0).sin().powi(2);
     2.0 * 6371.0 * h.sqrt().asin()
-}
-
-/// Unix seconds of midnight (CST) starting `date`.
-fn midnight(date: &Date) -> i64 {
-    days_from_date(date).unwrap_or(0) * 86_400 - CST
 }
 
 /// The stop an order makes on the day starting at `day`, if it can be
