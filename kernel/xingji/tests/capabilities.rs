@@ -137,7 +137,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
 }
 
 #[tokio::test]
-async fn every_world_can_be_installed_and_called() {
+async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store: Arc<dyn Store> = Arc::new(
         SqliteStore::open(&dir.path().join("xingji.db"))

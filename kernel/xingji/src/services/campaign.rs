@@ -41,7 +41,7 @@ impl CampaignService for CampaignApi {
         &self,
         request: Request<RunBirthdayCampaignRequest>,
     ) -> Result<Response<RunBirthdayCampaignResponse>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let request = request.into_inner();
         record_region(&request.region);
         let mut violations = Violations::default();

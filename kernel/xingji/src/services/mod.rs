@@ -238,15 +238,16 @@ fn check_mask(
     Ok(paths)
 }
 
-/// Who the request says acts; `anonymous` if it does not say.
-fn actor<T>(request: &tonic::Request<T>) -> String {
-    request
+/// Who the request says acts (see [`crate::lifecycle::Actor`]); anonymous
+/// if it does not say.
+fn actor<T>(request: &tonic::Request<T>) -> crate::lifecycle::Actor {
+    let value = request
         .metadata()
         .get(ACTOR_HEADER)
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.is_empty() && value.len() <= 100)
-        .unwrap_or("anonymous")
-        .to_owned()
+        .unwrap_or("anonymous");
+    crate::lifecycle::Actor::parse(value)
 }
 
 /// Checks that an `id` field is set.

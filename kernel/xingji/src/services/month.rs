@@ -42,7 +42,7 @@ impl MonthCloseService for MonthCloseApi {
         &self,
         request: Request<CloseMonthRequest>,
     ) -> Result<Response<MonthClose>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let request = request.into_inner();
         record_region(&request.region);
         let month = region_month(&request.region, &request.month)?;

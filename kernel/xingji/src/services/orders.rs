@@ -143,7 +143,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<CreateOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = actor(&request);
+        let actor = actor(&request).to_string();
         let CreateOrderRequest { request_id, order } = request.into_inner();
         let Some(input) = order else {
             return Err(invalid_field("order", "is required"));
@@ -270,7 +270,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<DispatchOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let DispatchOrderRequest { id, version } = request.into_inner();
         let order = self.load(&id, version, Step::Dispatch, &actor).await?;
         Ok(Response::new(present(self.dispatch(order, &actor).await?)))
@@ -280,7 +280,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<AcceptOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let AcceptOrderRequest { id, version } = request.into_inner();
         self.transition(&id, version, Step::Accept, &actor, |_| Ok(String::new()))
             .await
@@ -290,7 +290,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<RefuseOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let RefuseOrderRequest {
             id,
             version,
@@ -331,7 +331,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<ContactCustomerRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let ContactCustomerRequest {
             id,
             version,
@@ -365,7 +365,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<ArriveOnSiteRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let ArriveOnSiteRequest { id, version } = request.into_inner();
         self.transition(&id, version, Step::Arrive, &actor, |_| Ok(String::new()))
             .await
@@ -375,7 +375,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<CompleteOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let CompleteOrderRequest {
             id,
             version,
@@ -472,7 +472,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<RecordCallbackRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let RecordCallbackRequest {
             id,
             version,
@@ -517,7 +517,7 @@ impl OrderService for OrderApi {
         &self,
         request: Request<CheckQualityRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let CheckQualityRequest {
             id,
             version,
@@ -575,43 +575,34 @@ impl OrderService for OrderApi {
         &self,
         request: Request<CancelOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let CancelOrderRequest {
             id,
             version,
             reason,
         } = request.into_inner();
-        let mut violations = Violations::default();
-        violations.text("reason", &reason, 1, MAX_REASON);
-        violations.into_result()?;
-        self.transition(&id, version, Step::Cancel, &actor, |_| Ok(reason.clone()))
-            .await
+        self.end(&id, version, Step::Cancel, &actor, reason).await
     }
 
     async fn invalidate_order(
         &self,
         request: Request<InvalidateOrderRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let InvalidateOrderRequest {
             id,
             version,
             reason,
         } = request.into_inner();
-        let mut violations = Violations::default();
-        violations.text("reason", &reason, 1, MAX_REASON);
-        violations.into_result()?;
-        self.transition(&id, version, Step::Invalidate, &actor, |_| {
-            Ok(reason.clone())
-        })
-        .await
+        self.end(&id, version, Step::Invalidate, &actor, reason)
+            .await
     }
 
     async fn advance_complaint(
         &self,
         request: Request<AdvanceComplaintRequest>,
     ) -> Result<Response<Order>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let AdvanceComplaintRequest {
             id,
             version,
@@ -837,6 +828,22 @@ impl OrderApi {
         step.target(kind, status).map_err(|why| {
             failed_precondition("STATUS", "id", format!("order {:?}: {why}", order.id))
         })
+    }
+
+    /// Ends an open order (cancelled or invalid) with a required reason.
+    async fn end(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+        reason: String,
+    ) -> Result<Response<Order>, Status> {
+        let mut violations = Violations::default();
+        violations.text("reason", &reason, 1, MAX_REASON);
+        violations.into_result()?;
+        self.transition(id, version, step, actor, |_| Ok(reason))
+            .await
     }
 
     /// One transition: load, let `change` check and change the order (it

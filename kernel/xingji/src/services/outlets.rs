@@ -287,7 +287,7 @@ impl OutletService for OutletApi {
         &self,
         request: Request<RecordAuditRequest>,
     ) -> Result<Response<Audit>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         if !matches!(actor, Actor::Auditor(_) | Actor::Hq(_)) {
             return Err(permission_denied(
                 &actor.to_string(),

@@ -191,7 +191,7 @@ impl PersonService for PersonApi {
         &self,
         request: Request<RecordLicenceEventRequest>,
     ) -> Result<Response<Person>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let RecordLicenceEventRequest {
             person_id,
             event,

@@ -60,7 +60,7 @@ impl PluginService for PluginApi {
         &self,
         request: Request<InstallPluginRequest>,
     ) -> Result<Response<Plugin>, Status> {
-        let actor = actor(&request);
+        let actor = actor(&request).to_string();
         let component = request.into_inner().component;
         if component.is_empty() {
             return Err(invalid_field(
@@ -117,7 +117,7 @@ impl PluginService for PluginApi {
         &self,
         request: Request<ActivatePluginRequest>,
     ) -> Result<Response<Activation>, Status> {
-        let actor = actor(&request);
+        let actor = actor(&request).to_string();
         let request = request.into_inner();
         record_region(&request.region);
         let slot = region_and_slot(&request.region, request.slot)?;
@@ -143,7 +143,7 @@ impl PluginService for PluginApi {
         &self,
         request: Request<RollbackPluginRequest>,
     ) -> Result<Response<Activation>, Status> {
-        let actor = actor(&request);
+        let actor = actor(&request).to_string();
         let request = request.into_inner();
         record_region(&request.region);
         let slot = region_and_slot(&request.region, request.slot)?;

@@ -210,7 +210,7 @@ impl TourService for TourApi {
         &self,
         request: Request<PlanToursRequest>,
     ) -> Result<Response<PlanToursResponse>, Status> {
-        let actor = Actor::parse(&actor(&request));
+        let actor = actor(&request);
         let request = request.into_inner();
         record_region(&request.region);
         let vehicles = check(&request)?;
