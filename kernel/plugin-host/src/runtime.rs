@@ -269,7 +269,15 @@ fn pooling() -> InstanceAllocationStrategy {
         .total_core_instances(2000)
         .total_memories(2000)
         .total_tables(2000)
-        .max_memory_size(512 << 20);
+        .max_memory_size(512 << 20)
+        // Every call ends its instance. Without these the slot's touched
+        // pages are given back with madvise and faulted in again by the
+        // next call: half of a small dispatch call's time was the kernel's
+        // (BENCHMARKS.md, dispatch call). Zeroing the low pages by memset
+        // instead keeps them resident; 128 KiB covers a dispatch plugin's
+        // stack (64 KiB, its build.rs), data and a region's candidates.
+        .linear_memory_keep_resident(128 << 10)
+        .table_keep_resident(16 << 10);
     InstanceAllocationStrategy::Pooling(pool)
 }
 

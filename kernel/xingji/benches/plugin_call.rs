@@ -50,6 +50,18 @@ fn request(outlets: usize) -> DispatchRequest {
     }
 }
 
+/// The region sizes to measure: `XINGJI_OUTLETS=100` (a comma list) for one.
+fn sizes() -> Vec<usize> {
+    std::env::var("XINGJI_OUTLETS")
+        .ok()
+        .map(|list| {
+            list.split(',')
+                .filter_map(|n| n.trim().parse().ok())
+                .collect()
+        })
+        .unwrap_or_else(|| vec![0, 10, 100, 1000])
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -58,18 +70,23 @@ fn main() {
     runtime.block_on(async {
         let engine = Runtime::new(None).expect("runtime");
         println!("pooling allocator: {}", engine.pooling());
+        let calls_wanted: Option<usize> = std::env::var("XINGJI_CALLS")
+            .ok()
+            .and_then(|n| n.parse().ok());
         for (name, bytes) in xingji::bundled::EMBEDDED {
-            let plugin = engine.load(bytes).await.expect("load");
-            if plugin.slot != Slot::Dispatch {
+            // Compile only what is measured (and what a profile should see).
+            if !name.starts_with("dispatch-") {
                 continue;
             }
-            for outlets in [0, 10, 100, 1000] {
+            let plugin = engine.load(bytes).await.expect("load");
+            assert_eq!(plugin.slot, Slot::Dispatch, "{name}");
+            for outlets in sizes() {
                 let request = request(outlets);
                 let limits = Limits::for_slot(Slot::Dispatch);
                 for _ in 0..200 {
                     plugin.dispatch(&request, limits).await.expect("warm-up call");
                 }
-                let calls = if outlets == 1000 { 2_000 } else { 10_000 };
+                let calls = calls_wanted.unwrap_or(if outlets == 1000 { 2_000 } else { 10_000 });
                 let mut times = Vec::with_capacity(calls);
                 let mut fuel = 0;
                 for _ in 0..calls {

@@ -641,4 +641,96 @@ mod tests {
             "nobody fits this refrigerator order: of 3 outlets, 3 not serving refrigerator"
         );
     }
+
+    /// The choice as a native function, the baseline of the kernel's
+    /// `plugin_call` bench: the same request (keep `request` in step with
+    /// kernel/xingji/benches/plugin_call.rs), timed per call with the
+    /// request cloned, as the plugin receives it by value. Run with
+    /// `cargo test --release --manifest-path plugins/Cargo.toml -p
+    /// dispatch-nearest --lib -- --ignored --nocapture native_call_cost`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn native_call_cost() {
+        use std::hint::black_box;
+        use std::time::{Duration, Instant};
+
+        use crate::exports::xingji::plugins::dispatcher::{
+            CandidateEngineer, CandidateOutlet, DispatchOrder,
+        };
+        use crate::xingji::plugins::types::{
+            Geo, Grade as WitGrade, LicenceState, OrderKind, OutletStatus, ProductLine,
+            ProductLines,
+        };
+
+        fn request(outlets: usize) -> DispatchRequest {
+            let at = |i: usize| Geo {
+                lat: 31.0 + (i % 37) as f64 * 0.01,
+                lon: 121.0 + (i % 41) as f64 * 0.01,
+            };
+            DispatchRequest {
+                order: DispatchOrder {
+                    kind: OrderKind::Repair,
+                    product_line: ProductLine::Refrigerator,
+                    location: at(7),
+                    vip: false,
+                },
+                outlets: (0..outlets)
+                    .map(|i| CandidateOutlet {
+                        location: at(i),
+                        service_radius_minutes: 30,
+                        product_lines: ProductLines::all(),
+                        status: OutletStatus::Active,
+                        grade: WitGrade::B,
+                        daily_capacity: 40,
+                        open_orders: (i % 13) as u32,
+                    })
+                    .collect(),
+                engineers: (0..outlets * 3)
+                    .map(|i| CandidateEngineer {
+                        outlet: (i / 3) as u32,
+                        skills: ProductLines::REFRIGERATOR | ProductLines::TV,
+                        licence_state: LicenceState::Normal,
+                        on_duty: i % 5 != 0,
+                        open_orders: (i % 4) as u32,
+                        location: Some(at(i)),
+                    })
+                    .collect(),
+                now: 1_800_000_000,
+                params: vec![("speed_kmh".into(), "30".into())],
+            }
+        }
+
+        // `XINGJI_OUTLETS=100` (a comma list) measures one size.
+        let sizes: Vec<usize> = std::env::var("XINGJI_OUTLETS")
+            .ok()
+            .map(|list| {
+                list.split(',')
+                    .filter_map(|n| n.trim().parse().ok())
+                    .collect()
+            })
+            .unwrap_or_else(|| vec![0, 10, 100, 1000]);
+        for outlets in sizes {
+            let request = request(outlets);
+            for _ in 0..1_000 {
+                black_box(choose(black_box(&request)));
+            }
+            let calls = 20_000;
+            let mut times = Vec::with_capacity(calls);
+            for _ in 0..calls {
+                let started = Instant::now();
+                let owned = black_box(request.clone());
+                black_box(choose(&owned));
+                times.push(started.elapsed());
+            }
+            times.sort();
+            let mean = times.iter().sum::<Duration>() / calls as u32;
+            let pct = |p: f64| times[((calls as f64 * p) as usize).min(calls - 1)];
+            println!(
+                "native dispatch-nearest {outlets:5} outlets: mean {:7.2} µs  p50 {:7.2} µs  p99 {:7.2} µs",
+                mean.as_secs_f64() * 1e6,
+                pct(0.50).as_secs_f64() * 1e6,
+                pct(0.99).as_secs_f64() * 1e6,
+            );
+        }
+    }
 }
