@@ -25,10 +25,11 @@ async fn intake_records_the_order_and_its_history() {
         .insert("xingji-actor", "call-centre-07".parse().unwrap());
     let order = client.create_order(request).await.unwrap().into_inner();
     assert!(order.id.starts_with("ord_"));
-    // Dispatched on intake; this region has no outlets yet, so the plugin
-    // refuses and the order waits in intake, both on its history.
+    // Dispatched on intake, in the same write; this region has no outlets
+    // yet, so the plugin refuses and the order waits in intake, both on its
+    // history.
     assert_eq!(order.status, OrderStatus::Intake as i32);
-    assert_eq!(order.version, 2);
+    assert_eq!(order.version, 1);
     assert_eq!(order.history.len(), 2);
     assert_eq!(order.history[0].action, "created");
     assert_eq!(order.history[0].actor, "call-centre-07");

@@ -220,16 +220,20 @@ pub trait Store: Send + Sync + 'static {
     async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>>;
     /// Replaces an order, if it is still at `order.version`.
     ///
-    /// Every order write (this and [`Store::create_order`]) appends one
-    /// event for the order's last history entry in the same transaction, so
-    /// the event log and the orders never disagree: a write must append
-    /// exactly one history entry.
+    /// Every order write appends events in the same transaction, so the
+    /// event log and the orders never disagree: [`Store::create_order`] one
+    /// per history entry of the new order, this one for the last entry (an
+    /// update must append exactly one history entry).
     async fn update_order(&self, order: Order) -> Result<Order>;
     /// Order events in commit order, with their cursors, at most `limit`.
     async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>>;
     /// Follows the sequence number of the last committed order event: it
     /// changes after every order write.
     fn order_events(&self) -> tokio::sync::watch::Receiver<i64>;
+    /// A number that changes after every write to outlets or people
+    /// (licence events and month closes included): whoever caches them
+    /// reads them again when it moves.
+    fn network_version(&self) -> u64;
     /// How many open orders (dispatched, not yet completed) each outlet and
     /// engineer of `region` has: `(outlet_id, engineer_id, count)`.
     async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>>;

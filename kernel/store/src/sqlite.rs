@@ -2,6 +2,8 @@
 //! so that a write acknowledged to a client survives a crash or power loss.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,10 +13,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, oneshot, watch};
 use xingji_api::v1::{
-    Activation, Audit, LicenceEvent, MonthClose, Order, OrderEvent, OrderStatus, Outlet, Person,
-    Plugin,
+    Activation, Audit, HistoryEntry, LicenceEvent, MonthClose, Order, OrderEvent, OrderStatus,
+    Outlet, Person, Plugin,
 };
 
 use crate::{
@@ -49,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "month_close",
         include_str!("../migrations/sqlite/0005_month_close.sql"),
     ),
+    (
+        6,
+        "open_loads",
+        include_str!("../migrations/sqlite/0006_open_loads.sql"),
+    ),
 ];
 
 /// The SQLite store. Cheap to clone: clones share one connection pool.
@@ -57,7 +64,22 @@ pub struct SqliteStore {
     pool: SqlitePool,
     /// The `seq` of the last committed order event, for watchers.
     last_event: watch::Sender<i64>,
+    /// Bumped after every write to outlets or people.
+    network: Arc<AtomicU64>,
+    /// New orders, for the group committer.
+    creates: mpsc::Sender<PendingCreate>,
 }
+
+/// One `create_order` waiting for the group committer.
+struct PendingCreate {
+    request_id: String,
+    fingerprint: Vec<u8>,
+    order: Order,
+    reply: oneshot::Sender<Result<CreateOutcome>>,
+}
+
+/// The most new orders one transaction takes.
+const GROUP_MAX: usize = 256;
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its
@@ -93,14 +115,137 @@ impl SqliteStore {
         let last: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM order_events")
             .fetch_one(&pool)
             .await?;
+        let last_event = watch::Sender::new(last);
+        let (creates, queue) = mpsc::channel(4 * GROUP_MAX);
+        tokio::spawn(Self::group_commit(pool.clone(), last_event.clone(), queue));
         Ok(Self {
             pool,
-            last_event: watch::Sender::new(last),
+            last_event,
+            network: Arc::new(AtomicU64::new(0)),
+            creates,
         })
     }
 
-    /// Appends the event of an order write: its last history entry.
-    async fn append_event(tx: &mut sqlx::SqliteConnection, order: &Order) -> Result<i64> {
+    /// Writes new orders in groups: every order that arrived while the
+    /// previous transaction committed goes into the next one, so a burst of
+    /// `create_order` calls pays one fsync per group, not one per order.
+    /// Each order is its own savepoint: one that fails leaves the others.
+    /// Ends when the last clone of the store is dropped.
+    async fn group_commit(
+        pool: SqlitePool,
+        last_event: watch::Sender<i64>,
+        mut queue: mpsc::Receiver<PendingCreate>,
+    ) {
+        let mut group = Vec::with_capacity(GROUP_MAX);
+        while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+            match Self::create_group(&pool, &mut group).await {
+                Ok((outcomes, last)) => {
+                    if let Some(seq) = last {
+                        announce(&last_event, seq);
+                    }
+                    for (pending, outcome) in group.drain(..).zip(outcomes) {
+                        let _ = pending.reply.send(outcome);
+                    }
+                }
+                Err(error) => {
+                    let message = error.to_string();
+                    for pending in group.drain(..) {
+                        let _ =
+                            pending
+                                .reply
+                                .send(Err(StoreError::Backend(sqlx::Error::Protocol(format!(
+                                    "group commit failed: {message}"
+                                )))));
+                    }
+                }
+            }
+        }
+    }
+
+    /// One transaction for a group of new orders: the outcome of each, and
+    /// the last event written.
+    async fn create_group(
+        pool: &SqlitePool,
+        group: &mut [PendingCreate],
+    ) -> Result<(Vec<Result<CreateOutcome>>, Option<i64>)> {
+        // BEGIN IMMEDIATE takes the write lock up front, so that two requests
+        // with one id queue behind each other instead of both inserting.
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut outcomes = Vec::with_capacity(group.len());
+        let mut last = None;
+        for pending in group.iter_mut() {
+            let mut one = sqlx::Connection::begin(&mut *tx).await?;
+            let order = std::mem::take(&mut pending.order);
+            match Self::create_in(&mut one, &pending.request_id, &pending.fingerprint, order).await
+            {
+                Ok((outcome, seq)) => {
+                    one.commit().await?;
+                    last = seq.or(last);
+                    outcomes.push(Ok(outcome));
+                }
+                Err(error) => {
+                    one.rollback().await?;
+                    outcomes.push(Err(error));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok((outcomes, last))
+    }
+
+    /// Claims `request_id` and inserts the order with an event per history
+    /// entry, or finds the order the id made before.
+    async fn create_in(
+        tx: &mut sqlx::SqliteConnection,
+        request_id: &str,
+        fingerprint: &[u8],
+        order: Order,
+    ) -> Result<(CreateOutcome, Option<i64>)> {
+        let claimed = sqlx::query(
+            "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
+             ON CONFLICT (request_id) DO NOTHING",
+        )
+        .bind(request_id)
+        .bind(&order.id)
+        .bind(fingerprint)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            let order = Self::insert(&mut *tx, order).await?;
+            let mut last = None;
+            for entry in &order.history {
+                last = Some(Self::append_event(tx, &order, entry).await?);
+            }
+            return Ok((CreateOutcome::Created(order), last));
+        }
+        let row = sqlx::query(
+            "SELECT r.fingerprint, o.id, o.body FROM order_requests r \
+             JOIN orders o ON o.id = r.order_id WHERE r.request_id = ?",
+        )
+        .bind(request_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let stored: &[u8] = row.get("fingerprint");
+        let outcome = CreateOutcome::Existing {
+            same_request: stored == fingerprint,
+            order: decode(row.get("id"), row.get("body"))?,
+        };
+        Ok((outcome, None))
+    }
+
+    /// Tells readers that cached outlets or people to read them again.
+    fn network_changed(&self) {
+        self.network.fetch_add(1, Ordering::Release);
+    }
+
+    /// Appends the event of an order write for one of its history entries.
+    async fn append_event(
+        tx: &mut sqlx::SqliteConnection,
+        order: &Order,
+        entry: &HistoryEntry,
+    ) -> Result<i64> {
         let event = OrderEvent {
             cursor: String::new(),
             order_id: order.id.clone(),
@@ -108,7 +253,7 @@ impl SqliteStore {
             outlet_id: order.outlet_id.clone(),
             engineer_id: order.engineer_id.clone(),
             version: order.version,
-            entry: order.history.last().cloned(),
+            entry: Some(entry.clone()),
         };
         let seq = sqlx::query_scalar(
             "INSERT INTO order_events (region, outlet_id, body) VALUES (?, ?, ?) RETURNING seq",
@@ -121,15 +266,15 @@ impl SqliteStore {
         Ok(seq)
     }
 
+    /// Appends the event of an update: its last history entry.
+    async fn append_last_event(tx: &mut sqlx::SqliteConnection, order: &Order) -> Result<i64> {
+        let entry = order.history.last().cloned().unwrap_or_default();
+        Self::append_event(tx, order, &entry).await
+    }
+
     /// Tells watchers that events up to `seq` are committed.
     fn announce(&self, seq: i64) {
-        self.last_event.send_if_modified(|last| {
-            let newer = seq > *last;
-            if newer {
-                *last = seq;
-            }
-            newer
-        });
+        announce(&self.last_event, seq);
     }
 
     async fn get<R: Stored>(&self, id: &str) -> Result<R> {
@@ -246,7 +391,9 @@ impl SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn create_outlet(&self, outlet: Outlet) -> Result<Outlet> {
-        Self::insert(&self.pool, outlet).await
+        let outlet = Self::insert(&self.pool, outlet).await?;
+        self.network_changed();
+        Ok(outlet)
     }
 
     async fn get_outlet(&self, id: &str) -> Result<Outlet> {
@@ -265,7 +412,9 @@ impl Store for SqliteStore {
     }
 
     async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet> {
-        self.update(outlet).await
+        let outlet = self.update(outlet).await?;
+        self.network_changed();
+        Ok(outlet)
     }
 
     async fn count_children(&self, id: &str) -> Result<u64> {
@@ -277,7 +426,9 @@ impl Store for SqliteStore {
     }
 
     async fn create_person(&self, person: Person) -> Result<Person> {
-        Self::insert(&self.pool, person).await
+        let person = Self::insert(&self.pool, person).await?;
+        self.network_changed();
+        Ok(person)
     }
 
     async fn get_person(&self, id: &str) -> Result<Person> {
@@ -300,7 +451,9 @@ impl Store for SqliteStore {
     }
 
     async fn update_person(&self, person: Person) -> Result<Person> {
-        self.update(person).await
+        let person = self.update(person).await?;
+        self.network_changed();
+        Ok(person)
     }
 
     async fn create_order(
@@ -309,40 +462,16 @@ impl Store for SqliteStore {
         fingerprint: &[u8],
         order: Order,
     ) -> Result<CreateOutcome> {
-        // BEGIN IMMEDIATE takes the write lock up front, so that two requests
-        // with one id queue behind each other instead of both inserting.
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let claimed = sqlx::query(
-            "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
-             ON CONFLICT (request_id) DO NOTHING",
-        )
-        .bind(request_id)
-        .bind(&order.id)
-        .bind(fingerprint)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
-            == 1;
-        if claimed {
-            let order = Self::insert(&mut *tx, order).await?;
-            let seq = Self::append_event(&mut tx, &order).await?;
-            tx.commit().await?;
-            self.announce(seq);
-            return Ok(CreateOutcome::Created(order));
-        }
-        let row = sqlx::query(
-            "SELECT r.fingerprint, o.id, o.body FROM order_requests r \
-             JOIN orders o ON o.id = r.order_id WHERE r.request_id = ?",
-        )
-        .bind(request_id)
-        .fetch_one(&mut *tx)
-        .await?;
-        tx.rollback().await?;
-        let stored: &[u8] = row.get("fingerprint");
-        Ok(CreateOutcome::Existing {
-            same_request: stored == fingerprint,
-            order: decode(row.get("id"), row.get("body"))?,
-        })
+        let (reply, outcome) = oneshot::channel();
+        let pending = PendingCreate {
+            request_id: request_id.to_owned(),
+            fingerprint: fingerprint.to_vec(),
+            order,
+            reply,
+        };
+        let gone = || StoreError::Backend(sqlx::Error::PoolClosed);
+        self.creates.send(pending).await.map_err(|_| gone())?;
+        outcome.await.map_err(|_| gone())?
     }
 
     async fn get_order(&self, id: &str) -> Result<Order> {
@@ -451,7 +580,7 @@ impl Store for SqliteStore {
     async fn update_order(&self, order: Order) -> Result<Order> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let order = Self::update_in(&mut tx, order).await?;
-        let seq = Self::append_event(&mut tx, &order).await?;
+        let seq = Self::append_last_event(&mut tx, &order).await?;
         tx.commit().await?;
         self.announce(seq);
         Ok(order)
@@ -485,6 +614,10 @@ impl Store for SqliteStore {
         self.last_event.subscribe()
     }
 
+    fn network_version(&self) -> u64 {
+        self.network.load(Ordering::Acquire)
+    }
+
     async fn record_licence_event(
         &self,
         person: Person,
@@ -494,6 +627,7 @@ impl Store for SqliteStore {
         let person = Self::update_in(&mut tx, person).await?;
         let event = Self::insert(&mut *tx, event).await?;
         tx.commit().await?;
+        self.network_changed();
         Ok((person, event))
     }
 
@@ -588,9 +722,10 @@ impl Store for SqliteStore {
         let mut last = None;
         for order in orders {
             let order = Self::update_in(&mut tx, order).await?;
-            last = Some(Self::append_event(&mut tx, &order).await?);
+            last = Some(Self::append_last_event(&mut tx, &order).await?);
         }
         tx.commit().await?;
+        self.network_changed();
         if let Some(seq) = last {
             self.announce(seq);
         }
@@ -609,10 +744,9 @@ impl Store for SqliteStore {
     }
 
     async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
-        // DISPATCHED (2) to ON_SITE (5).
+        // Kept by triggers (migration 0006).
         let rows = sqlx::query_as(
-            "SELECT outlet_id, engineer_id, COUNT(*) FROM orders \
-             WHERE region = ? AND status BETWEEN 2 AND 5 GROUP BY outlet_id, engineer_id",
+            "SELECT outlet_id, engineer_id, open FROM open_loads WHERE region = ? AND open > 0",
         )
         .bind(region)
         .fetch_all(&self.pool)
@@ -941,6 +1075,17 @@ macro_rules! append_only {
 append_only!(LicenceEvent, "licence_events", person_id: Text);
 append_only!(Audit, "audits", region: Text, outlet_id: Text);
 
+/// Tells watchers that events up to `seq` are committed.
+fn announce(last_event: &watch::Sender<i64>, seq: i64) {
+    last_event.send_if_modified(|last| {
+        let newer = seq > *last;
+        if newer {
+            *last = seq;
+        }
+        newer
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1067,6 +1212,79 @@ mod tests {
         assert!(
             matches!(stale, Err(StoreError::VersionMismatch { current: 2 })),
             "{stale:?}"
+        );
+    }
+
+    /// Open orders per outlet and engineer follow every order write: a
+    /// create in an open status counts, a move out of one uncounts, a
+    /// reassignment moves the count, and requests reusing an id in one
+    /// group commit make one order.
+    #[tokio::test]
+    async fn open_loads_follow_order_writes() {
+        let (_dir, store) = store().await;
+        let order = |id: &str, status: OrderStatus, outlet: &str, engineer: &str| Order {
+            id: id.into(),
+            region: "sh".into(),
+            status: status as i32,
+            outlet_id: outlet.into(),
+            engineer_id: engineer.into(),
+            history: vec![HistoryEntry::default(); 2],
+            ..Order::default()
+        };
+        let loads = |store: SqliteStore| async move {
+            let mut loads = store.open_order_counts("sh").await.expect("loads");
+            loads.sort();
+            loads
+        };
+        let created = |outcome: Result<CreateOutcome>| match outcome.expect("create") {
+            CreateOutcome::Created(order) => order,
+            other => panic!("{other:?}"),
+        };
+        // Sent together, so that they share a group commit.
+        let (a, b, c, again) = tokio::join!(
+            store.create_order("r1", b"1", order("o1", OrderStatus::Dispatched, "x", "e1")),
+            store.create_order("r2", b"2", order("o2", OrderStatus::Accepted, "x", "e1")),
+            store.create_order("r3", b"3", order("o3", OrderStatus::Intake, "", "")),
+            store.create_order("r1", b"1", order("o4", OrderStatus::Dispatched, "y", "e9")),
+        );
+        let (a, _b, c) = (created(a), created(b), created(c));
+        assert!(
+            matches!(again, Ok(CreateOutcome::Existing { ref order, same_request: true }) if order.id == "o1"),
+            "{again:?}"
+        );
+        assert_eq!(
+            loads(store.clone()).await,
+            vec![("x".into(), "e1".into(), 2)]
+        );
+        let events = store
+            .list_order_events(&EventFilter::default(), 100)
+            .await
+            .expect("events");
+        assert_eq!(
+            events.len(),
+            6,
+            "one event per history entry of each new order"
+        );
+
+        store
+            .update_order(Order {
+                status: OrderStatus::Completed as i32,
+                ..a
+            })
+            .await
+            .expect("complete");
+        store
+            .update_order(Order {
+                status: OrderStatus::Dispatched as i32,
+                outlet_id: "y".into(),
+                engineer_id: "e2".into(),
+                ..c
+            })
+            .await
+            .expect("dispatch");
+        assert_eq!(
+            loads(store.clone()).await,
+            vec![("x".into(), "e1".into(), 1), ("y".into(), "e2".into(), 1)]
         );
     }
 }

@@ -79,6 +79,7 @@ pub async fn serve(
         plugins: Arc::new(plugins),
         regions,
         auto_dispatch: config.auto_dispatch,
+        networks: Default::default(),
         stopping,
     });
     if seeded {

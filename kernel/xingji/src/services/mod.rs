@@ -48,6 +48,8 @@ pub struct Kernel {
     pub regions: std::collections::BTreeMap<String, crate::config::RegionConfig>,
     /// Whether new orders are dispatched at once (`Config::auto_dispatch`).
     pub auto_dispatch: bool,
+    /// Each region's outlets and people, as dispatch last read them.
+    pub networks: crate::dispatch::Networks,
     /// Turns true when the server shuts down, to end the streams that
     /// would otherwise hold it open.
     pub stopping: tokio::sync::watch::Receiver<bool>,

@@ -180,7 +180,11 @@ impl OrderService for OrderApi {
         };
 
         let sla = self.kernel.region(&input.region).sla;
-        let (fingerprint, order) = intake(input, actor, &sla);
+        let (fingerprint, mut order) = intake(input, actor, &sla);
+        // Dispatched before it is stored, so that a new order is one write
+        // (a retry of a stored request wastes this choice, and gets the
+        // order the first try made).
+        self.dispatch_new(&mut order).await;
         let outcome = self
             .kernel
             .store
@@ -188,10 +192,7 @@ impl OrderService for OrderApi {
             .await
             .map_err(|error| from_store(error, "order", ""))?;
         match outcome {
-            CreateOutcome::Created(order) => {
-                let order = self.dispatch_on_intake(order).await?;
-                Ok(Response::new(present(order)))
-            }
+            CreateOutcome::Created(order) => Ok(Response::new(present(order))),
             CreateOutcome::Existing {
                 order,
                 same_request: true,
@@ -899,16 +900,50 @@ impl OrderApi {
             .map_err(|error| from_store(error, "order", &id))
     }
 
-    /// Dispatches a new order at once (DOMAIN.md section 3: "take the
-    /// demand, generate the dispatch"), unless the deployment turned that off,
-    /// it already names an outlet, or something else places it: complaints
-    /// go to the outlet complained about, tour visits wait for a tour plan. The order exists
-    /// whatever happens here.
-    pub(crate) async fn dispatch_on_intake(&self, order: Order) -> Result<Order, Status> {
+    /// Whether the kernel dispatches `order` on intake (DOMAIN.md section 3:
+    /// "take the demand, generate the dispatch"): not if the deployment
+    /// turned that off, it already names an outlet, or something else places
+    /// it: complaints go to the outlet complained about, tour visits wait for
+    /// a tour plan.
+    fn dispatches_on_intake(&self, order: &Order) -> bool {
         let planned_elsewhere = [OrderKind::Complaint, OrderKind::TourVisit]
             .iter()
             .any(|kind| order.kind == *kind as i32);
-        if !self.kernel.auto_dispatch || !order.outlet_id.is_empty() || planned_elsewhere {
+        self.kernel.auto_dispatch && order.outlet_id.is_empty() && !planned_elsewhere
+    }
+
+    /// Dispatches a new order that is not stored yet, in memory: the
+    /// decision (or the plugin's failure, after which the order waits in
+    /// intake) becomes its second history entry. The order is created
+    /// whatever happens here.
+    async fn dispatch_new(&self, order: &mut Order) {
+        if !self.dispatches_on_intake(order) {
+            return;
+        }
+        let (action, status, reason) = match self.decide(order).await {
+            Ok(entry) => entry,
+            Err(failure) => {
+                tracing::warn!(order = %order.id, error = %failure.message(), "dispatch failed; the order waits in intake");
+                let reason = format!("dispatch failed: {}", failure.message());
+                ("dispatch-failed", order.status, reason)
+            }
+        };
+        let targets = self.kernel.region(&order.region).sla;
+        crate::lifecycle::append(
+            order,
+            now(),
+            &Actor::Kernel,
+            action,
+            status,
+            reason,
+            &targets,
+        );
+    }
+
+    /// Dispatches a stored order that has just been made (by a plugin's
+    /// order-writer), as [`Self::dispatch_new`] does for `CreateOrder`.
+    pub(crate) async fn dispatch_on_intake(&self, order: Order) -> Result<Order, Status> {
+        if !self.dispatches_on_intake(&order) {
             return Ok(order);
         }
         self.dispatch_or_wait(order).await
@@ -934,38 +969,47 @@ impl OrderApi {
     /// skipping the outlets and engineers that refused it and eliminated
     /// engineers. A plugin's refusal is recorded and leaves the order in
     /// intake; a plugin failure writes nothing.
-    async fn dispatch(&self, order: Order, actor: &Actor) -> Result<Order, Status> {
-        let id = order.id.clone();
-        let to = self.target(&order, Step::Dispatch)?;
-        let (dispatch, candidates) = crate::dispatch::request(self.kernel.store.as_ref(), &order)
-            .await
-            .map_err(|error| from_store(error, "order", &id))?;
-        let (decision, plugin) = self
-            .kernel
-            .plugins
-            .dispatch(&order.region, dispatch)
-            .await?;
-        let mut order = order;
-        match decision {
+    async fn dispatch(&self, mut order: Order, actor: &Actor) -> Result<Order, Status> {
+        let (action, status, reason) = self.decide(&mut order).await?;
+        self.write(order, actor, action, status, reason).await
+    }
+
+    /// What the region's dispatch plugin decides for `order`, as the
+    /// history entry to append (action, status, reason); an assignment also
+    /// sets the order's outlet and engineer. A plugin failure changes
+    /// nothing.
+    async fn decide(&self, order: &mut Order) -> Result<(&'static str, i32, String), Status> {
+        let to = self.target(order, Step::Dispatch)?;
+        let kernel = &self.kernel;
+        let (dispatch, candidates) =
+            crate::dispatch::request(kernel.store.as_ref(), &kernel.networks, order)
+                .await
+                .map_err(|error| from_store(error, "order", &order.id))?;
+        let (decision, plugin) = kernel.plugins.dispatch(&order.region, dispatch).await?;
+        Ok(match decision {
             Decision::Assign(assignment) => {
                 // The plugin host checked that both indices are in range.
-                let outlet = &candidates.outlets[assignment.outlet as usize];
-                let engineer = &candidates.engineers[assignment.engineer as usize];
+                let (Some(outlet), Some(engineer)) = (
+                    candidates.outlet(assignment.outlet),
+                    candidates.engineer(assignment.engineer),
+                ) else {
+                    return Err(Status::internal(
+                        "the plugin host let an index out of range",
+                    ));
+                };
                 order.outlet_id.clone_from(&outlet.id);
                 order.engineer_id.clone_from(&engineer.id);
                 let reason = format!(
                     "{plugin} chose {} and {}: {}",
                     outlet.id, engineer.id, assignment.reason
                 );
-                self.write(order, actor, Step::Dispatch.action(), to as i32, reason)
-                    .await
+                (Step::Dispatch.action(), to as i32, reason)
             }
-            Decision::Refuse(reason) => {
-                let status = order.status;
-                let reason = format!("{plugin} refused: {reason}");
-                self.write(order, actor, "dispatch-refused", status, reason)
-                    .await
-            }
-        }
+            Decision::Refuse(reason) => (
+                "dispatch-refused",
+                order.status,
+                format!("{plugin} refused: {reason}"),
+            ),
+        })
     }
 }
