@@ -1,0 +1,91 @@
+//! Connections to the server and the calls every command shares.
+
+use std::time::Duration;
+
+use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::transport::{Channel, Endpoint};
+use xingji_api::v1::outlet_service_client::OutletServiceClient;
+use xingji_api::v1::{ListOutletsRequest, Outlet};
+
+use crate::Result;
+
+/// The metadata key the kernel reads the actor from.
+const ACTOR_HEADER: &str = "xingji-actor";
+
+/// Opens `n` HTTP/2 connections to `addr`. Each `Endpoint::connect` makes a
+/// connection of its own, so requests spread over them are not serialised
+/// behind one TCP stream's flow control the way one shared channel would be.
+pub async fn connect(addr: &str, n: usize, timeout: Duration) -> Result<Vec<Channel>> {
+    let endpoint = Endpoint::from_shared(addr.to_owned())?
+        .connect_timeout(Duration::from_secs(5))
+        // Bounds every request, so that a stalled server ends the run as
+        // DEADLINE_EXCEEDED answers instead of hanging it.
+        .timeout(timeout)
+        .tcp_nodelay(true);
+    let mut channels = Vec::with_capacity(n.max(1));
+    for _ in 0..n.max(1) {
+        channels.push(endpoint.connect().await?);
+    }
+    Ok(channels)
+}
+
+/// The actor as a metadata value, checked once rather than per request.
+pub fn actor_value(actor: &str) -> Result<AsciiMetadataValue> {
+    Ok(MetadataValue::try_from(actor)
+        .map_err(|_| format!("actor {actor:?} is not printable ASCII"))?)
+}
+
+/// `message` as a request from `actor`, in the `xingji-actor` metadata.
+pub fn acting<T>(actor: &AsciiMetadataValue, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
+    request
+}
+
+/// Every outlet of `region`, following page tokens to the end.
+pub async fn all_outlets(channel: &Channel, region: &str) -> Result<Vec<Outlet>> {
+    let mut client = OutletServiceClient::new(channel.clone());
+    let mut outlets = Vec::new();
+    let mut page_token = String::new();
+    loop {
+        let page = client
+            .list_outlets(ListOutletsRequest {
+                region: region.to_owned(),
+                page_size: 1000,
+                page_token,
+                ..ListOutletsRequest::default()
+            })
+            .await?
+            .into_inner();
+        outlets.extend(page.outlets);
+        if page.next_page_token.is_empty() {
+            return Ok(outlets);
+        }
+        page_token = page.next_page_token;
+    }
+}
+
+/// Whether the server at `addr` answers the standard health check with
+/// SERVING.
+pub async fn serving(addr: &str) -> bool {
+    let Ok(endpoint) = Endpoint::from_shared(addr.to_owned()) else {
+        return false;
+    };
+    let Ok(channel) = endpoint
+        .connect_timeout(Duration::from_secs(1))
+        .timeout(Duration::from_secs(2))
+        .connect()
+        .await
+    else {
+        return false;
+    };
+    let mut health = tonic_health::pb::health_client::HealthClient::new(channel);
+    let request = tonic_health::pb::HealthCheckRequest {
+        service: String::new(),
+    };
+    matches!(
+        health.check(request).await,
+        Ok(answer) if answer.get_ref().status
+            == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    )
+}
