@@ -147,7 +147,6 @@ pub struct AuditFilter {
 }
 
 /// Everything a month close writes, in one transaction.
-#[derive(Debug, Clone, Default)]
 pub struct MonthCloseCommit {
     /// The close, stored under its region and month.
     pub close: MonthClose,
@@ -156,9 +155,25 @@ pub struct MonthCloseCommit {
     /// People with their new licence points and state, at the version
     /// read, and the licence events that moved them.
     pub people: Vec<(Person, Vec<LicenceEvent>)>,
-    /// Orders moved to SETTLED, each with one more history entry, at the
-    /// version read.
-    pub orders: Vec<Order>,
+    /// The orders to settle, by id, each at the version it was read at.
+    /// They are read again inside the commit's transaction, one at a time,
+    /// so that a close of a million orders does not hold them all.
+    pub settle: Vec<(String, i64)>,
+    /// Settles one order read back for [`Self::settle`]: appends its history
+    /// entry, or says `false` to leave the order as it is. The update then
+    /// appends its event, as for any order write.
+    pub settle_order: Box<dyn Fn(&mut Order) -> bool + Send + Sync>,
+}
+
+impl std::fmt::Debug for MonthCloseCommit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MonthCloseCommit")
+            .field("close", &self.close.id)
+            .field("outlets", &self.outlets.len())
+            .field("people", &self.people.len())
+            .field("settle", &self.settle.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What [`Store::create_order`] did.

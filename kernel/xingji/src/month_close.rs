@@ -149,7 +149,9 @@ pub async fn close(
         Err(xingji_store::StoreError::NotFound) => {}
         Err(error) => return Err(from_store(error, "month close", region)),
     }
+    let started = std::time::Instant::now();
     let facts = Gathered::read(kernel, region, month).await?;
+    let gathered = started.elapsed();
     if facts.outlets.is_empty() {
         return Err(failed_precondition(
             "REGION",
@@ -158,6 +160,7 @@ pub async fn close(
         ));
     }
     let month_facts = facts.month_facts(month);
+    let facts_count = month_facts.orders.len();
 
     let (evaluation, evaluation_plugin) = kernel
         .plugins
@@ -207,6 +210,7 @@ pub async fn close(
         )
         .await?;
 
+    let planned = started.elapsed();
     let mut close = facts.result(&evaluation, &settlement);
     close.id = format!("{region}/{month}");
     close.region = region.to_owned();
@@ -222,7 +226,17 @@ pub async fn close(
 
     let commit = facts.commit(kernel, close, now, actor);
     match store.commit_month_close(commit).await {
-        Ok(close) => Ok(close),
+        Ok(close) => {
+            // Where a close's time goes, for whoever runs a big region.
+            tracing::info!(
+                %region, %month, orders = facts_count, settled = close.settled_orders,
+                gather_ms = gathered.as_millis() as u64,
+                plugins_ms = (planned - gathered).as_millis() as u64,
+                commit_ms = (started.elapsed() - planned).as_millis() as u64,
+                "month closed"
+            );
+            Ok(close)
+        }
         // Someone closed it first: theirs stands.
         Err(xingji_store::StoreError::AlreadyExists(_)) => store
             .get_month_close(region, &month.to_string())
@@ -243,8 +257,9 @@ struct Gathered {
     engineers: Vec<String>,
     people: HashMap<String, Person>,
     orders: Vec<Gleaned>,
-    /// The quality-checked orders to settle, whole, to be written SETTLED.
-    to_settle: Vec<Order>,
+    /// The quality-checked orders to settle, by id and version read: the
+    /// store reads each again when it writes them SETTLED.
+    to_settle: Vec<(String, i64)>,
     /// C grades of each outlet in the 11 months before.
     c_months: HashMap<String, i32>,
 }
@@ -494,7 +509,7 @@ impl Gathered {
                     repair,
                 });
                 if to_settle {
-                    gathered.to_settle.push(order);
+                    gathered.to_settle.push((order.id, order.version));
                 }
             }
             if !full {
@@ -690,30 +705,29 @@ impl Gathered {
 
         let reason = format!("{note}, by {actor}: see its statement");
         let sla = kernel.region(&close.region).sla;
-        let orders = self
-            .to_settle
-            .into_iter()
-            .filter_map(|mut order| {
-                let kind = OrderKind::try_from(order.kind).unwrap_or_default();
-                let from = OrderStatus::try_from(order.status).unwrap_or_default();
-                let to = Step::Settle.target(kind, from).ok()?;
-                append(
-                    &mut order,
-                    now,
-                    &Actor::Kernel,
-                    Step::Settle.action(),
-                    to as i32,
-                    reason.clone(),
-                    &sla,
-                );
-                Some(order)
-            })
-            .collect();
+        let settle_order = Box::new(move |order: &mut Order| {
+            let kind = OrderKind::try_from(order.kind).unwrap_or_default();
+            let from = OrderStatus::try_from(order.status).unwrap_or_default();
+            let Ok(to) = Step::Settle.target(kind, from) else {
+                return false;
+            };
+            append(
+                order,
+                now,
+                &Actor::Kernel,
+                Step::Settle.action(),
+                to as i32,
+                reason.clone(),
+                &sla,
+            );
+            true
+        });
         MonthCloseCommit {
             close,
             outlets,
             people: charged.into_values().collect(),
-            orders,
+            settle: self.to_settle,
+            settle_order,
         }
     }
 }
