@@ -51,6 +51,12 @@ pub struct SetupArgs {
     /// refrigerators.
     #[arg(long, default_value_t = 3)]
     pub engineers_per_outlet: usize,
+    /// Daily capacity of each new outlet. Open orders count against it, so
+    /// a minute of intake at thousands per second fills realistic ones
+    /// (60 for star centres, 30 for sub-outlets, when 0) and the rest of
+    /// the run measures refusals; the intake benchmark sets it high.
+    #[arg(long, default_value_t = 0)]
+    pub capacity: i32,
     /// The `xingji-actor` of the creates: headquarters runs the network.
     #[arg(long, default_value = "hq:xingji-load")]
     pub actor: String,
@@ -176,7 +182,11 @@ pub async fn run(args: &SetupArgs, addr: &str) -> Result<Report> {
                         address: format!("{number} Load Test Road, {region}"),
                         service_radius_minutes: 30,
                         product_lines: LINES.iter().map(|&l| l as i32).collect(),
-                        daily_capacity: if star { 60 } else { 30 },
+                        daily_capacity: match (args.capacity, star) {
+                            (0, true) => 60,
+                            (0, false) => 30,
+                            (capacity, _) => capacity,
+                        },
                         ..Outlet::default()
                     }),
                 },

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The benchmark suite behind BENCHMARKS.md, in one command.
+#
+#   tests/benchmarks.sh          # plugin call (native and sandboxed), cold
+#                                # start, 60 s of order intake, hot swap
+#   tests/benchmarks.sh --all    # also the long ones: Solomon VRPTW (56
+#                                # instances, 2 s each) and the month close
+#                                # of 1,000,000 orders (generated once, ~10 min)
+#
+# Run it on an otherwise idle machine: every figure is a time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+all=false
+[[ "${1:-}" == "--all" ]] && all=true
+
+echo "== machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(uname -sr), $(date -u +%F)"
+
+echo "== 1. plugin call: native, then through the sandbox"
+cargo test --release --manifest-path plugins/Cargo.toml -p dispatch-nearest --lib \
+    -- --ignored --nocapture native_call_cost 2>&1 | grep '^native'
+cargo bench -p xingji --bench plugin_call
+
+echo "== 6. cold start"
+cargo bench -p xingji --bench cold_start
+
+echo "== 2. order intake, 60 s, over loopback from a separate process"
+cargo build --release -p xingji -p xingji-load
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+load=("$target/release/xingji-load")
+server=(--server "$target/release/xingji" --server-data-dir "$data")
+for region in shanghai qingdao; do
+    "${load[@]}" setup "${server[@]}" --region "$region" --outlets 100 --capacity 10000
+done
+"${load[@]}" intake "${server[@]}" --regions shanghai --duration 60 --warmup 5 --concurrency 64
+
+echo "== 4. hot swap under load: 2,000 orders/s over two regions, 20 swaps"
+"${load[@]}" swap "${server[@]}" --rate 2000 --baseline 20 --swaps 20 --every 1
+
+if $all; then
+    echo "== 5. rural tours: Solomon VRPTW through the sandbox"
+    cargo bench -p xingji --bench tour_solomon
+    echo "== 3. month close at network scale"
+    RUST_LOG=info,sqlx=warn cargo bench -p xingji --bench month_close
+fi
