@@ -127,7 +127,7 @@ fn order(
     let location = outlets[n % OUTLETS].location;
     let created =
         month.start() + dice.below((month.end() - month.start() - 4 * 86_400) as u64) as i64;
-    let kind = if n % 5 == 0 {
+    let kind = if n.is_multiple_of(5) {
         OrderKind::Installation
     } else {
         OrderKind::Repair
@@ -142,7 +142,7 @@ fn order(
             phone: "021-64871234".into(),
             address: "88 Caoxi North Road".into(),
             location,
-            vip: n % 50 == 0,
+            vip: n.is_multiple_of(50),
         }),
         appliance: Some(Appliance {
             product_line: ProductLine::Refrigerator as i32,
