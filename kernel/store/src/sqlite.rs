@@ -312,21 +312,12 @@ impl SqliteStore {
         order: &Order,
         entry: &HistoryEntry,
     ) -> Result<i64> {
-        let event = OrderEvent {
-            cursor: String::new(),
-            order_id: order.id.clone(),
-            region: order.region.clone(),
-            outlet_id: order.outlet_id.clone(),
-            engineer_id: order.engineer_id.clone(),
-            version: order.version,
-            entry: Some(entry.clone()),
-        };
         let seq = sqlx::query_scalar(
             "INSERT INTO order_events (region, outlet_id, body) VALUES (?, ?, ?) RETURNING seq",
         )
         .bind(&order.region)
         .bind(&order.outlet_id)
-        .bind(event.encode_to_vec())
+        .bind(event(order, Some(entry.clone())).encode_to_vec())
         .fetch_one(&mut *tx)
         .await?;
         Ok(seq)
@@ -394,15 +385,7 @@ impl SqliteStore {
         let mut query =
             QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
         query.push_values(orders, |mut row, order| {
-            let event = OrderEvent {
-                cursor: String::new(),
-                order_id: order.id.clone(),
-                region: order.region.clone(),
-                outlet_id: order.outlet_id.clone(),
-                engineer_id: order.engineer_id.clone(),
-                version: order.version,
-                entry: order.history.last().cloned(),
-            };
+            let event = event(order, order.history.last().cloned());
             row.push_bind(order.region.clone())
                 .push_bind(order.outlet_id.clone())
                 .push_bind(event.encode_to_vec());
@@ -1277,6 +1260,19 @@ macro_rules! append_only {
 
 append_only!(LicenceEvent, "licence_events", person_id: Text);
 append_only!(Audit, "audits", region: Text, outlet_id: Text);
+
+/// The event of an order write for one of its history entries.
+fn event(order: &Order, entry: Option<HistoryEntry>) -> OrderEvent {
+    OrderEvent {
+        cursor: String::new(),
+        order_id: order.id.clone(),
+        region: order.region.clone(),
+        outlet_id: order.outlet_id.clone(),
+        engineer_id: order.engineer_id.clone(),
+        version: order.version,
+        entry,
+    }
+}
 
 /// Tells watchers that events up to `seq` are committed.
 fn announce(last_event: &watch::Sender<i64>, seq: i64) {

@@ -47,6 +47,21 @@ pub struct Answer<'a> {
 pub type Sink = Arc<dyn Fn(Answer<'_>) + Send + Sync>;
 
 impl Load {
+    /// The load for `regions` (their networks read once, over the first
+    /// connection), sent as `actor`.
+    pub async fn new(channels: Vec<Channel>, regions: &[&str], actor: &str) -> crate::Result<Self> {
+        let mut networks = Vec::new();
+        for region in regions {
+            networks.push(RegionNetwork::load(&channels[0], region).await);
+        }
+        Ok(Load {
+            channels,
+            networks,
+            maker: OrderMaker::new(),
+            actor: crate::net::actor_value(actor)?,
+        })
+    }
+
     /// Sends order `k`; returns its region index and the answer.
     async fn send(&self, k: u64) -> (usize, Result<Order, Status>) {
         let region = (k % self.networks.len() as u64) as usize;

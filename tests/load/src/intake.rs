@@ -9,9 +9,8 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use crate::engine::{Answer, Load, Sink, closed_loop, open_loop, stop_at};
-use crate::net::{actor_value, connect};
+use crate::net::connect;
 use crate::tally::{Tally, round3};
-use crate::workload::{OrderMaker, RegionNetwork};
 use crate::{Report, Result, Target, parse_rate, parse_secs};
 
 /// `intake` options.
@@ -53,16 +52,8 @@ pub struct IntakeArgs {
 /// Runs the benchmark against `addr`.
 pub async fn run(args: &IntakeArgs, addr: &str) -> Result<Report> {
     let channels = connect(addr, args.connections, args.timeout).await?;
-    let mut networks = Vec::new();
-    for region in &args.regions {
-        networks.push(RegionNetwork::load(&channels[0], region).await);
-    }
-    let load = Arc::new(Load {
-        channels,
-        networks,
-        maker: OrderMaker::new(),
-        actor: actor_value(&args.actor)?,
-    });
+    let regions: Vec<&str> = args.regions.iter().map(String::as_str).collect();
+    let load = Arc::new(Load::new(channels, &regions, &args.actor).await?);
 
     let start = Instant::now();
     let measure_from = start + args.warmup;

@@ -20,7 +20,6 @@ use xingji_api::v1::{
 use crate::engine::{Answer, Load, Sink, open_loop};
 use crate::net::{acting, actor_value, connect};
 use crate::tally::{Tally, round3};
-use crate::workload::{OrderMaker, RegionNetwork};
 use crate::{Report, Result, Target, parse_rate, parse_secs};
 
 /// `swap` options.
@@ -215,16 +214,7 @@ pub async fn run(args: &SwapArgs, addr: &str) -> Result<Report> {
     let b_plugin = active_dispatch(&mut plugins, b).await?;
     let pair = choose(&mut plugins, &original, args.plugins.as_deref()).await?;
 
-    let mut networks = Vec::new();
-    for region in [a, b] {
-        networks.push(RegionNetwork::load(&channels[0], region).await);
-    }
-    let load = Arc::new(Load {
-        channels,
-        networks,
-        maker: OrderMaker::new(),
-        actor: actor_value(&args.actor)?,
-    });
+    let load = Arc::new(Load::new(channels, &[a, b], &args.actor).await?);
 
     let start = Instant::now();
     let baseline_from = start + args.warmup;

@@ -922,11 +922,7 @@ impl OrderApi {
         }
         let (action, status, reason) = match self.decide(order).await {
             Ok(entry) => entry,
-            Err(failure) => {
-                tracing::warn!(order = %order.id, error = %failure.message(), "dispatch failed; the order waits in intake");
-                let reason = format!("dispatch failed: {}", failure.message());
-                ("dispatch-failed", order.status, reason)
-            }
+            Err(failure) => dispatch_failed(order, &failure),
         };
         let targets = self.kernel.region(&order.region).sla;
         crate::lifecycle::append(
@@ -955,11 +951,9 @@ impl OrderApi {
         match self.dispatch(order.clone(), &Actor::Kernel).await {
             Ok(order) => Ok(order),
             Err(status) if status.code() == tonic::Code::Aborted => Err(status),
-            Err(status) => {
-                tracing::warn!(order = %order.id, error = %status.message(), "dispatch failed; the order waits in intake");
-                let reason = format!("dispatch failed: {}", status.message());
-                let waiting = order.status;
-                self.write(order, &Actor::Kernel, "dispatch-failed", waiting, reason)
+            Err(failure) => {
+                let (action, waiting, reason) = dispatch_failed(&order, &failure);
+                self.write(order, &Actor::Kernel, action, waiting, reason)
                     .await
             }
         }
@@ -1012,4 +1006,15 @@ impl OrderApi {
             ),
         })
     }
+}
+
+/// The history entry of a dispatch that failed (the plugin, or reading the
+/// network): the order waits in intake for `DispatchOrder`.
+fn dispatch_failed(order: &Order, failure: &Status) -> (&'static str, i32, String) {
+    tracing::warn!(order = %order.id, error = %failure.message(), "dispatch failed; the order waits in intake");
+    (
+        "dispatch-failed",
+        order.status,
+        format!("dispatch failed: {}", failure.message()),
+    )
 }
