@@ -7,6 +7,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/campaign",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
 });
 
 mod rules;
@@ -15,7 +16,7 @@ use exports::xingji::plugins::birthday_campaign::{Guest, Visit, Window};
 use xingji::plugins::log::{Level, log};
 use xingji::plugins::order_writer::create_order;
 use xingji::plugins::records::{get_order, list_orders};
-use xingji::plugins::types::Params;
+use xingji_plugin_kit::wit::types::Params;
 
 struct Component;
 

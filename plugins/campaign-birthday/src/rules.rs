@@ -6,12 +6,13 @@ use std::collections::HashMap;
 use std::fmt;
 
 use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_kit::wit::line_index;
 
 use crate::exports::xingji::plugins::birthday_campaign::{Visit, Window};
 use crate::xingji::plugins::order_writer::NewOrder;
-use crate::xingji::plugins::types::{Date, Order, OrderKind, OrderStatus, ProductLine};
+use xingji_plugin_kit::wit::types::{Date, Order, OrderKind, OrderStatus, ProductLine};
 
-/// The product lines in WIT order, with the parameter that sets each
+/// The product lines in WIT order (indexed by `line_index`), with the parameter that sets each
 /// line's cycle and its default, in years.
 const CYCLES: [(ProductLine, &str, i64); 7] = [
     (ProductLine::Tv, "cycle.tv", 3),
@@ -37,19 +38,6 @@ pub const MAX_WINDOW_DAYS: i64 = 366;
 
 /// The longest request key the kernel takes, in bytes.
 const MAX_REQUEST_KEY: usize = 100;
-
-/// The index of `line` in [`CYCLES`].
-fn line_index(line: ProductLine) -> usize {
-    match line {
-        ProductLine::Tv => 0,
-        ProductLine::FlatPanelTv => 1,
-        ProductLine::Computer => 2,
-        ProductLine::Refrigerator => 3,
-        ProductLine::WashingMachine => 4,
-        ProductLine::AirConditioner => 5,
-        ProductLine::WaterHeater => 6,
-    }
-}
 
 /// A checked calendar date (proleptic Gregorian, years 1 to 9999).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -396,7 +384,7 @@ pub fn new_order(due: &Due, source: &Order) -> NewOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xingji::plugins::types::Geo;
+    use xingji_plugin_kit::wit::types::Geo;
 
     fn day(year: i32, month: u8, day: u8) -> Date {
         Date { year, month, day }

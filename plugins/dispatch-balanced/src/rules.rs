@@ -567,60 +567,6 @@ mod tests {
     const WANT_END_TO_END: (u32, u32) = (2, 1);
 
     #[test]
-    fn the_wit_request_maps_to_the_network_and_back() {
-        let lines = [
-            "tv",
-            "flat-panel-tv",
-            "computer",
-            "refrigerator",
-            "washing-machine",
-            "air-conditioner",
-            "water-heater",
-        ];
-        let outlets = vec![
-            graded(Grade::A, 1.0),
-            Outlet {
-                status: Status::Suspended,
-                grade: Grade::C,
-                ..outlet(2.0)
-            },
-            Outlet {
-                status: Status::Eliminated,
-                grade: Grade::Ungraded,
-                serves: false,
-                ..outlet(3.0)
-            },
-            Outlet {
-                capacity: 0,
-                open_orders: 7,
-                radius_minutes: 60,
-                ..outlet(4.0)
-            },
-        ];
-        let engineers = vec![
-            licence(Licence::Exemplary, 0, 1),
-            licence(Licence::Normal, 1, 2),
-            Engineer {
-                skilled: false,
-                on_duty: false,
-                ..licence(Licence::Warning, 2, 3)
-            },
-            licence(Licence::Eliminated, 3, 4),
-        ];
-        for line in lines {
-            let mut net = network(outlets.clone(), engineers.clone());
-            net.order.line = line;
-            net.order.vip = line == "tv";
-            let request = xingji_plugin_kit::dispatch_request!(net.clone(), Vec::new());
-            assert_eq!(
-                xingji_plugin_kit::dispatch_network!(&request),
-                net,
-                "{line}"
-            );
-        }
-    }
-
-    #[test]
     fn the_kernel_end_to_end_network() {
         // tests/api/plugins.rs: a regional centre (capacity 0, no
         // engineers), a grade-C star centre 111 m from the customer and a

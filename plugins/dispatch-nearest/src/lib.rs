@@ -6,6 +6,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
 });
 
 mod rules;

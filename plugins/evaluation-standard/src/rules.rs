@@ -1,4 +1,5 @@
-//! The evaluation rules, as plain functions over the WIT types.
+//! The evaluation rules, as plain functions over the WIT types. The check
+//! of an order's indices is the kit's, shared with the settlement plugins.
 //!
 //! All arithmetic is in integers: KPIs in permille, scores in hundredths of
 //! a point, every division rounded half away from zero
@@ -6,14 +7,15 @@
 
 use std::fmt::Write as _;
 
+use xingji_plugin_kit::month::check;
 use xingji_plugin_kit::numbers::{Fixed, div_round, permille};
 use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_kit::wit::month::{Incentive, MonthFacts, MonthOrder, OutletFacts};
+use xingji_plugin_kit::wit::types::{Grade, OrderKind, OutletStatus};
 
 use crate::exports::xingji::plugins::evaluator::{
     ChargeKind, Evaluation, Kpis, LicenceCharge, OutletGrade,
 };
-use crate::xingji::plugins::month::{Incentive, MonthFacts, MonthOrder, OutletFacts};
-use crate::xingji::plugins::types::{Grade, OrderKind, OutletStatus};
 
 /// The KPI weights: parameter name and default, in hundredths of a point.
 const WEIGHTS: [(&str, i64); 6] = [
@@ -186,24 +188,6 @@ impl Tally {
             self.overdue += u64::from(order.overdue_at_end);
         }
     }
-}
-
-/// Checks an order's indices.
-fn check(index: usize, order: &MonthOrder, outlets: usize, engineers: u32) -> Result<(), String> {
-    if order.outlet as usize >= outlets {
-        return Err(format!(
-            "order {index}: outlet {} is out of range ({outlets} outlets)",
-            order.outlet
-        ));
-    }
-    for (what, engineer) in [("engineer", order.engineer), ("repeat-of", order.repeat_of)] {
-        if let Some(e) = engineer.filter(|e| *e >= engineers) {
-            return Err(format!(
-                "order {index}: {what} {e} is out of range ({engineers} engineers)"
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Evaluates the month: one pass over the orders, then one over the
@@ -459,43 +443,18 @@ fn rank(outlets: &mut [OutletGrade], tallies: &[Tally], top_n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xingji::plugins::types::ProductLine;
-
-    fn outlet() -> OutletFacts {
-        OutletFacts {
-            status: OutletStatus::Active,
-            c_months: 0,
-            audits: 0,
-            audit_score_sum: 0,
-            delights: 0,
-            improvements: 0,
-        }
-    }
+    use xingji_plugin_kit::month::fixtures::{Rng, month, order, outlet, params};
+    use xingji_plugin_kit::wit::KINDS;
+    use xingji_plugin_kit::wit::types::ProductLine;
 
     /// A repair completed in the month, as it should be: callback reached
     /// and satisfied, on time, no parts, no finding agreed (so that the
     /// finding incentive stays out of the way unless a test sets it).
     fn done(outlet: u32) -> MonthOrder {
         MonthOrder {
-            outlet,
-            engineer: Some(0),
-            kind: OrderKind::Repair,
-            product_line: ProductLine::Tv,
-            completed: true,
-            open_at_end: false,
-            overdue_at_end: false,
             to_settle: false,
-            reached: true,
-            satisfied: true,
-            parts: 0,
-            part_due: false,
-            part_returned: false,
             finding_agreed: false,
-            machine_parts_3m: 0,
-            repeat_of: None,
-            on_time: true,
-            promise_broken: false,
-            major: false,
+            ..order(outlet)
         }
     }
 
@@ -530,25 +489,8 @@ mod tests {
         }
     }
 
-    fn month(outlets: Vec<OutletFacts>, orders: Vec<MonthOrder>) -> MonthFacts {
-        MonthFacts {
-            year: 2025,
-            month: 3,
-            outlets,
-            engineers: 10,
-            orders,
-        }
-    }
-
     fn run(m: &MonthFacts) -> Evaluation {
         evaluate(m, &Rules::default()).unwrap()
-    }
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     fn repeat<T: Clone>(n: usize, item: T) -> impl Iterator<Item = T> {
@@ -1225,36 +1167,10 @@ mod tests {
         eprintln!("notes: {note_bytes} bytes, charges: {}", e.charges.len());
     }
 
-    /// A small deterministic generator (xorshift64*).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            if n == 0 { 0 } else { self.next() % n }
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.below(100) < percent
-        }
-    }
-
     #[test]
     fn random_months_are_consistent() {
         use OutletStatus::*;
-        let kinds = [
-            OrderKind::Installation,
-            OrderKind::Repair,
-            OrderKind::Maintenance,
-            OrderKind::Consultation,
-            OrderKind::BirthdayVisit,
-            OrderKind::TourVisit,
-            OrderKind::Complaint,
-        ];
+        let kinds = KINDS;
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for round in 0..200 {
             let outlets = rng.below(30) as usize;

@@ -1,5 +1,7 @@
 //! The dispatch rules both dispatch plugins share (DOMAIN.md §1–2; the
-//! decisions are in `plugins/README.md`), on plain values.
+//! decisions are in `plugins/README.md`), on plain values; an outlet's
+//! status and an engineer's licence are the shared WIT enums
+//! ([`crate::wit`]), so the request maps to them as it is.
 //!
 //! A plugin maps its WIT request to a [`Network`] with
 //! [`dispatch_network!`](crate::dispatch_network), reads its [`Rules`] from
@@ -30,14 +32,13 @@ use std::fmt::Write as _;
 
 use crate::Origin;
 use crate::settings::Settings;
+use crate::wit::types::Grade as WitGrade;
 
-/// Whether an outlet may take orders.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Active,
-    Suspended,
-    Eliminated,
-}
+/// Whether an outlet may take orders: the WIT `outlet-status`.
+pub use crate::wit::types::OutletStatus as Status;
+
+/// The state of an engineer's licence: the WIT `licence-state`.
+pub use crate::wit::types::LicenceState as Licence;
 
 /// An outlet's monthly grade, best first: the derived order is the order of
 /// preference (an ungraded outlet, new or without orders, between B and C).
@@ -61,13 +62,26 @@ impl Grade {
     }
 }
 
-/// The state of an engineer's licence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Licence {
-    Exemplary,
-    Normal,
-    Warning,
-    Eliminated,
+impl From<WitGrade> for Grade {
+    fn from(grade: WitGrade) -> Grade {
+        match grade {
+            WitGrade::A => Grade::A,
+            WitGrade::B => Grade::B,
+            WitGrade::Ungraded => Grade::Ungraded,
+            WitGrade::C => Grade::C,
+        }
+    }
+}
+
+impl From<Grade> for WitGrade {
+    fn from(grade: Grade) -> WitGrade {
+        match grade {
+            Grade::A => WitGrade::A,
+            Grade::B => WitGrade::B,
+            Grade::Ungraded => WitGrade::Ungraded,
+            Grade::C => WitGrade::C,
+        }
+    }
 }
 
 /// The order to dispatch.
@@ -512,34 +526,25 @@ pub fn engineer_note(network: &Network, rules: &Rules, pick: &Pick) -> String {
 
 /// Maps a `dispatcher.dispatch-request` of the calling plugin's bindings to
 /// a [`Network`]: `dispatch_network!(&request)`. Use it in a crate that
-/// runs `wit_bindgen::generate!` for the `dispatch` world at its root. The
-/// engineer's own location is not used: travel is measured from the
-/// outlet.
+/// runs `wit_bindgen::generate!` for the `dispatch` world at its root, with
+/// `types` mapped to [`crate::wit::types`] (the request is an export type,
+/// the plugin's own; its fields are the kit's). The engineer's own
+/// location is not used: travel is measured from the outlet.
 // `crate` is meant: the bindings are the calling plugin's.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! dispatch_network {
     ($request:expr) => {{
-        use crate::xingji::plugins::types::{
-            Grade, LicenceState, OutletStatus, ProductLine, ProductLines,
-        };
         use $crate::dispatch as kit;
         let request: &crate::exports::xingji::plugins::dispatcher::DispatchRequest = $request;
-        let (flag, line) = match request.order.product_line {
-            ProductLine::Tv => (ProductLines::TV, "tv"),
-            ProductLine::FlatPanelTv => (ProductLines::FLAT_PANEL_TV, "flat-panel-tv"),
-            ProductLine::Computer => (ProductLines::COMPUTER, "computer"),
-            ProductLine::Refrigerator => (ProductLines::REFRIGERATOR, "refrigerator"),
-            ProductLine::WashingMachine => (ProductLines::WASHING_MACHINE, "washing-machine"),
-            ProductLine::AirConditioner => (ProductLines::AIR_CONDITIONER, "air-conditioner"),
-            ProductLine::WaterHeater => (ProductLines::WATER_HEATER, "water-heater"),
-        };
+        let line = request.order.product_line;
+        let flag = $crate::wit::line_flag(line);
         kit::Network {
             order: kit::Order {
                 lat: request.order.location.lat,
                 lon: request.order.location.lon,
                 vip: request.order.vip,
-                line,
+                line: $crate::wit::line_name(line),
             },
             outlets: request
                 .outlets
@@ -549,17 +554,8 @@ macro_rules! dispatch_network {
                     lon: o.location.lon,
                     radius_minutes: o.service_radius_minutes,
                     serves: o.product_lines.contains(flag),
-                    status: match o.status {
-                        OutletStatus::Active => kit::Status::Active,
-                        OutletStatus::Suspended => kit::Status::Suspended,
-                        OutletStatus::Eliminated => kit::Status::Eliminated,
-                    },
-                    grade: match o.grade {
-                        Grade::A => kit::Grade::A,
-                        Grade::B => kit::Grade::B,
-                        Grade::C => kit::Grade::C,
-                        Grade::Ungraded => kit::Grade::Ungraded,
-                    },
+                    status: o.status,
+                    grade: o.grade.into(),
                     capacity: o.daily_capacity,
                     open_orders: o.open_orders,
                 })
@@ -570,12 +566,7 @@ macro_rules! dispatch_network {
                 .map(|e| kit::Engineer {
                     outlet: e.outlet,
                     skilled: e.skills.contains(flag),
-                    licence: match e.licence_state {
-                        LicenceState::Exemplary => kit::Licence::Exemplary,
-                        LicenceState::Normal => kit::Licence::Normal,
-                        LicenceState::Warning => kit::Licence::Warning,
-                        LicenceState::Eliminated => kit::Licence::Eliminated,
-                    },
+                    licence: e.licence_state,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
                 })
@@ -598,21 +589,17 @@ macro_rules! dispatch_request {
         use crate::exports::xingji::plugins::dispatcher::{
             CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
         };
-        use crate::xingji::plugins::types::{
-            Geo, Grade, LicenceState, OrderKind, OutletStatus, ProductLine, ProductLines,
-        };
         use $crate::dispatch as kit;
+        use $crate::wit::types::{Geo, OrderKind, ProductLines};
         let network: kit::Network = $network;
-        let (line, flag) = match network.order.line {
-            "tv" => (ProductLine::Tv, ProductLines::TV),
-            "flat-panel-tv" => (ProductLine::FlatPanelTv, ProductLines::FLAT_PANEL_TV),
-            "computer" => (ProductLine::Computer, ProductLines::COMPUTER),
-            "refrigerator" => (ProductLine::Refrigerator, ProductLines::REFRIGERATOR),
-            "washing-machine" => (ProductLine::WashingMachine, ProductLines::WASHING_MACHINE),
-            "air-conditioner" => (ProductLine::AirConditioner, ProductLines::AIR_CONDITIONER),
-            "water-heater" => (ProductLine::WaterHeater, ProductLines::WATER_HEATER),
-            other => panic!("no product line `{other}`"),
+        let Some(index) = $crate::wit::PRODUCT_LINES
+            .iter()
+            .position(|name| *name == network.order.line)
+        else {
+            panic!("no product line `{}`", network.order.line)
         };
+        let line = $crate::wit::LINES[index];
+        let flag = $crate::wit::line_flag(line);
         let lines = |yes: bool| {
             if yes {
                 ProductLines::all()
@@ -640,17 +627,8 @@ macro_rules! dispatch_request {
                     },
                     service_radius_minutes: o.radius_minutes,
                     product_lines: lines(o.serves),
-                    status: match o.status {
-                        kit::Status::Active => OutletStatus::Active,
-                        kit::Status::Suspended => OutletStatus::Suspended,
-                        kit::Status::Eliminated => OutletStatus::Eliminated,
-                    },
-                    grade: match o.grade {
-                        kit::Grade::A => Grade::A,
-                        kit::Grade::B => Grade::B,
-                        kit::Grade::C => Grade::C,
-                        kit::Grade::Ungraded => Grade::Ungraded,
-                    },
+                    status: o.status,
+                    grade: o.grade.into(),
                     daily_capacity: o.capacity,
                     open_orders: o.open_orders,
                 })
@@ -661,12 +639,7 @@ macro_rules! dispatch_request {
                 .map(|e| CandidateEngineer {
                     outlet: e.outlet,
                     skills: lines(e.skilled),
-                    licence_state: match e.licence {
-                        kit::Licence::Exemplary => LicenceState::Exemplary,
-                        kit::Licence::Normal => LicenceState::Normal,
-                        kit::Licence::Warning => LicenceState::Warning,
-                        kit::Licence::Eliminated => LicenceState::Eliminated,
-                    },
+                    licence_state: e.licence,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
                     location: None,
@@ -1307,5 +1280,68 @@ mod tests {
             "engineer with 1 open order on a warning licence (load ×2), \
              VIP: nobody in good standing was ready"
         );
+    }
+
+    /// The two macros are each other's inverse, over the bindings a
+    /// dispatch plugin has ([`crate::dispatch_world`]).
+    #[test]
+    fn the_wit_request_maps_to_the_network_and_back() {
+        let lines = crate::wit::PRODUCT_LINES;
+        let outlets = vec![
+            Outlet {
+                grade: Grade::A,
+                ..outlet(1.0)
+            },
+            Outlet {
+                status: Status::Suspended,
+                grade: Grade::C,
+                ..outlet(2.0)
+            },
+            Outlet {
+                status: Status::Eliminated,
+                grade: Grade::Ungraded,
+                serves: false,
+                ..outlet(3.0)
+            },
+            Outlet {
+                capacity: 0,
+                open_orders: 7,
+                radius_minutes: 60,
+                ..outlet(4.0)
+            },
+        ];
+        let engineers = vec![
+            Engineer {
+                licence: Licence::Exemplary,
+                open_orders: 1,
+                ..engineer(0)
+            },
+            Engineer {
+                licence: Licence::Normal,
+                open_orders: 2,
+                ..engineer(1)
+            },
+            Engineer {
+                skilled: false,
+                on_duty: false,
+                ..Engineer {
+                    licence: Licence::Warning,
+                    open_orders: 3,
+                    ..engineer(2)
+                }
+            },
+            Engineer {
+                licence: Licence::Eliminated,
+                open_orders: 4,
+                ..engineer(3)
+            },
+        ];
+        for line in lines {
+            let mut net = network(outlets.clone(), engineers.clone());
+            net.order.line = line;
+            net.order.vip = line == "tv";
+            let request = crate::dispatch_request!(net.clone(), Vec::new());
+            assert_eq!(crate::dispatch_network!(&request), net, "{line}");
+        }
     }
 }

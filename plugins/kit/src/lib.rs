@@ -1,12 +1,31 @@
-//! Plain helpers shared by the plugins. No WIT types here: each plugin's
-//! bindings are its own, so only what works on plain values is shared (and
-//! macros, such as [`describe_from_cargo!`] and [`dispatch_network!`],
-//! that expand in the plugin over its own bindings).
+//! What the plugins share. [`wit`] generates the type-only WIT interfaces
+//! (`types`, `month`) once; every plugin maps them to it with
+//! wit-bindgen's `with`, so a `MonthOrder` or a `Grade` is one Rust type
+//! here and in every plugin, and the rules here ([`month`], [`dispatch`])
+//! take them as the kernel sends them. A slot's export types (a
+//! `dispatch-request`, an `outlet-statement`) are each plugin's own: the
+//! kit works on plain values there, and macros such as
+//! [`describe_from_cargo!`] and [`dispatch_network!`] expand in the plugin
+//! over its own bindings.
 
 pub mod dispatch;
 pub mod month;
 pub mod numbers;
 pub mod settings;
+pub mod wit;
+
+/// The bindings of a dispatch plugin, so that the tests here expand
+/// [`dispatch_network!`] and [`dispatch_request!`] as a plugin does.
+#[cfg(test)]
+mod dispatch_world {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "xingji:plugins/dispatch",
+        with: { "xingji:plugins/types@0.2.0": crate::wit::types },
+    });
+}
+#[cfg(test)]
+use dispatch_world::exports;
 
 /// Implements `plugin.describe` for `$component` from the plugin crate's
 /// Cargo metadata (name, version, description), with `$author`: the

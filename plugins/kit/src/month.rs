@@ -1,34 +1,42 @@
 //! Rules of the month close (DOMAIN.md §4–5) that more than one plugin
-//! applies, on plain values: each plugin maps its own WIT bindings onto
-//! them. What is here is the same rule everywhere: the per-order audit,
-//! the rates per order kind, T by grade, the statement's arithmetic
-//! (R = L × T + Q with one rounding), and engineer pay.
+//! applies, over the shared WIT types of [`crate::wit`]. What is here is
+//! the same rule everywhere: the check of an order's indices, the
+//! per-order audit, the rates per order kind, T by grade, the ranking's
+//! reward or penalty, the statement's arithmetic (R = L × T + Q with one
+//! rounding), and engineer pay. A plugin maps the plain [`Statement`] and
+//! [`Pay`] to its own export types.
 
 use crate::numbers::div_round;
 use crate::settings::Settings;
+use crate::wit::month::{Incentive, MonthOrder};
+use crate::wit::types::Grade;
+use crate::wit::{ORDER_KINDS, PRODUCT_LINES};
 
-/// The product lines, as the WIT spells them, in the WIT's order (so a
-/// binding's `ProductLine as usize` indexes it).
-pub const PRODUCT_LINES: [&str; 7] = [
-    "tv",
-    "flat-panel-tv",
-    "computer",
-    "refrigerator",
-    "washing-machine",
-    "air-conditioner",
-    "water-heater",
-];
-
-/// The order kinds, as the WIT spells them, in the WIT's order.
-pub const ORDER_KINDS: [&str; 7] = [
-    "installation",
-    "repair",
-    "maintenance",
-    "consultation",
-    "birthday-visit",
-    "tour-visit",
-    "complaint",
-];
+/// Checks the indices of order `index`: its outlet among `outlets`, its
+/// engineer and `repeat-of` below `engineers`. The kernel's input is not
+/// trusted: an index out of range is an error naming the order and the
+/// field, never a panic.
+pub fn check(
+    index: usize,
+    order: &MonthOrder,
+    outlets: usize,
+    engineers: u32,
+) -> Result<(), String> {
+    if order.outlet as usize >= outlets {
+        return Err(format!(
+            "order {index}: outlet {} is out of range ({outlets} outlets)",
+            order.outlet
+        ));
+    }
+    for (what, engineer) in [("engineer", order.engineer), ("repeat-of", order.repeat_of)] {
+        if let Some(e) = engineer.filter(|e| *e >= engineers) {
+            return Err(format!(
+                "order {index}: {what} {e} is out of range ({engineers} engineers)"
+            ));
+        }
+    }
+    Ok(())
+}
 
 /// Cells of a labour table: one per product line and order kind.
 pub const CELLS: usize = PRODUCT_LINES.len() * ORDER_KINDS.len();
@@ -75,21 +83,26 @@ impl Verdict {
 /// Audits an order to settle: the customer callback reached the customer
 /// and was satisfied; no old part is owed to the warehouse; the
 /// quality-improvement finding agrees.
-pub fn audit(
-    reached: bool,
-    satisfied: bool,
-    part_due: bool,
-    part_returned: bool,
-    finding_agreed: bool,
-) -> Verdict {
-    if !(reached && satisfied) {
+pub fn audit(order: &MonthOrder) -> Verdict {
+    if !(order.reached && order.satisfied) {
         Verdict::Callback
-    } else if part_due && !part_returned {
+    } else if order.part_due && !order.part_returned {
         Verdict::OldPart
-    } else if !finding_agreed {
+    } else if !order.finding_agreed {
         Verdict::Finding
     } else {
         Verdict::Pass
+    }
+}
+
+/// Settles one order to settle: audits it, counts it in its outlet's
+/// `tally`, and, if it has an engineer, in `pay` (valid by `rules`).
+pub fn settle_order(order: &MonthOrder, tally: &mut Tally, pay: &mut PayBook, rules: &PayRules) {
+    let verdict = audit(order);
+    tally.add(order.product_line as usize, order.kind as usize, verdict);
+    if let Some(engineer) = order.engineer {
+        let valid = rules.valid(verdict == Verdict::Pass, order.machine_parts_3m);
+        pay.add(engineer, valid, order.on_time);
     }
 }
 
@@ -303,6 +316,36 @@ impl GradeCoefficients {
             c: t("t.c", 900)?,
         })
     }
+
+    /// The grade's letter and T, permille; `None` for an ungraded outlet
+    /// (T 1000 ‰).
+    pub fn of(&self, grade: Grade) -> Option<(&'static str, u32)> {
+        match grade {
+            Grade::A => Some(("A", self.a)),
+            Grade::B => Some(("B", self.b)),
+            Grade::C => Some(("C", self.c)),
+            Grade::Ungraded => None,
+        }
+    }
+}
+
+/// The statement line of the ranking's incentive (DOMAIN.md §4): `reward`
+/// fen for the top ranks graded A, minus `penalty` for the bottom ranks
+/// graded C; `None` for the rest.
+pub fn ranking_line(incentive: Incentive, reward: i64, penalty: i64) -> Option<Line> {
+    match incentive {
+        Incentive::Reward => Some(Line::lump(
+            "incentive/reward",
+            reward,
+            "top ranks, graded A",
+        )),
+        Incentive::Penalty => Some(Line::lump(
+            "incentive/penalty",
+            -penalty,
+            "bottom ranks, graded C",
+        )),
+        Incentive::None => None,
+    }
 }
 
 /// Engineer pay rules (DOMAIN.md §2).
@@ -462,6 +505,88 @@ impl PayBook {
     }
 }
 
+/// Builders for tests of month-close rules, here and in the plugins.
+pub mod fixtures {
+    use crate::wit::month::{MonthFacts, MonthOrder, OutletFacts};
+    use crate::wit::types::{OrderKind, OutletStatus, ProductLine};
+
+    pub use crate::dispatch::fixtures::params;
+
+    /// An active outlet without C months, audits or credits.
+    pub fn outlet() -> OutletFacts {
+        OutletFacts {
+            status: OutletStatus::Active,
+            c_months: 0,
+            audits: 0,
+            audit_score_sum: 0,
+            delights: 0,
+            improvements: 0,
+        }
+    }
+
+    /// A TV repair of `outlet` by engineer 0, completed in the month and
+    /// to settle, that passes the audit (callback reached and satisfied,
+    /// no part due, the finding agreed) and met every SLA clock; no parts,
+    /// no repeat, no broken promise.
+    pub fn order(outlet: u32) -> MonthOrder {
+        MonthOrder {
+            outlet,
+            engineer: Some(0),
+            kind: OrderKind::Repair,
+            product_line: ProductLine::Tv,
+            completed: true,
+            open_at_end: false,
+            overdue_at_end: false,
+            to_settle: true,
+            reached: true,
+            satisfied: true,
+            parts: 0,
+            part_due: false,
+            part_returned: false,
+            finding_agreed: true,
+            machine_parts_3m: 0,
+            repeat_of: None,
+            on_time: true,
+            promise_broken: false,
+            major: false,
+        }
+    }
+
+    /// March 2025 with these outlets and orders, and 10 engineers.
+    pub fn month(outlets: Vec<OutletFacts>, orders: Vec<MonthOrder>) -> MonthFacts {
+        MonthFacts {
+            year: 2025,
+            month: 3,
+            outlets,
+            engineers: 10,
+            orders,
+        }
+    }
+
+    /// A small deterministic generator (xorshift64*) for random months.
+    pub struct Rng(pub u64);
+
+    impl Rng {
+        /// The next number of the sequence.
+        pub fn next_u64(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+
+        /// Below `n`; 0 if `n` is 0.
+        pub fn below(&mut self, n: u64) -> u64 {
+            if n == 0 { 0 } else { self.next_u64() % n }
+        }
+
+        /// True `percent` times in 100.
+        pub fn chance(&mut self, percent: u64) -> bool {
+            self.below(100) < percent
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -474,6 +599,61 @@ mod tests {
         assert_eq!(cell(6, 6), 48);
         assert_eq!(PRODUCT_LINES[5], "air-conditioner");
         assert_eq!(ORDER_KINDS[6], "complaint");
+    }
+
+    #[test]
+    fn order_indices() {
+        let order = |outlet, engineer, repeat_of| MonthOrder {
+            engineer,
+            repeat_of,
+            ..fixtures::order(outlet)
+        };
+        assert_eq!(check(0, &order(1, Some(9), Some(9)), 2, 10), Ok(()));
+        assert_eq!(check(0, &order(0, None, None), 1, 0), Ok(()));
+        let cases = [
+            (
+                order(2, None, None),
+                "order 4: outlet 2 is out of range (2 outlets)",
+            ),
+            (
+                order(0, Some(10), None),
+                "order 4: engineer 10 is out of range (10 engineers)",
+            ),
+            (
+                order(0, None, Some(10)),
+                "order 4: repeat-of 10 is out of range (10 engineers)",
+            ),
+            (
+                order(9, Some(99), None),
+                "order 4: outlet 9 is out of range (2 outlets)",
+            ),
+        ];
+        for (order, want) in cases {
+            assert_eq!(check(4, &order, 2, 10).unwrap_err(), want);
+        }
+    }
+
+    #[test]
+    fn grades_and_ranking() {
+        let t = GradeCoefficients {
+            a: 1100,
+            b: 1000,
+            c: 900,
+        };
+        assert_eq!(t.of(Grade::A), Some(("A", 1100)));
+        assert_eq!(t.of(Grade::B), Some(("B", 1000)));
+        assert_eq!(t.of(Grade::C), Some(("C", 900)));
+        assert_eq!(t.of(Grade::Ungraded), None);
+        assert_eq!(ranking_line(Incentive::None, 5, 7), None);
+        let amount = |incentive| ranking_line(incentive, 5, 7).map(|l| (l.item, l.amount));
+        assert_eq!(
+            amount(Incentive::Reward),
+            Some(("incentive/reward".into(), 5))
+        );
+        assert_eq!(
+            amount(Incentive::Penalty),
+            Some(("incentive/penalty".into(), -7))
+        );
     }
 
     #[test]
@@ -492,11 +672,15 @@ mod tests {
             ((true, true, false, false, false), Finding),
         ];
         for ((r, s, due, ret, agreed), want) in cases {
-            assert_eq!(
-                audit(r, s, due, ret, agreed),
-                want,
-                "{r} {s} {due} {ret} {agreed}"
-            );
+            let order = MonthOrder {
+                reached: r,
+                satisfied: s,
+                part_due: due,
+                part_returned: ret,
+                finding_agreed: agreed,
+                ..fixtures::order(0)
+            };
+            assert_eq!(audit(&order), want, "{r} {s} {due} {ret} {agreed}");
         }
         assert_eq!(Pass.item(), None);
         assert_eq!(Callback.item(), Some("rejected/callback"));

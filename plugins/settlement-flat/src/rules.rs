@@ -1,20 +1,22 @@
 //! The flat settlement rules, as plain functions over the WIT types. The
-//! audit, the statement's arithmetic, the rates per kind, T by grade and
-//! engineer pay are the kit's (`xingji_plugin_kit::month`), the same rules
-//! as `settlement-standard`; this plugin only leaves out the product-line
-//! factor, the score term and the quality credits.
+//! index check, the audit, the statement's arithmetic, the rates per kind,
+//! T by grade, the ranking's incentive and engineer pay are the kit's
+//! (`xingji_plugin_kit::month`), the same rules as `settlement-standard`;
+//! this plugin only leaves out the product-line factor, the score term and
+//! the quality credits.
 
 use xingji_plugin_kit::month::{
-    CELLS, GradeCoefficients, Line, MAX_AMOUNT, PRODUCT_LINES, PayBook, PayRules, Statement, Tally,
-    Verdict, audit, cell, is_kind_rate, kind_rates, statement,
+    CELLS, GradeCoefficients, Line, MAX_AMOUNT, PayBook, PayRules, Statement, Tally, cell, check,
+    is_kind_rate, kind_rates, ranking_line, settle_order, statement,
 };
 use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_kit::wit::PRODUCT_LINES;
+use xingji_plugin_kit::wit::month::MonthFacts;
+use xingji_plugin_kit::wit::types::{Grade, OrderKind};
 
 use crate::exports::xingji::plugins::settler::{
     EngineerPay, Line as WitLine, OutletAccount, OutletStatement, Settlement,
 };
-use crate::xingji::plugins::month::{Incentive, MonthFacts, MonthOrder};
-use crate::xingji::plugins::types::{Grade, OrderKind};
 
 /// The parameters with fixed names of this plugin; besides them the kit's
 /// `t.a`, `t.b`, `t.c` and `engineer.*`, and `rate.<kind>`.
@@ -72,13 +74,10 @@ impl Rules {
 
     /// T of an outlet by its grade alone, permille, and its note.
     pub fn coefficient(&self, grade: Grade) -> (u32, String) {
-        let (letter, t) = match grade {
-            Grade::A => ("A", self.t.a),
-            Grade::B => ("B", self.t.b),
-            Grade::C => ("C", self.t.c),
-            Grade::Ungraded => return (1000, "T 1000‰: ungraded".into()),
-        };
-        (t, format!("T {t}‰: {letter}"))
+        match self.t.of(grade) {
+            Some((letter, t)) => (t, format!("T {t}‰: {letter}")),
+            None => (1000, "T 1000‰: ungraded".into()),
+        }
     }
 }
 
@@ -86,24 +85,6 @@ impl Default for Rules {
     fn default() -> Self {
         Rules::from_params(&[]).expect("the defaults are valid")
     }
-}
-
-/// Checks an order's indices.
-fn check(index: usize, order: &MonthOrder, outlets: usize, engineers: u32) -> Result<(), String> {
-    if order.outlet as usize >= outlets {
-        return Err(format!(
-            "order {index}: outlet {} is out of range ({outlets} outlets)",
-            order.outlet
-        ));
-    }
-    for (what, engineer) in [("engineer", order.engineer), ("repeat-of", order.repeat_of)] {
-        if let Some(e) = engineer.filter(|e| *e >= engineers) {
-            return Err(format!(
-                "order {index}: {what} {e} is out of range ({engineers} engineers)"
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// Settles the month: one pass over the orders, one over the outlets.
@@ -131,20 +112,7 @@ pub fn settle(
             majors[outlet] = majors[outlet].saturating_add(1);
         }
         if order.to_settle {
-            let verdict = audit(
-                order.reached,
-                order.satisfied,
-                order.part_due,
-                order.part_returned,
-                order.finding_agreed,
-            );
-            tallies[outlet].add(order.product_line as usize, order.kind as usize, verdict);
-            if let Some(engineer) = order.engineer {
-                let valid = rules
-                    .pay
-                    .valid(verdict == Verdict::Pass, order.machine_parts_3m);
-                pay.add(engineer, valid, order.on_time);
-            }
+            settle_order(order, &mut tallies[outlet], &mut pay, &rules.pay);
         }
     }
     let outlets = tallies
@@ -154,20 +122,10 @@ pub fn settle(
         .enumerate()
         .map(|(index, ((tally, account), &majors))| {
             let (t, note) = rules.coefficient(account.grade);
-            let mut incentives = Vec::new();
-            match account.incentive {
-                Incentive::Reward => incentives.push(Line::lump(
-                    "incentive/reward",
-                    rules.reward,
-                    "top ranks, graded A",
-                )),
-                Incentive::Penalty => incentives.push(Line::lump(
-                    "incentive/penalty",
-                    -rules.penalty,
-                    "bottom ranks, graded C",
-                )),
-                Incentive::None => {}
-            }
+            let mut incentives: Vec<Line> =
+                ranking_line(account.incentive, rules.reward, rules.penalty)
+                    .into_iter()
+                    .collect();
             incentives.push(Line::per(
                 "incentive/major-complaint",
                 majors,
@@ -220,19 +178,12 @@ fn to_wit(s: Statement) -> OutletStatement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xingji::plugins::month::OutletFacts;
-    use crate::xingji::plugins::types::{OutletStatus, ProductLine};
-
-    fn outlet() -> OutletFacts {
-        OutletFacts {
-            status: OutletStatus::Active,
-            c_months: 0,
-            audits: 0,
-            audit_score_sum: 0,
-            delights: 0,
-            improvements: 0,
-        }
-    }
+    // `order` is a TV repair to settle that passes the audit, by engineer
+    // 0, on time.
+    use xingji_plugin_kit::month::fixtures::{Rng, month, order as settled, outlet, params};
+    use xingji_plugin_kit::wit::month::{Incentive, MonthOrder, OutletFacts};
+    use xingji_plugin_kit::wit::types::ProductLine;
+    use xingji_plugin_kit::wit::{KINDS, LINES};
 
     fn account(grade: Grade, score: i32, incentive: Incentive) -> OutletAccount {
         OutletAccount {
@@ -240,48 +191,6 @@ mod tests {
             score,
             incentive,
         }
-    }
-
-    /// A TV repair to settle that passes the audit, by engineer 0, on time.
-    fn settled(outlet: u32) -> MonthOrder {
-        MonthOrder {
-            outlet,
-            engineer: Some(0),
-            kind: OrderKind::Repair,
-            product_line: ProductLine::Tv,
-            completed: true,
-            open_at_end: false,
-            overdue_at_end: false,
-            to_settle: true,
-            reached: true,
-            satisfied: true,
-            parts: 0,
-            part_due: false,
-            part_returned: false,
-            finding_agreed: true,
-            machine_parts_3m: 0,
-            repeat_of: None,
-            on_time: true,
-            promise_broken: false,
-            major: false,
-        }
-    }
-
-    fn month(outlets: Vec<OutletFacts>, orders: Vec<MonthOrder>) -> MonthFacts {
-        MonthFacts {
-            year: 2025,
-            month: 3,
-            outlets,
-            engineers: 10,
-            orders,
-        }
-    }
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     fn items(s: &OutletStatement) -> Vec<(&str, u32, i64, i64)> {
@@ -585,44 +494,9 @@ mod tests {
         }
     }
 
-    /// A small deterministic generator (xorshift64*).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            if n == 0 { 0 } else { self.next() % n }
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.below(100) < percent
-        }
-    }
-
     #[test]
     fn random_statements_add_up() {
-        let lines = [
-            ProductLine::Tv,
-            ProductLine::FlatPanelTv,
-            ProductLine::Computer,
-            ProductLine::Refrigerator,
-            ProductLine::WashingMachine,
-            ProductLine::AirConditioner,
-            ProductLine::WaterHeater,
-        ];
-        let kinds = [
-            OrderKind::Installation,
-            OrderKind::Repair,
-            OrderKind::Maintenance,
-            OrderKind::Consultation,
-            OrderKind::BirthdayVisit,
-            OrderKind::TourVisit,
-            OrderKind::Complaint,
-        ];
+        let (lines, kinds) = (LINES, KINDS);
         let grades = [Grade::Ungraded, Grade::A, Grade::B, Grade::C];
         let incentives = [Incentive::None, Incentive::Reward, Incentive::Penalty];
         let r = Rules::from_params(&params(&[("rate.repair", "8333"), ("t.c", "877")])).unwrap();

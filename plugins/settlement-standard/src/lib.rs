@@ -5,13 +5,17 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/settlement",
+    with: {
+        "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types,
+        "xingji:plugins/month@0.2.0": xingji_plugin_kit::wit::month,
+    },
 });
 
 mod rules;
 
 use exports::xingji::plugins::settler::{Guest as Settler, OutletAccount, Settlement};
-use xingji::plugins::month::MonthFacts;
-use xingji::plugins::types::Params;
+use xingji_plugin_kit::wit::month::MonthFacts;
+use xingji_plugin_kit::wit::types::Params;
 
 struct Component;
 

@@ -1,20 +1,21 @@
-//! The settlement rules, as plain functions over the WIT types. The audit,
-//! the statement's arithmetic and engineer pay are the kit's
-//! (`xingji_plugin_kit::month`), shared with `settlement-flat`; the rate
-//! table, the coefficient T and the incentives Q are this plugin's.
+//! The settlement rules, as plain functions over the WIT types. The index
+//! check, the audit, the statement's arithmetic and engineer pay are the
+//! kit's (`xingji_plugin_kit::month`), shared with `settlement-flat`; the
+//! rate table, the coefficient T and the incentives Q are this plugin's.
 
 use xingji_plugin_kit::month::{
-    CELLS, GradeCoefficients, Line, MAX_AMOUNT, MAX_RATE, ORDER_KINDS, PRODUCT_LINES, PayBook,
-    PayRules, Statement, Tally, Verdict, audit, cell, is_kind_rate, kind_rates, statement,
+    CELLS, GradeCoefficients, Line, MAX_AMOUNT, MAX_RATE, PayBook, PayRules, Statement, Tally,
+    cell, check, is_kind_rate, kind_rates, ranking_line, settle_order, statement,
 };
 use xingji_plugin_kit::numbers::{Fixed, div_round};
 use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_kit::wit::month::MonthFacts;
+use xingji_plugin_kit::wit::types::OrderKind;
+use xingji_plugin_kit::wit::{ORDER_KINDS, PRODUCT_LINES};
 
 use crate::exports::xingji::plugins::settler::{
     EngineerPay, Line as WitLine, OutletAccount, OutletStatement, Settlement,
 };
-use crate::xingji::plugins::month::{Incentive, MonthFacts, MonthOrder};
-use crate::xingji::plugins::types::{Grade, OrderKind};
 
 /// The default product-line factor, permille, in the order of
 /// [`PRODUCT_LINES`]: flat-panel TVs 1.2, air conditioners 1.5, the rest 1.
@@ -125,11 +126,8 @@ impl Rules {
     /// completed order, no complaint): its score measures nothing, so T
     /// is by grade alone.
     pub fn coefficient(&self, account: &OutletAccount, scored: bool) -> (u32, String) {
-        let (letter, base) = match account.grade {
-            Grade::A => ("A", self.t.a),
-            Grade::B => ("B", self.t.b),
-            Grade::C => ("C", self.t.c),
-            Grade::Ungraded => return (1000, "T 1000‰: ungraded".into()),
+        let Some((letter, base)) = self.t.of(account.grade) else {
+            return (1000, "T 1000‰: ungraded".into());
         };
         let term = if scored {
             let over = i128::from(account.score) - i128::from(self.pivot);
@@ -161,29 +159,6 @@ impl Default for Rules {
     fn default() -> Self {
         Rules::from_params(&[]).expect("the defaults are valid")
     }
-}
-
-/// Checks an order's indices.
-pub fn check(
-    index: usize,
-    order: &MonthOrder,
-    outlets: usize,
-    engineers: u32,
-) -> Result<(), String> {
-    if order.outlet as usize >= outlets {
-        return Err(format!(
-            "order {index}: outlet {} is out of range ({outlets} outlets)",
-            order.outlet
-        ));
-    }
-    for (what, engineer) in [("engineer", order.engineer), ("repeat-of", order.repeat_of)] {
-        if let Some(e) = engineer.filter(|e| *e >= engineers) {
-            return Err(format!(
-                "order {index}: {what} {e} is out of range ({engineers} engineers)"
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// What the month's orders say of one outlet, for settlement.
@@ -223,21 +198,7 @@ pub fn settle(
             book.scored = true;
         }
         if order.to_settle {
-            let verdict = audit(
-                order.reached,
-                order.satisfied,
-                order.part_due,
-                order.part_returned,
-                order.finding_agreed,
-            );
-            book.tally
-                .add(order.product_line as usize, order.kind as usize, verdict);
-            if let Some(engineer) = order.engineer {
-                let valid = rules
-                    .pay
-                    .valid(verdict == Verdict::Pass, order.machine_parts_3m);
-                pay.add(engineer, valid, order.on_time);
-            }
+            settle_order(order, &mut book.tally, &mut pay, &rules.pay);
         }
     }
     let outlets = books
@@ -248,20 +209,10 @@ pub fn settle(
         .map(|(index, ((book, account), facts))| {
             let (t, note) = rules.coefficient(account, book.scored);
             let passed = u32::try_from(book.tally.passed()).unwrap_or(u32::MAX);
-            let mut incentives = Vec::new();
-            match account.incentive {
-                Incentive::Reward => incentives.push(Line::lump(
-                    "incentive/reward",
-                    rules.reward,
-                    "top ranks, graded A",
-                )),
-                Incentive::Penalty => incentives.push(Line::lump(
-                    "incentive/penalty",
-                    -rules.penalty,
-                    "bottom ranks, graded C",
-                )),
-                Incentive::None => {}
-            }
+            let mut incentives: Vec<Line> =
+                ranking_line(account.incentive, rules.reward, rules.penalty)
+                    .into_iter()
+                    .collect();
             let per = |item: &str, count: u32, unit: i64| Line::per(item, count, unit, "");
             incentives.push(per("incentive/finding", passed, rules.finding)?);
             incentives.push(per(
@@ -321,19 +272,10 @@ fn to_wit(s: Statement) -> OutletStatement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::xingji::plugins::month::OutletFacts;
-    use crate::xingji::plugins::types::{OutletStatus, ProductLine};
-
-    fn outlet() -> OutletFacts {
-        OutletFacts {
-            status: OutletStatus::Active,
-            c_months: 0,
-            audits: 0,
-            audit_score_sum: 0,
-            delights: 0,
-            improvements: 0,
-        }
-    }
+    use xingji_plugin_kit::month::fixtures::{Rng, month, order, outlet, params};
+    use xingji_plugin_kit::wit::month::{Incentive, MonthOrder, OutletFacts};
+    use xingji_plugin_kit::wit::types::{Grade, ProductLine};
+    use xingji_plugin_kit::wit::{KINDS, LINES};
 
     /// An account whose score makes the score term 0.
     fn account(grade: Grade) -> OutletAccount {
@@ -348,43 +290,9 @@ mod tests {
     /// the audit, by engineer 0, on time.
     fn settled(outlet: u32) -> MonthOrder {
         MonthOrder {
-            outlet,
-            engineer: Some(0),
-            kind: OrderKind::Repair,
-            product_line: ProductLine::Tv,
             completed: false,
-            open_at_end: false,
-            overdue_at_end: false,
-            to_settle: true,
-            reached: true,
-            satisfied: true,
-            parts: 0,
-            part_due: false,
-            part_returned: false,
-            finding_agreed: true,
-            machine_parts_3m: 0,
-            repeat_of: None,
-            on_time: true,
-            promise_broken: false,
-            major: false,
+            ..order(outlet)
         }
-    }
-
-    fn month(outlets: Vec<OutletFacts>, orders: Vec<MonthOrder>) -> MonthFacts {
-        MonthFacts {
-            year: 2025,
-            month: 3,
-            outlets,
-            engineers: 10,
-            orders,
-        }
-    }
-
-    fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
     }
 
     fn run(m: &MonthFacts, accounts: &[OutletAccount]) -> Settlement {
@@ -1017,44 +925,9 @@ mod tests {
         eprintln!("lines: {lines}, engineers: {}", s.engineers.len());
     }
 
-    /// A small deterministic generator (xorshift64*).
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            if n == 0 { 0 } else { self.next() % n }
-        }
-        fn chance(&mut self, percent: u64) -> bool {
-            self.below(100) < percent
-        }
-    }
-
     #[test]
     fn random_statements_add_up() {
-        let lines = [
-            ProductLine::Tv,
-            ProductLine::FlatPanelTv,
-            ProductLine::Computer,
-            ProductLine::Refrigerator,
-            ProductLine::WashingMachine,
-            ProductLine::AirConditioner,
-            ProductLine::WaterHeater,
-        ];
-        let kinds = [
-            OrderKind::Installation,
-            OrderKind::Repair,
-            OrderKind::Maintenance,
-            OrderKind::Consultation,
-            OrderKind::BirthdayVisit,
-            OrderKind::TourVisit,
-            OrderKind::Complaint,
-        ];
+        let (lines, kinds) = (LINES, KINDS);
         let grades = [Grade::Ungraded, Grade::A, Grade::B, Grade::C];
         let incentives = [Incentive::None, Incentive::Reward, Incentive::Penalty];
         let mut rng = Rng(0x0123_4567_89ab_cdef);

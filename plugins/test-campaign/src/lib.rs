@@ -1,12 +1,16 @@
 //! Test only: counts the region's orders as "due" (through `records`) and,
 //! unless a dry run, tries to create one visit through `order-writer`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/campaign" });
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/campaign",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+});
 
 use exports::xingji::plugins::birthday_campaign::{Guest, Visit, Window};
 use xingji::plugins::order_writer::{NewOrder, create_order};
 use xingji::plugins::records::list_orders;
-use xingji::plugins::types::{Geo, OrderKind, Params, ProductLine};
+use xingji_plugin_kit::wit::types::{Geo, OrderKind, Params, ProductLine};
 
 struct Component;
 

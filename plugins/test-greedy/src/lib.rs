@@ -12,6 +12,7 @@ wit_bindgen::generate!({
         }
     ",
     world: "test:greedy/greedy",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
     generate_all,
 });
 

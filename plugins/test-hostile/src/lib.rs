@@ -14,13 +14,14 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
 });
 
 use exports::xingji::plugins::dispatcher::{
     Assignment, Decision, DispatchRequest, Guest as Dispatcher,
 };
 use xingji::plugins::log::{Level, log};
-use xingji::plugins::types::ProductLine;
+use xingji_plugin_kit::wit::types::ProductLine;
 
 struct Component;
 

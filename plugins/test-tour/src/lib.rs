@@ -1,6 +1,10 @@
 //! Test only: one route per stop, in order.
 
-wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/tour" });
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/tour",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+});
 
 use exports::xingji::plugins::tour_planner::{Guest, PlanRequest, Route, TourPlan};
 

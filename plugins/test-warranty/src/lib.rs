@@ -12,11 +12,12 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/warranty",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
 });
 
 use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
-use xingji::plugins::types::{Date, Params};
 use xingji::plugins::{kv, log, records};
+use xingji_plugin_kit::wit::types::{Date, Params};
 
 struct Component;
 

@@ -5,7 +5,11 @@
 //! ([`model`], [`search`]); this file maps the WIT request to them and
 //! back, and reads the host's clock. See `plugins/README.md`.
 
-wit_bindgen::generate!({ path: "../../wit", world: "xingji:plugins/tour" });
+wit_bindgen::generate!({
+    path: "../../wit",
+    world: "xingji:plugins/tour",
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+});
 
 pub mod check;
 pub mod local;
@@ -32,7 +36,7 @@ const HOST_SHARE: f64 = 0.9;
 
 /// The request in plain values.
 pub fn request(request: &PlanRequest) -> model::Request {
-    let point = |g: &xingji::plugins::types::Geo| model::Point { x: g.lat, y: g.lon };
+    let point = |g: &xingji_plugin_kit::wit::types::Geo| model::Point { x: g.lat, y: g.lon };
     model::Request {
         depot: point(&request.depot),
         metric: match request.metric {
@@ -107,7 +111,7 @@ impl Guest for Component {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xingji::plugins::types::Geo;
+    use xingji_plugin_kit::wit::types::Geo;
 
     #[test]
     fn maps_the_request_and_the_plan() {

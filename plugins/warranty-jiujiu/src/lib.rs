@@ -7,6 +7,7 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/warranty",
     additional_derives: [PartialEq],
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
 });
 
 mod contracts;
@@ -16,7 +17,7 @@ mod store;
 
 use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
 use xingji::plugins::kv;
-use xingji::plugins::types::{Date, Params};
+use xingji_plugin_kit::wit::types::{Date, Params};
 
 struct Component;
 

@@ -4,12 +4,13 @@
 //! halves away from zero).
 
 use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_kit::wit::{line_index, line_name};
 
 use crate::dates::Day;
 use crate::exports::xingji::plugins::warranty_plans::{Appliance, Plan};
-use crate::xingji::plugins::types::{Date, ProductLine};
+use xingji_plugin_kit::wit::types::{Date, ProductLine};
 
-/// Every product line, in WIT order, with its parameter name and default
+/// Every product line, in WIT order (indexed by `line_index`), with its parameter name and default
 /// factor (‰).
 pub const LINES: [(ProductLine, &str, i64); 7] = [
     (ProductLine::Tv, "factor.tv", 1000),
@@ -20,19 +21,6 @@ pub const LINES: [(ProductLine, &str, i64); 7] = [
     (ProductLine::AirConditioner, "factor.air-conditioner", 1200),
     (ProductLine::WaterHeater, "factor.water-heater", 1000),
 ];
-
-/// The position of `line` in [`LINES`] (and in WIT).
-pub fn line_index(line: ProductLine) -> usize {
-    LINES
-        .iter()
-        .position(|(l, _, _)| *l == line)
-        .expect("every line is listed")
-}
-
-/// The kebab name of `line`, as in WIT.
-pub fn line_name(line: ProductLine) -> &'static str {
-    &LINES[line_index(line)].1["factor.".len()..]
-}
 
 /// The default rates (‰ of the appliance's price) of the default plans.
 const DEFAULT_RATES: [(u32, i64); 3] = [(1, 40), (2, 70), (3, 95)];

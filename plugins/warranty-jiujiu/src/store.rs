@@ -5,6 +5,8 @@
 use crate::dates::Day;
 use crate::exports::xingji::plugins::warranty_plans::{Appliance, Contract};
 use crate::rules::{LINES, date};
+use xingji_plugin_kit::wit::line_index;
+use xingji_plugin_kit::wit::types::Date;
 
 /// The plugin's key-value store (WIT `kv`).
 pub trait Store {
@@ -53,7 +55,7 @@ pub fn encode(contract: &Contract) -> Vec<u8> {
     let a = &contract.appliance;
     let mut out = Vec::with_capacity(54 + a.serial.len() + contract.customer_phone.len());
     out.push(VERSION);
-    out.push(crate::rules::line_index(a.product_line) as u8);
+    out.push(line_index(a.product_line) as u8);
     out.extend_from_slice(&a.price.to_le_bytes());
     put_date(&mut out, a.purchase_date);
     out.extend_from_slice(&contract.years.to_le_bytes());
@@ -71,7 +73,7 @@ pub fn encode(contract: &Contract) -> Vec<u8> {
     out
 }
 
-fn put_date(out: &mut Vec<u8>, date: crate::xingji::plugins::types::Date) {
+fn put_date(out: &mut Vec<u8>, date: Date) {
     out.extend_from_slice(&date.year.to_le_bytes());
     out.push(date.month);
     out.push(date.day);
@@ -205,7 +207,7 @@ mod tests {
     use super::memory::Memory;
     use super::*;
     use crate::rules::tests::{appliance, d};
-    use crate::xingji::plugins::types::ProductLine;
+    use xingji_plugin_kit::wit::types::ProductLine;
 
     fn contract() -> Contract {
         Contract {
