@@ -9,14 +9,65 @@
 //!   in a new store, bounded by [`Limits`], and a failure is a
 //!   [`PluginError`] that names the cause.
 //! - Which plugin a region runs is the kernel's business, not this crate's.
+//!
+//! # Slots
+//!
+//! Each slot is one world of `wit/worlds.wit` and has one file,
+//! `src/slots/<name>.rs`, with everything about it: its world's bindings
+//! (re-exported as `bindings::<name>`), its grants, its default limits, the
+//! interface it exports and its typed calls on [`Plugin`].
+//!
+//! | Slot | Exports | Grants | Calls |
+//! |---|---|---|---|
+//! | `dispatch` | `dispatcher` | log | [`Plugin::dispatch`] |
+//! | `warranty` | `warranty-plans` | log, records, kv | [`Plugin::warranty_quote`], [`Plugin::warranty_purchase`], [`Plugin::warranty_get_contract`], [`Plugin::warranty_list_contracts`], [`Plugin::warranty_claim`] |
+//! | `campaign` | `birthday-campaign` | log, records, order-writer | [`Plugin::campaign_run`] |
+//! | `tour` | `tour-planner` | log, budget | [`Plugin::tour_plan`] |
+//! | `evaluation` | `evaluator` | log, records | [`Plugin::evaluation_evaluate`] |
+//! | `settlement` | `settler` | log, records | [`Plugin::settlement_settle`] |
+//!
+//! A slot's [grants](Slot::grants) are the only host capabilities
+//! ([`Grant`]) linked for its plugins, and a component importing anything
+//! else is refused at load; a test checks them against the world's imports.
+//! To add a slot, write its file after the closest one, declare it in
+//! `slots/mod.rs`, re-export its bindings in `bindings/mod.rs` and add its
+//! line to the list in `slot.rs`.
+//!
+//! # Files
+//!
+//! With each file depending only on those above it:
+//!
+//! - `slot.rs`: the list of slots, and [`Slot`];
+//! - `bindings/host.rs`: the host interfaces' bindings, shared by every world;
+//! - `sandbox.rs`: [`Limits`], [`HostServices`] and a call's store data;
+//! - `grant.rs`: the capabilities ([`Grant`]), their implementation and a
+//!   slot's linker;
+//! - `call.rs`: a call's fresh store, its deadline and fuel, and
+//!   [`PluginError`];
+//! - `load_error.rs`: [`LoadError`];
+//! - `world.rs`: what a slot's file provides, and [`Manifest`];
+//! - `plugin.rs`: [`Plugin`];
+//! - `slots/<name>.rs`: one slot each;
+//! - `registry.rs`: the list expanded over the slot files;
+//! - `runtime.rs`: [`Runtime`]: the engine, loading and checking.
 
 pub mod bindings;
+mod call;
+mod grant;
+mod load_error;
 mod plugin;
+mod registry;
 mod runtime;
 mod sandbox;
 mod slot;
+mod slots;
+mod world;
 
-pub use plugin::{CallCost, Manifest, Plugin, PluginError};
-pub use runtime::{EPOCH_TICK, LoadError, Runtime, hex};
+pub use call::{CallCost, PluginError};
+pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
+pub use load_error::LoadError;
+pub use plugin::Plugin;
+pub use runtime::{EPOCH_TICK, Runtime, hex};
 pub use sandbox::{HostServices, Limits};
-pub use slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, TYPE_INTERFACES, WIT_PACKAGE};
+pub use slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
+pub use world::Manifest;

@@ -10,57 +10,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
-use crate::bindings;
-use crate::plugin::{Plugin, PluginError};
+use crate::grant::{LINK_ONLY_WASI, TYPE_INTERFACES, linker};
+use crate::load_error::LoadError;
+use crate::plugin::Plugin;
+use crate::registry::prepare;
 use crate::sandbox::HostState;
-use crate::slot::{LINK_ONLY_WASI, SUPPORTED_WIT_VERSIONS, Slot, TYPE_INTERFACES, WIT_PACKAGE};
+use crate::slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
+use crate::world::Manifest;
 
 /// How often the epoch advances: the resolution of call deadlines.
 pub const EPOCH_TICK: Duration = Duration::from_millis(1);
-
-/// Why a component could not become a plugin. Each message tells the
-/// author what to change.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// The bytes are not a component this engine can compile.
-    #[error(
-        "not a WebAssembly component: {0}. Build the plugin for wasm32-wasip2 (cargo build --target wasm32-wasip2), which emits a component"
-    )]
-    NotAComponent(String),
-    /// No slot interface is exported.
-    #[error("the component exports no Xingji slot: build it for one of the worlds {worlds} of {WIT_PACKAGE}@{version}", worlds = worlds(), version = SUPPORTED_WIT_VERSIONS[0])]
-    NoSlot,
-    /// The component targets a WIT version this kernel cannot run.
-    #[error("the component was built for {WIT_PACKAGE}@{found}, but this kernel supports {supported}: rebuild it against the wit/ of this kernel", supported = SUPPORTED_WIT_VERSIONS.join(", "))]
-    UnsupportedVersion {
-        /// The version found.
-        found: String,
-    },
-    /// An import outside the slot's grants.
-    #[error(
-        "the component imports {import}, which the {slot} world does not grant (it grants {grants}): remove the use of that capability"
-    )]
-    ForbiddenImport {
-        /// The import.
-        import: String,
-        /// The slot.
-        slot: Slot,
-        /// What the slot grants.
-        grants: String,
-    },
-    /// The manifest is unusable.
-    #[error("bad manifest from plugin.describe: {0}")]
-    BadManifest(String),
-    /// Instantiating or describing failed.
-    #[error("{0}")]
-    Plugin(#[from] PluginError),
-    /// The host failed.
-    #[error("runtime error: {0}")]
-    Runtime(String),
-}
 
 /// An error's chain on one line (wasmparser's errors span several).
 fn one_line(error: &wasmtime::Error) -> String {
@@ -68,14 +30,6 @@ fn one_line(error: &wasmtime::Error) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn worlds() -> String {
-    Slot::ALL
-        .iter()
-        .map(|slot| slot.name())
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The plugin runtime: one engine, one linker per slot.
@@ -132,7 +86,8 @@ impl Runtime {
         for slot in Slot::ALL {
             linkers.insert(
                 slot,
-                linker(&engine, slot).map_err(|error| LoadError::Runtime(format!("{error:#}")))?,
+                linker(&engine, slot.grants())
+                    .map_err(|error| LoadError::Runtime(format!("{error:#}")))?,
             );
         }
         if let Some(dir) = &cache_dir {
@@ -159,11 +114,19 @@ impl Runtime {
         let sha256 = hex(&Sha256::digest(bytes));
         let component = self.compile(bytes, &sha256)?;
         let (slot, wit_version) = self.check(&component)?;
-        let linker = &self.linkers[&slot];
-        let pre = linker
+        let instance = self.linkers[&slot]
             .instantiate_pre(&component)
             .map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
-        Plugin::new(pre, slot, wit_version, sha256).await
+        let (pre, manifest) = prepare(slot, instance).await?;
+        check_manifest(&manifest)?;
+        Ok(Plugin::new(
+            manifest,
+            slot,
+            wit_version,
+            sha256,
+            self.engine.clone(),
+            pre,
+        ))
     }
 
     /// The component, from the artifact cache if a valid artifact for these
@@ -233,28 +196,50 @@ impl Runtime {
         if !SUPPORTED_WIT_VERSIONS.contains(&version.as_str()) {
             return Err(LoadError::UnsupportedVersion { found: version });
         }
-        let grants = slot.grants();
-        for (name, _) in ty.imports(&self.engine) {
-            let allowed = match ours(name) {
-                Some((interface, v)) => {
-                    v == version
-                        && (TYPE_INTERFACES.contains(&interface) || grants.contains(&interface))
-                }
-                None => {
-                    let unversioned = name.split('@').next().unwrap_or(name);
-                    LINK_ONLY_WASI.contains(&unversioned)
-                }
-            };
-            if !allowed {
-                return Err(LoadError::ForbiddenImport {
-                    import: name.to_owned(),
-                    slot,
-                    grants: grants.join(", "),
-                });
-            }
-        }
+        check_imports(
+            slot,
+            &version,
+            ty.imports(&self.engine).map(|(name, _)| name),
+        )?;
         Ok((slot, version))
     }
+}
+
+/// Refuses the first import that `slot` does not grant: an interface of
+/// our package other than the slot's grants and the type-only interfaces
+/// (or of another version than `version`), or WASI beyond the link-only
+/// interfaces.
+fn check_imports<'a>(
+    slot: Slot,
+    version: &str,
+    imports: impl IntoIterator<Item = &'a str>,
+) -> Result<(), LoadError> {
+    let grants = slot.grants();
+    for name in imports {
+        let allowed = match ours(name) {
+            Some((interface, v)) => {
+                v == version
+                    && (TYPE_INTERFACES.contains(&interface)
+                        || grants.iter().any(|grant| grant.interface() == interface))
+            }
+            None => {
+                let unversioned = name.split('@').next().unwrap_or(name);
+                LINK_ONLY_WASI.contains(&unversioned)
+            }
+        };
+        if !allowed {
+            return Err(LoadError::ForbiddenImport {
+                import: name.to_owned(),
+                slot,
+                grants: grants
+                    .iter()
+                    .map(|grant| grant.interface())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// `(interface, version)` of an item name of our package.
@@ -263,13 +248,17 @@ fn ours(name: &str) -> Option<(&str, &str)> {
     rest.split_once('@')
 }
 
+/// The largest linear memory the pooling allocator reserves: no slot's
+/// memory limit may exceed it.
+const POOL_MAX_MEMORY: usize = 512 << 20;
+
 fn pooling() -> InstanceAllocationStrategy {
     let mut pool = PoolingAllocationConfig::default();
     pool.total_component_instances(1000)
         .total_core_instances(2000)
         .total_memories(2000)
         .total_tables(2000)
-        .max_memory_size(512 << 20)
+        .max_memory_size(POOL_MAX_MEMORY)
         // Every call ends its instance. Without these the slot's touched
         // pages are given back with madvise and faulted in again by the
         // next call: half of a small dispatch call's time was the kernel's
@@ -281,43 +270,124 @@ fn pooling() -> InstanceAllocationStrategy {
     InstanceAllocationStrategy::Pooling(pool)
 }
 
-/// The linker for a slot: link-only WASI plus the slot's grants. (The
-/// imports a component may use are checked against the grants at load.)
-fn linker(engine: &Engine, slot: Slot) -> wasmtime::Result<Linker<HostState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    match slot {
-        Slot::Dispatch => {
-            bindings::dispatch::Dispatch::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| {
-                state
-            })?
-        }
-        Slot::Warranty => {
-            bindings::warranty::Warranty::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| {
-                state
-            })?
-        }
-        Slot::Campaign => {
-            bindings::campaign::Campaign::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| {
-                state
-            })?
-        }
-        Slot::Tour => {
-            bindings::tour::Tour::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?
-        }
-        Slot::Evaluation => bindings::evaluation::Evaluation::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |state| state,
-        )?,
-        Slot::Settlement => bindings::settlement::Settlement::add_to_linker::<_, HasSelf<_>>(
-            &mut linker,
-            |state| state,
-        )?,
-    }
-    Ok(linker)
-}
-
 /// Lower-case hexadecimal.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+/// Refuses a manifest the kernel cannot show or version.
+fn check_manifest(manifest: &Manifest) -> Result<(), LoadError> {
+    let bad = |why: String| Err(LoadError::BadManifest(why));
+    let name_ok = (2..=64).contains(&manifest.name.len())
+        && manifest.name.starts_with(|c: char| c.is_ascii_lowercase())
+        && manifest
+            .name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !name_ok {
+        return bad(format!(
+            "name {:?} must be 2 to 64 characters of a-z, 0-9 and '-', starting with a letter",
+            manifest.name
+        ));
+    }
+    if semver::Version::parse(&manifest.version).is_err() {
+        return bad(format!(
+            "version {:?} is not a semantic version like 1.0.0",
+            manifest.version
+        ));
+    }
+    if manifest.description.len() > 1000 || manifest.author.len() > 200 {
+        return bad("description (1000) or author (200) too long".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grant::Grant;
+    use crate::sandbox::Limits;
+
+    const V: &str = "0.2.0";
+
+    fn ours_at(interface: &str, version: &str) -> String {
+        format!("{WIT_PACKAGE}/{interface}@{version}")
+    }
+
+    #[test]
+    fn each_slot_admits_exactly_its_grants() {
+        for slot in Slot::ALL {
+            for grant in Grant::ALL {
+                let import = ours_at(grant.interface(), V);
+                let result = check_imports(slot, V, [import.as_str()]);
+                assert_eq!(
+                    result.is_ok(),
+                    slot.grants().contains(&grant),
+                    "{slot} and {grant}: {result:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_slot_admits_the_type_interfaces_and_link_only_wasi() {
+        for slot in Slot::ALL {
+            let types: Vec<_> = TYPE_INTERFACES.iter().map(|i| ours_at(i, V)).collect();
+            let wasi = LINK_ONLY_WASI.iter().map(|i| format!("{i}@0.2.6"));
+            let imports: Vec<_> = types.into_iter().chain(wasi).collect();
+            let result = check_imports(slot, V, imports.iter().map(String::as_str));
+            assert!(result.is_ok(), "{slot}: {result:?}");
+        }
+    }
+
+    #[test]
+    fn a_forbidden_import_is_named_with_the_grants() {
+        let kv = ours_at("kv", V);
+        let error = check_imports(Slot::Dispatch, V, [ours_at("log", V).as_str(), &kv])
+            .expect_err("dispatch does not grant kv")
+            .to_string();
+        assert!(error.contains("dispatch world does not grant"), "{error}");
+        assert!(error.contains(&kv), "{error}");
+        assert!(error.contains("(it grants log)"), "{error}");
+
+        let error = check_imports(Slot::Warranty, V, ["wasi:sockets/tcp@0.2.6"])
+            .expect_err("no slot grants sockets")
+            .to_string();
+        assert!(error.contains("wasi:sockets/tcp@0.2.6"), "{error}");
+        assert!(error.contains("(it grants log, records, kv)"), "{error}");
+    }
+
+    #[test]
+    fn an_import_of_another_package_version_is_refused() {
+        let log = ours_at("log", "0.1.0");
+        let result = check_imports(Slot::Dispatch, V, [log.as_str()]);
+        assert!(
+            matches!(result, Err(LoadError::ForbiddenImport { .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn every_slot_fits_in_a_pooled_memory() {
+        for slot in Slot::ALL {
+            let limits = Limits::for_slot(slot);
+            assert!(limits.memory_bytes <= POOL_MAX_MEMORY, "{slot}: {limits:?}");
+            assert!(
+                limits.memory_bytes > 0 && limits.output_bytes > 0,
+                "{slot}: {limits:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn manifests_are_checked() {
+        let manifest = |name: &str, version: &str| Manifest {
+            name: name.into(),
+            version: version.into(),
+            description: String::new(),
+            author: String::new(),
+        };
+        assert!(check_manifest(&manifest("dispatch-nearest", "1.0.0")).is_ok());
+        assert!(check_manifest(&manifest("Dispatch", "1.0.0")).is_err());
+        assert!(check_manifest(&manifest("dispatch-nearest", "1.0")).is_err());
+    }
 }

@@ -17,9 +17,7 @@ use wasmtime_wasi::{
     WasiView,
 };
 
-use crate::bindings::host::xingji::plugins::{
-    budget, kv, log, month, order_writer, records, types,
-};
+use crate::bindings::host::xingji::plugins::{order_writer, types};
 
 /// The bounds of one call. Set per region and slot; see [`Limits::for_slot`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -39,27 +37,21 @@ pub struct Limits {
 }
 
 impl Limits {
-    /// The defaults for a slot: tight for the per-order dispatch, generous
-    /// for the batch slots (tours, month close).
-    pub fn for_slot(slot: crate::Slot) -> Self {
-        use crate::Slot::*;
-        let (deadline_ms, memory_mib, output_mib) = match slot {
-            Dispatch => (200, 64, 1),
-            Warranty => (2_000, 64, 1),
-            // A campaign lists every birthday of its window.
-            Campaign => (10_000, 128, 16),
-            Tour => (30_000, 256, 16),
-            // A month close of a big region hands over a million orders and
-            // gets back a statement per outlet and engineer.
-            Evaluation | Settlement => (30_000, 512, 64),
-        };
+    /// Limits with these bounds, and the bounds every slot shares: fuel
+    /// unbounded (the deadline bounds CPU by default; a region that wants a
+    /// deterministic quota sets fuel), 100 log lines and 64 KiB of log.
+    /// Each slot's file sets its defaults with this; see
+    /// [`Limits::for_slot`].
+    pub(crate) const fn with_bounds(
+        deadline: Duration,
+        memory_bytes: usize,
+        output_bytes: usize,
+    ) -> Self {
         Limits {
-            memory_bytes: memory_mib << 20,
-            deadline: Duration::from_millis(deadline_ms),
-            // The deadline bounds CPU by default; a region that wants a
-            // deterministic quota sets fuel.
+            memory_bytes,
+            deadline,
             fuel: u64::MAX,
-            output_bytes: output_mib << 20,
+            output_bytes,
             log_lines: 100,
             log_bytes: 64 << 10,
         }
@@ -135,10 +127,13 @@ pub struct HostState {
     table: ResourceTable,
     pub(crate) budget: Limits,
     stderr: MemoryOutputPipe,
-    log_lines: u32,
-    log_bytes: usize,
+    /// Lines logged so far in this call.
+    pub(crate) log_lines: u32,
+    /// Bytes logged so far in this call.
+    pub(crate) log_bytes: usize,
     services: Option<Arc<dyn HostServices>>,
-    started: std::time::Instant,
+    /// When the call began: the budget capability counts from here.
+    pub(crate) started: std::time::Instant,
 }
 
 impl HostState {
@@ -179,7 +174,9 @@ impl HostState {
         Some(format!("{message} (at {location})"))
     }
 
-    fn services(&self) -> wasmtime::Result<Arc<dyn HostServices>> {
+    /// The kernel's services for this call, or a trap if the call has none
+    /// (a plugin's `describe`).
+    pub(crate) fn services(&self) -> wasmtime::Result<Arc<dyn HostServices>> {
         self.services.clone().ok_or_else(|| {
             wasmtime::Error::new(HostLimit::Capability(
                 "this capability is not available in this call".into(),
@@ -256,118 +253,5 @@ impl HostMonotonicClock for Frozen {
     }
     fn now(&self) -> u64 {
         0
-    }
-}
-
-impl types::Host for HostState {}
-
-impl month::Host for HostState {}
-
-impl budget::Host for HostState {
-    async fn remaining_ms(&mut self) -> wasmtime::Result<u32> {
-        let left = self.budget.deadline.saturating_sub(self.started.elapsed());
-        Ok(u32::try_from(left.as_millis()).unwrap_or(u32::MAX))
-    }
-}
-
-impl log::Host for HostState {
-    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
-        self.log_lines += 1;
-        self.log_bytes += message.len();
-        if self.log_lines > self.budget.log_lines || self.log_bytes > self.budget.log_bytes {
-            return Err(wasmtime::Error::new(HostLimit::Log {
-                lines: self.budget.log_lines,
-                bytes: self.budget.log_bytes,
-            }));
-        }
-        // The call's span carries the plugin, version, region and slot.
-        match level {
-            log::Level::Trace => tracing::trace!(target: "xingji::plugin", "{message}"),
-            log::Level::Debug => tracing::debug!(target: "xingji::plugin", "{message}"),
-            log::Level::Info => tracing::info!(target: "xingji::plugin", "{message}"),
-            log::Level::Warn => tracing::warn!(target: "xingji::plugin", "{message}"),
-            log::Level::Error => tracing::error!(target: "xingji::plugin", "{message}"),
-        }
-        Ok(())
-    }
-}
-
-/// Turns a service's error message into a trap.
-fn trap(message: String) -> wasmtime::Error {
-    wasmtime::Error::new(HostLimit::Capability(message))
-}
-
-impl records::Host for HostState {
-    async fn get_outlet(&mut self, id: String) -> wasmtime::Result<Option<types::Outlet>> {
-        self.services()?.get_outlet(id).await.map_err(trap)
-    }
-    async fn list_outlets(
-        &mut self,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Outlet>> {
-        self.services()?
-            .list_outlets(after, limit)
-            .await
-            .map_err(trap)
-    }
-    async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<types::Person>> {
-        self.services()?.get_person(id).await.map_err(trap)
-    }
-    async fn list_people(
-        &mut self,
-        outlet_id: String,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Person>> {
-        self.services()?
-            .list_people(outlet_id, after, limit)
-            .await
-            .map_err(trap)
-    }
-    async fn get_order(&mut self, id: String) -> wasmtime::Result<Option<types::Order>> {
-        self.services()?.get_order(id).await.map_err(trap)
-    }
-    async fn list_orders(
-        &mut self,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Order>> {
-        self.services()?
-            .list_orders(after, limit)
-            .await
-            .map_err(trap)
-    }
-}
-
-impl kv::Host for HostState {
-    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
-        self.services()?.kv_get(key).await.map_err(trap)
-    }
-    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
-        Ok(self.services()?.kv_set(key, value).await)
-    }
-    async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
-        self.services()?.kv_delete(key).await.map_err(trap)
-    }
-    async fn list_keys(
-        &mut self,
-        prefix: String,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<String>> {
-        self.services()?
-            .kv_list_keys(prefix, after, limit)
-            .await
-            .map_err(trap)
-    }
-}
-
-impl order_writer::Host for HostState {
-    async fn create_order(
-        &mut self,
-        order: order_writer::NewOrder,
-    ) -> wasmtime::Result<Result<String, String>> {
-        Ok(self.services()?.create_order(order).await)
     }
 }

@@ -1,5 +1,9 @@
-//! Plugin slots: the six kinds of business policy, each a world of the
-//! `xingji:plugins` WIT package, and what each world is granted.
+//! The list of plugin slots: the six kinds of business policy, each a world
+//! of the `xingji:plugins` WIT package and each with one file in `slots/`.
+//!
+//! The list is written once, in [`for_each_slot!`]. It defines [`Slot`]
+//! here, and `registry.rs` expands it again to reach each slot's file. This
+//! file names no slot file, so everything a slot file uses may name [`Slot`].
 
 use std::fmt;
 
@@ -9,76 +13,63 @@ pub const WIT_PACKAGE: &str = "xingji:plugins";
 /// The versions of the WIT package this kernel can run, newest first.
 pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.2.0"];
 
-/// The interfaces of the package that hold only types: every world may
-/// import them, as they grant nothing.
-pub const TYPE_INTERFACES: &[&str] = &["types", "month"];
-
-/// A kind of plugin: one world of the WIT package.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Slot {
-    /// Chooses an outlet and engineer for an order.
-    Dispatch,
-    /// The Jiujiu extended warranty.
-    Warranty,
-    /// Appliance-birthday visit campaigns.
-    Campaign,
-    /// Rural tour scheduling.
-    Tour,
-    /// Monthly outlet evaluation.
-    Evaluation,
-    /// Monthly settlement.
-    Settlement,
+/// Calls `$callback!` with the list of slots: for each, its doc, its
+/// [`Slot`] variant, its name (which is its world's name in
+/// `wit/worlds.wit`) and its file in `slots/` (whose type named like the
+/// variant implements `World`).
+///
+/// To add a slot: write its file (copy the closest one), declare it in
+/// `slots/mod.rs`, re-export its bindings in `bindings/mod.rs`, and add its
+/// line here.
+macro_rules! for_each_slot {
+    ($callback:ident) => {
+        $callback! {
+            /// Chooses an outlet and engineer for an order.
+            Dispatch = "dispatch" in dispatch,
+            /// The Jiujiu extended warranty.
+            Warranty = "warranty" in warranty,
+            /// Appliance-birthday visit campaigns.
+            Campaign = "campaign" in campaign,
+            /// Rural tour scheduling.
+            Tour = "tour" in tour,
+            /// Monthly outlet evaluation.
+            Evaluation = "evaluation" in evaluation,
+            /// Monthly settlement.
+            Settlement = "settlement" in settlement,
+        }
+    };
 }
+pub(crate) use for_each_slot;
+
+macro_rules! define_slot {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal in $file:ident,)*) => {
+        /// A kind of plugin: one world of the WIT package. Each has its file,
+        /// `src/slots/<name>.rs`, with its bindings, grants, default limits
+        /// and calls.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Slot {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Slot {
+            /// Every slot.
+            pub const ALL: [Slot; [$($name),*].len()] = [$(Slot::$variant),*];
+
+            /// The slot's name, which is also its world's name: `dispatch`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Slot::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+for_each_slot!(define_slot);
 
 impl Slot {
-    /// Every slot.
-    pub const ALL: [Slot; 6] = [
-        Slot::Dispatch,
-        Slot::Warranty,
-        Slot::Campaign,
-        Slot::Tour,
-        Slot::Evaluation,
-        Slot::Settlement,
-    ];
-
-    /// The slot's name, which is also its world's name: `dispatch`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Slot::Dispatch => "dispatch",
-            Slot::Warranty => "warranty",
-            Slot::Campaign => "campaign",
-            Slot::Tour => "tour",
-            Slot::Evaluation => "evaluation",
-            Slot::Settlement => "settlement",
-        }
-    }
-
     /// The slot named `name`.
     pub fn from_name(name: &str) -> Option<Slot> {
         Slot::ALL.into_iter().find(|slot| slot.name() == name)
-    }
-
-    /// The interface the slot's world exports, besides `plugin`.
-    pub fn export(self) -> &'static str {
-        match self {
-            Slot::Dispatch => "dispatcher",
-            Slot::Warranty => "warranty-plans",
-            Slot::Campaign => "birthday-campaign",
-            Slot::Tour => "tour-planner",
-            Slot::Evaluation => "evaluator",
-            Slot::Settlement => "settler",
-        }
-    }
-
-    /// The host interfaces the slot's world imports: its capabilities.
-    pub fn grants(self) -> &'static [&'static str] {
-        match self {
-            Slot::Dispatch => &["log"],
-            Slot::Warranty => &["log", "records", "kv"],
-            Slot::Campaign => &["log", "records", "order-writer"],
-            Slot::Tour => &["log", "budget"],
-            Slot::Evaluation | Slot::Settlement => &["log", "records"],
-        }
     }
 }
 
@@ -88,29 +79,21 @@ impl fmt::Display for Slot {
     }
 }
 
-/// WASI interfaces a component built for `wasm32-wasip2` imports just to
-/// link its standard library. They are satisfied, but give nothing: no
-/// preopened directories, no environment or arguments, discarded output,
-/// clocks frozen at the epoch and a fixed random sequence.
-pub const LINK_ONLY_WASI: &[&str] = &[
-    "wasi:cli/environment",
-    "wasi:cli/exit",
-    "wasi:cli/stdin",
-    "wasi:cli/stdout",
-    "wasi:cli/stderr",
-    "wasi:cli/terminal-input",
-    "wasi:cli/terminal-output",
-    "wasi:cli/terminal-stdin",
-    "wasi:cli/terminal-stdout",
-    "wasi:cli/terminal-stderr",
-    "wasi:io/error",
-    "wasi:io/poll",
-    "wasi:io/streams",
-    "wasi:clocks/wall-clock",
-    "wasi:clocks/monotonic-clock",
-    "wasi:random/random",
-    "wasi:random/insecure",
-    "wasi:random/insecure-seed",
-    "wasi:filesystem/types",
-    "wasi:filesystem/preopens",
-];
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_are_distinct() {
+        for slot in Slot::ALL {
+            assert_eq!(Slot::from_name(slot.name()), Some(slot));
+            assert_eq!(slot.to_string(), slot.name());
+        }
+        let mut names: Vec<_> = Slot::ALL.iter().map(|slot| slot.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Slot::ALL.len());
+        assert_eq!(Slot::from_name("Dispatch"), None);
+        assert_eq!(Slot::from_name(""), None);
+    }
+}

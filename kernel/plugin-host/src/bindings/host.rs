@@ -1,0 +1,17 @@
+//! The interfaces the kernel offers to plugins, and the type-only
+//! interfaces shared by several worlds, generated once so that each has one
+//! Rust type. Every slot's world maps its imports to these (`with:` in its
+//! `bindgen!`), and `grant.rs` implements them.
+
+wasmtime::component::bindgen!({
+    path: "../../wit",
+    interfaces: "
+        import xingji:plugins/log@0.2.0;
+        import xingji:plugins/records@0.2.0;
+        import xingji:plugins/kv@0.2.0;
+        import xingji:plugins/order-writer@0.2.0;
+        import xingji:plugins/month@0.2.0;
+        import xingji:plugins/budget@0.2.0;
+    ",
+    imports: { default: async | trappable },
+});

@@ -1,0 +1,231 @@
+//! The host capabilities a slot may be granted: for each, its WIT
+//! interface, how it is added to a slot's linker, and its implementation
+//! on [`HostState`]. A slot's grants (its file's `World::GRANTS`) drive
+//! both its linker ([`linker`]) and the install check of its plugins.
+
+use std::fmt;
+
+use wasmtime::Engine;
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::bindings::host::xingji::plugins::{
+    budget, kv, log, month, order_writer, records, types,
+};
+use crate::sandbox::{HostLimit, HostState};
+
+/// A host capability: one interface of the WIT package that a world may
+/// import and the kernel implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grant {
+    /// `log`: lines into the kernel's logs, bounded per call.
+    Log,
+    /// `records`: read-only queries over the calling region.
+    Records,
+    /// `kv`: a key-value store private to the plugin in its region.
+    Kv,
+    /// `order-writer`: creating orders in the calling region.
+    OrderWriter,
+    /// `budget`: the time left for the call.
+    Budget,
+}
+
+impl Grant {
+    /// Every capability.
+    pub const ALL: [Grant; 5] = [
+        Grant::Log,
+        Grant::Records,
+        Grant::Kv,
+        Grant::OrderWriter,
+        Grant::Budget,
+    ];
+
+    /// Its interface's name in the WIT package: `order-writer`.
+    pub fn interface(self) -> &'static str {
+        match self {
+            Grant::Log => "log",
+            Grant::Records => "records",
+            Grant::Kv => "kv",
+            Grant::OrderWriter => "order-writer",
+            Grant::Budget => "budget",
+        }
+    }
+
+    /// Adds the host's implementation of the interface to `linker`.
+    pub(crate) fn add_to_linker(self, linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+        match self {
+            Grant::Log => log::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
+            Grant::Records => records::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
+            Grant::Kv => kv::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
+            Grant::OrderWriter => {
+                order_writer::add_to_linker::<_, HasSelf<_>>(linker, |state| state)
+            }
+            Grant::Budget => budget::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
+        }
+    }
+}
+
+impl fmt::Display for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.interface())
+    }
+}
+
+/// The interfaces of the package that hold only types: every world may
+/// import them, as they grant nothing. Every slot's linker links them.
+pub const TYPE_INTERFACES: &[&str] = &["types", "month"];
+
+/// WASI interfaces a component built for `wasm32-wasip2` imports just to
+/// link its standard library. They are satisfied, but give nothing: no
+/// preopened directories, no environment or arguments, discarded output,
+/// clocks frozen at the epoch and a fixed random sequence.
+pub const LINK_ONLY_WASI: &[&str] = &[
+    "wasi:cli/environment",
+    "wasi:cli/exit",
+    "wasi:cli/stdin",
+    "wasi:cli/stdout",
+    "wasi:cli/stderr",
+    "wasi:cli/terminal-input",
+    "wasi:cli/terminal-output",
+    "wasi:cli/terminal-stdin",
+    "wasi:cli/terminal-stdout",
+    "wasi:cli/terminal-stderr",
+    "wasi:io/error",
+    "wasi:io/poll",
+    "wasi:io/streams",
+    "wasi:clocks/wall-clock",
+    "wasi:clocks/monotonic-clock",
+    "wasi:random/random",
+    "wasi:random/insecure",
+    "wasi:random/insecure-seed",
+    "wasi:filesystem/types",
+    "wasi:filesystem/preopens",
+];
+
+/// The linker for a slot: link-only WASI, the type-only interfaces and
+/// exactly `grants`. (The imports a component may use are checked against
+/// the same grants at load.)
+pub(crate) fn linker(engine: &Engine, grants: &[Grant]) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    // Instances with no functions: a world that uses their types imports
+    // them, and its component cannot link without them.
+    types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+    month::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+    for grant in grants {
+        grant.add_to_linker(&mut linker)?;
+    }
+    Ok(linker)
+}
+
+impl types::Host for HostState {}
+
+impl month::Host for HostState {}
+
+impl budget::Host for HostState {
+    async fn remaining_ms(&mut self) -> wasmtime::Result<u32> {
+        let left = self.budget.deadline.saturating_sub(self.started.elapsed());
+        Ok(u32::try_from(left.as_millis()).unwrap_or(u32::MAX))
+    }
+}
+
+impl log::Host for HostState {
+    async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_lines += 1;
+        self.log_bytes += message.len();
+        if self.log_lines > self.budget.log_lines || self.log_bytes > self.budget.log_bytes {
+            return Err(wasmtime::Error::new(HostLimit::Log {
+                lines: self.budget.log_lines,
+                bytes: self.budget.log_bytes,
+            }));
+        }
+        // The call's span carries the plugin, version, region and slot.
+        match level {
+            log::Level::Trace => tracing::trace!(target: "xingji::plugin", "{message}"),
+            log::Level::Debug => tracing::debug!(target: "xingji::plugin", "{message}"),
+            log::Level::Info => tracing::info!(target: "xingji::plugin", "{message}"),
+            log::Level::Warn => tracing::warn!(target: "xingji::plugin", "{message}"),
+            log::Level::Error => tracing::error!(target: "xingji::plugin", "{message}"),
+        }
+        Ok(())
+    }
+}
+
+/// Turns a service's error message into a trap.
+fn trap(message: String) -> wasmtime::Error {
+    wasmtime::Error::new(HostLimit::Capability(message))
+}
+
+impl records::Host for HostState {
+    async fn get_outlet(&mut self, id: String) -> wasmtime::Result<Option<types::Outlet>> {
+        self.services()?.get_outlet(id).await.map_err(trap)
+    }
+    async fn list_outlets(
+        &mut self,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Outlet>> {
+        self.services()?
+            .list_outlets(after, limit)
+            .await
+            .map_err(trap)
+    }
+    async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<types::Person>> {
+        self.services()?.get_person(id).await.map_err(trap)
+    }
+    async fn list_people(
+        &mut self,
+        outlet_id: String,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Person>> {
+        self.services()?
+            .list_people(outlet_id, after, limit)
+            .await
+            .map_err(trap)
+    }
+    async fn get_order(&mut self, id: String) -> wasmtime::Result<Option<types::Order>> {
+        self.services()?.get_order(id).await.map_err(trap)
+    }
+    async fn list_orders(
+        &mut self,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<types::Order>> {
+        self.services()?
+            .list_orders(after, limit)
+            .await
+            .map_err(trap)
+    }
+}
+
+impl kv::Host for HostState {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {
+        self.services()?.kv_get(key).await.map_err(trap)
+    }
+    async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
+        Ok(self.services()?.kv_set(key, value).await)
+    }
+    async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
+        self.services()?.kv_delete(key).await.map_err(trap)
+    }
+    async fn list_keys(
+        &mut self,
+        prefix: String,
+        after: String,
+        limit: u32,
+    ) -> wasmtime::Result<Vec<String>> {
+        self.services()?
+            .kv_list_keys(prefix, after, limit)
+            .await
+            .map_err(trap)
+    }
+}
+
+impl order_writer::Host for HostState {
+    async fn create_order(
+        &mut self,
+        order: order_writer::NewOrder,
+    ) -> wasmtime::Result<Result<String, String>> {
+        Ok(self.services()?.create_order(order).await)
+    }
+}
