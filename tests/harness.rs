@@ -17,6 +17,13 @@ use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
 use xingji_api::v1::plugin_service_client::PluginServiceClient;
 
+/// The regions every test server declares. (`nowhere` is a region with no
+/// outlets; any other region is unknown.)
+pub const TEST_REGIONS: &[&str] = &[
+    "shanghai", "beijing", "qingdao", "lab", "rural", "east", "west", "region-a", "region-b",
+    "nowhere",
+];
+
 /// A kernel running in this process on a loopback port.
 pub struct TestServer {
     /// Where it listens.
@@ -39,8 +46,13 @@ impl TestServer {
     }
 
     /// Starts a kernel with `config`, on an ephemeral port whatever
-    /// `config.listen` says.
-    pub async fn start_config(config: Config) -> Self {
+    /// `config.listen` says. The kernel serves the regions the tests use
+    /// ([`TEST_REGIONS`]), as a deployment declares its own, besides those
+    /// `config` declares.
+    pub async fn start_config(mut config: Config) -> Self {
+        for region in TEST_REGIONS {
+            config.regions.entry((*region).to_owned()).or_default();
+        }
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind a loopback port");
@@ -171,7 +183,7 @@ pub fn precondition_failures(status: &Status) -> Vec<(String, String)> {
 /// The bytes of a plugin the build made from `plugins/` (`dispatch-nearest`,
 /// `test-hostile`, …).
 pub fn built_plugin(name: &str) -> Vec<u8> {
-    let path = Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
+    let path = Path::new(xingji_bundled::BUILT_PLUGINS_DIR)
         .join(format!("{}.wasm", name.replace('-', "_")));
     std::fs::read(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
 }

@@ -29,8 +29,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out_dir = PathBuf::from(std::env::var("OUT_DIR")?);
     std::fs::write(out_dir.join("xingji_descriptor.bin"), fds.encode_to_vec())?;
 
+    // The services exist only with the `grpc` feature, and decode requests
+    // with our codec: a client's undecodable bytes are its own fault
+    // (INVALID_ARGUMENT), where tonic-prost's codec says INTERNAL.
     tonic_prost_build::configure()
         .include_file("xingji_api.rs")
+        .server_mod_attribute(".", "#[cfg(feature = \"grpc\")]")
+        .client_mod_attribute(".", "#[cfg(feature = \"grpc\")]")
+        .codec_path("crate::codec::ApiCodec")
         .compile_fds(fds)?;
     Ok(())
 }

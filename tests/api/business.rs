@@ -4,12 +4,12 @@
 
 use prost_types::Timestamp;
 use tonic::Code;
-use xingji::validate::{date_from_days, today};
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::campaign_service_client::CampaignServiceClient;
 use xingji_api::v1::tour_service_client::TourServiceClient;
 use xingji_api::v1::warranty_service_client::WarrantyServiceClient;
 use xingji_api::v1::*;
+use xingji_core::calendar::{date_from_days, today};
 use xingji_tests::{TestServer, acting, bad_fields, precondition_failures, unique};
 
 use crate::fixtures::{create_outlet, create_person, engineer, network, repair, star_centre};

@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 use prost_types::Timestamp;
 use tonic::Code;
 use tonic::transport::Channel;
-use xingji::config::{Config, RegionConfig};
+use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
+use xingji_core::settings::RegionConfig;
 use xingji_tests::{TestServer, acting, bad_fields, error_info, precondition_failures};
 
 use crate::fixtures::{create_person, engineer, network, repair};
@@ -1265,7 +1266,7 @@ async fn overdue_orders_are_found_by_their_sla_clocks() {
     let dir = tempfile::tempdir().unwrap();
     // Shanghai must dispatch at once; Beijing has the default half hour.
     let strict = RegionConfig {
-        sla: xingji::sla::SlaTargets {
+        sla: xingji_core::settings::SlaTargets {
             dispatch_minutes: 0,
             ..Default::default()
         },

@@ -2,6 +2,7 @@
 //! loopback port over a fresh data directory and calls it over gRPC.
 
 mod business;
+mod edges;
 mod fixtures;
 mod lifecycle;
 mod month;

@@ -3,9 +3,9 @@
 //! function as the RPCs), and one sub-outlet per region served badly.
 
 use tonic::Code;
-use xingji::month_close::Month;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
+use xingji_core::calendar::Month;
 use xingji_tests::{TestServer, acting, bad_fields, precondition_failures};
 
 const HQ: &str = "hq:finance";

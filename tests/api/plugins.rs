@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use tonic::transport::Channel;
 use tonic::{Code, Request};
-use xingji::config::{Config, RegionConfig};
+use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
+use xingji_core::settings::RegionConfig;
 use xingji_tests::{TestServer, acting, built_plugin, error_info};
 
 use crate::fixtures::{
@@ -363,7 +364,7 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
     let before_restart = artifact_times(dir.path());
     assert_eq!(
         before_restart.len(),
-        2 * xingji::bundled::EMBEDDED.len(),
+        2 * xingji_bundled::EMBEDDED.len(),
         "every bundled plugin: an artifact and a checksum each"
     );
 
@@ -568,7 +569,7 @@ async fn install_refuses_what_does_not_fit() {
         .into_inner()
         .plugins;
     let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
-    let mut bundled: Vec<&str> = xingji::bundled::EMBEDDED
+    let mut bundled: Vec<&str> = xingji_bundled::EMBEDDED
         .iter()
         .map(|(name, _)| *name)
         .collect();
@@ -630,7 +631,7 @@ async fn regions_set_their_plugins_parameters_and_limits() {
     let frugal = config.regions.get_mut("frugal").unwrap();
     frugal.limits.insert(
         "dispatch".into(),
-        xingji::config::LimitsConfig {
+        xingji_core::settings::LimitsConfig {
             fuel: Some(1_000),
             ..Default::default()
         },

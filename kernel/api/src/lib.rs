@@ -1,12 +1,18 @@
 //! The `xingji.v1` partner API, generated from `proto/` at build time.
 //!
-//! Messages are prost structs; each service has a tonic server trait
+//! Messages are prost structs, the records the kernel keeps. With the `grpc`
+//! feature each service also has a tonic server trait
 //! (`outlet_service_server::OutletService`) and client
-//! (`outlet_service_client::OutletServiceClient`).
+//! (`outlet_service_client::OutletServiceClient`), which decode with
+//! [`codec::ApiCodec`].
 
 #![allow(clippy::all, missing_docs)]
 
 include!(concat!(env!("OUT_DIR"), "/xingji_api.rs"));
+
+#[cfg(feature = "grpc")]
+pub mod codec;
+pub mod statuses;
 
 pub use xingji::v1;
 

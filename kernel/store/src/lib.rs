@@ -210,6 +210,8 @@ pub trait Store: Send + Sync + 'static {
     async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet>;
     /// Counts the outlets whose parent is `id`.
     async fn count_children(&self, id: &str) -> Result<u64>;
+    /// The regions that have at least one outlet, in order.
+    async fn regions(&self) -> Result<Vec<String>>;
 
     /// Creates a person.
     async fn create_person(&self, person: Person) -> Result<Person>;

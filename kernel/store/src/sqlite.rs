@@ -15,8 +15,8 @@ use sqlx::sqlite::{
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, SqlSafeStr, Sqlite};
 use tokio::sync::{mpsc, oneshot, watch};
 use xingji_api::v1::{
-    Activation, Audit, HistoryEntry, LicenceEvent, MonthClose, Order, OrderEvent, OrderStatus,
-    Outlet, Person, Plugin,
+    Activation, Audit, HistoryEntry, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person,
+    Plugin,
 };
 
 use crate::{
@@ -551,6 +551,14 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(count.unsigned_abs())
+    }
+
+    async fn regions(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT DISTINCT region FROM outlets ORDER BY region")
+                .fetch_all(&self.pool)
+                .await?,
+        )
     }
 
     async fn create_person(&self, person: Person) -> Result<Person> {
@@ -1216,17 +1224,10 @@ impl Stored for Order {
 }
 
 /// The `due_at` column: the earliest due time of an SLA clock still running,
-/// or `i64::MAX` when none runs (the order is done with, or has no clocks).
+/// or `i64::MAX` when none runs (the order is no longer open, or has no
+/// clocks).
 fn due_at(order: &Order) -> i64 {
-    let open = matches!(
-        OrderStatus::try_from(order.status),
-        Ok(OrderStatus::Intake
-            | OrderStatus::Dispatched
-            | OrderStatus::Accepted
-            | OrderStatus::Contacted
-            | OrderStatus::OnSite)
-    );
-    let Some(sla) = order.sla.as_ref().filter(|_| open) else {
+    let Some(sla) = order.sla.as_ref().filter(|_| order.status().is_open()) else {
         return i64::MAX;
     };
     [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
@@ -1288,6 +1289,36 @@ fn announce(last_event: &watch::Sender<i64>, seq: i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xingji_api::v1::OrderStatus;
+
+    /// The open-loads triggers count the orders in hand with a status range
+    /// in SQL: it must be the API's one definition of "in hand".
+    #[test]
+    fn the_sql_status_range_is_the_definition_of_in_hand() {
+        let sql = include_str!("../migrations/sqlite/0006_open_loads.sql");
+        let ranges: Vec<(i32, i32)> = sql
+            .split("BETWEEN ")
+            .skip(1)
+            .map(|rest| {
+                let mut words = rest.split_whitespace();
+                let low = words.next().and_then(|w| w.parse().ok());
+                let and = words.next();
+                let high = words.next().and_then(|w| {
+                    w.trim_end_matches(|c: char| !c.is_ascii_digit())
+                        .parse()
+                        .ok()
+                });
+                match (low, and, high) {
+                    (Some(low), Some("AND"), Some(high)) => (low, high),
+                    _ => panic!("an unreadable range in: BETWEEN {rest}"),
+                }
+            })
+            .collect();
+        assert_eq!(ranges.len(), 5, "one range per trigger and the backfill");
+        for (low, high) in ranges {
+            assert_eq!(low..=high, xingji_api::statuses::IN_HAND);
+        }
+    }
 
     async fn store() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().expect("temp dir");

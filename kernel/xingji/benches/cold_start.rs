@@ -12,7 +12,8 @@ use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use xingji::config::{Config, RegionConfig};
+use xingji::config::Config;
+use xingji_core::settings::RegionConfig;
 
 /// Five regions; two of them run the other variants, so all embedded
 /// plugins are in use.

@@ -19,11 +19,13 @@ use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use xingji::config::Config;
-use xingji::lifecycle::{Actor, Step, append};
-use xingji::month_close::Month;
-use xingji::sla::SlaTargets;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
+use xingji_core::actor::Actor;
+use xingji_core::calendar::Month;
+use xingji_core::orders::history::append;
+use xingji_core::orders::lifecycle::Step;
+use xingji_core::settings::SlaTargets;
 use xingji_store::SqliteStore;
 
 const REGION: &str = "bench";
@@ -175,18 +177,10 @@ fn order(
     let engineer_actor = Actor::Engineer(engineer.id.clone());
     let call_centre = Actor::CallCentre("bench".into());
     let step = |order: &mut Order, t: i64, actor: &Actor, step: Step| {
-        let from = OrderStatus::try_from(order.status).unwrap_or_default();
-        let kind = OrderKind::try_from(order.kind).unwrap_or_default();
-        let to = step.target(kind, from).expect("a legal step");
-        append(
-            order,
-            at(t),
-            actor,
-            step.action(),
-            to as i32,
-            String::new(),
-            &sla,
-        );
+        let to = step
+            .target(order.kind(), order.status())
+            .expect("a legal step");
+        append(order, at(t), actor, step.action(), to, String::new(), &sla);
     };
     let mut t = created + 600;
     step(&mut order, t, &Actor::Kernel, Step::Dispatch);

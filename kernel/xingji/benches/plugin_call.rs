@@ -73,7 +73,7 @@ fn main() {
         let calls_wanted: Option<usize> = std::env::var("XINGJI_CALLS")
             .ok()
             .and_then(|n| n.parse().ok());
-        for (name, bytes) in xingji::bundled::EMBEDDED {
+        for (name, bytes) in xingji_bundled::EMBEDDED {
             // Compile only what is measured (and what a profile should see).
             if !name.starts_with("dispatch-") {
                 continue;

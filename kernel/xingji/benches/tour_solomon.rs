@@ -13,7 +13,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use xingji::plugins::PluginSets;
+use xingji_core::plugins::PluginSets;
+use xingji_core::regions::Regions;
 use xingji_plugin_host::Slot;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::Geo;
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
@@ -166,7 +167,8 @@ fn main() {
                 .await
                 .expect("store"),
         );
-        let sets = PluginSets::start(store, data.path().join("artifacts"), BTreeMap::new())
+        let regions = Arc::new(Regions::load(BTreeMap::new(), store.clone()).await.expect("regions"));
+        let sets = PluginSets::start(store, data.path().join("artifacts"), regions, &xingji::server::BUNDLED)
             .await
             .expect("plugins");
         let plugin = sets.active("bench", Slot::Tour).map(|(id, _)| id).unwrap_or_default();

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
+use xingji_core::settings::RegionConfig;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "xingji.toml";
@@ -31,80 +32,14 @@ pub struct Config {
     /// tests of `DispatchOrder` itself), orders wait in intake for
     /// `DispatchOrder`.
     pub auto_dispatch: bool,
-    /// Per-region plugin settings, by region id.
+    /// How long shutdown waits for the calls in flight before it drops
+    /// them, in seconds. (The systemd unit's `TimeoutStopSec` allows this
+    /// and a margin.)
+    pub shutdown_grace_seconds: u64,
+    /// The regions this deployment serves, with their settings, by region
+    /// id (a region also comes into being with its first outlet).
     #[serde(default)]
     pub regions: BTreeMap<String, RegionConfig>,
-}
-
-/// A region's plugin settings:
-///
-/// ```toml
-/// [regions.shanghai.plugins]
-/// dispatch = "dispatch-balanced@1.0.0"
-/// [regions.shanghai.params.dispatch]
-/// speed_kmh = "25"
-/// [regions.shanghai.limits.dispatch]
-/// deadline_ms = 100
-/// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RegionConfig {
-    /// The region's initial plugin per slot, as `name@version`. Slots not
-    /// named run the default set; an activation overrides both.
-    #[serde(default)]
-    pub plugins: BTreeMap<String, String>,
-    /// Parameters passed to the plugin of each slot.
-    #[serde(default)]
-    pub params: BTreeMap<String, BTreeMap<String, String>>,
-    /// Call limits per slot, over the slot's defaults.
-    #[serde(default)]
-    pub limits: BTreeMap<String, LimitsConfig>,
-    /// SLA targets of the region's orders.
-    #[serde(default)]
-    pub sla: crate::sla::SlaTargets,
-    /// Rules of the region's order life.
-    #[serde(default)]
-    pub orders: OrderRules,
-}
-
-/// Rules of a region's order life:
-///
-/// ```toml
-/// [regions.shanghai.orders]
-/// callback_attempts = 3
-/// warranty_years = 3
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct OrderRules {
-    /// Customer callbacks the call centre tries per completed order before
-    /// quality control may close without reaching the customer. DOMAIN.md
-    /// says "at least 5" with the unit lost.
-    pub callback_attempts: u32,
-    /// Years from purchase that the maker's own warranty covers: repairs in
-    /// them are free.
-    pub warranty_years: u32,
-}
-
-impl Default for OrderRules {
-    fn default() -> Self {
-        Self {
-            callback_attempts: 5,
-            warranty_years: 3,
-        }
-    }
-}
-
-/// Call limits; unset fields keep the slot's default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitsConfig {
-    /// Wall-clock milliseconds per call.
-    pub deadline_ms: Option<u64>,
-    /// Linear memory per call, MiB.
-    pub memory_mib: Option<usize>,
-    /// Fuel per call (a deterministic CPU quota); unlimited by default.
-    pub fuel: Option<u64>,
 }
 
 /// The shape of log lines.
@@ -126,6 +61,7 @@ impl Default for Config {
             log_format: LogFormat::Text,
             log_filter: "info".to_owned(),
             auto_dispatch: true,
+            shutdown_grace_seconds: 10,
             regions: BTreeMap::new(),
         }
     }
@@ -146,6 +82,9 @@ pub struct Overrides {
     /// `--log-format`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_format: Option<LogFormat>,
+    /// `--shutdown-grace-seconds`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shutdown_grace_seconds: Option<u64>,
 }
 
 impl Config {
@@ -174,6 +113,7 @@ impl Config {
                 "demo",
                 "log_format",
                 "log_filter",
+                "shutdown_grace_seconds",
             ]))
             .merge(Serialized::defaults(overrides))
             .extract()

@@ -13,8 +13,15 @@ use xingji_api::v1::{
 };
 use xingji_store::{CreateOutcome, OutletFilter, Page, Store, StoreError};
 
-use crate::lifecycle::{Actor, Step, append};
-use crate::services::new_id;
+use xingji_core::actor::Actor;
+use xingji_core::calendar::{Month, days_from_date, today};
+use xingji_core::ids::new_id;
+use xingji_core::licence::{self, LICENCE_POINTS};
+use xingji_core::orders::history::append;
+use xingji_core::orders::lifecycle::Step;
+use xingji_core::orders::sla;
+use xingji_core::settings::{RegionConfig, SlaTargets};
+use xingji_core::{Kernel, KernelError};
 
 struct District {
     name: &'static str,
@@ -159,8 +166,8 @@ impl Dice {
 /// runs the other variants of dispatch (balanced by grade and load) and of
 /// settlement (flat rates), so that the demo shows two regions differing.
 pub fn regions(
-    mut configured: std::collections::BTreeMap<String, crate::config::RegionConfig>,
-) -> std::collections::BTreeMap<String, crate::config::RegionConfig> {
+    mut configured: std::collections::BTreeMap<String, RegionConfig>,
+) -> std::collections::BTreeMap<String, RegionConfig> {
     let qingdao = configured.entry("qingdao".to_owned()).or_default();
     for (slot, plugin) in [
         ("dispatch", "dispatch-balanced@1.0.0"),
@@ -379,7 +386,7 @@ async fn seed_region(
                     phone: dice.phone(),
                     level: level as i32,
                     skills,
-                    licence_points: crate::licence::LICENCE_POINTS,
+                    licence_points: LICENCE_POINTS,
                     licence_state: LicenceState::Normal as i32,
                     on_duty: p != staff - 1 || o % 2 == 0,
                     location: Some(GeoPoint {
@@ -487,7 +494,7 @@ async fn seed_region(
             ..Order::default()
         };
         let mut order = order;
-        crate::sla::stamp(&mut order, &crate::sla::SlaTargets::default());
+        sla::stamp(&mut order, &SlaTargets::default());
         let request_id = format!("demo-{}", order.id);
         store
             .create_order(&request_id, request_id.as_bytes(), order)
@@ -565,7 +572,7 @@ async fn seed_tour_visits(
             }),
             ..Order::default()
         };
-        crate::sla::stamp(&mut order, &crate::sla::SlaTargets::default());
+        sla::stamp(&mut order, &SlaTargets::default());
         let request_id = format!("demo-{}", order.id);
         store
             .create_order(&request_id, request_id.as_bytes(), order)
@@ -577,9 +584,8 @@ async fn seed_tour_visits(
 /// Jiujiu contracts for the demo's younger installed appliances, sold
 /// through each region's warranty plugin as `WarrantyService.Purchase`
 /// would (run once, after the plugins start, on a freshly seeded store).
-pub async fn sell_contracts(kernel: &crate::services::Kernel) -> Result<(), tonic::Status> {
-    use xingji_plugin_host::Slot;
-    let today = crate::validate::today();
+pub async fn sell_contracts(kernel: &Kernel) -> Result<(), KernelError> {
+    let today = today();
     for region in &REGIONS {
         let filter = xingji_store::OrderFilter {
             region: Some(region.id.to_owned()),
@@ -594,56 +600,32 @@ pub async fn sell_contracts(kernel: &crate::services::Kernel) -> Result<(), toni
             .store
             .list_orders(&filter, &page)
             .await
-            .map_err(|error| crate::status::from_store(error, "order", ""))?;
+            .map_err(|error| KernelError::store(error, "order", ""))?;
         let young = orders.iter().filter(|o| {
             o.appliance
                 .as_ref()
                 .and_then(|a| a.purchase_date.as_ref())
-                .and_then(crate::validate::days_from_date)
+                .and_then(days_from_date)
                 .is_some_and(|bought| today - bought < 2 * 365)
         });
         for (n, order) in young.take(3).enumerate() {
             let Some(appliance) = order.appliance.clone() else {
                 continue;
             };
-            let wit_appliance = xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance {
-                product_line: crate::wit_records::product_line(appliance.product_line),
-                price: appliance.price_fen,
-                purchase_date: crate::wit_records::date(&appliance.purchase_date.unwrap_or_default()),
-                serial: appliance.serial.clone(),
-            };
-            let phone = order
+            let customer_phone = order
                 .customer
                 .as_ref()
                 .map(|c| c.phone.clone())
                 .unwrap_or_default();
-            let key = format!("demo-{}", appliance.serial);
-            let years = 1 + n as u32 % 3;
-            let sold = crate::services::warranty_today();
-            kernel
-                .plugins
-                .call(
-                    region.id,
-                    Slot::Warranty,
-                    |plugin, limits, params, services| async move {
-                        plugin
-                            .warranty_purchase(
-                                &key,
-                                &wit_appliance,
-                                years,
-                                &phone,
-                                sold,
-                                &params,
-                                limits,
-                                services,
-                            )
-                            .await
-                    },
-                )
-                .await?
-                .map_err(|why| {
-                    tonic::Status::internal(format!("demo Jiujiu sale refused: {why}"))
-                })?;
+            let request = xingji_api::v1::PurchaseRequest {
+                region: region.id.to_owned(),
+                request_id: format!("demo-{}", appliance.serial),
+                appliance: Some(appliance),
+                years: 1 + n as i32 % 3,
+                customer_phone,
+                sold_date: None,
+            };
+            kernel.warranty().purchase(request).await?;
         }
     }
     Ok(())
@@ -657,8 +639,7 @@ async fn record_licence(
     now: Timestamp,
 ) -> Result<Person, StoreError> {
     let state = LicenceState::try_from(person.licence_state).unwrap_or(LicenceState::Normal);
-    let Ok((delta, points, state)) = crate::licence::apply(person.licence_points, state, kind)
-    else {
+    let Ok((delta, points, state)) = licence::apply(person.licence_points, state, kind) else {
         return Ok(person);
     };
     let event = LicenceEvent {
@@ -697,8 +678,8 @@ async fn seed_history(
     now: Timestamp,
     dice: &mut Dice,
 ) -> Result<(), StoreError> {
-    let this_month = crate::month_close::Month::containing(now.seconds);
-    let sla = crate::sla::SlaTargets::default();
+    let this_month = Month::containing(now.seconds);
+    let targets = SlaTargets::default();
     let at = |seconds: i64| Timestamp { seconds, nanos: 0 };
     for month in [this_month.previous().previous(), this_month.previous()] {
         let (start, end) = (month.start(), month.end());
@@ -788,18 +769,16 @@ async fn seed_history(
                 order.outlet_id.clone_from(&outlet.id);
                 order.engineer_id.clone_from(&engineer.id);
                 let step = |order: &mut Order, t: i64, actor: &Actor, step: Step, reason: &str| {
-                    let from = OrderStatus::try_from(order.status).unwrap_or_default();
-                    let to = step
-                        .target(OrderKind::try_from(order.kind).unwrap_or_default(), from)
-                        .unwrap_or(from);
+                    let from = order.status();
+                    let to = step.target(order.kind(), from).unwrap_or(from);
                     append(
                         order,
                         at(t),
                         actor,
                         step.action(),
-                        to as i32,
+                        to,
                         reason.to_owned(),
-                        &sla,
+                        &targets,
                     );
                 };
                 step(&mut order, t, &call_centre, Step::Dispatch, "demo dispatch");
@@ -922,7 +901,7 @@ async fn seed_history(
                     ..original.clone()
                 };
                 complaint.version = 0;
-                crate::sla::stamp(&mut complaint, &sla);
+                sla::stamp(&mut complaint, &targets);
                 let request_id = format!("demo-{}", complaint.id);
                 store
                     .create_order(&request_id, request_id.as_bytes(), complaint)

@@ -20,6 +20,9 @@ fn main() -> ExitCode {
             _ => xingji::cli::run_client(cli).await.map_err(Into::into),
         }
     });
+    // Whatever tasks are left (calls dropped after the shutdown grace) must
+    // not hold the process.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -1,11 +1,14 @@
-//! `xingji serve`: opens the store, seeds the demo if asked, and serves the
-//! API with health checking and reflection until shut down.
+//! `xingji serve`: opens the store, starts the kernel (its regions and
+//! plugins, seeding the demo if asked), and serves the API with health
+//! checking and reflection until shut down — then drains the calls in
+//! flight for at most the configured grace.
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::server::TcpIncoming;
 use xingji_api::v1::campaign_service_server::CampaignServiceServer;
 use xingji_api::v1::month_close_service_server::MonthCloseServiceServer;
 use xingji_api::v1::order_service_server::OrderServiceServer;
@@ -14,15 +17,14 @@ use xingji_api::v1::person_service_server::PersonServiceServer;
 use xingji_api::v1::plugin_service_server::PluginServiceServer;
 use xingji_api::v1::tour_service_server::TourServiceServer;
 use xingji_api::v1::warranty_service_server::WarrantyServiceServer;
+use xingji_core::plugins::{Bundled, MAX_COMPONENT_BYTES, PluginSets};
+use xingji_core::regions::Regions;
+use xingji_core::{Kernel, Options};
 use xingji_store::{SqliteStore, Store};
 
 use crate::config::Config;
-use crate::pagination::PageTokens;
-use crate::plugins::PluginSets;
-use crate::services::plugins::MAX_COMPONENT_BYTES;
-use crate::services::{
-    CampaignApi, Kernel, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi,
-    WarrantyApi,
+use crate::grpc::{
+    CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
 };
 use crate::telemetry::RpcSpanLayer;
 
@@ -35,13 +37,19 @@ pub const DATABASE_FILE: &str = "xingji.db";
 /// Where compiled plugins are cached, inside the data directory.
 pub const ARTIFACTS_DIR: &str = "artifacts";
 
-/// Serves on `listener` until `shutdown` completes, then finishes the calls
-/// in flight and returns.
-pub async fn serve(
+/// The plugins this binary carries.
+pub const BUNDLED: Bundled = Bundled {
+    plugins: xingji_bundled::EMBEDDED,
+    defaults: xingji_bundled::DEFAULT_SET,
+};
+
+/// Opens the store in `config.data_dir` and starts a kernel over it: the
+/// regions, the plugin sets, and (with `config.demo`) the demo network on
+/// an empty store. `stopping` turns true when the kernel shuts down.
+pub async fn start_kernel(
     config: &Config,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send,
-) -> Result<(), BoxError> {
+    stopping: tokio::sync::watch::Receiver<bool>,
+) -> Result<Arc<Kernel>, BoxError> {
     std::fs::create_dir_all(&config.data_dir).map_err(|error| {
         format!(
             "cannot create data directory {}: {error}",
@@ -56,37 +64,42 @@ pub async fn serve(
     if seeded {
         tracing::info!("seeded the demo network");
     }
-    let key = store
-        .meta_get_or_init("page_token_key", &random_key()?)
-        .await?;
     let store = Arc::new(store) as Arc<dyn Store>;
-    let regions = if config.demo {
+    let settings = if config.demo {
         crate::demo::regions(config.regions.clone())
     } else {
         config.regions.clone()
     };
+    let regions = Arc::new(Regions::load(settings, store.clone()).await?);
     let plugins = PluginSets::start(
         store.clone(),
         config.data_dir.join(ARTIFACTS_DIR),
         regions.clone(),
+        &BUNDLED,
     )
     .await
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;
-    let (stop, stopping) = tokio::sync::watch::channel(false);
-    let kernel = Arc::new(Kernel {
-        store,
-        tokens: PageTokens::new(key),
-        plugins: Arc::new(plugins),
-        regions,
+    let options = Options {
         auto_dispatch: config.auto_dispatch,
-        networks: Default::default(),
-        stopping,
-    });
+    };
+    let kernel = Arc::new(Kernel::new(store, regions, plugins, options, stopping).await?);
     if seeded {
         crate::demo::sell_contracts(&kernel)
             .await
-            .map_err(|status| format!("seeding the demo's contracts: {}", status.message()))?;
+            .map_err(|error| format!("seeding the demo's contracts: {error}"))?;
     }
+    Ok(kernel)
+}
+
+/// Serves on `listener` until `shutdown` completes, then finishes the calls
+/// in flight, for at most `config.shutdown_grace_seconds`, and returns.
+pub async fn serve(
+    config: &Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), BoxError> {
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let kernel = start_kernel(config, stopping.clone()).await?;
     // Streams (WatchOrders) end when shutdown begins, so that the graceful
     // drain does not wait on clients that never hang up.
     let shutdown = async move {
@@ -115,8 +128,12 @@ pub async fn serve(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
 
-    tracing::info!(address = %listener.local_addr()?, data_dir = %config.data_dir.display(), "serving");
-    tonic::transport::Server::builder()
+    let address = listener.local_addr()?;
+    tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
+    // Small answers must not wait for Nagle's algorithm to meet the
+    // client's delayed ACK (40 ms a call).
+    let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
+    let serving = tonic::transport::Server::builder()
         .layer(RpcSpanLayer)
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
@@ -124,11 +141,8 @@ pub async fn serve(
         .add_service(OutletServiceServer::new(OutletApi::new(kernel.clone())))
         .add_service(PersonServiceServer::new(PersonApi::new(kernel.clone())))
         .add_service(
-            PluginServiceServer::new(PluginApi::new(
-                kernel.plugins.clone(),
-                kernel.tokens.clone(),
-            ))
-            .max_decoding_message_size(MAX_COMPONENT_BYTES + 1024),
+            PluginServiceServer::new(PluginApi::new(kernel.clone()))
+                .max_decoding_message_size(MAX_COMPONENT_BYTES + 1024),
         )
         .add_service(MonthCloseServiceServer::new(MonthCloseApi::new(
             kernel.clone(),
@@ -137,15 +151,21 @@ pub async fn serve(
         .add_service(CampaignServiceServer::new(CampaignApi::new(kernel.clone())))
         .add_service(TourServiceServer::new(TourApi::new(kernel.clone())))
         .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
-        .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
-        .await?;
+        .serve_with_incoming_shutdown(incoming, shutdown);
+    // The drain is bounded: a client that sent half a request, or a call
+    // that never ends, must not keep the process alive once asked to stop.
+    let grace = Duration::from_secs(config.shutdown_grace_seconds);
+    let mut stopping = stopping;
+    let drained_too_long = async move {
+        let _ = stopping.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        served = serving => served?,
+        () = drained_too_long => {
+            tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace is over: dropping the calls still in flight");
+        }
+    }
     tracing::info!("stopped");
     Ok(())
-}
-
-fn random_key() -> Result<[u8; 32], BoxError> {
-    let mut key = [0; 32];
-    getrandom::fill(&mut key)
-        .map_err(|error| format!("no randomness for the page-token key: {error}"))?;
-    Ok(key)
 }

@@ -7,8 +7,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use tonic_types::StatusExt;
-use xingji::plugins::PluginSets;
+use xingji::grpc::status::status;
+use xingji::server::BUNDLED;
 use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
+use xingji_core::plugins::PluginSets;
+use xingji_core::regions::Regions;
 use xingji_plugin_host::Slot;
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
 use xingji_plugin_host::bindings::host::xingji::plugins::types::Geo;
@@ -26,7 +29,7 @@ const TODAY: Date = Date {
 };
 
 fn built(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(xingji::bundled::BUILT_PLUGINS_DIR)
+    let path = std::path::Path::new(xingji_bundled::BUILT_PLUGINS_DIR)
         .join(format!("{}.wasm", name.replace('-', "_")));
     std::fs::read(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
@@ -58,9 +61,19 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
             .await
             .expect("outlet");
     }
-    let sets = PluginSets::start(store.clone(), dir.path().join("artifacts"), BTreeMap::new())
-        .await
-        .expect("start");
+    let regions = Arc::new(
+        Regions::load(BTreeMap::new(), store.clone())
+            .await
+            .expect("regions"),
+    );
+    let sets = PluginSets::start(
+        store.clone(),
+        dir.path().join("artifacts"),
+        regions,
+        &BUNDLED,
+    )
+    .await
+    .expect("start");
     sets.install(&built("test-warranty"), "test", false)
         .await
         .expect("install");
@@ -86,6 +99,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
         async move {
             sets.warranty_quote(region, appliance(price), TODAY)
                 .await
+                .map_err(status)
                 .map(|answer| {
                     let plans = answer.expect("the plugin quotes");
                     (plans[0].years, plans[0].price)
@@ -144,9 +158,19 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
             .await
             .expect("open"),
     );
-    let sets = PluginSets::start(store.clone(), dir.path().join("artifacts"), BTreeMap::new())
-        .await
-        .expect("start");
+    let regions = Arc::new(
+        Regions::load(BTreeMap::new(), store.clone())
+            .await
+            .expect("regions"),
+    );
+    let sets = PluginSets::start(
+        store.clone(),
+        dir.path().join("artifacts"),
+        regions,
+        &BUNDLED,
+    )
+    .await
+    .expect("start");
     for (name, slot) in [("test-campaign", Slot::Campaign), ("test-tour", Slot::Tour)] {
         let installed = sets
             .install(&built(name), "test", false)

@@ -432,3 +432,589 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
 
     server.stop().await;
 }
+
+/// Runs `xingji ARGS…` (no `--server` added) to completion.
+fn xingji_bare(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xingji"))
+        .args(args)
+        .env_remove("XINGJI_SERVER")
+        .env_remove("XINGJI_ACTOR")
+        .output()
+        .expect("run the xingji binary")
+}
+
+/// What the CLI printed on standard output, as text.
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).expect("UTF-8")
+}
+
+/// Standard error of a command that must have failed.
+fn failure(output: &Output) -> String {
+    assert!(
+        !output.status.success(),
+        "it succeeded: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Today in China Standard Time as (year, month, day), counted here
+/// independently of the CLI's calendar.
+fn cst_today() -> (i32, u32, u32) {
+    let seconds = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    civil((seconds + 8 * 3600) / 86_400)
+}
+
+/// The date `days` days after 1970-01-01, by walking the calendar.
+fn civil(mut days: u64) -> (i32, u32, u32) {
+    let leap = |y: i32| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let mut year = 1970;
+    while days >= if leap(year) { 366 } else { 365 } {
+        days -= if leap(year) { 366 } else { 365 };
+        year += 1;
+    }
+    let lengths = [
+        31,
+        if leap(year) { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let mut month = 1;
+    for length in lengths {
+        if days < length {
+            break;
+        }
+        days -= length;
+        month += 1;
+    }
+    (year, month, days as u32 + 1)
+}
+
+/// `YYYY-MM` of the month `back` months before (year, month).
+fn month_before((year, month): (i32, u32), back: i32) -> String {
+    let index = year * 12 + month as i32 - 1 - back;
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
+}
+
+/// Months and dates that do not go stale: the README's month close and
+/// birthday campaign typed the same way in any month.
+#[tokio::test(flavor = "multi_thread")]
+async fn months_and_days_can_be_named_relative_to_today() {
+    let server = DemoServer::start().await;
+    let (year, month, _) = cst_today();
+    let this = (year, month);
+
+    // The demo lived the two months before this one: close them, oldest
+    // first, without naming them.
+    let closed = cli(
+        &server.url,
+        &[
+            "--actor",
+            "hq:finance",
+            "month",
+            "close",
+            "shanghai",
+            "2-months-ago",
+        ],
+    )
+    .await;
+    let closed: serde_json::Value = json(&closed);
+    assert_eq!(closed["month"], month_before(this, 2));
+    assert!(closed["outlets"].as_array().is_some_and(|o| !o.is_empty()));
+    let closed = server
+        .json(&[
+            "--actor",
+            "hq:finance",
+            "month",
+            "close",
+            "shanghai",
+            "last-month",
+        ])
+        .await;
+    assert_eq!(closed["month"], month_before(this, 1));
+    let stored = server
+        .json(&["month", "get", "shanghai", "1-month-ago"])
+        .await;
+    assert_eq!(stored["month"], month_before(this, 1));
+    assert_eq!(stored["total_fen"], closed["total_fen"]);
+    // This month has not ended: the server says so, for the month named.
+    let refused = cli(
+        &server.url,
+        &[
+            "--actor",
+            "hq:finance",
+            "month",
+            "close",
+            "shanghai",
+            "this-month",
+        ],
+    )
+    .await;
+    assert!(failure(&refused).contains(&format!("{} has not ended", month_before(this, 0))));
+    let typo = cli(&server.url, &["month", "get", "shanghai", "last-moth"]).await;
+    assert!(
+        failure(&typo).contains("N-months-ago"),
+        "the help says the forms"
+    );
+
+    // Next month's birthdays: --month, and the same window by its days.
+    let next = month_before(this, -1);
+    let (next_year, next_month) = next.split_once('-').expect("YYYY-MM");
+    let days = match next_month {
+        "02" if next_year
+            .parse::<i32>()
+            .is_ok_and(|y| y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) =>
+        {
+            29
+        }
+        "02" => 28,
+        "04" | "06" | "09" | "11" => 30,
+        _ => 31,
+    };
+    let by_month = server
+        .json(&[
+            "--actor",
+            "call-centre:07",
+            "birthdays",
+            "shanghai",
+            "--month",
+            "next-month",
+            "--dry-run",
+        ])
+        .await;
+    let (first, last) = (format!("{next}-01"), format!("{next}-{days}"));
+    let by_days = server
+        .json(&[
+            "--actor",
+            "call-centre:07",
+            "birthdays",
+            "shanghai",
+            &first,
+            &last,
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(by_month, by_days, "--month next-month is {first} to {last}");
+    let visits = by_month["visits"].as_array().expect("the demo's birthdays");
+    assert!(!visits.is_empty(), "the demo has birthdays every month");
+    for visit in visits {
+        let birthday = &visit["birthday"];
+        assert_eq!(
+            format!(
+                "{:04}-{:02}",
+                birthday["year"].as_i64().unwrap_or_default(),
+                birthday["month"].as_i64().unwrap_or_default()
+            ),
+            next,
+            "{visit}"
+        );
+    }
+    // A window of days from today.
+    let from_today = server
+        .json(&[
+            "--actor",
+            "call-centre:07",
+            "birthdays",
+            "shanghai",
+            "today",
+            "today+30",
+            "--dry-run",
+        ])
+        .await;
+    let today = format!("{year:04}-{month:02}-{:02}", cst_today().2);
+    let seconds = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    let (y, m, d) = civil((seconds + 8 * 3600) / 86_400 + 30);
+    let in_30_days = format!("{y:04}-{m:02}-{d:02}");
+    let explicit = server
+        .json(&[
+            "--actor",
+            "call-centre:07",
+            "birthdays",
+            "shanghai",
+            &today,
+            &in_30_days,
+            "--dry-run",
+        ])
+        .await;
+    assert_eq!(
+        from_today, explicit,
+        "today today+30 is {today} {in_30_days}"
+    );
+
+    // A tour planned for tomorrow is planned for tomorrow's date.
+    let star = stdout(
+        &cli(
+            &server.url,
+            &[
+                "outlets",
+                "list",
+                "--region",
+                "shanghai",
+                "--tier",
+                "star-centre",
+                "--page-size",
+                "1000",
+            ],
+        )
+        .await,
+    );
+    let star: serde_json::Value = serde_json::from_str(&star).expect("JSON");
+    let star = star["outlets"]
+        .as_array()
+        .and_then(|o| o.last())
+        .and_then(|o| o["id"].as_str())
+        .expect("a star centre")
+        .to_owned();
+    let plan = server
+        .json(&[
+            "--actor",
+            "call-centre:07",
+            "tours",
+            "shanghai",
+            &star,
+            "--date",
+            "tomorrow",
+            "--dry-run",
+        ])
+        .await;
+    let (y, m, d) = civil((seconds + 8 * 3600) / 86_400 + 1);
+    for itinerary in plan["itineraries"].as_array().expect("itineraries") {
+        assert_eq!(
+            (
+                &itinerary["date"]["year"],
+                &itinerary["date"]["month"],
+                &itinerary["date"]["day"]
+            ),
+            (
+                &serde_json::json!(y),
+                &serde_json::json!(m),
+                &serde_json::json!(d)
+            ),
+        );
+    }
+
+    server.stop().await;
+}
+
+/// Every command's help tells the truth about what it requires and what
+/// it defaults to; what the server requires, clap requires.
+#[test]
+fn help_says_what_is_required_and_what_the_defaults_are() {
+    let help = |args: &[&str]| stdout(&xingji_bare(&[args, &["--help"]].concat()));
+    let groups = [
+        "outlets", "people", "orders", "plugins", "month", "warranty",
+    ];
+    let mut pages = vec![help(&[]), help(&["birthdays"]), help(&["tours"])];
+    for group in groups {
+        let page = help(&[group]);
+        let commands: Vec<String> = page
+            .lines()
+            .skip_while(|line| !line.starts_with("Commands:"))
+            .skip(1)
+            .take_while(|line| !line.trim().is_empty())
+            .filter_map(|line| line.split_whitespace().next())
+            .filter(|name| *name != "help")
+            .map(str::to_owned)
+            .collect();
+        assert!(!commands.is_empty(), "{group} lists its commands");
+        for command in commands {
+            pages.push(help(&[group, &command]));
+        }
+    }
+    for page in &pages {
+        for line in page.lines() {
+            assert!(!line.contains("[default: \"\"]"), "{line}");
+            assert!(!line.contains("[default: unspecified]"), "{line}");
+            assert!(line.matches("[default:").count() <= 1, "{line}");
+        }
+    }
+
+    let create = help(&["orders", "create"]);
+    let usage = create
+        .lines()
+        .find(|l| l.starts_with("Usage:"))
+        .expect("usage");
+    assert!(usage.contains("--lat <LAT> --lon <LON>"), "{usage}");
+    assert!(
+        create.contains("Required, unless --complaint-about"),
+        "{create}"
+    );
+    let usage = help(&["outlets", "create"]);
+    assert!(
+        usage.contains("--name <NAME> --number <NUMBER> --tier <TIER>"),
+        "{usage}"
+    );
+    let usage = help(&["people", "create"]);
+    assert!(
+        usage.contains("--outlet <OUTLET> --name <NAME> --phone <PHONE> --level <LEVEL>"),
+        "{usage}"
+    );
+
+    // Refused before any call (no server runs here).
+    let no_location = xingji_bare(&[
+        "orders",
+        "create",
+        "--region",
+        "shanghai",
+        "--kind",
+        "repair",
+        "--customer",
+        "李娜",
+        "--phone",
+        "13912345678",
+        "--address",
+        "x",
+        "--product-line",
+        "tv",
+    ]);
+    assert!(failure(&no_location).contains("--lat <LAT>"));
+    let no_kind = xingji_bare(&[
+        "orders",
+        "create",
+        "--region",
+        "shanghai",
+        "--customer",
+        "李娜",
+        "--phone",
+        "13912345678",
+        "--address",
+        "x",
+        "--product-line",
+        "tv",
+        "--lat",
+        "31.2",
+        "--lon",
+        "121.4",
+    ]);
+    assert!(failure(&no_kind).contains("--kind <KIND>"));
+}
+
+/// A refusal names the flag that sets each field the server blames.
+#[tokio::test(flavor = "multi_thread")]
+async fn errors_name_the_flag_to_fix() {
+    let server = DemoServer::start().await;
+    let refused = cli(
+        &server.url,
+        &[
+            "--actor",
+            "call-centre:07",
+            "orders",
+            "create",
+            "--region",
+            "shanghai",
+            "--kind",
+            "repair",
+            "--customer",
+            "李娜",
+            "--phone",
+            "139-1234-5678",
+            "--address",
+            "x",
+            "--lat",
+            "31.19",
+            "--lon",
+            "121.43",
+            "--product-line",
+            "washing-machine",
+            "--purchase-date",
+            "2023-02-30",
+            "--price-fen",
+            "-5",
+        ],
+    )
+    .await;
+    let stderr = failure(&refused);
+    assert!(
+        stderr.starts_with(
+            "error: InvalidArgument: --purchase-date (order.appliance.purchase_date): 2023-2-30 is not a date"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("; --price-fen (order.appliance.price_fen): must not be negative"),
+        "{stderr}"
+    );
+    // A positional argument is named as in the usage line.
+    let refused = cli(
+        &server.url,
+        &["tours", "shanghai", "", "--date", "today", "--dry-run"],
+    )
+    .await;
+    let stderr = failure(&refused);
+    assert!(
+        stderr.contains("<OUTLET> (outlet_id): is required"),
+        "{stderr}"
+    );
+    // A field no flag sets keeps its path.
+    let refused = cli(&server.url, &["outlets", "update", "out_NOSUCH"]).await;
+    let stderr = failure(&refused);
+    assert!(
+        stderr.contains("InvalidArgument: update_mask: must name"),
+        "{stderr}"
+    );
+    server.stop().await;
+}
+
+/// `--server` without a scheme, and a server that is not there.
+#[test]
+fn a_server_address_that_cannot_work_says_why() {
+    let no_scheme = xingji_bare(&["--server", "127.0.0.1:50051", "outlets", "list"]);
+    let stderr = failure(&no_scheme);
+    assert!(stderr.contains("--server \"127.0.0.1:50051\""), "{stderr}");
+    assert!(
+        stderr.contains("--server http://127.0.0.1:50051"),
+        "shows the fix: {stderr}"
+    );
+    assert!(!stderr.contains("transport error"), "{stderr}");
+
+    // A port nobody listens on: bound, then let go.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .expect("a free port")
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let stderr = failure(&xingji_bare(&["--server", &url, "outlets", "list"]));
+    assert!(
+        stderr.contains(&format!("cannot reach a server at {url}")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("`xingji serve` starts one"), "{stderr}");
+    assert!(stderr.contains("refused"), "says why: {stderr}");
+}
+
+/// `--value FIELD` prints one field raw, for `ORDER=$(xingji … --value id)`.
+#[tokio::test(flavor = "multi_thread")]
+async fn value_prints_one_field_for_scripts() {
+    let server = DemoServer::start().await;
+    let create = |request_id: &'static str, value: &'static str, description: &'static str| {
+        let url = server.url.clone();
+        tokio::task::spawn_blocking(move || {
+            xingji(
+                &url,
+                &[
+                    "--actor",
+                    "call-centre:07",
+                    "orders",
+                    "create",
+                    "--region",
+                    "shanghai",
+                    "--kind",
+                    "repair",
+                    "--request-id",
+                    request_id,
+                    "--customer",
+                    "李娜",
+                    "--phone",
+                    "13912345678",
+                    "--address",
+                    "x",
+                    "--lat",
+                    "31.19",
+                    "--lon",
+                    "121.43",
+                    "--product-line",
+                    "washing-machine",
+                    "--description",
+                    description,
+                    "--value",
+                    value,
+                ],
+            )
+        })
+    };
+
+    // A path that is no field of the answer: a usage error naming the
+    // fields, and no order made (the same request id is still free).
+    let typo = create("cli-value-1", "ID", "不脱水").await.expect("join");
+    let stderr = failure(&typo);
+    assert!(stderr.contains("\"ID\" is not a field"), "{stderr}");
+    assert!(
+        stderr.contains("id, region, kind"),
+        "names the fields: {stderr}"
+    );
+    let created = create("cli-value-1", "id", "不制冷").await.expect("join");
+    let order = stdout(&created);
+    assert!(
+        order.starts_with("ord_") && order.ends_with('\n'),
+        "{order:?}"
+    );
+    let order = order.trim_end();
+    assert!(!order.contains('"'), "a string prints raw");
+
+    let value = |args: &[&str]| {
+        let url = server.url.clone();
+        let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+        async move { stdout(&cli(&url, &args.iter().map(String::as_str).collect::<Vec<_>>()).await) }
+    };
+    assert_eq!(
+        value(&["orders", "get", order, "--value", "status"]).await,
+        "ORDER_STATUS_DISPATCHED\n"
+    );
+    assert_eq!(
+        value(&["orders", "get", order, "--value", "history.0.action"]).await,
+        "created\n"
+    );
+    assert_eq!(
+        value(&["orders", "get", order, "--value", "customer.vip"]).await,
+        "\n",
+        "unset"
+    );
+    assert_eq!(
+        value(&["orders", "get", order, "--value", "appointment_time"]).await,
+        "\n"
+    );
+    assert_eq!(
+        value(&["orders", "get", order, "--value", "history.99.action"]).await,
+        "\n"
+    );
+    let lat = value(&["orders", "get", order, "--value", "customer.location.lat"]).await;
+    assert_eq!(lat, "31.19\n");
+    let location = value(&["orders", "get", order, "--value", "customer.location"]).await;
+    let location: serde_json::Value =
+        serde_json::from_str(&location).expect("a message prints as JSON");
+    assert_eq!(location["lon"], 121.43);
+    let token = value(&[
+        "outlets",
+        "list",
+        "--page-size",
+        "1",
+        "--value",
+        "next_page_token",
+    ])
+    .await;
+    assert!(
+        !token.trim().is_empty() && !token.contains('"'),
+        "{token:?}"
+    );
+    let not_a_list = cli(
+        &server.url,
+        &["orders", "get", order, "--value", "history.action"],
+    )
+    .await;
+    assert!(failure(&not_a_list).contains("history is a list"));
+
+    server.stop().await;
+}

@@ -1,0 +1,87 @@
+//! [`Kernel`]: what every part of the core works on — the store, the
+//! regions, the plugin sets — and how it starts.
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use xingji_store::Store;
+
+use crate::error::KernelError;
+use crate::orders::candidates::Networks;
+use crate::paging::PageTokens;
+use crate::plugins::sets::PluginSets;
+use crate::regions::Regions;
+
+/// The kernel: the records, the regions and their plugins. The gRPC
+/// services, the demo and the tests all drive it through its parts:
+/// `kernel.orders()`, `kernel.outlets()`, `kernel.people()`,
+/// `kernel.month_closes()`, `kernel.warranty()`, `kernel.campaigns()`,
+/// `kernel.tours()` and `kernel.plugins`.
+pub struct Kernel {
+    /// Where records live.
+    pub store: Arc<dyn Store>,
+    /// Signs and checks page tokens.
+    pub tokens: PageTokens,
+    /// Which plugin each region runs in each slot, and the calls.
+    pub plugins: PluginSets,
+    /// The regions, and each one's settings.
+    pub regions: Arc<Regions>,
+    /// Whether new orders are dispatched at once (see [`Options`]).
+    pub auto_dispatch: bool,
+    /// Each region's outlets and people, as dispatch last read them.
+    pub(crate) networks: Networks,
+    /// Turns true when the kernel is shutting down, to end the streams that
+    /// would otherwise hold it open.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// How a kernel behaves, beyond its regions' settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Dispatch every new order at once through its region's dispatch
+    /// plugin. Off (a deployment whose dispatch another system drives, or
+    /// tests of `DispatchOrder` itself), orders wait in intake.
+    pub auto_dispatch: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            auto_dispatch: true,
+        }
+    }
+}
+
+impl Kernel {
+    /// A kernel over `store`, with its `regions` and their `plugins`; the
+    /// page-token key is made once and kept in the store.
+    pub async fn new(
+        store: Arc<dyn Store>,
+        regions: Arc<Regions>,
+        plugins: PluginSets,
+        options: Options,
+        stopping: watch::Receiver<bool>,
+    ) -> Result<Kernel, KernelError> {
+        let key = store
+            .meta_get_or_init("page_token_key", &random_key()?)
+            .await
+            .map_err(|error| KernelError::store(error, "meta", "page_token_key"))?;
+        Ok(Kernel {
+            store,
+            tokens: PageTokens::new(key),
+            plugins,
+            regions,
+            auto_dispatch: options.auto_dispatch,
+            networks: Networks::default(),
+            stopping,
+        })
+    }
+}
+
+fn random_key() -> Result<[u8; 32], KernelError> {
+    let mut key = [0; 32];
+    getrandom::fill(&mut key).map_err(|error| {
+        KernelError::Internal(format!("no randomness for the page-token key: {error}"))
+    })?;
+    Ok(key)
+}

@@ -1,0 +1,260 @@
+//! `CloseMonth` and the stored closes (`kernel.month_closes()`): gather the
+//! month, ask the evaluation then the settlement plugin, check their
+//! answers, and write everything in one transaction — or nothing.
+
+use std::time::Instant;
+
+use xingji_api::v1::{
+    CloseMonthRequest, GetMonthCloseRequest, ListMonthClosesRequest, ListMonthClosesResponse,
+    MonthClose,
+};
+use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler::OutletAccount;
+use xingji_plugin_host::{PluginError, Slot};
+use xingji_store::StoreError;
+
+use crate::access;
+use crate::actor::Actor;
+use crate::calendar::{Month, now};
+use crate::error::{Conflict, KernelError, quoted};
+use crate::kernel::Kernel;
+use crate::month_close::check::{check_evaluation, check_settlement};
+use crate::month_close::gather::Gathered;
+use crate::paging::scope;
+use crate::regions::record_region;
+
+/// The month closes of a kernel's regions.
+#[derive(Clone, Copy)]
+pub struct MonthCloses<'k> {
+    kernel: &'k Kernel,
+}
+
+impl Kernel {
+    /// The month close.
+    pub fn month_closes(&self) -> MonthCloses<'_> {
+        MonthCloses { kernel: self }
+    }
+}
+
+/// The month a request's `field` names, `YYYY-MM`.
+pub fn parse_month(field: &str, text: &str) -> Result<Month, KernelError> {
+    Month::parse(text).ok_or_else(|| {
+        KernelError::invalid(
+            field,
+            format!(
+                "{} is not a month: write YYYY-MM, e.g. 2026-10",
+                quoted(text)
+            ),
+        )
+    })
+}
+
+impl MonthCloses<'_> {
+    /// Checks a region and month pair.
+    async fn region_month(&self, region: &str, month: &str) -> Result<Month, KernelError> {
+        self.kernel.regions.check("region", region).await?;
+        parse_month("month", month)
+    }
+
+    /// `CloseMonth`: closes `month` of `region` once; a closed month answers
+    /// its stored close. A dry run computes and writes nothing.
+    pub async fn close(
+        &self,
+        actor: &Actor,
+        request: CloseMonthRequest,
+    ) -> Result<MonthClose, KernelError> {
+        record_region(&request.region);
+        let mut violations = crate::validate::Violations::default();
+        violations.region("region", &request.region);
+        violations.into_result()?;
+        let month = parse_month("month", &request.month)?;
+        access::check_month_close(actor)?;
+        self.kernel.regions.check("region", &request.region).await?;
+        self.close_month(&request.region, month, request.dry_run, actor)
+            .await
+    }
+
+    async fn close_month(
+        &self,
+        region: &str,
+        month: Month,
+        dry_run: bool,
+        actor: &Actor,
+    ) -> Result<MonthClose, KernelError> {
+        let kernel = self.kernel;
+        let store = kernel.store.as_ref();
+        let now = now();
+        if month.end() > now.seconds {
+            return Err(KernelError::precondition(
+                "MONTH",
+                "month",
+                format!("{month} has not ended yet (China Standard Time): close it after it ends"),
+            ));
+        }
+        match store.get_month_close(region, &month.to_string()).await {
+            Ok(close) => return Ok(close),
+            Err(StoreError::NotFound) => {}
+            Err(error) => return Err(KernelError::store(error, "month close", region)),
+        }
+        let started = Instant::now();
+        let facts = Gathered::read(store, region, month).await?;
+        let gathered = started.elapsed();
+        if facts.outlets.is_empty() {
+            return Err(KernelError::precondition(
+                "REGION",
+                "region",
+                format!("region {region:?} has no outlets"),
+            ));
+        }
+        let month_facts = facts.month_facts(month);
+        let facts_count = month_facts.orders.len();
+
+        let (evaluation, evaluation_plugin) = kernel
+            .plugins
+            .call(
+                region,
+                Slot::Evaluation,
+                |plugin, limits, params, services| {
+                    let month_facts = &month_facts;
+                    async move {
+                        let (answer, cost) = plugin
+                            .evaluation_evaluate(month_facts, &params, limits, services)
+                            .await?;
+                        let evaluation = answer.map_err(PluginError::Refused)?;
+                        check_evaluation(&evaluation, month_facts)
+                            .map_err(PluginError::InvalidResult)?;
+                        Ok(((evaluation, plugin.id()), cost))
+                    }
+                },
+            )
+            .await?;
+        let accounts: Vec<OutletAccount> = evaluation
+            .outlets
+            .iter()
+            .map(|grade| OutletAccount {
+                grade: grade.grade,
+                score: grade.score,
+                incentive: grade.incentive,
+            })
+            .collect();
+        let (settlement, settlement_plugin) = kernel
+            .plugins
+            .call(
+                region,
+                Slot::Settlement,
+                |plugin, limits, params, services| {
+                    let (month_facts, accounts) = (&month_facts, &accounts);
+                    async move {
+                        let (answer, cost) = plugin
+                            .settlement_settle(month_facts, accounts, &params, limits, services)
+                            .await?;
+                        let settlement = answer.map_err(PluginError::Refused)?;
+                        check_settlement(&settlement, month_facts)
+                            .map_err(PluginError::InvalidResult)?;
+                        Ok(((settlement, plugin.id()), cost))
+                    }
+                },
+            )
+            .await?;
+
+        let planned = started.elapsed();
+        let mut close = facts.result(&evaluation, &settlement);
+        close.id = format!("{region}/{month}");
+        close.region = region.to_owned();
+        close.month = month.to_string();
+        close.close_time = Some(now);
+        close.actor = actor.to_string();
+        close.dry_run = dry_run;
+        close.evaluation_plugin = evaluation_plugin;
+        close.settlement_plugin = settlement_plugin;
+        if dry_run {
+            return Ok(close);
+        }
+
+        let sla = kernel.regions.settings(region).sla;
+        let commit = facts.commit(sla, close, now, actor);
+        match store.commit_month_close(commit).await {
+            Ok(close) => {
+                // Where a close's time goes, for whoever runs a big region.
+                tracing::info!(
+                    %region, %month, orders = facts_count, settled = close.settled_orders,
+                    gather_ms = gathered.as_millis() as u64,
+                    plugins_ms = (planned - gathered).as_millis() as u64,
+                    commit_ms = (started.elapsed() - planned).as_millis() as u64,
+                    "month closed"
+                );
+                Ok(close)
+            }
+            // Someone closed it first: theirs stands.
+            Err(StoreError::AlreadyExists(_)) => store
+                .get_month_close(region, &month.to_string())
+                .await
+                .map_err(|error| KernelError::store(error, "month close", region)),
+            Err(StoreError::VersionMismatch { .. }) => {
+                Err(KernelError::Conflict(Conflict::Changed(format!(
+                    "records of region {region:?} changed while {month} was closing; nothing was written: close it again"
+                ))))
+            }
+            Err(error) => Err(KernelError::store(error, "month close", region)),
+        }
+    }
+
+    /// `GetMonthClose`: a stored close.
+    pub async fn get(&self, request: GetMonthCloseRequest) -> Result<MonthClose, KernelError> {
+        record_region(&request.region);
+        let month = self.region_month(&request.region, &request.month).await?;
+        self.kernel
+            .store
+            .get_month_close(&request.region, &month.to_string())
+            .await
+            .map_err(|error| {
+                KernelError::store(
+                    error,
+                    "month close",
+                    &format!("{}/{}", request.region, request.month),
+                )
+            })
+    }
+
+    /// `ListMonthCloses`: the stored closes' summaries, by region then month.
+    pub async fn list(
+        &self,
+        request: ListMonthClosesRequest,
+    ) -> Result<ListMonthClosesResponse, KernelError> {
+        record_region(&request.region);
+        let region = self
+            .kernel
+            .regions
+            .check_filter("region", &request.region)
+            .await?;
+        let scope = scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let store = &self.kernel.store;
+        let (closes, next_page_token) = self
+            .kernel
+            .tokens
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |c: &MonthClose| &c.id,
+                |page| async move { store.list_month_closes(region.as_deref(), &page).await },
+            )
+            .await?;
+        // The summaries: the statements are for GetMonthClose.
+        let closes = closes
+            .into_iter()
+            .map(|close| MonthClose {
+                outlets: Vec::new(),
+                engineers: Vec::new(),
+                charges: Vec::new(),
+                ..close
+            })
+            .collect();
+        Ok(ListMonthClosesResponse {
+            closes,
+            next_page_token,
+        })
+    }
+}

@@ -1,0 +1,200 @@
+//! The candidates of a dispatch: what the kernel hands a dispatch plugin: the order and every outlet and
+//! engineer of its region as compact WIT records (enums, flags, numbers and
+//! indices; no strings), and how the plugin's choice maps back to ids. The
+//! region's outlets and people are cached ([`Networks`]) until the store
+//! reports a change to them; open-order counts are read per call.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use xingji_api::v1::{LicenceState, Order, Outlet, Person, RefusedBy};
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
+};
+use xingji_store::{OutletFilter, PersonFilter, Store, StoreError};
+
+use crate::paging::read_all;
+use crate::wit::{
+    geo, grade, licence_state, order_kind, outlet_status, product_line, product_lines,
+};
+
+/// A region's outlets and people as read at one [`Store::network_version`].
+pub struct Network {
+    version: u64,
+    outlets: Vec<Outlet>,
+    people: Vec<Person>,
+}
+
+/// The networks of the regions dispatched to, kept between calls and read
+/// again once the store says an outlet or person changed: dispatch reads a
+/// region's whole network per order, which costs more than the plugin call
+/// when read from the store each time.
+#[derive(Default)]
+pub struct Networks(Mutex<HashMap<String, Arc<Network>>>);
+
+impl Networks {
+    /// `region`'s network, current as of this call.
+    pub async fn get(&self, store: &dyn Store, region: &str) -> Result<Arc<Network>, StoreError> {
+        // Read the version first: a write that lands while the records are
+        // read makes the next call read them again.
+        let version = store.network_version();
+        if let Some(network) = self.lock().get(region)
+            && network.version == version
+        {
+            return Ok(network.clone());
+        }
+        let outlets = read_all(
+            |page| {
+                let filter = OutletFilter {
+                    region: Some(region.to_owned()),
+                    ..OutletFilter::default()
+                };
+                async move { store.list_outlets(&filter, &page).await }
+            },
+            |o: &Outlet| o.id.clone(),
+        )
+        .await?;
+        let people = read_all(
+            |page| {
+                let filter = PersonFilter {
+                    region: Some(region.to_owned()),
+                    ..PersonFilter::default()
+                };
+                async move { store.list_people(&filter, &page).await }
+            },
+            |p: &Person| p.id.clone(),
+        )
+        .await?;
+        let network = Arc::new(Network {
+            version,
+            outlets,
+            people,
+        });
+        self.lock().insert(region.to_owned(), network.clone());
+        Ok(network)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Network>>> {
+        // The map is only ever replaced whole: a panic cannot leave it torn.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The candidates of a request, in the order it lists them.
+pub struct Candidates {
+    network: Arc<Network>,
+    /// `CandidateOutlet` i is `network.outlets[outlets[i]]`.
+    outlets: Vec<usize>,
+    /// `CandidateEngineer` i is `network.people[engineers[i]]`.
+    engineers: Vec<usize>,
+}
+
+impl Candidates {
+    /// The outlet the request lists at `index`.
+    pub fn outlet(&self, index: u32) -> Option<&Outlet> {
+        let i = *self.outlets.get(index as usize)?;
+        self.network.outlets.get(i)
+    }
+
+    /// The engineer the request lists at `index`.
+    pub fn engineer(&self, index: u32) -> Option<&Person> {
+        let i = *self.engineers.get(index as usize)?;
+        self.network.people.get(i)
+    }
+}
+
+/// Builds the request for `order` from its region's network and open
+/// orders.
+pub async fn request(
+    store: &dyn Store,
+    networks: &Networks,
+    order: &Order,
+) -> Result<(DispatchRequest, Candidates), StoreError> {
+    let network = networks.get(store, &order.region).await?;
+    let mut outlet_load: HashMap<String, u32> = HashMap::new();
+    let mut engineer_load: HashMap<String, u32> = HashMap::new();
+    for (outlet, engineer, count) in store.open_order_counts(&order.region).await? {
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        *outlet_load.entry(outlet).or_default() += count;
+        *engineer_load.entry(engineer).or_default() += count;
+    }
+    let outlets: Vec<usize> = (0..network.outlets.len())
+        .filter(|&i| {
+            let id = &network.outlets[i].id;
+            !order
+                .refusals
+                .iter()
+                .any(|r| r.by() == RefusedBy::Outlet && &r.outlet_id == id)
+        })
+        .collect();
+    let index: HashMap<&str, u32> = outlets
+        .iter()
+        .enumerate()
+        .map(|(at, &i)| (network.outlets[i].id.as_str(), at as u32))
+        .collect();
+    // The kernel's own rules come before any plugin's: eliminated engineers
+    // get no dispatch, and whoever refused this order does not get it again.
+    let engineers: Vec<usize> = (0..network.people.len())
+        .filter(|&i| {
+            let p = &network.people[i];
+            index.contains_key(p.outlet_id.as_str())
+                && p.licence_state() != LicenceState::Eliminated
+                && !order.refusals.iter().any(|r| r.engineer_id == p.id)
+        })
+        .collect();
+
+    let customer = order.customer.clone().unwrap_or_default();
+    let appliance = order.appliance.clone().unwrap_or_default();
+    let request = DispatchRequest {
+        order: DispatchOrder {
+            kind: order_kind(order.kind),
+            product_line: product_line(appliance.product_line),
+            location: geo(customer.location.unwrap_or_default()),
+            vip: customer.vip,
+        },
+        outlets: outlets
+            .iter()
+            .map(|&i| {
+                let o = &network.outlets[i];
+                CandidateOutlet {
+                    location: geo(o.location.unwrap_or_default()),
+                    service_radius_minutes: o.service_radius_minutes.max(0) as u32,
+                    product_lines: product_lines(o.product_lines.iter().copied()),
+                    status: outlet_status(o.status),
+                    grade: grade(o.grade),
+                    daily_capacity: o.daily_capacity.max(0) as u32,
+                    open_orders: outlet_load.get(&o.id).copied().unwrap_or(0),
+                }
+            })
+            .collect(),
+        engineers: engineers
+            .iter()
+            .map(|&i| {
+                let p = &network.people[i];
+                CandidateEngineer {
+                    outlet: index.get(p.outlet_id.as_str()).copied().unwrap_or(0),
+                    skills: product_lines(p.skills.iter().map(|s| s.product_line)),
+                    licence_state: licence_state(p.licence_state),
+                    on_duty: p.on_duty,
+                    open_orders: engineer_load.get(&p.id).copied().unwrap_or(0),
+                    location: p.location.map(geo),
+                }
+            })
+            .collect(),
+        now: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64),
+        params: Vec::new(),
+    };
+    drop(index);
+    Ok((
+        request,
+        Candidates {
+            network,
+            outlets,
+            engineers,
+        },
+    ))
+}

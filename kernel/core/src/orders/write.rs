@@ -1,0 +1,122 @@
+//! [`Orders`], the order workflow's handle, and the one path every order
+//! write after intake takes: read the order at a version, check the actor
+//! and the step, change it, append its one history entry, write it at the
+//! version read.
+
+use xingji_api::v1::{Order, OrderStatus};
+
+use crate::access;
+use crate::actor::Actor;
+use crate::calendar::now;
+use crate::error::KernelError;
+use crate::kernel::Kernel;
+use crate::orders::history;
+use crate::orders::lifecycle::Step;
+use crate::orders::sla;
+use crate::records::get;
+use crate::regions::record_region;
+
+/// The order workflow of a kernel: intake, dispatch, every transition,
+/// completion, complaints, and reading orders.
+#[derive(Clone, Copy)]
+pub struct Orders<'k> {
+    pub(crate) kernel: &'k Kernel,
+}
+
+impl Kernel {
+    /// The order workflow.
+    pub fn orders(&self) -> Orders<'_> {
+        Orders { kernel: self }
+    }
+}
+
+/// The history entry an order write appends.
+pub(crate) struct Entry {
+    pub action: &'static str,
+    pub status: OrderStatus,
+    pub reason: String,
+}
+
+impl Orders<'_> {
+    /// Reads order `id` for `step` by `actor`: it must exist, be one `actor`
+    /// may move, be at `version` (when non-zero), and be in a status `step`
+    /// leaves from.
+    pub(crate) async fn load(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+    ) -> Result<Order, KernelError> {
+        let store = &self.kernel.store;
+        let order: Order = get("id", "order", id, || store.get_order(id)).await?;
+        record_region(&order.region);
+        access::check_step(step, actor, &order)?;
+        if version != 0 && version != order.version {
+            return Err(KernelError::version_mismatch("order", id, order.version));
+        }
+        target(&order, step)?;
+        Ok(order)
+    }
+
+    /// Writes `order` with one more history entry, by `actor`, at the
+    /// version it was read at: a concurrent write makes this fail with a
+    /// version conflict, never lose an update.
+    pub(crate) async fn write(
+        &self,
+        mut order: Order,
+        actor: &Actor,
+        entry: Entry,
+    ) -> Result<Order, KernelError> {
+        let targets = self.kernel.regions.settings(&order.region).sla;
+        history::append(
+            &mut order,
+            now(),
+            actor,
+            entry.action,
+            entry.status,
+            entry.reason,
+            &targets,
+        );
+        let id = order.id.clone();
+        self.kernel
+            .store
+            .update_order(order)
+            .await
+            .map_err(|error| KernelError::store(error, "order", &id))
+    }
+
+    /// One transition: load, let `change` check and change the order (it
+    /// returns the history reason), write.
+    pub(crate) async fn transition(
+        &self,
+        id: &str,
+        version: i64,
+        step: Step,
+        actor: &Actor,
+        change: impl FnOnce(&mut Order) -> Result<String, KernelError>,
+    ) -> Result<Order, KernelError> {
+        let mut order = self.load(id, version, step, actor).await?;
+        let status = target(&order, step)?;
+        let reason = change(&mut order)?;
+        let entry = Entry {
+            action: step.action(),
+            status,
+            reason,
+        };
+        self.write(order, actor, entry).await
+    }
+}
+
+/// The status `step` moves `order` to, or FAILED_PRECONDITION saying why not.
+pub(crate) fn target(order: &Order, step: Step) -> Result<OrderStatus, KernelError> {
+    step.target(order.kind(), order.status()).map_err(|why| {
+        KernelError::precondition("STATUS", "id", format!("order {:?}: {why}", order.id))
+    })
+}
+
+/// An order as answers show it: its SLA clocks as of now.
+pub fn present(mut order: Order) -> Order {
+    sla::refresh(&mut order, &now());
+    order
+}

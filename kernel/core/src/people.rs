@@ -1,0 +1,293 @@
+//! Service staff (`kernel.people()`) and their licences' events.
+
+use xingji_api::v1::{
+    CreatePersonRequest, GetPersonRequest, LicenceEvent, LicenceEventKind, LicenceState,
+    ListLicenceEventsRequest, ListLicenceEventsResponse, ListPeopleRequest, ListPeopleResponse,
+    Person, PersonLevel, ProductLine, RecordLicenceEventRequest, UpdatePersonRequest,
+};
+use xingji_store::PersonFilter;
+
+use crate::access;
+use crate::actor::Actor;
+use crate::calendar::now;
+use crate::error::KernelError;
+use crate::ids::new_id;
+use crate::kernel::Kernel;
+use crate::licence::{self, LICENCE_POINTS};
+use crate::paging::{enum_filter, scope, text_filter};
+use crate::records::get;
+use crate::regions::record_region;
+use crate::updates::check_mask;
+use crate::validate::{self, MAX_REASON, Violations};
+
+/// The fields `UpdatePerson` may change.
+const UPDATABLE: &[&str] = &[
+    "outlet_id",
+    "name",
+    "phone",
+    "level",
+    "skills",
+    "on_duty",
+    "location",
+];
+
+/// The service staff of a kernel.
+#[derive(Clone, Copy)]
+pub struct People<'k> {
+    kernel: &'k Kernel,
+}
+
+impl Kernel {
+    /// Service staff.
+    pub fn people(&self) -> People<'_> {
+        People { kernel: self }
+    }
+}
+
+impl People<'_> {
+    /// `CreatePerson`: with a new licence of 12 points.
+    pub async fn create(&self, request: CreatePersonRequest) -> Result<Person, KernelError> {
+        let Some(input) = request.person else {
+            return Err(KernelError::invalid("person", "is required"));
+        };
+        record_region(&input.region);
+        let now = now();
+        let person = Person {
+            id: new_id("per"),
+            licence_points: LICENCE_POINTS,
+            licence_state: LicenceState::Normal as i32,
+            version: 0,
+            create_time: Some(now),
+            update_time: Some(now),
+            ..input
+        };
+        let mut violations = Violations::default();
+        validate::person(&mut violations, "person", &person);
+        violations.into_result()?;
+        self.kernel
+            .regions
+            .check("person.region", &person.region)
+            .await?;
+        self.kernel
+            .referenced_outlet("person.outlet_id", &person.outlet_id, &person.region)
+            .await?;
+        self.kernel
+            .store
+            .create_person(person)
+            .await
+            .map_err(|error| KernelError::store(error, "person", ""))
+    }
+
+    /// `GetPerson`.
+    pub async fn get(&self, request: GetPersonRequest) -> Result<Person, KernelError> {
+        let store = &self.kernel.store;
+        let id = &request.id;
+        let person: Person = get("id", "person", id, || store.get_person(id)).await?;
+        record_region(&person.region);
+        Ok(person)
+    }
+
+    /// `ListPeople`: one page, oldest first.
+    pub async fn list(
+        &self,
+        request: ListPeopleRequest,
+    ) -> Result<ListPeopleResponse, KernelError> {
+        record_region(&request.region);
+        let mut violations = Violations::default();
+        let level = enum_filter::<PersonLevel>(&mut violations, "level", request.level);
+        let licence_state =
+            enum_filter::<LicenceState>(&mut violations, "licence_state", request.licence_state);
+        let product_line =
+            enum_filter::<ProductLine>(&mut violations, "product_line", request.product_line);
+        violations.into_result()?;
+        let filter = PersonFilter {
+            region: self
+                .kernel
+                .regions
+                .check_filter("region", &request.region)
+                .await?,
+            outlet_id: text_filter(&request.outlet_id),
+            level,
+            licence_state,
+            product_line,
+            on_duty_only: request.on_duty_only,
+        };
+        let scope = scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let store = &self.kernel.store;
+        let (people, next_page_token) = self
+            .kernel
+            .tokens
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |p: &Person| &p.id,
+                |page| async move { store.list_people(&filter, &page).await },
+            )
+            .await?;
+        Ok(ListPeopleResponse {
+            people,
+            next_page_token,
+        })
+    }
+
+    /// `UpdatePerson`: the fields its mask names, at the version given.
+    pub async fn update(&self, request: UpdatePersonRequest) -> Result<Person, KernelError> {
+        let Some(input) = request.person else {
+            return Err(KernelError::invalid("person", "is required"));
+        };
+        if input.id.is_empty() {
+            return Err(KernelError::invalid("person.id", "is required"));
+        }
+        let paths = check_mask(request.update_mask.as_ref(), UPDATABLE)?;
+        let store = &self.kernel.store;
+        let id = &input.id;
+        let current: Person = get("person.id", "person", id, || store.get_person(id)).await?;
+        record_region(&current.region);
+        if input.version != 0 && input.version != current.version {
+            return Err(KernelError::version_mismatch(
+                "person",
+                &current.id,
+                current.version,
+            ));
+        }
+        let mut person = current.clone();
+        for path in &paths {
+            copy_field(&mut person, &input, path);
+        }
+        let mut violations = Violations::default();
+        validate::person(&mut violations, "person", &person);
+        violations.into_result()?;
+        if person.outlet_id != current.outlet_id {
+            self.kernel
+                .referenced_outlet("person.outlet_id", &person.outlet_id, &person.region)
+                .await?;
+        }
+        person.update_time = Some(now());
+        store
+            .update_person(person)
+            .await
+            .map_err(|error| KernelError::store(error, "person", id))
+    }
+
+    /// `RecordLicenceEvent`: the event moves the licence's points and
+    /// state; both are written together, at the person's version.
+    pub async fn record_licence_event(
+        &self,
+        actor: &Actor,
+        request: RecordLicenceEventRequest,
+    ) -> Result<Person, KernelError> {
+        let RecordLicenceEventRequest {
+            person_id,
+            event,
+            version,
+        } = request;
+        if person_id.is_empty() {
+            return Err(KernelError::invalid("person_id", "is required"));
+        }
+        let Some(event) = event else {
+            return Err(KernelError::invalid("event", "is required"));
+        };
+        let mut violations = Violations::default();
+        violations.enumeration::<LicenceEventKind>("event.kind", event.kind, false);
+        violations.text("event.note", &event.note, 0, MAX_REASON);
+        violations.into_result()?;
+        let store = &self.kernel.store;
+        let person: Person = get("person_id", "person", &person_id, || {
+            store.get_person(&person_id)
+        })
+        .await?;
+        record_region(&person.region);
+        access::check_licence_event(actor, &person)?;
+        if version != 0 && version != person.version {
+            return Err(KernelError::version_mismatch(
+                "person",
+                &person_id,
+                person.version,
+            ));
+        }
+        if !event.order_id.is_empty() {
+            self.kernel
+                .referenced_order("event.order_id", &event.order_id, &person.region)
+                .await?;
+        }
+        let state = LicenceState::try_from(person.licence_state).unwrap_or(LicenceState::Normal);
+        let (delta, points, state) = licence::apply(person.licence_points, state, event.kind())
+            .map_err(|why| KernelError::precondition("LICENCE", "event.kind", why))?;
+        let now = now();
+        let event = LicenceEvent {
+            id: new_id("lic"),
+            person_id: person.id.clone(),
+            kind: event.kind,
+            order_id: event.order_id,
+            note: event.note,
+            time: Some(now),
+            actor: actor.to_string(),
+            points_delta: delta,
+            points_after: points,
+            state_after: state as i32,
+        };
+        let person = Person {
+            licence_points: points,
+            licence_state: state as i32,
+            update_time: Some(now),
+            ..person
+        };
+        let (person, _) = store
+            .record_licence_event(person, event)
+            .await
+            .map_err(|error| KernelError::store(error, "person", &person_id))?;
+        Ok(person)
+    }
+
+    /// `ListLicenceEvents`: a person's licence events, oldest first.
+    pub async fn list_licence_events(
+        &self,
+        request: ListLicenceEventsRequest,
+    ) -> Result<ListLicenceEventsResponse, KernelError> {
+        let store = &self.kernel.store;
+        let person_id = &request.person_id;
+        let person: Person = get("person_id", "person", person_id, || {
+            store.get_person(person_id)
+        })
+        .await?;
+        record_region(&person.region);
+        let scope = scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let (events, next_page_token) = self
+            .kernel
+            .tokens
+            .page(
+                &scope,
+                request.page_size,
+                &request.page_token,
+                |e: &LicenceEvent| &e.id,
+                |page| async move { store.list_licence_events(person_id, &page).await },
+            )
+            .await?;
+        Ok(ListLicenceEventsResponse {
+            events,
+            next_page_token,
+        })
+    }
+}
+
+/// Copies the field at `path` from `from` into `to`.
+fn copy_field(to: &mut Person, from: &Person, path: &str) {
+    match path {
+        "outlet_id" => to.outlet_id.clone_from(&from.outlet_id),
+        "name" => to.name.clone_from(&from.name),
+        "phone" => to.phone.clone_from(&from.phone),
+        "level" => to.level = from.level,
+        "skills" => to.skills.clone_from(&from.skills),
+        "on_duty" => to.on_duty = from.on_duty,
+        "location" => to.location = from.location,
+        // Paths are checked against UPDATABLE first.
+        _ => {}
+    }
+}

@@ -1,0 +1,215 @@
+//! The plugin registry and region plugin sets as regional IT manages them
+//! (`kernel.plugin_admin()`): install, list, activate, roll back, and the
+//! history and call counts.
+
+use xingji_api::v1::{
+    ActivatePluginRequest, Activation, GetPluginStatsRequest, GetRegionPluginsRequest,
+    InstallPluginRequest, ListActivationsRequest, ListActivationsResponse, ListPluginsRequest,
+    ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, RollbackPluginRequest,
+};
+use xingji_plugin_host::Slot;
+
+use crate::actor::Actor;
+use crate::error::KernelError;
+use crate::kernel::Kernel;
+use crate::paging::page_size;
+use crate::plugins::slots::slot_from_proto;
+use crate::regions::record_region;
+use crate::validate::{MAX_REASON, Violations};
+
+/// The largest component `InstallPlugin` takes.
+pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
+
+/// The plugin administration of a kernel.
+#[derive(Clone, Copy)]
+pub struct PluginAdmin<'k> {
+    kernel: &'k Kernel,
+}
+
+impl Kernel {
+    /// Plugin administration.
+    pub fn plugin_admin(&self) -> PluginAdmin<'_> {
+        PluginAdmin { kernel: self }
+    }
+}
+
+impl PluginAdmin<'_> {
+    /// `InstallPlugin`: validates and installs a component.
+    pub async fn install(
+        &self,
+        actor: &Actor,
+        request: InstallPluginRequest,
+    ) -> Result<PluginRecord, KernelError> {
+        let component = request.component;
+        if component.is_empty() {
+            return Err(KernelError::invalid(
+                "component",
+                "is required: the .wasm file's bytes",
+            ));
+        }
+        if component.len() > MAX_COMPONENT_BYTES {
+            return Err(KernelError::invalid(
+                "component",
+                format!("is larger than {MAX_COMPONENT_BYTES} bytes"),
+            ));
+        }
+        self.kernel
+            .plugins
+            .install(&component, &actor.to_string(), false)
+            .await
+    }
+
+    /// `ListPlugins`: installed plugins by name and version.
+    pub async fn list(
+        &self,
+        request: ListPluginsRequest,
+    ) -> Result<ListPluginsResponse, KernelError> {
+        let mut plugins = self.kernel.plugins.list();
+        if request.slot != 0 {
+            if slot_from_proto(request.slot).is_none() {
+                return Err(KernelError::invalid("slot", "is not a PLUGIN_SLOT_* value"));
+            }
+            plugins.retain(|p| p.slot == request.slot);
+        }
+        let scope = format!("plugins/{}", request.slot).into_bytes();
+        let (plugins, next_page_token) =
+            self.page(&scope, plugins, request.page_size, &request.page_token)?;
+        Ok(ListPluginsResponse {
+            plugins,
+            next_page_token,
+        })
+    }
+
+    /// `GetRegionPlugins`: what a region runs in each slot, and why.
+    pub async fn region_plugins(
+        &self,
+        request: GetRegionPluginsRequest,
+    ) -> Result<RegionPlugins, KernelError> {
+        let region = request.region;
+        record_region(&region);
+        if region.is_empty() {
+            return Err(KernelError::invalid("region", "is required"));
+        }
+        self.kernel.regions.check("region", &region).await?;
+        let plugins = self.kernel.plugins.region_plugins(&region);
+        Ok(RegionPlugins { region, plugins })
+    }
+
+    /// `ActivatePlugin`: makes a region run a plugin in a slot.
+    pub async fn activate(
+        &self,
+        actor: &Actor,
+        request: ActivatePluginRequest,
+    ) -> Result<Activation, KernelError> {
+        record_region(&request.region);
+        let mut violations = Violations::default();
+        let slot = region_and_slot(&mut violations, &request.region, request.slot);
+        for (field, value) in [("name", &request.name), ("version", &request.version)] {
+            if value.is_empty() {
+                violations.add(field, "is required");
+            } else {
+                violations.text(field, value, 1, 64);
+            }
+        }
+        violations.text("reason", &request.reason, 0, MAX_REASON);
+        violations.into_result()?;
+        self.kernel.regions.check("region", &request.region).await?;
+        let id = format!("{}@{}", request.name, request.version);
+        self.kernel
+            .plugins
+            .activate(
+                &request.region,
+                slot,
+                &id,
+                &actor.to_string(),
+                &request.reason,
+            )
+            .await
+    }
+
+    /// `RollbackPlugin`: returns a region's slot to what it ran before.
+    pub async fn rollback(
+        &self,
+        actor: &Actor,
+        request: RollbackPluginRequest,
+    ) -> Result<Activation, KernelError> {
+        record_region(&request.region);
+        let mut violations = Violations::default();
+        let slot = region_and_slot(&mut violations, &request.region, request.slot);
+        violations.text("reason", &request.reason, 0, MAX_REASON);
+        violations.into_result()?;
+        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel
+            .plugins
+            .rollback(&request.region, slot, &actor.to_string(), &request.reason)
+            .await
+    }
+
+    /// `ListActivations`: the history, newest first.
+    pub async fn history(
+        &self,
+        request: ListActivationsRequest,
+    ) -> Result<ListActivationsResponse, KernelError> {
+        record_region(&request.region);
+        let region = self
+            .kernel
+            .regions
+            .check_filter("region", &request.region)
+            .await?;
+        let history = self.kernel.plugins.history(region.as_deref()).await?;
+        let scope = format!("activations/{}", request.region).into_bytes();
+        let (activations, next_page_token) =
+            self.page(&scope, history, request.page_size, &request.page_token)?;
+        Ok(ListActivationsResponse {
+            activations,
+            next_page_token,
+        })
+    }
+
+    /// `GetPluginStats`: call counts since the kernel started.
+    pub async fn stats(&self, request: GetPluginStatsRequest) -> Result<PluginStats, KernelError> {
+        let region = self
+            .kernel
+            .regions
+            .check_filter("region", &request.region)
+            .await?;
+        Ok(PluginStats {
+            stats: self.kernel.plugins.stats(region.as_deref()),
+        })
+    }
+
+    /// One page of `items`, which are in a fixed order; the token holds the
+    /// index of the next item.
+    fn page<T>(
+        &self,
+        scope: &[u8],
+        items: Vec<T>,
+        size: i32,
+        token: &str,
+    ) -> Result<(Vec<T>, String), KernelError> {
+        let tokens = &self.kernel.tokens;
+        let limit = page_size(size)? as usize;
+        let start = match tokens.open(scope, token)? {
+            Some(index) => index
+                .parse::<usize>()
+                .map_err(|_| KernelError::invalid("page_token", "is not valid"))?,
+            None => 0,
+        };
+        let mut page: Vec<T> = items.into_iter().skip(start).take(limit + 1).collect();
+        if page.len() > limit {
+            page.truncate(limit);
+            Ok((page, tokens.issue(scope, &(start + limit).to_string())))
+        } else {
+            Ok((page, String::new()))
+        }
+    }
+}
+
+/// Checks a request's region id and slot.
+fn region_and_slot(violations: &mut Violations, region: &str, slot: i32) -> Slot {
+    violations.region("region", region);
+    slot_from_proto(slot).unwrap_or_else(|| {
+        violations.add("slot", "is required: one of the PLUGIN_SLOT_* values");
+        Slot::Dispatch
+    })
+}

@@ -1,0 +1,42 @@
+//! A plugin's failure, and a component's refusal at install, as the
+//! kernel's errors: named so that regional IT and plugin authors know which
+//! plugin, where, and what to change.
+
+use xingji_plugin_host::{LoadError, Plugin, PluginError, Slot};
+
+use crate::error::{KernelError, PluginFailure};
+
+/// The failure of `plugin`'s call in `region`'s `slot`.
+pub fn plugin_failed(
+    plugin: &Plugin,
+    region: &str,
+    slot: Slot,
+    error: &PluginError,
+) -> KernelError {
+    KernelError::Plugin(Box::new(PluginFailure {
+        plugin: plugin.manifest.name.clone(),
+        version: plugin.manifest.version.clone(),
+        region: region.to_owned(),
+        slot: slot.name(),
+        cause: error.code(),
+        message: error.to_string(),
+        host_fault: error.is_host_fault(),
+    }))
+}
+
+/// A component that cannot be installed.
+pub fn rejected(error: LoadError) -> KernelError {
+    let reason = match &error {
+        LoadError::NotAComponent(_) => "NOT_A_COMPONENT",
+        LoadError::NoSlot => "NO_SLOT",
+        LoadError::UnsupportedVersion { .. } => "UNSUPPORTED_WIT_VERSION",
+        LoadError::ForbiddenImport { .. } => "FORBIDDEN_IMPORT",
+        LoadError::BadManifest(_) => "BAD_MANIFEST",
+        LoadError::Plugin(_) => "DESCRIBE_FAILED",
+        LoadError::Runtime(_) => return KernelError::Internal(error.to_string()),
+    };
+    KernelError::PluginRejected {
+        reason,
+        message: error.to_string(),
+    }
+}

@@ -1,0 +1,28 @@
+//! Each region's plugins: which installed plugin runs in each slot of each
+//! region, how that changes, and the calls.
+//!
+//! - `registry`: installed plugins (the bundled set and every install);
+//! - `activations`: each region's last activation per slot, persisted;
+//! - `sets`: [`PluginSets`] — what a region runs (activation > config >
+//!   default), activate and roll back;
+//! - `calls`: calling a region's plugin, with its limits, parameters and
+//!   capabilities, in its span, counted (`stats`), failures named
+//!   (`failure`);
+//! - `capabilities`: what a call gets behind `records`, `kv` and
+//!   `order-writer`, for one region;
+//! - `admin`: the requests of regional IT ([`PluginAdmin`]);
+//! - `slots`: slots as the API numbers them.
+
+pub mod activations;
+mod admin;
+mod calls;
+pub mod capabilities;
+pub mod failure;
+pub mod registry;
+pub mod sets;
+pub mod slots;
+pub mod stats;
+
+pub use admin::{MAX_COMPONENT_BYTES, PluginAdmin};
+pub use registry::Bundled;
+pub use sets::PluginSets;

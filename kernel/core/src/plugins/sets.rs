@@ -1,0 +1,322 @@
+//! [`PluginSets`]: which installed plugin runs in each slot of each region,
+//! and how that changes.
+//!
+//! What a region runs in a slot is, in order: its last activation (persisted
+//! in the store's history), else its declaration in the config, else the
+//! kernel's default set. An activation swaps one entry of a map under a
+//! short write lock: calls already running hold the old `Arc<Plugin>` and
+//! finish on it, new calls get the new one, and other regions' entries are
+//! not touched.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use xingji_api::v1::{
+    Activation, ActivationAction, ActivePlugin, Plugin as PluginRecord, PluginCallStats,
+    PluginSource,
+};
+use xingji_plugin_host::{Limits, Plugin, Slot};
+use xingji_store::Store;
+
+use crate::calendar::now;
+use crate::error::KernelError;
+use crate::plugins::activations::Activations;
+use crate::plugins::registry::{Bundled, Registry};
+use crate::plugins::slots::slot_to_proto;
+use crate::plugins::stats::CallStats;
+use crate::regions::Regions;
+
+/// The plugin registry and every region's plugin set.
+pub struct PluginSets {
+    pub(crate) registry: Registry,
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) regions: Arc<Regions>,
+    defaults: HashMap<Slot, String>,
+    activations: Activations,
+    pub(crate) stats: CallStats,
+}
+
+/// What a call in a region and slot runs with.
+pub(crate) struct Resolved {
+    pub plugin: Arc<Plugin>,
+    pub limits: Limits,
+    pub params: Vec<(String, String)>,
+}
+
+impl PluginSets {
+    /// Loads the bundled plugins, then every installed one (compiled
+    /// artifacts cached in `cache_dir`), and the activation history; checks
+    /// the plugins the regions declare.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        cache_dir: PathBuf,
+        regions: Arc<Regions>,
+        bundled: &Bundled,
+    ) -> Result<Self, String> {
+        let registry = Registry::load(store.clone(), cache_dir, bundled).await?;
+        let activations = Activations::load(store.as_ref()).await?;
+        for (region, config) in regions.declared() {
+            for (slot, id) in &config.plugins {
+                let slot = Slot::from_name(slot)
+                    .ok_or_else(|| format!("regions.{region}.plugins: {slot:?} is not a slot"))?;
+                match registry.get(id) {
+                    Some((_, plugin)) if plugin.slot == slot => {}
+                    Some((_, plugin)) => {
+                        return Err(format!(
+                            "regions.{region}.plugins.{slot}: {id} is a {} plugin",
+                            plugin.slot
+                        ));
+                    }
+                    None => {
+                        return Err(format!(
+                            "regions.{region}.plugins.{slot}: {id} is not installed"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(PluginSets {
+            registry,
+            store,
+            regions,
+            defaults: bundled
+                .defaults
+                .iter()
+                .map(|(slot, id)| (*slot, id.to_string()))
+                .collect(),
+            activations,
+            stats: CallStats::default(),
+        })
+    }
+
+    /// Validates and installs a component (see [`Registry::install`]).
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &str,
+        bundled: bool,
+    ) -> Result<PluginRecord, KernelError> {
+        self.registry.install(bytes, actor, bundled).await
+    }
+
+    /// Every installed plugin, by name and version.
+    pub fn list(&self) -> Vec<PluginRecord> {
+        self.registry.list()
+    }
+
+    /// What `region` runs in `slot` (`name@version`), and why; `None` if
+    /// nothing.
+    pub fn active(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
+        if let Some(activation) = self.activations.last(region, slot) {
+            return Some((
+                format!("{}@{}", activation.name, activation.version),
+                PluginSource::Activation,
+            ));
+        }
+        if let Some(id) = self
+            .regions
+            .declared()
+            .get(region)
+            .and_then(|config| config.plugins.get(slot.name()))
+        {
+            return Some((id.clone(), PluginSource::Config));
+        }
+        self.defaults
+            .get(&slot)
+            .map(|id| (id.clone(), PluginSource::Default))
+    }
+
+    /// The plugin `region` runs in each slot.
+    pub fn region_plugins(&self, region: &str) -> Vec<ActivePlugin> {
+        Slot::ALL
+            .into_iter()
+            .filter_map(|slot| {
+                let (id, source) = self.active(region, slot)?;
+                let (record, _) = self.registry.get(&id)?;
+                Some(ActivePlugin {
+                    slot: slot_to_proto(slot) as i32,
+                    name: record.name,
+                    version: record.version,
+                    sha256: record.sha256,
+                    source: source as i32,
+                })
+            })
+            .collect()
+    }
+
+    /// The plugin `region` runs in `slot`, with its limits and parameters.
+    pub(crate) fn resolve(&self, region: &str, slot: Slot) -> Result<Resolved, KernelError> {
+        let (id, _) = self.active(region, slot).ok_or_else(|| {
+            KernelError::precondition(
+                "PLUGIN",
+                "region",
+                format!("region {region:?} has no {slot} plugin: install and activate one"),
+            )
+        })?;
+        let (_, plugin) = self.registry.get(&id).ok_or_else(|| {
+            KernelError::Internal(format!(
+                "the active {slot} plugin {id} of region {region:?} is not loaded"
+            ))
+        })?;
+        let mut limits = Limits::for_slot(slot);
+        let config = self.regions.declared().get(region);
+        if let Some(overrides) = config.and_then(|c| c.limits.get(slot.name())) {
+            if let Some(ms) = overrides.deadline_ms {
+                limits.deadline = Duration::from_millis(ms);
+            }
+            if let Some(mib) = overrides.memory_mib {
+                limits.memory_bytes = mib << 20;
+            }
+            if let Some(fuel) = overrides.fuel {
+                limits.fuel = fuel;
+            }
+        }
+        let params = config
+            .and_then(|c| c.params.get(slot.name()))
+            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        Ok(Resolved {
+            plugin,
+            limits,
+            params,
+        })
+    }
+
+    /// Makes `region` run `id` (`name@version`) in `slot`.
+    pub async fn activate(
+        &self,
+        region: &str,
+        slot: Slot,
+        id: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Activation, KernelError> {
+        let _changing = self.activations.changing.lock().await;
+        let (record, plugin) = self
+            .registry
+            .get(id)
+            .ok_or_else(|| KernelError::not_found("plugin", id))?;
+        if plugin.slot != slot {
+            return Err(KernelError::precondition(
+                "SLOT",
+                "slot",
+                format!(
+                    "{id} is a {} plugin and cannot run in the {slot} slot",
+                    plugin.slot
+                ),
+            ));
+        }
+        let previous = self
+            .active(region, slot)
+            .map(|(id, _)| id)
+            .unwrap_or_default();
+        self.switch(
+            region,
+            slot,
+            ActivationAction::Activate,
+            &record,
+            previous,
+            actor,
+            reason,
+        )
+        .await
+    }
+
+    /// Returns `region`'s `slot` to the plugin it ran before its last
+    /// activation.
+    pub async fn rollback(
+        &self,
+        region: &str,
+        slot: Slot,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Activation, KernelError> {
+        let _changing = self.activations.changing.lock().await;
+        let current = self.activations.last(region, slot).ok_or_else(|| {
+            KernelError::precondition(
+                "ACTIVATION",
+                "slot",
+                format!("region {region:?} has no activation in the {slot} slot to roll back: it runs its configured or default plugin"),
+            )
+        })?;
+        if current.previous.is_empty() {
+            return Err(KernelError::precondition(
+                "ACTIVATION",
+                "slot",
+                "the last activation has no previous plugin to return to",
+            ));
+        }
+        let (record, _) = self.registry.get(&current.previous).ok_or_else(|| {
+            KernelError::precondition(
+                "ACTIVATION",
+                "slot",
+                format!(
+                    "the previous plugin {} is no longer loadable",
+                    current.previous
+                ),
+            )
+        })?;
+        let previous = format!("{}@{}", current.name, current.version);
+        self.switch(
+            region,
+            slot,
+            ActivationAction::Rollback,
+            &record,
+            previous,
+            actor,
+            reason,
+        )
+        .await
+    }
+
+    #[allow(clippy::too_many_arguments)] // one activation's fields
+    async fn switch(
+        &self,
+        region: &str,
+        slot: Slot,
+        action: ActivationAction,
+        plugin: &PluginRecord,
+        previous: String,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Activation, KernelError> {
+        let activation = Activation {
+            seq: 0,
+            region: region.to_owned(),
+            slot: slot_to_proto(slot) as i32,
+            action: action as i32,
+            name: plugin.name.clone(),
+            version: plugin.version.clone(),
+            sha256: plugin.sha256.clone(),
+            previous,
+            actor: actor.to_owned(),
+            time: Some(now()),
+            reason: reason.to_owned(),
+        };
+        let activation = self
+            .activations
+            .persist(self.store.as_ref(), slot, activation)
+            .await?;
+        tracing::info!(region, %slot, plugin = %format!("{}@{}", activation.name, activation.version), previous = %activation.previous, actor, "plugin activated");
+        Ok(activation)
+    }
+
+    /// The activation history, newest first, of one region or all.
+    pub async fn history(&self, region: Option<&str>) -> Result<Vec<Activation>, KernelError> {
+        let mut all = self
+            .store
+            .list_activations()
+            .await
+            .map_err(|error| KernelError::store(error, "activation", ""))?;
+        all.retain(|a| region.is_none_or(|r| a.region == r));
+        all.reverse();
+        Ok(all)
+    }
+
+    /// Call counts per region, slot and plugin.
+    pub fn stats(&self, region: Option<&str>) -> Vec<PluginCallStats> {
+        self.stats.snapshot(region)
+    }
+}

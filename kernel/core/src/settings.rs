@@ -1,0 +1,115 @@
+//! A region's settings, as a deployment declares them under
+//! `[regions.<id>]` in its config: the plugin set, each slot's parameters
+//! and call limits, the SLA targets and the rules of its order life.
+//! (The config file itself, its layers and the server's own settings are
+//! the binary's: `xingji::config`.)
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A region's settings:
+///
+/// ```toml
+/// [regions.shanghai.plugins]
+/// dispatch = "dispatch-balanced@1.0.0"
+/// [regions.shanghai.params.dispatch]
+/// speed_kmh = "25"
+/// [regions.shanghai.limits.dispatch]
+/// deadline_ms = 100
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegionConfig {
+    /// The region's initial plugin per slot, as `name@version`. Slots not
+    /// named run the default set; an activation overrides both.
+    #[serde(default)]
+    pub plugins: BTreeMap<String, String>,
+    /// Parameters passed to the plugin of each slot.
+    #[serde(default)]
+    pub params: BTreeMap<String, BTreeMap<String, String>>,
+    /// Call limits per slot, over the slot's defaults.
+    #[serde(default)]
+    pub limits: BTreeMap<String, LimitsConfig>,
+    /// SLA targets of the region's orders.
+    #[serde(default)]
+    pub sla: SlaTargets,
+    /// Rules of the region's order life.
+    #[serde(default)]
+    pub orders: OrderRules,
+}
+
+/// Rules of a region's order life:
+///
+/// ```toml
+/// [regions.shanghai.orders]
+/// callback_attempts = 3
+/// warranty_years = 3
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderRules {
+    /// Customer callbacks the call centre tries per completed order before
+    /// quality control may close without reaching the customer. DOMAIN.md
+    /// says "at least 5" with the unit lost.
+    pub callback_attempts: u32,
+    /// Years from purchase that the maker's own warranty covers: repairs in
+    /// them are free.
+    pub warranty_years: u32,
+}
+
+impl Default for OrderRules {
+    fn default() -> Self {
+        Self {
+            callback_attempts: 5,
+            warranty_years: 3,
+        }
+    }
+}
+
+/// Call limits; unset fields keep the slot's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// Wall-clock milliseconds per call.
+    pub deadline_ms: Option<u64>,
+    /// Linear memory per call, MiB.
+    pub memory_mib: Option<usize>,
+    /// Fuel per call (a deterministic CPU quota); unlimited by default.
+    pub fuel: Option<u64>,
+}
+
+/// A region's SLA targets, minutes after the order's creation:
+///
+/// ```toml
+/// [regions.shanghai.sla]
+/// dispatch_minutes = 15
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SlaTargets {
+    /// Until an outlet and engineer are chosen.
+    pub dispatch_minutes: u32,
+    /// Until the customer is contacted and an appointment set.
+    pub contact_minutes: u32,
+    /// Until the engineer arrives, when no appointment is set; with one, the
+    /// appointment is the due time.
+    pub arrival_minutes: u32,
+    /// Until the work is done (or, for a complaint, its improvement step).
+    pub completion_minutes: u32,
+}
+
+impl Default for SlaTargets {
+    /// Half an hour to dispatch (the star centre's half-hour radius starts
+    /// with a prompt dispatch), two hours to call the customer, a day to
+    /// arrive and two to finish: our reading of "comes when called" where
+    /// DOMAIN.md gives no figures.
+    fn default() -> Self {
+        Self {
+            dispatch_minutes: 30,
+            contact_minutes: 120,
+            arrival_minutes: 24 * 60,
+            completion_minutes: 48 * 60,
+        }
+    }
+}

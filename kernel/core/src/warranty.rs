@@ -1,0 +1,212 @@
+//! The Jiujiu extended warranty (`kernel.warranty()`), through the region's
+//! warranty plugin, which keeps the contracts in its key-value store. (Cover
+//! at completion is the order workflow's: `orders::completion`.)
+
+use xingji_api::v1::{
+    Appliance, GetContractRequest, ListContractsRequest, ListContractsResponse, PurchaseRequest,
+    QuoteRequest, QuoteResponse, WarrantyContract, WarrantyPlan,
+};
+use xingji_plugin_host::Slot;
+
+use crate::calendar::{date_from_days, today};
+use crate::error::KernelError;
+use crate::kernel::Kernel;
+use crate::orders::intake::check_request_id;
+use crate::paging::{page_size, scope};
+use crate::regions::record_region;
+use crate::validate::{MAX_CODE, MAX_ID, Violations};
+use crate::wit::{contract_from, date, warranty_appliance};
+
+/// The warranty of a kernel's regions.
+#[derive(Clone, Copy)]
+pub struct Warranty<'k> {
+    kernel: &'k Kernel,
+}
+
+impl Kernel {
+    /// The Jiujiu extended warranty.
+    pub fn warranty(&self) -> Warranty<'_> {
+        Warranty { kernel: self }
+    }
+}
+
+/// Checks an appliance to quote or insure.
+fn check_appliance(v: &mut Violations, appliance: Option<&Appliance>) -> Appliance {
+    let Some(a) = appliance else {
+        v.add("appliance", "is required");
+        return Appliance::default();
+    };
+    v.enumeration::<xingji_api::v1::ProductLine>("appliance.product_line", a.product_line, false);
+    if a.price_fen <= 0 {
+        v.add("appliance.price_fen", "must be more than 0");
+    }
+    match &a.purchase_date {
+        None => v.add("appliance.purchase_date", "is required"),
+        Some(day) => v.past_date("appliance.purchase_date", day, today()),
+    }
+    v.text("appliance.serial", &a.serial, 1, MAX_CODE);
+    a.clone()
+}
+
+impl Warranty<'_> {
+    /// `Quote`: the plans the region's plugin offers for an appliance.
+    pub async fn quote(&self, request: QuoteRequest) -> Result<QuoteResponse, KernelError> {
+        record_region(&request.region);
+        let mut violations = Violations::default();
+        violations.region("region", &request.region);
+        let appliance = check_appliance(&mut violations, request.appliance.as_ref());
+        violations.into_result()?;
+        self.kernel.regions.check("region", &request.region).await?;
+        let today = date(&date_from_days(today()));
+        let appliance = warranty_appliance(&appliance);
+        let (answer, plugin) = self
+            .kernel
+            .plugins
+            .call(
+                &request.region,
+                Slot::Warranty,
+                |plugin, limits, params, services| async move {
+                    let (answer, cost) = plugin
+                        .warranty_quote(&appliance, today, &params, limits, services)
+                        .await?;
+                    Ok(((answer, plugin.id()), cost))
+                },
+            )
+            .await?;
+        let plans =
+            answer.map_err(|why| KernelError::precondition("NOT_OFFERED", "appliance", why))?;
+        Ok(QuoteResponse {
+            plans: plans
+                .into_iter()
+                .map(|p| WarrantyPlan {
+                    years: p.years as i32,
+                    price_fen: p.price,
+                })
+                .collect(),
+            plugin,
+        })
+    }
+
+    /// `Purchase`: sells a contract, once per request id.
+    pub async fn purchase(
+        &self,
+        request: PurchaseRequest,
+    ) -> Result<WarrantyContract, KernelError> {
+        record_region(&request.region);
+        check_request_id(&request.request_id)?;
+        let mut violations = Violations::default();
+        violations.region("region", &request.region);
+        let appliance = check_appliance(&mut violations, request.appliance.as_ref());
+        if request.years <= 0 {
+            violations.add("years", "must be one of the quoted plans' years");
+        }
+        violations.phone("customer_phone", &request.customer_phone);
+        let sold = match &request.sold_date {
+            Some(sold) => {
+                violations.past_date("sold_date", sold, today());
+                date(sold)
+            }
+            None => date(&date_from_days(today())),
+        };
+        violations.into_result()?;
+        self.kernel.regions.check("region", &request.region).await?;
+        let appliance = warranty_appliance(&appliance);
+        let key = request.request_id.clone();
+        let phone = request.customer_phone.clone();
+        let years = request.years as u32;
+        let answer = self
+            .kernel
+            .plugins
+            .call(
+                &request.region,
+                Slot::Warranty,
+                |plugin, limits, params, services| async move {
+                    plugin
+                        .warranty_purchase(
+                            &key, &appliance, years, &phone, sold, &params, limits, services,
+                        )
+                        .await
+                },
+            )
+            .await?;
+        let contract =
+            answer.map_err(|why| KernelError::precondition("NOT_OFFERED", "appliance", why))?;
+        Ok(contract_from(&request.region, contract))
+    }
+
+    /// `GetContract`.
+    pub async fn get_contract(
+        &self,
+        request: GetContractRequest,
+    ) -> Result<WarrantyContract, KernelError> {
+        record_region(&request.region);
+        self.kernel.regions.check("region", &request.region).await?;
+        if request.id.is_empty() {
+            return Err(KernelError::invalid("id", "is required"));
+        }
+        if request.id.len() > MAX_ID {
+            return Err(KernelError::not_found("contract", &request.id));
+        }
+        let id = request.id.clone();
+        let found = self
+            .kernel
+            .plugins
+            .call(
+                &request.region,
+                Slot::Warranty,
+                |plugin, limits, _, services| async move {
+                    plugin.warranty_get_contract(&id, limits, services).await
+                },
+            )
+            .await?;
+        let found = found.ok_or_else(|| KernelError::not_found("contract", &request.id))?;
+        Ok(contract_from(&request.region, found))
+    }
+
+    /// `ListContracts`: one page, in the plugin's order.
+    pub async fn list_contracts(
+        &self,
+        request: ListContractsRequest,
+    ) -> Result<ListContractsResponse, KernelError> {
+        record_region(&request.region);
+        self.kernel.regions.check("region", &request.region).await?;
+        let scope = scope(&request, |r| {
+            r.page_size = 0;
+            r.page_token.clear();
+        });
+        let limit = page_size(request.page_size)?;
+        let tokens = &self.kernel.tokens;
+        let after = tokens
+            .open(&scope, &request.page_token)?
+            .unwrap_or_default();
+        let mut found = self
+            .kernel
+            .plugins
+            .call(
+                &request.region,
+                Slot::Warranty,
+                |plugin, limits, _, services| async move {
+                    plugin
+                        .warranty_list_contracts(&after, limit + 1, limits, services)
+                        .await
+                },
+            )
+            .await?;
+        let next_page_token = if found.len() > limit as usize {
+            found.truncate(limit as usize);
+            found
+                .last()
+                .map(|c| tokens.issue(&scope, &c.id))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        Ok(ListContractsResponse {
+            contracts: found
+                .into_iter()
+                .map(|c| contract_from(&request.region, c))
+                .collect(),
+            next_page_token,
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! The top of the command line: global flags, the command groups, and the
+//! dispatch of a client command to its group.
+
+use clap::{Parser, Subcommand};
+
+use super::birthdays::BirthdaysArgs;
+use super::connection::Connection;
+use super::errors::{ClientError, FieldFlags};
+use super::month::MonthCommand;
+use super::orders::OrdersCommand;
+use super::outlets::OutletsCommand;
+use super::output::Output;
+use super::people::PeopleCommand;
+use super::plugins::PluginsCommand;
+use super::serve::ServeArgs;
+use super::tours::ToursArgs;
+use super::warranty::WarrantyCommand;
+
+/// Xingji (星级): the after-sales service platform.
+///
+/// One binary is both the server (`xingji serve`) and a client of its gRPC
+/// API for regional IT and partners (`xingji outlets`, `people`, `orders`,
+/// `plugins`).
+/// Enum values are given in short form: `--tier star-centre`,
+/// `--product-line washing-machine`.
+#[derive(Debug, Parser)]
+#[command(name = "xingji", version)]
+pub struct Cli {
+    /// The server that client commands call, as a URL with its scheme.
+    #[arg(
+        long,
+        global = true,
+        env = "XINGJI_SERVER",
+        default_value = "http://127.0.0.1:50051"
+    )]
+    pub server: String,
+    /// Who you are, as <role>:<name>: hq:<name>, call-centre:<name>,
+    /// system:<name>, auditor:<name>, outlet:<outlet id> or
+    /// engineer:<person id>. Recorded as the actor in order history, and
+    /// what decides which moves of an order you may make.
+    #[arg(long, global = true, env = "XINGJI_ACTOR")]
+    pub actor: Option<String>,
+    /// Print only this field of the answer, for scripts: a dot path of
+    /// field names as printed (id, next_page_token, history.0.action);
+    /// strings without quotes, an unset field as an empty line.
+    #[arg(long, global = true, value_name = "FIELD")]
+    pub value: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// What to do.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server: gRPC on --listen, the store in --data-dir.
+    Serve(ServeArgs),
+    /// The service network: outlets (star centres, sub-outlets, …).
+    #[command(subcommand)]
+    Outlets(OutletsCommand),
+    /// Service staff and their licences.
+    #[command(subcommand)]
+    People(PeopleCommand),
+    /// Work orders.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
+    /// Plugins: install them, and choose which one each region runs.
+    #[command(subcommand)]
+    Plugins(PluginsCommand),
+    /// The month close: outlet grades and settlement statements.
+    #[command(subcommand)]
+    Month(MonthCommand),
+    /// The Jiujiu extended warranty: quotes, sales, contracts.
+    #[command(subcommand)]
+    Warranty(WarrantyCommand),
+    /// Appliance-birthday visits due in a window (and their orders).
+    #[command(
+        override_usage = "xingji birthdays [OPTIONS] <REGION> <FROM> <TO>\n       xingji birthdays [OPTIONS] <REGION> --month <MONTH>"
+    )]
+    Birthdays(BirthdaysArgs),
+    /// Plan rural tours out of an outlet, and dispatch them.
+    Tours(ToursArgs),
+}
+
+impl Command {
+    /// Which flag sets each field of this command's request.
+    pub fn flags(&self) -> FieldFlags {
+        match self {
+            Command::Serve(_) => &[],
+            Command::Outlets(command) => command.flags(),
+            Command::People(command) => command.flags(),
+            Command::Orders(command) => command.flags(),
+            Command::Plugins(command) => command.flags(),
+            Command::Month(command) => command.flags(),
+            Command::Warranty(command) => command.flags(),
+            Command::Birthdays(args) => args.flags(),
+            Command::Tours(args) => args.flags(),
+        }
+    }
+}
+
+/// Runs a client command against `cli.server`.
+pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
+    // Checked before connecting: there is nothing to connect to.
+    if let Command::Serve(_) = cli.command {
+        return Err(not_a_client());
+    }
+    let flags = cli.command.flags();
+    let out = Output::new(cli.value);
+    let conn = Connection::open(&cli.server, cli.actor.as_deref()).await?;
+    let result = match cli.command {
+        Command::Serve(_) => Err(not_a_client()),
+        Command::Outlets(command) => command.run(&conn, &out).await,
+        Command::People(command) => command.run(&conn, &out).await,
+        Command::Orders(command) => command.run(&conn, &out).await,
+        Command::Plugins(command) => command.run(&conn, &out).await,
+        Command::Month(command) => command.run(&conn, &out).await,
+        Command::Warranty(command) => command.run(&conn, &out).await,
+        Command::Birthdays(args) => args.run(&conn, &out).await,
+        Command::Tours(args) => args.run(&conn, &out).await,
+    };
+    result.map_err(|error| error.with_flags(flags))
+}
+
+fn not_a_client() -> ClientError {
+    ClientError::Usage("`xingji serve` runs the server; it is not a client command".into())
+}

@@ -1,0 +1,145 @@
+//! The connection to the server (`--server`) and who calls (`--actor`).
+
+use std::time::Duration;
+
+use tonic::Request;
+use tonic::metadata::AsciiMetadataValue;
+use tonic::transport::{Channel, Endpoint};
+
+use super::errors::ClientError;
+use crate::grpc::ACTOR_HEADER;
+
+/// How long to wait for a server to accept the connection: an address
+/// that drops packets would otherwise hang the command.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A connected server, and the actor every request names.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    channel: Channel,
+    actor: Option<AsciiMetadataValue>,
+}
+
+impl Connection {
+    /// Checks `actor` and `server`, then connects.
+    pub async fn open(server: &str, actor: Option<&str>) -> Result<Connection, ClientError> {
+        let actor = actor.map(actor_value).transpose()?;
+        let endpoint = endpoint(server)?;
+        let channel = endpoint.connect().await.map_err(|error| {
+            ClientError::Usage(format!(
+                "cannot reach a server at {server}: {}; is one running there? `xingji serve` starts one (`xingji serve --demo` with a demo network)",
+                causes(&error)
+            ))
+        })?;
+        Ok(Connection { channel, actor })
+    }
+
+    /// The channel, for a service client.
+    pub fn channel(&self) -> Channel {
+        self.channel.clone()
+    }
+
+    /// `message` as a request naming the actor.
+    pub fn request<T>(&self, message: T) -> Request<T> {
+        let mut request = Request::new(message);
+        if let Some(actor) = &self.actor {
+            request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
+        }
+        request
+    }
+}
+
+/// The `xingji-actor` value of `--actor`. The server reads the actor as
+/// printable ASCII of at most 100 characters and takes anything else as
+/// anonymous: say so here instead.
+fn actor_value(actor: &str) -> Result<AsciiMetadataValue, ClientError> {
+    let refuse = || {
+        ClientError::Usage(format!(
+            "--actor {actor:?}: give <role>:<name> in printable ASCII, at most 100 characters (e.g. call-centre:07, outlet:<outlet id>)"
+        ))
+    };
+    if actor.len() > 100 || !actor.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
+        return Err(refuse());
+    }
+    actor.parse().map_err(|_| refuse())
+}
+
+/// The endpoint of `--server`, which must be a URL with its scheme. The
+/// scheme is never guessed: `host:port` could mean http or https.
+fn endpoint(server: &str) -> Result<Endpoint, ClientError> {
+    let wrong = |why: &str| {
+        ClientError::Usage(format!(
+            "--server {server:?} (or XINGJI_SERVER): {why}, e.g. --server http://127.0.0.1:50051"
+        ))
+    };
+    let endpoint = Endpoint::from_shared(server.to_owned())
+        .map_err(|_| wrong("not a URL: give http://HOST:PORT"))?;
+    let uri = endpoint.uri();
+    match (uri.scheme_str(), uri.host()) {
+        (None, _) => {
+            let fix = format!("http://{}", server.trim_start_matches('/'));
+            Err(ClientError::Usage(format!(
+                "--server {server:?} (or XINGJI_SERVER) has no scheme: write --server {fix} (a plain-text gRPC server; TLS is not supported yet)"
+            )))
+        }
+        (Some("http"), Some(_)) => Ok(endpoint.connect_timeout(CONNECT_TIMEOUT)),
+        (Some("http"), None) => Err(wrong("no host: give http://HOST:PORT")),
+        (Some(scheme), _) => Err(wrong(&format!(
+            "{scheme}:// is not supported: this client speaks plain-text gRPC over http:// only"
+        ))),
+    }
+}
+
+/// Why `error` happened, its causes `: `-separated: a transport error says
+/// only "transport error", its sources why (connection refused, timed out).
+fn causes(error: &dyn std::error::Error) -> String {
+    let Some(first) = error.source() else {
+        return error.to_string();
+    };
+    let mut text = first.to_string();
+    let mut source = first.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.ends_with(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_server_without_a_scheme_is_refused_with_the_fix() {
+        let error = endpoint("127.0.0.1:50051").expect_err("no scheme");
+        let error = error.to_string();
+        assert!(error.contains("--server \"127.0.0.1:50051\""), "{error}");
+        assert!(
+            error.contains("write --server http://127.0.0.1:50051"),
+            "{error}"
+        );
+        let error = endpoint("localhost:50051")
+            .expect_err("no scheme")
+            .to_string();
+        assert!(error.contains("--server http://localhost:50051"), "{error}");
+        for bad in ["https://127.0.0.1:50051", "ftp://x", "http://", "not a url"] {
+            let error = endpoint(bad).expect_err(bad).to_string();
+            assert!(error.contains("--server"), "{error}");
+        }
+        endpoint("http://127.0.0.1:50051").expect("a URL");
+        endpoint("http://[::1]:50051").expect("IPv6");
+    }
+
+    #[test]
+    fn actors_are_printable_ascii() {
+        actor_value("call-centre:07").expect("an actor");
+        for bad in ["call-centre:李娜", "a\tb", &"x".repeat(101)] {
+            let error = actor_value(bad).expect_err(bad).to_string();
+            assert!(error.contains("printable ASCII"), "{error}");
+        }
+    }
+}

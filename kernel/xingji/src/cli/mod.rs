@@ -1,0 +1,46 @@
+//! The command line: `xingji serve` runs the server; `xingji outlets|people|
+//! orders …` call a server over gRPC and print the answer as proto JSON
+//! (field names as in the .proto files).
+//!
+//! `app` holds the global flags and dispatches a client command to its
+//! group's module (`outlets`, `people`, `orders`, `plugins`, `month`,
+//! `warranty`, `birthdays`, `tours`), which builds the request and has
+//! `output` make the call and print the answer. `connection` checks
+//! `--server` and `--actor`; `errors` words a refusal, naming the flag of
+//! each field the server blames; `value` reads `--value FIELD`; `dates`
+//! reads dates and months, relative ones included; `args` holds what
+//! several groups share.
+
+mod app;
+mod args;
+mod birthdays;
+mod connection;
+mod dates;
+mod descriptors;
+mod errors;
+mod month;
+mod orders;
+mod outlets;
+mod output;
+mod people;
+mod plugins;
+mod serve;
+mod tours;
+mod value;
+mod warranty;
+
+#[cfg(test)]
+mod tests;
+
+pub use app::{Cli, Command, run_client};
+pub use args::{LocationArgs, PageArgs, PagingArgs, RequiredLocation, enum_arg};
+pub use birthdays::BirthdaysArgs;
+pub use errors::ClientError;
+pub use month::MonthCommand;
+pub use orders::{CreateOrderArgs, OrdersCommand};
+pub use outlets::{NewOutlet, OutletChanges, OutletsCommand};
+pub use people::{NewPerson, PeopleCommand, PersonChanges};
+pub use plugins::PluginsCommand;
+pub use serve::ServeArgs;
+pub use tours::ToursArgs;
+pub use warranty::{WarrantyAppliance, WarrantyCommand};

@@ -1,0 +1,181 @@
+//! `xingji plugins …`: install plugins, and choose which one each region
+//! runs in each slot.
+
+use std::path::PathBuf;
+
+use clap::Subcommand;
+use xingji_api::v1::plugin_service_client::PluginServiceClient;
+use xingji_api::v1::*;
+
+use super::args::{PageArgs, enum_arg};
+use super::connection::Connection;
+use super::errors::{ClientError, FieldFlags};
+use super::output::Output;
+
+/// `xingji plugins …`
+#[derive(Debug, Subcommand)]
+pub enum PluginsCommand {
+    /// Install a plugin: a component (.wasm) built for wasm32-wasip2.
+    Install {
+        /// The .wasm file.
+        file: PathBuf,
+    },
+    /// List the installed plugins.
+    List {
+        /// Only plugins of this slot (dispatch, warranty, campaign, tour,
+        /// evaluation, settlement).
+        #[arg(long, value_parser = enum_arg("xingji.v1.PluginSlot"), default_value = "unspecified", hide_default_value = true)]
+        slot: i32,
+    },
+    /// Show which plugin a region runs in each slot, and why.
+    Active {
+        /// The region, e.g. shanghai.
+        region: String,
+    },
+    /// Make a region run an installed plugin in its slot.
+    Activate {
+        /// The region, e.g. shanghai.
+        region: String,
+        /// The slot: dispatch, warranty, campaign, tour, evaluation or settlement.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// The plugin as NAME@VERSION, e.g. dispatch-balanced@1.0.0.
+        plugin: String,
+        /// Why, for the history.
+        #[arg(long, default_value = "", hide_default_value = true)]
+        reason: String,
+    },
+    /// Return a region's slot to the plugin it ran before.
+    Rollback {
+        /// The region.
+        region: String,
+        /// The slot.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// Why, for the history.
+        #[arg(long, default_value = "", hide_default_value = true)]
+        reason: String,
+    },
+    /// The history of activations and rollbacks, newest first.
+    History {
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Calls, failures and time per plugin since the server started.
+    Stats {
+        /// Only this region [default: all regions].
+        #[arg(long, default_value = "", hide_default_value = true)]
+        region: String,
+    },
+}
+
+const INSTALL: FieldFlags = &[("component", "<FILE>")];
+const LIST: FieldFlags = &[("slot", "--slot")];
+const ACTIVE: FieldFlags = &[("region", "<REGION>")];
+const ACTIVATE: FieldFlags = &[
+    ("region", "<REGION>"),
+    ("slot", "<SLOT>"),
+    ("name", "<PLUGIN>"),
+    ("version", "<PLUGIN>"),
+    ("reason", "--reason"),
+];
+const ROLLBACK: FieldFlags = &[
+    ("region", "<REGION>"),
+    ("slot", "<SLOT>"),
+    ("reason", "--reason"),
+];
+const HISTORY: FieldFlags = &[
+    ("region", "--region"),
+    ("page_size", "--page-size"),
+    ("page_token", "--page-token"),
+];
+const STATS: FieldFlags = &[("region", "--region")];
+
+impl PluginsCommand {
+    /// Which flag sets each field of this command's request.
+    pub fn flags(&self) -> FieldFlags {
+        match self {
+            PluginsCommand::Install { .. } => INSTALL,
+            PluginsCommand::List { .. } => LIST,
+            PluginsCommand::Active { .. } => ACTIVE,
+            PluginsCommand::Activate { .. } => ACTIVATE,
+            PluginsCommand::Rollback { .. } => ROLLBACK,
+            PluginsCommand::History { .. } => HISTORY,
+            PluginsCommand::Stats { .. } => STATS,
+        }
+    }
+
+    /// Calls the server and prints its answer.
+    pub async fn run(self, conn: &Connection, out: &Output) -> Result<(), ClientError> {
+        let mut client =
+            PluginServiceClient::new(conn.channel()).max_decoding_message_size(64 << 20);
+        match self {
+            PluginsCommand::Install { file } => {
+                let component = std::fs::read(&file)
+                    .map_err(|error| ClientError::Usage(format!("{}: {error}", file.display())))?;
+                let request = InstallPluginRequest { component };
+                out.print(client.install_plugin(conn.request(request)))
+                    .await
+            }
+            PluginsCommand::List { slot } => {
+                let request = ListPluginsRequest {
+                    slot,
+                    page_size: 1000,
+                    ..Default::default()
+                };
+                out.print(client.list_plugins(conn.request(request))).await
+            }
+            PluginsCommand::Active { region } => {
+                let request = GetRegionPluginsRequest { region };
+                out.print(client.get_region_plugins(conn.request(request)))
+                    .await
+            }
+            PluginsCommand::Activate {
+                region,
+                slot,
+                plugin,
+                reason,
+            } => {
+                let (name, version) = plugin.split_once('@').ok_or_else(|| {
+                    ClientError::Usage(format!("{plugin:?}: give the plugin as NAME@VERSION"))
+                })?;
+                let request = ActivatePluginRequest {
+                    region,
+                    slot,
+                    name: name.into(),
+                    version: version.into(),
+                    reason,
+                };
+                out.print(client.activate_plugin(conn.request(request)))
+                    .await
+            }
+            PluginsCommand::Rollback {
+                region,
+                slot,
+                reason,
+            } => {
+                let request = RollbackPluginRequest {
+                    region,
+                    slot,
+                    reason,
+                };
+                out.print(client.rollback_plugin(conn.request(request)))
+                    .await
+            }
+            PluginsCommand::History { page } => {
+                let request = ListActivationsRequest {
+                    region: page.region,
+                    page_size: page.page_size,
+                    page_token: page.page_token,
+                };
+                out.print(client.list_activations(conn.request(request)))
+                    .await
+            }
+            PluginsCommand::Stats { region } => {
+                let request = GetPluginStatsRequest { region };
+                out.print(client.get_plugin_stats(conn.request(request)))
+                    .await
+            }
+        }
+    }
+}
