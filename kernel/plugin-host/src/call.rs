@@ -1,7 +1,8 @@
 //! The generic call machinery, with no knowledge of any slot: a fresh store
 //! for each call, bounded by its [`Limits`] (fuel, an epoch deadline, the
 //! limiter), and the mapping of its failure to a [`PluginError`]. The typed
-//! calls in `slots/` wrap each export's call in a [`Call`].
+//! calls in `slots/` wrap each export's call in a [`Call`], through
+//! [`call_export!`] (and [`export_call!`], which writes the whole method).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -173,3 +174,53 @@ fn map_failure<T>(
         }
     })
 }
+
+/// Calls function `$func` of the exported interface `$interface` (the
+/// bindings' accessor, `xingji_plugins_tour_planner`) of `$plugin`, typed
+/// as world `$world`, with `$args`: instantiated afresh in a new [`Call`]
+/// within `$limits`, with `$services` behind the capabilities. Evaluates
+/// to the function's result and its [`CallCost`], or the [`PluginError`].
+macro_rules! call_export {
+    ($plugin:expr, $world:ty, $limits:expr, $services:expr, $interface:ident . $func:ident ($($args:expr),* $(,)?)) => {
+        async {
+            let (pre, mut call) = $plugin.call::<$world>($limits, $services)?;
+            let result = async {
+                let instance = pre.instantiate_async(call.store()).await?;
+                instance.$interface().$func(call.store(), $($args),*).await
+            }
+            .await;
+            call.finish(result)
+        }
+        .await
+    };
+}
+pub(crate) use call_export;
+
+/// A typed call on `Plugin` whose answer is the export's result as it is:
+/// `pub async fn $name(&self, $args…, limits, services)`, calling
+/// `$interface.$func($args…)` of world `$world` with [`call_export!`]. The
+/// attributes (docs, lint allowances) go on the method.
+macro_rules! export_call {
+    (
+        $(#[$attr:meta])*
+        $vis:vis async fn $name:ident($($arg:ident: $ty:ty),* $(,)?) -> $answer:ty
+        = $world:ty, $interface:ident . $func:ident;
+    ) => {
+        $(#[$attr])*
+        $vis async fn $name(
+            &self,
+            $($arg: $ty,)*
+            limits: $crate::sandbox::Limits,
+            services: std::sync::Arc<dyn $crate::sandbox::HostServices>,
+        ) -> Result<($answer, $crate::call::CallCost), $crate::call::PluginError> {
+            $crate::call::call_export!(
+                self,
+                $world,
+                limits,
+                Some(services),
+                $interface.$func($($arg),*)
+            )
+        }
+    };
+}
+pub(crate) use export_call;

@@ -42,10 +42,12 @@
 //! - `sandbox.rs`: [`Limits`], [`HostServices`] and a call's store data;
 //! - `grant.rs`: the capabilities ([`Grant`]), their implementation and a
 //!   slot's linker;
-//! - `call.rs`: a call's fresh store, its deadline and fuel, and
-//!   [`PluginError`];
+//! - `call.rs`: a call's fresh store, its deadline and fuel,
+//!   [`PluginError`], and the macros that write a typed call of an export;
 //! - `load_error.rs`: [`LoadError`];
-//! - `world.rs`: what a slot's file provides, and [`Manifest`];
+//! - `world.rs`: what a slot's file provides, [`Manifest`], and the macros
+//!   that generate a world's bindings and write the parts of its `World`
+//!   impl that depend on them;
 //! - `plugin.rs`: [`Plugin`];
 //! - `slots/<name>.rs`: one slot each;
 //! - `registry.rs`: the list expanded over the slot files;

@@ -23,8 +23,10 @@ pub struct Manifest {
 }
 
 /// A slot's world, implemented in the slot's file (`src/slots/<name>.rs`)
-/// by the type named like its [`Slot`](crate::slot::Slot) variant. Its
-/// typed calls are `impl Plugin` blocks in the same file.
+/// by the type named like its [`Slot`](crate::slot::Slot) variant: its
+/// constants written out, and the items that depend only on its bindings
+/// expanded by [`world_bindings!`]. Its typed calls are `impl Plugin`
+/// blocks in the same file.
 pub(crate) trait World {
     /// The interface the world exports besides `plugin`; a component
     /// exporting it fills the slot.
@@ -58,3 +60,70 @@ pub(crate) trait World {
         linker: &mut wasmtime::component::Linker<HostState>,
     ) -> wasmtime::Result<()>;
 }
+
+/// The items of a [`World`] impl that depend on the world's bindings
+/// (`Pre`, `prepare`, `describe`, `link_world_imports`), written once for
+/// every slot: they differ only by the two types bindgen generates for the
+/// world, named here: `pre`, its `…Pre` (generic over the store data), and
+/// `world`, the world itself. It goes inside the impl, after the
+/// constants: `world_bindings!(pre: bindings::TourPre, world: bindings::Tour);`.
+macro_rules! world_bindings {
+    (pre: $($pre:ident)::+, world: $($world:ident)::+ $(,)?) => {
+        type Pre = $($pre)::+<$crate::sandbox::HostState>;
+
+        fn prepare(
+            instance: wasmtime::component::InstancePre<$crate::sandbox::HostState>,
+        ) -> wasmtime::Result<Self::Pre> {
+            $($pre)::+::new(instance)
+        }
+
+        async fn describe(
+            pre: &Self::Pre,
+            store: &mut wasmtime::Store<$crate::sandbox::HostState>,
+        ) -> wasmtime::Result<$crate::world::Manifest> {
+            let instance = pre.instantiate_async(&mut *store).await?;
+            let info = instance
+                .xingji_plugins_plugin()
+                .call_describe(store)
+                .await?;
+            Ok($crate::world::Manifest {
+                name: info.name,
+                version: info.version,
+                description: info.description,
+                author: info.author,
+            })
+        }
+
+        #[cfg(test)]
+        fn link_world_imports(
+            linker: &mut wasmtime::component::Linker<$crate::sandbox::HostState>,
+        ) -> wasmtime::Result<()> {
+            $($world)::+::add_to_linker::<_, wasmtime::component::HasSelf<_>>(linker, |state| {
+                state
+            })
+        }
+    };
+}
+pub(crate) use world_bindings;
+
+/// A slot world's bindings, generated from `wit/` with the options every
+/// world shares: async calls, trappable imports, and its imports mapped
+/// (`with`) to the host interfaces of `bindings/host.rs`, so that each has
+/// one Rust type. `types` is mapped for every world; the rest are listed by
+/// WIT name and module: `"xingji:plugins/log": log`. It goes inside the
+/// slot's `pub mod bindings`.
+macro_rules! world_bindgen {
+    ($world:literal, { $($interface:literal: $module:ident),* $(,)? }) => {
+        wasmtime::component::bindgen!({
+            path: "../../wit",
+            world: $world,
+            imports: { default: async | trappable },
+            exports: { default: async },
+            with: {
+                "xingji:plugins/types": crate::bindings::host::xingji::plugins::types,
+                $($interface: crate::bindings::host::xingji::plugins::$module,)*
+            },
+        });
+    };
+}
+pub(crate) use world_bindgen;

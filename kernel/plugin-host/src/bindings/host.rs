@@ -1,7 +1,8 @@
 //! The interfaces the kernel offers to plugins, and the type-only
 //! interfaces shared by several worlds, generated once so that each has one
 //! Rust type. Every slot's world maps its imports to these (`with:` in its
-//! `bindgen!`), and `grant.rs` implements them.
+//! bindings' `world_bindgen!`, in `world.rs`), and `grant.rs` implements
+//! them.
 
 wasmtime::component::bindgen!({
     path: "../../wit",

@@ -5,27 +5,17 @@
 
 use std::time::Duration;
 
-use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
-use crate::call::{CallCost, PluginError};
+use crate::call::{CallCost, PluginError, call_export};
 use crate::grant::Grant;
 use crate::plugin::Plugin;
-use crate::sandbox::{HostState, Limits};
-use crate::world::{Manifest, World};
+use crate::sandbox::Limits;
+use crate::world::{World, world_bindings};
 use bindings::exports::xingji::plugins::dispatcher::{Decision, DispatchRequest};
 
 /// The `dispatch` world's bindings.
 pub mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "xingji:plugins/dispatch",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "xingji:plugins/types": crate::bindings::host::xingji::plugins::types,
-            "xingji:plugins/log": crate::bindings::host::xingji::plugins::log,
-        },
+    crate::world::world_bindgen!("xingji:plugins/dispatch", {
+        "xingji:plugins/log": log,
     });
 }
 
@@ -36,34 +26,7 @@ impl World for Dispatch {
     const EXPORT: &'static str = "dispatcher";
     const GRANTS: &'static [Grant] = &[Grant::Log];
     const LIMITS: Limits = Limits::with_bounds(Duration::from_millis(200), 64 << 20, 1 << 20);
-    type Pre = bindings::DispatchPre<HostState>;
-
-    fn prepare(instance: InstancePre<HostState>) -> wasmtime::Result<Self::Pre> {
-        bindings::DispatchPre::new(instance)
-    }
-
-    async fn describe(pre: &Self::Pre, store: &mut Store<HostState>) -> wasmtime::Result<Manifest> {
-        let instance = pre.instantiate_async(&mut *store).await?;
-        let info = instance
-            .xingji_plugins_plugin()
-            .call_describe(store)
-            .await?;
-        Ok(Manifest {
-            name: info.name,
-            version: info.version,
-            description: info.description,
-            author: info.author,
-        })
-    }
-
-    #[cfg(test)]
-    fn link_world_imports(
-        linker: &mut wasmtime::component::Linker<HostState>,
-    ) -> wasmtime::Result<()> {
-        bindings::Dispatch::add_to_linker::<_, wasmtime::component::HasSelf<_>>(linker, |state| {
-            state
-        })
-    }
+    world_bindings!(pre: bindings::DispatchPre, world: bindings::Dispatch);
 }
 
 impl Plugin {
@@ -75,16 +38,14 @@ impl Plugin {
         request: &DispatchRequest,
         limits: Limits,
     ) -> Result<(Decision, CallCost), PluginError> {
-        let (pre, mut call) = self.call::<Dispatch>(limits, None)?;
-        let result = async {
-            let instance = pre.instantiate_async(call.store()).await?;
-            instance
-                .xingji_plugins_dispatcher()
-                .call_choose(call.store(), request)
-                .await
-        }
-        .await;
-        let (decision, cost) = call.finish(result)?;
+        // No services: dispatch is granted only `log`.
+        let (decision, cost) = call_export!(
+            self,
+            Dispatch,
+            limits,
+            None,
+            xingji_plugins_dispatcher.call_choose(request)
+        )?;
         let text = match &decision {
             Decision::Assign(assignment) => {
                 let in_range = (assignment.outlet as usize) < request.outlets.len()

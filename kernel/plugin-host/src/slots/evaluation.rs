@@ -2,33 +2,22 @@
 //! `evaluation` in `wit/worlds.wit`, exporting `evaluator`): a month's KPIs,
 //! scores, grades and licence charges from the month's facts.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::Store;
-use wasmtime::component::InstancePre;
-
 use crate::bindings::host::xingji::plugins::month::MonthFacts;
-use crate::call::{CallCost, PluginError};
+use crate::call::export_call;
 use crate::grant::Grant;
 use crate::plugin::Plugin;
-use crate::sandbox::{HostServices, HostState, Limits};
-use crate::world::{Manifest, World};
+use crate::sandbox::Limits;
+use crate::world::{World, world_bindings};
 use bindings::exports::xingji::plugins::evaluator::Evaluation as MonthEvaluation;
 
 /// The `evaluation` world's bindings.
 pub mod bindings {
-    wasmtime::component::bindgen!({
-        path: "../../wit",
-        world: "xingji:plugins/evaluation",
-        imports: { default: async | trappable },
-        exports: { default: async },
-        with: {
-            "xingji:plugins/types": crate::bindings::host::xingji::plugins::types,
-            "xingji:plugins/log": crate::bindings::host::xingji::plugins::log,
-            "xingji:plugins/records": crate::bindings::host::xingji::plugins::records,
-            "xingji:plugins/month": crate::bindings::host::xingji::plugins::month,
-        },
+    crate::world::world_bindgen!("xingji:plugins/evaluation", {
+        "xingji:plugins/log": log,
+        "xingji:plugins/records": records,
+        "xingji:plugins/month": month,
     });
 }
 
@@ -41,57 +30,19 @@ impl World for Evaluation {
     // A month close of a big region hands over a million orders and gets
     // back a statement per outlet and engineer.
     const LIMITS: Limits = Limits::with_bounds(Duration::from_millis(30_000), 512 << 20, 64 << 20);
-    type Pre = bindings::EvaluationPre<HostState>;
-
-    fn prepare(instance: InstancePre<HostState>) -> wasmtime::Result<Self::Pre> {
-        bindings::EvaluationPre::new(instance)
-    }
-
-    async fn describe(pre: &Self::Pre, store: &mut Store<HostState>) -> wasmtime::Result<Manifest> {
-        let instance = pre.instantiate_async(&mut *store).await?;
-        let info = instance
-            .xingji_plugins_plugin()
-            .call_describe(store)
-            .await?;
-        Ok(Manifest {
-            name: info.name,
-            version: info.version,
-            description: info.description,
-            author: info.author,
-        })
-    }
-
-    #[cfg(test)]
-    fn link_world_imports(
-        linker: &mut wasmtime::component::Linker<HostState>,
-    ) -> wasmtime::Result<()> {
-        bindings::Evaluation::add_to_linker::<_, wasmtime::component::HasSelf<_>>(linker, |state| {
-            state
-        })
-    }
+    world_bindings!(pre: bindings::EvaluationPre, world: bindings::Evaluation);
 }
 
 /// The call of `evaluator`. Its result is bounded by the call's memory
 /// limit, which bounds what can be lifted out of it.
 impl Plugin {
-    /// `evaluator.evaluate`: a month's KPIs, scores, grades and licence charges.
-    #[allow(clippy::ptr_arg)] // the bindings take WIT lists as Vecs
-    pub async fn evaluation_evaluate(
-        &self,
-        month: &MonthFacts,
-        params: &Vec<(String, String)>,
-        limits: Limits,
-        services: Arc<dyn HostServices>,
-    ) -> Result<(Result<MonthEvaluation, String>, CallCost), PluginError> {
-        let (pre, mut call) = self.call::<Evaluation>(limits, Some(services))?;
-        let result = async {
-            let instance = pre.instantiate_async(call.store()).await?;
-            instance
-                .xingji_plugins_evaluator()
-                .call_evaluate(call.store(), month, params)
-                .await
-        }
-        .await;
-        call.finish(result)
+    export_call! {
+        /// `evaluator.evaluate`: a month's KPIs, scores, grades and licence charges.
+        #[allow(clippy::ptr_arg)] // the bindings take WIT lists as Vecs
+        pub async fn evaluation_evaluate(
+            month: &MonthFacts,
+            params: &Vec<(String, String)>,
+        ) -> Result<MonthEvaluation, String>
+        = Evaluation, xingji_plugins_evaluator.call_evaluate;
     }
 }
