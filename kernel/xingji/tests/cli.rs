@@ -5,121 +5,23 @@ use std::io::BufRead;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use xingji::config::Config;
+mod common;
 
-/// Runs `xingji --server URL ARGS…` to completion.
-fn xingji(server: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xingji"))
-        .arg("--server")
-        .arg(server)
-        .args(args)
-        .output()
-        .expect("run the xingji binary")
-}
-
-/// Runs `xingji --server URL ARGS…` off the async runtime.
-async fn cli(server: &str, args: &[&str]) -> Output {
-    let server = server.to_owned();
-    let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
-    tokio::task::spawn_blocking(move || {
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        xingji(&server, &args)
-    })
-    .await
-    .expect("join")
-}
-
-/// A demo server on a loopback port over a temp dir, answering.
-struct DemoServer {
-    url: String,
-    stop: tokio::sync::oneshot::Sender<()>,
-    serving: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
-}
-
-impl DemoServer {
-    async fn start() -> DemoServer {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let url = format!("http://{}", listener.local_addr().expect("address"));
-        let config = Config {
-            data_dir: dir.path().to_owned(),
-            demo: true,
-            ..Config::default()
-        };
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = tokio::spawn(async move {
-            xingji::server::serve(&config, listener, async {
-                let _ = stopped.await;
-            })
-            .await
-            .expect("serve");
-        });
-        // The server may take a moment to come up: retry until it answers,
-        // or report why it stopped.
-        for _ in 0..100 {
-            if cli(&url, &["outlets", "list", "--page-size", "1"])
-                .await
-                .status
-                .success()
-            {
-                break;
-            }
-            if serving.is_finished() {
-                serving.await.expect("the server runs");
-                panic!("the server stopped before answering");
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        DemoServer {
-            url,
-            stop,
-            serving,
-            _dir: dir,
-        }
-    }
-
-    /// Runs the CLI against this server and returns its JSON, or fails
-    /// with what it printed on standard error.
-    async fn json(&self, args: &[&str]) -> serde_json::Value {
-        json(&cli(&self.url, args).await)
-    }
-
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        self.serving.await.expect("the server stops");
-    }
-}
-
-fn json(output: &Output) -> serde_json::Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the CLI prints JSON")
-}
+use common::{DemoServer, cli, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
     let server = DemoServer::start().await;
-    let run = |args: &'static [&'static str]| {
-        let url = server.url.clone();
-        tokio::task::spawn_blocking(move || xingji(&url, args))
-    };
-    let listed = run(&[
-        "outlets",
-        "list",
-        "--region",
-        "qingdao",
-        "--tier",
-        "star-centre",
-    ])
-    .await
-    .expect("join");
-    let stars = json(&listed);
+    let stars = server
+        .json(&[
+            "outlets",
+            "list",
+            "--region",
+            "qingdao",
+            "--tier",
+            "star-centre",
+        ])
+        .await;
     let stars = stars["outlets"].as_array().expect("outlets");
     assert_eq!(stars.len(), 3, "the demo's three Qingdao star centres");
     assert!(
@@ -128,8 +30,8 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
             .all(|o| o["tier"] == "OUTLET_TIER_STAR_CENTRE" && o["region"] == "qingdao")
     );
 
-    let activated = json(
-        &run(&[
+    let activated = server
+        .json(&[
             "--actor",
             "it-qingdao",
             "plugins",
@@ -138,36 +40,33 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
             "dispatch",
             "dispatch-balanced@1.0.0",
         ])
-        .await
-        .expect("join"),
-    );
+        .await;
     assert_eq!(activated["name"], "dispatch-balanced");
     assert_eq!(activated["actor"], "it-qingdao");
-    let active = json(&run(&["plugins", "active", "qingdao"]).await.expect("join"));
+    let active = server.json(&["plugins", "active", "qingdao"]).await;
     assert_eq!(active["plugins"][0]["source"], "PLUGIN_SOURCE_ACTIVATION");
 
     // Bad input: a clear error on standard error and a failing exit code.
-    let refused = run(&["outlets", "update", "out_NOSUCH", "--capacity", "5"])
-        .await
-        .expect("join");
-    assert!(!refused.status.success());
-    let stderr = String::from_utf8_lossy(&refused.stderr);
+    let refused = cli(
+        &server.url,
+        &["outlets", "update", "out_NOSUCH", "--capacity", "5"],
+    )
+    .await;
+    let stderr = failure(&refused);
     assert!(stderr.contains("NotFound"), "{stderr}");
-    let bad_enum = run(&["outlets", "list", "--tier", "castle"])
-        .await
-        .expect("join");
-    assert!(!bad_enum.status.success());
+    let bad_enum = cli(&server.url, &["outlets", "list", "--tier", "castle"]).await;
     assert!(
-        String::from_utf8_lossy(&bad_enum.stderr).contains("star-centre"),
+        failure(&bad_enum).contains("star-centre"),
         "lists the valid values"
     );
     // The server would take an actor it cannot read as anonymous: refused here.
-    let unreadable = run(&["--actor", "call-centre:李娜", "orders", "list"])
-        .await
-        .expect("join");
-    assert!(!unreadable.status.success());
+    let unreadable = cli(
+        &server.url,
+        &["--actor", "call-centre:李娜", "orders", "list"],
+    )
+    .await;
     assert!(
-        String::from_utf8_lossy(&unreadable.stderr).contains("printable ASCII"),
+        failure(&unreadable).contains("printable ASCII"),
         "says what an actor looks like"
     );
 
@@ -463,14 +362,72 @@ fn failure(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// `xingji orders create` of a washing-machine repair for 李娜 in Shanghai,
+/// but for what the tests vary: `--kind`, the location and the rest.
+const INTAKE: &[&str] = &[
+    "orders",
+    "create",
+    "--region",
+    "shanghai",
+    "--customer",
+    "李娜",
+    "--phone",
+    "13912345678",
+    "--address",
+    "x",
+    "--product-line",
+    "washing-machine",
+];
+
+/// Where the repair of [`INTAKE`] is: Xuhui, Shanghai.
+const XUHUI: &[&str] = &["--lat", "31.19", "--lon", "121.43"];
+
+/// The call centre, which records intakes.
+const AS_CALL_CENTRE: &[&str] = &["--actor", "call-centre:07"];
+
+/// The kind of the intake of [`INTAKE`].
+const REPAIR: &[&str] = &["--kind", "repair"];
+
+/// What `xingji ARGS…` printed against `server`, which must succeed.
+async fn printed(server: &DemoServer, args: &[&str]) -> String {
+    stdout(&cli(&server.url, args).await)
+}
+
+/// Closes a month of Shanghai as finance at hq.
+async fn close_month(server: &DemoServer, month: &str) -> Output {
+    let args = ["--actor", "hq:finance", "month", "close", "shanghai", month];
+    cli(&server.url, &args).await
+}
+
+/// The birthday visits due in `window` (FROM TO, or --month MONTH), as the
+/// call centre lists them.
+async fn birthdays(server: &DemoServer, window: [&str; 2]) -> serde_json::Value {
+    let [first, second] = window;
+    let args = [
+        "--actor",
+        "call-centre:07",
+        "birthdays",
+        "shanghai",
+        first,
+        second,
+        "--dry-run",
+    ];
+    server.json(&args).await
+}
+
 /// Today in China Standard Time as (year, month, day), counted here
 /// independently of the CLI's calendar.
 fn cst_today() -> (i32, u32, u32) {
+    cst_day(0)
+}
+
+/// The day `days` after today in China Standard Time, as [`cst_today`].
+fn cst_day(days: u64) -> (i32, u32, u32) {
     let seconds = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .expect("after 1970")
         .as_secs();
-    civil((seconds + 8 * 3600) / 86_400)
+    civil((seconds + 8 * 3600) / 86_400 + days)
 }
 
 /// The date `days` days after 1970-01-01, by walking the calendar.
@@ -526,31 +483,10 @@ async fn months_and_days_can_be_named_relative_to_today() {
 
     // The demo lived the two months before this one: close them, oldest
     // first, without naming them.
-    let closed = cli(
-        &server.url,
-        &[
-            "--actor",
-            "hq:finance",
-            "month",
-            "close",
-            "shanghai",
-            "2-months-ago",
-        ],
-    )
-    .await;
-    let closed: serde_json::Value = json(&closed);
+    let closed = json(&close_month(&server, "2-months-ago").await);
     assert_eq!(closed["month"], month_before(this, 2));
     assert!(closed["outlets"].as_array().is_some_and(|o| !o.is_empty()));
-    let closed = server
-        .json(&[
-            "--actor",
-            "hq:finance",
-            "month",
-            "close",
-            "shanghai",
-            "last-month",
-        ])
-        .await;
+    let closed = json(&close_month(&server, "last-month").await);
     assert_eq!(closed["month"], month_before(this, 1));
     let stored = server
         .json(&["month", "get", "shanghai", "1-month-ago"])
@@ -558,18 +494,7 @@ async fn months_and_days_can_be_named_relative_to_today() {
     assert_eq!(stored["month"], month_before(this, 1));
     assert_eq!(stored["total_fen"], closed["total_fen"]);
     // This month has not ended: the server says so, for the month named.
-    let refused = cli(
-        &server.url,
-        &[
-            "--actor",
-            "hq:finance",
-            "month",
-            "close",
-            "shanghai",
-            "this-month",
-        ],
-    )
-    .await;
+    let refused = close_month(&server, "this-month").await;
     assert!(failure(&refused).contains(&format!("{} has not ended", month_before(this, 0))));
     let typo = cli(&server.url, &["month", "get", "shanghai", "last-moth"]).await;
     assert!(
@@ -591,29 +516,9 @@ async fn months_and_days_can_be_named_relative_to_today() {
         "04" | "06" | "09" | "11" => 30,
         _ => 31,
     };
-    let by_month = server
-        .json(&[
-            "--actor",
-            "call-centre:07",
-            "birthdays",
-            "shanghai",
-            "--month",
-            "next-month",
-            "--dry-run",
-        ])
-        .await;
+    let by_month = birthdays(&server, ["--month", "next-month"]).await;
     let (first, last) = (format!("{next}-01"), format!("{next}-{days}"));
-    let by_days = server
-        .json(&[
-            "--actor",
-            "call-centre:07",
-            "birthdays",
-            "shanghai",
-            &first,
-            &last,
-            "--dry-run",
-        ])
-        .await;
+    let by_days = birthdays(&server, [&first, &last]).await;
     assert_eq!(by_month, by_days, "--month next-month is {first} to {last}");
     let visits = by_month["visits"].as_array().expect("the demo's birthdays");
     assert!(!visits.is_empty(), "the demo has birthdays every month");
@@ -630,58 +535,29 @@ async fn months_and_days_can_be_named_relative_to_today() {
         );
     }
     // A window of days from today.
-    let from_today = server
-        .json(&[
-            "--actor",
-            "call-centre:07",
-            "birthdays",
-            "shanghai",
-            "today",
-            "today+30",
-            "--dry-run",
-        ])
-        .await;
+    let from_today = birthdays(&server, ["today", "today+30"]).await;
     let today = format!("{year:04}-{month:02}-{:02}", cst_today().2);
-    let seconds = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .expect("after 1970")
-        .as_secs();
-    let (y, m, d) = civil((seconds + 8 * 3600) / 86_400 + 30);
+    let (y, m, d) = cst_day(30);
     let in_30_days = format!("{y:04}-{m:02}-{d:02}");
-    let explicit = server
-        .json(&[
-            "--actor",
-            "call-centre:07",
-            "birthdays",
-            "shanghai",
-            &today,
-            &in_30_days,
-            "--dry-run",
-        ])
-        .await;
+    let explicit = birthdays(&server, [&today, &in_30_days]).await;
     assert_eq!(
         from_today, explicit,
         "today today+30 is {today} {in_30_days}"
     );
 
     // A tour planned for tomorrow is planned for tomorrow's date.
-    let star = stdout(
-        &cli(
-            &server.url,
-            &[
-                "outlets",
-                "list",
-                "--region",
-                "shanghai",
-                "--tier",
-                "star-centre",
-                "--page-size",
-                "1000",
-            ],
-        )
-        .await,
-    );
-    let star: serde_json::Value = serde_json::from_str(&star).expect("JSON");
+    let star = server
+        .json(&[
+            "outlets",
+            "list",
+            "--region",
+            "shanghai",
+            "--tier",
+            "star-centre",
+            "--page-size",
+            "1000",
+        ])
+        .await;
     let star = star["outlets"]
         .as_array()
         .and_then(|o| o.last())
@@ -700,7 +576,7 @@ async fn months_and_days_can_be_named_relative_to_today() {
             "--dry-run",
         ])
         .await;
-    let (y, m, d) = civil((seconds + 8 * 3600) / 86_400 + 1);
+    let (y, m, d) = cst_day(1);
     for itinerary in plan["itineraries"].as_array().expect("itineraries") {
         assert_eq!(
             (
@@ -774,41 +650,9 @@ fn help_says_what_is_required_and_what_the_defaults_are() {
     );
 
     // Refused before any call (no server runs here).
-    let no_location = xingji_bare(&[
-        "orders",
-        "create",
-        "--region",
-        "shanghai",
-        "--kind",
-        "repair",
-        "--customer",
-        "李娜",
-        "--phone",
-        "13912345678",
-        "--address",
-        "x",
-        "--product-line",
-        "tv",
-    ]);
+    let no_location = xingji_bare(&[INTAKE, REPAIR].concat());
     assert!(failure(&no_location).contains("--lat <LAT>"));
-    let no_kind = xingji_bare(&[
-        "orders",
-        "create",
-        "--region",
-        "shanghai",
-        "--customer",
-        "李娜",
-        "--phone",
-        "13912345678",
-        "--address",
-        "x",
-        "--product-line",
-        "tv",
-        "--lat",
-        "31.2",
-        "--lon",
-        "121.4",
-    ]);
+    let no_kind = xingji_bare(&[INTAKE, XUHUI].concat());
     assert!(failure(&no_kind).contains("--kind <KIND>"));
 }
 
@@ -816,36 +660,9 @@ fn help_says_what_is_required_and_what_the_defaults_are() {
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_name_the_flag_to_fix() {
     let server = DemoServer::start().await;
-    let refused = cli(
-        &server.url,
-        &[
-            "--actor",
-            "call-centre:07",
-            "orders",
-            "create",
-            "--region",
-            "shanghai",
-            "--kind",
-            "repair",
-            "--customer",
-            "李娜",
-            "--phone",
-            "139-1234-5678",
-            "--address",
-            "x",
-            "--lat",
-            "31.19",
-            "--lon",
-            "121.43",
-            "--product-line",
-            "washing-machine",
-            "--purchase-date",
-            "2023-02-30",
-            "--price-fen",
-            "-5",
-        ],
-    )
-    .await;
+    let bad_appliance = ["--purchase-date", "2023-02-30", "--price-fen", "-5"];
+    let args = [AS_CALL_CENTRE, INTAKE, REPAIR, XUHUI, &bad_appliance].concat();
+    let refused = cli(&server.url, &args).await;
     let stderr = failure(&refused);
     assert!(
         stderr.starts_with(
@@ -910,52 +727,34 @@ fn a_server_address_that_cannot_work_says_why() {
 async fn value_prints_one_field_for_scripts() {
     let server = DemoServer::start().await;
     let create = |request_id: &'static str, value: &'static str, description: &'static str| {
-        let url = server.url.clone();
-        tokio::task::spawn_blocking(move || {
-            xingji(
-                &url,
-                &[
-                    "--actor",
-                    "call-centre:07",
-                    "orders",
-                    "create",
-                    "--region",
-                    "shanghai",
-                    "--kind",
-                    "repair",
-                    "--request-id",
-                    request_id,
-                    "--customer",
-                    "李娜",
-                    "--phone",
-                    "13912345678",
-                    "--address",
-                    "x",
-                    "--lat",
-                    "31.19",
-                    "--lon",
-                    "121.43",
-                    "--product-line",
-                    "washing-machine",
-                    "--description",
-                    description,
-                    "--value",
-                    value,
-                ],
+        let url = server.url.as_str();
+        async move {
+            let extra = [
+                "--request-id",
+                request_id,
+                "--description",
+                description,
+                "--value",
+                value,
+            ];
+            cli(
+                url,
+                &[AS_CALL_CENTRE, INTAKE, REPAIR, XUHUI, &extra].concat(),
             )
-        })
+            .await
+        }
     };
 
     // A path that is no field of the answer: a usage error naming the
     // fields, and no order made (the same request id is still free).
-    let typo = create("cli-value-1", "ID", "不脱水").await.expect("join");
+    let typo = create("cli-value-1", "ID", "不脱水").await;
     let stderr = failure(&typo);
     assert!(stderr.contains("\"ID\" is not a field"), "{stderr}");
     assert!(
         stderr.contains("id, region, kind"),
         "names the fields: {stderr}"
     );
-    let created = create("cli-value-1", "id", "不制冷").await.expect("join");
+    let created = create("cli-value-1", "id", "不制冷").await;
     let order = stdout(&created);
     assert!(
         order.starts_with("ord_") && order.ends_with('\n'),
@@ -964,46 +763,38 @@ async fn value_prints_one_field_for_scripts() {
     let order = order.trim_end();
     assert!(!order.contains('"'), "a string prints raw");
 
-    let value = |args: &[&str]| {
-        let url = server.url.clone();
-        let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
-        async move { stdout(&cli(&url, &args.iter().map(String::as_str).collect::<Vec<_>>()).await) }
-    };
-    assert_eq!(
-        value(&["orders", "get", order, "--value", "status"]).await,
-        "ORDER_STATUS_DISPATCHED\n"
-    );
-    assert_eq!(
-        value(&["orders", "get", order, "--value", "history.0.action"]).await,
-        "created\n"
-    );
-    assert_eq!(
-        value(&["orders", "get", order, "--value", "customer.vip"]).await,
-        "\n",
-        "unset"
-    );
-    assert_eq!(
-        value(&["orders", "get", order, "--value", "appointment_time"]).await,
-        "\n"
-    );
-    assert_eq!(
-        value(&["orders", "get", order, "--value", "history.99.action"]).await,
-        "\n"
-    );
-    let lat = value(&["orders", "get", order, "--value", "customer.location.lat"]).await;
-    assert_eq!(lat, "31.19\n");
-    let location = value(&["orders", "get", order, "--value", "customer.location"]).await;
+    // Scalars print raw; a field that is unset, or a list index past the
+    // end, prints as an empty line.
+    for (path, expected) in [
+        ("status", "ORDER_STATUS_DISPATCHED\n"),
+        ("history.0.action", "created\n"),
+        ("customer.vip", "\n"),
+        ("appointment_time", "\n"),
+        ("history.99.action", "\n"),
+        ("customer.location.lat", "31.19\n"),
+    ] {
+        let shown = printed(&server, &["orders", "get", order, "--value", path]).await;
+        assert_eq!(shown, expected, "--value {path}");
+    }
+    let location = printed(
+        &server,
+        &["orders", "get", order, "--value", "customer.location"],
+    )
+    .await;
     let location: serde_json::Value =
         serde_json::from_str(&location).expect("a message prints as JSON");
     assert_eq!(location["lon"], 121.43);
-    let token = value(&[
-        "outlets",
-        "list",
-        "--page-size",
-        "1",
-        "--value",
-        "next_page_token",
-    ])
+    let token = printed(
+        &server,
+        &[
+            "outlets",
+            "list",
+            "--page-size",
+            "1",
+            "--value",
+            "next_page_token",
+        ],
+    )
     .await;
     assert!(
         !token.trim().is_empty() && !token.contains('"'),

@@ -23,6 +23,35 @@ pub struct PageArgs {
     pub page_token: String,
 }
 
+/// A field-to-flag table of a list with [`PageArgs`]: the entries of the
+/// paging flags, then those given.
+macro_rules! page_flags {
+    ($($entry:expr),* $(,)?) => {
+        &[
+            ("region", "--region"),
+            ("page_size", "--page-size"),
+            ("page_token", "--page-token"),
+            $($entry),*
+        ]
+    };
+}
+pub(crate) use page_flags;
+
+/// The list request `$request { … }` with the region and paging of `$page`
+/// (a [`PageArgs`]), and the other fields as given.
+macro_rules! page_request {
+    ($page:expr, $request:ident { $($fields:tt)* }) => {{
+        let page = $page;
+        $request {
+            region: page.region,
+            page_size: page.page_size,
+            page_token: page.page_token,
+            $($fields)*
+        }
+    }};
+}
+pub(crate) use page_request;
+
 /// Paging flags of a list within one record (no region).
 #[derive(Debug, Args)]
 pub struct PagingArgs {

@@ -64,7 +64,6 @@ impl BirthdaysArgs {
             to: Some(to),
             dry_run: self.dry_run,
         };
-        out.print(client.run_birthday_campaign(conn.request(request)))
-            .await
+        out.print(client.run_birthday_campaign(request)).await
     }
 }

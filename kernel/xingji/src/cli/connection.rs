@@ -2,9 +2,11 @@
 
 use std::time::Duration;
 
-use tonic::Request;
 use tonic::metadata::AsciiMetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
 
 use super::errors::ClientError;
 use crate::grpc::ACTOR_HEADER;
@@ -17,7 +19,25 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone)]
 pub struct Connection {
     channel: Channel,
-    actor: Option<AsciiMetadataValue>,
+    actor: Actor,
+}
+
+/// What a service client sends its calls over: the channel, each request
+/// naming the actor.
+pub type Service = InterceptedService<Channel, Actor>;
+
+/// Names the actor (`--actor`) on every request, so that no call can
+/// leave it out.
+#[derive(Debug, Clone)]
+pub struct Actor(Option<AsciiMetadataValue>);
+
+impl Interceptor for Actor {
+    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
+        if let Some(actor) = &self.0 {
+            request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
+        }
+        Ok(request)
+    }
 }
 
 impl Connection {
@@ -31,21 +51,15 @@ impl Connection {
                 causes(&error)
             ))
         })?;
-        Ok(Connection { channel, actor })
+        Ok(Connection {
+            channel,
+            actor: Actor(actor),
+        })
     }
 
-    /// The channel, for a service client.
-    pub fn channel(&self) -> Channel {
-        self.channel.clone()
-    }
-
-    /// `message` as a request naming the actor.
-    pub fn request<T>(&self, message: T) -> Request<T> {
-        let mut request = Request::new(message);
-        if let Some(actor) = &self.actor {
-            request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
-        }
-        request
+    /// The channel, for a service client: its requests name the actor.
+    pub fn channel(&self) -> Service {
+        InterceptedService::new(self.channel.clone(), self.actor.clone())
     }
 }
 
@@ -132,6 +146,18 @@ mod tests {
         }
         endpoint("http://127.0.0.1:50051").expect("a URL");
         endpoint("http://[::1]:50051").expect("IPv6");
+    }
+
+    #[test]
+    fn every_request_names_the_actor_given() {
+        let actor = actor_value("call-centre:07").expect("an actor");
+        let named = Actor(Some(actor)).call(Request::new(())).expect("passes");
+        assert_eq!(
+            named.metadata().get(ACTOR_HEADER).map(|v| v.as_bytes()),
+            Some(&b"call-centre:07"[..])
+        );
+        let anonymous = Actor(None).call(Request::new(())).expect("passes");
+        assert!(anonymous.metadata().get(ACTOR_HEADER).is_none());
     }
 
     #[test]

@@ -8,8 +8,9 @@
 //! `output` make the call and print the answer. `connection` checks
 //! `--server` and `--actor`; `errors` words a refusal, naming the flag of
 //! each field the server blames; `value` reads `--value FIELD`; `dates`
-//! reads dates and months, relative ones included; `args` holds what
-//! several groups share.
+//! reads dates and months, relative ones included; `mask` builds an
+//! update's field mask from the flags given; `args` holds what several
+//! groups share.
 
 mod app;
 mod args;
@@ -18,6 +19,7 @@ mod connection;
 mod dates;
 mod descriptors;
 mod errors;
+mod mask;
 mod month;
 mod orders;
 mod outlets;

@@ -5,7 +5,7 @@ use clap::Subcommand;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
 
-use super::args::PageArgs;
+use super::args::{PageArgs, page_flags, page_request};
 use super::connection::Connection;
 use super::dates::{Month, month_arg};
 use super::errors::{ClientError, FieldFlags};
@@ -45,11 +45,7 @@ pub enum MonthCommand {
 }
 
 const ONE: FieldFlags = &[("region", "<REGION>"), ("month", "<MONTH>")];
-const LIST: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
-];
+const LIST: FieldFlags = page_flags![];
 
 impl MonthCommand {
     /// Which flag sets each field of this command's request.
@@ -75,24 +71,18 @@ impl MonthCommand {
                     month: month.to_string(),
                     dry_run,
                 };
-                out.print(client.close_month(conn.request(request))).await
+                out.print(client.close_month(request)).await
             }
             MonthCommand::Get { region, month } => {
                 let request = GetMonthCloseRequest {
                     region,
                     month: month.to_string(),
                 };
-                out.print(client.get_month_close(conn.request(request)))
-                    .await
+                out.print(client.get_month_close(request)).await
             }
             MonthCommand::List { page } => {
-                let request = ListMonthClosesRequest {
-                    region: page.region,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                };
-                out.print(client.list_month_closes(conn.request(request)))
-                    .await
+                let request = page_request!(page, ListMonthClosesRequest {});
+                out.print(client.list_month_closes(request)).await
             }
         }
     }

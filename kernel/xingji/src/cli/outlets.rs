@@ -4,9 +4,12 @@ use clap::{Args, Subcommand};
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::*;
 
-use super::args::{LocationArgs, PageArgs, RequiredLocation, enum_arg, time_arg};
+use super::args::{
+    LocationArgs, PageArgs, RequiredLocation, enum_arg, page_flags, page_request, time_arg,
+};
 use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
+use super::mask::Mask;
 use super::output::Output;
 
 /// `xingji outlets …`
@@ -128,8 +131,9 @@ pub struct NewOutlet {
 }
 
 impl NewOutlet {
-    fn outlet(self, region: String) -> Outlet {
-        Outlet {
+    /// The request to create this outlet in `region`.
+    fn request(self, region: String) -> CreateOutletRequest {
+        let outlet = Outlet {
             region,
             name: self.name,
             number: self.number,
@@ -145,6 +149,9 @@ impl NewOutlet {
             status: self.status.unwrap_or_default(),
             grade: self.grade.unwrap_or_default(),
             ..Outlet::default()
+        };
+        CreateOutletRequest {
+            outlet: Some(outlet),
         }
     }
 }
@@ -190,49 +197,35 @@ pub struct OutletChanges {
 }
 
 impl OutletChanges {
-    /// The outlet these flags describe, and the mask of the fields given.
-    fn outlet(self) -> (Outlet, Vec<String>) {
-        let mut mask = Vec::new();
-        let mut given = |name: &str, present: bool| {
-            if present {
-                mask.push(name.to_owned());
-            }
-        };
-        given("name", self.name.is_some());
-        given("number", self.number.is_some());
-        given("tier", self.tier.is_some());
-        given("class", self.class.is_some());
-        given("parent_id", self.parent.is_some());
-        given("location", self.location.lat.is_some());
-        given("address", self.address.is_some());
-        given("service_radius_minutes", self.radius.is_some());
-        given("product_lines", !self.product_line.is_empty());
-        given("daily_capacity", self.capacity.is_some());
-        given("status", self.status.is_some());
-        given("grade", self.grade.is_some());
+    /// The request to change the outlet `id`, still at `version` (0: any),
+    /// as these flags say: the fields given, and the mask naming them.
+    fn request(self, id: String, version: i64) -> UpdateOutletRequest {
+        let mut mask = Mask::default();
         let outlet = Outlet {
-            location: self.location.point(),
-            name: self.name.unwrap_or_default(),
-            number: self.number.unwrap_or_default(),
-            tier: self.tier.unwrap_or_default(),
-            class: self.class.unwrap_or_default(),
-            parent_id: self.parent.unwrap_or_default(),
-            address: self.address.unwrap_or_default(),
-            service_radius_minutes: self.radius.unwrap_or_default(),
-            product_lines: self.product_line,
-            daily_capacity: self.capacity.unwrap_or_default(),
-            status: self.status.unwrap_or_default(),
-            grade: self.grade.unwrap_or_default(),
+            id,
+            version,
+            name: mask.field("name", self.name),
+            number: mask.field("number", self.number),
+            tier: mask.field("tier", self.tier),
+            class: mask.field("class", self.class),
+            parent_id: mask.field("parent_id", self.parent),
+            location: mask.message("location", self.location.point()),
+            address: mask.field("address", self.address),
+            service_radius_minutes: mask.field("service_radius_minutes", self.radius),
+            product_lines: mask.list("product_lines", self.product_line),
+            daily_capacity: mask.field("daily_capacity", self.capacity),
+            status: mask.field("status", self.status),
+            grade: mask.field("grade", self.grade),
             ..Outlet::default()
         };
-        (outlet, mask)
+        UpdateOutletRequest {
+            outlet: Some(outlet),
+            update_mask: Some(mask.finish()),
+        }
     }
 }
 
-const LIST: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
+const LIST: FieldFlags = page_flags![
     ("status", "--status"),
     ("tier", "--tier"),
     ("parent_id", "--parent"),
@@ -240,40 +233,34 @@ const LIST: FieldFlags = &[
     ("grade", "--grade"),
 ];
 const GET: FieldFlags = &[("id", "<ID>")];
-const CREATE: FieldFlags = &[
-    ("outlet.region", "--region"),
-    ("outlet.name", "--name"),
-    ("outlet.number", "--number"),
-    ("outlet.tier", "--tier"),
-    ("outlet.class", "--class"),
-    ("outlet.parent_id", "--parent"),
-    ("outlet.location", "--lat/--lon"),
-    ("outlet.location.lat", "--lat"),
-    ("outlet.location.lon", "--lon"),
-    ("outlet.address", "--address"),
-    ("outlet.service_radius_minutes", "--radius"),
-    ("outlet.product_lines", "--product-line"),
-    ("outlet.daily_capacity", "--capacity"),
-    ("outlet.status", "--status"),
-    ("outlet.grade", "--grade"),
-];
-const UPDATE: FieldFlags = &[
+
+/// A table of a request with an outlet: the entries given, then those of
+/// the outlet's fields, which create and update share.
+macro_rules! outlet_flags {
+    ($($entry:expr),* $(,)?) => {
+        &[
+            $($entry,)*
+            ("outlet.name", "--name"),
+            ("outlet.number", "--number"),
+            ("outlet.tier", "--tier"),
+            ("outlet.class", "--class"),
+            ("outlet.parent_id", "--parent"),
+            ("outlet.location", "--lat/--lon"),
+            ("outlet.location.lat", "--lat"),
+            ("outlet.location.lon", "--lon"),
+            ("outlet.address", "--address"),
+            ("outlet.service_radius_minutes", "--radius"),
+            ("outlet.product_lines", "--product-line"),
+            ("outlet.daily_capacity", "--capacity"),
+            ("outlet.status", "--status"),
+            ("outlet.grade", "--grade"),
+        ]
+    };
+}
+const CREATE: FieldFlags = outlet_flags![("outlet.region", "--region")];
+const UPDATE: FieldFlags = outlet_flags![
     ("outlet.id", "<ID>"),
     ("outlet.version", "--expect-version"),
-    ("outlet.name", "--name"),
-    ("outlet.number", "--number"),
-    ("outlet.tier", "--tier"),
-    ("outlet.class", "--class"),
-    ("outlet.parent_id", "--parent"),
-    ("outlet.location", "--lat/--lon"),
-    ("outlet.location.lat", "--lat"),
-    ("outlet.location.lon", "--lon"),
-    ("outlet.address", "--address"),
-    ("outlet.service_radius_minutes", "--radius"),
-    ("outlet.product_lines", "--product-line"),
-    ("outlet.daily_capacity", "--capacity"),
-    ("outlet.status", "--status"),
-    ("outlet.grade", "--grade"),
 ];
 const AUDIT: FieldFlags = &[
     ("audit.outlet_id", "<OUTLET_ID>"),
@@ -282,12 +269,7 @@ const AUDIT: FieldFlags = &[
     ("audit.findings", "--findings"),
     ("audit.visit_time", "--visit-time"),
 ];
-const AUDITS: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
-    ("outlet_id", "--outlet"),
-];
+const AUDITS: FieldFlags = page_flags![("outlet_id", "--outlet")];
 
 impl OutletsCommand {
     /// Which flag sets each field of this command's request.
@@ -314,44 +296,32 @@ impl OutletsCommand {
                 product_line,
                 grade,
             } => {
-                let request = ListOutletsRequest {
-                    region: page.region,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                    status,
-                    tier,
-                    parent_id: parent,
-                    product_line,
-                    grade,
-                };
-                out.print(client.list_outlets(conn.request(request))).await
+                let request = page_request!(
+                    page,
+                    ListOutletsRequest {
+                        status,
+                        tier,
+                        parent_id: parent,
+                        product_line,
+                        grade,
+                    }
+                );
+                out.print(client.list_outlets(request)).await
             }
             OutletsCommand::Get { id } => {
-                out.print(client.get_outlet(conn.request(GetOutletRequest { id })))
-                    .await
+                out.print(client.get_outlet(GetOutletRequest { id })).await
             }
             OutletsCommand::Create { region, fields } => {
-                let request = CreateOutletRequest {
-                    outlet: Some(fields.outlet(region)),
-                };
-                out.print(client.create_outlet(conn.request(request))).await
+                out.print(client.create_outlet(fields.request(region)))
+                    .await
             }
             OutletsCommand::Update {
                 id,
                 expect_version,
                 fields,
             } => {
-                let (outlet, paths) = fields.outlet();
-                let outlet = Outlet {
-                    id,
-                    version: expect_version,
-                    ..outlet
-                };
-                let request = UpdateOutletRequest {
-                    outlet: Some(outlet),
-                    update_mask: Some(prost_types::FieldMask { paths }),
-                };
-                out.print(client.update_outlet(conn.request(request))).await
+                let request = fields.request(id, expect_version);
+                out.print(client.update_outlet(request)).await
             }
             OutletsCommand::Audit {
                 outlet_id,
@@ -371,16 +341,11 @@ impl OutletsCommand {
                     ..Audit::default()
                 };
                 let request = RecordAuditRequest { audit: Some(audit) };
-                out.print(client.record_audit(conn.request(request))).await
+                out.print(client.record_audit(request)).await
             }
             OutletsCommand::Audits { page, outlet } => {
-                let request = ListAuditsRequest {
-                    region: page.region,
-                    outlet_id: outlet,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                };
-                out.print(client.list_audits(conn.request(request))).await
+                let request = page_request!(page, ListAuditsRequest { outlet_id: outlet });
+                out.print(client.list_audits(request)).await
             }
         }
     }

@@ -4,9 +4,10 @@ use clap::{ArgAction, Args, Subcommand};
 use xingji_api::v1::person_service_client::PersonServiceClient;
 use xingji_api::v1::*;
 
-use super::args::{LocationArgs, PageArgs, PagingArgs, enum_arg};
+use super::args::{LocationArgs, PageArgs, PagingArgs, enum_arg, page_flags, page_request};
 use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
+use super::mask::Mask;
 use super::output::Output;
 
 /// `xingji people …`
@@ -111,8 +112,9 @@ pub struct NewPerson {
 }
 
 impl NewPerson {
-    fn person(self, region: String) -> Person {
-        Person {
+    /// The request to create this person in `region`.
+    fn request(self, region: String) -> CreatePersonRequest {
+        let person = Person {
             region,
             outlet_id: self.outlet,
             name: self.name,
@@ -122,6 +124,9 @@ impl NewPerson {
             on_duty: self.on_duty,
             location: self.location.point(),
             ..Person::default()
+        };
+        CreatePersonRequest {
+            person: Some(person),
         }
     }
 }
@@ -153,32 +158,26 @@ pub struct PersonChanges {
 }
 
 impl PersonChanges {
-    /// The person these flags describe, and the mask of the fields given.
-    fn person(self) -> (Person, Vec<String>) {
-        let mut mask = Vec::new();
-        let mut given = |name: &str, present: bool| {
-            if present {
-                mask.push(name.to_owned());
-            }
-        };
-        given("outlet_id", self.outlet.is_some());
-        given("name", self.name.is_some());
-        given("phone", self.phone.is_some());
-        given("level", self.level.is_some());
-        given("skills", !self.skill.is_empty());
-        given("on_duty", self.on_duty.is_some());
-        given("location", self.location.lat.is_some());
+    /// The request to change the person `id`, still at `version` (0: any),
+    /// as these flags say: the fields given, and the mask naming them.
+    fn request(self, id: String, version: i64) -> UpdatePersonRequest {
+        let mut mask = Mask::default();
         let person = Person {
-            location: self.location.point(),
-            outlet_id: self.outlet.unwrap_or_default(),
-            name: self.name.unwrap_or_default(),
-            phone: self.phone.unwrap_or_default(),
-            level: self.level.unwrap_or_default(),
-            skills: self.skill,
-            on_duty: self.on_duty.unwrap_or_default(),
+            id,
+            version,
+            outlet_id: mask.field("outlet_id", self.outlet),
+            name: mask.field("name", self.name),
+            phone: mask.field("phone", self.phone),
+            level: mask.field("level", self.level),
+            skills: mask.list("skills", self.skill),
+            on_duty: mask.field("on_duty", self.on_duty),
+            location: mask.message("location", self.location.point()),
             ..Person::default()
         };
-        (person, mask)
+        UpdatePersonRequest {
+            person: Some(person),
+            update_mask: Some(mask.finish()),
+        }
     }
 }
 
@@ -193,39 +192,36 @@ fn skill_arg(input: &str) -> Result<Skill, String> {
     })
 }
 
-const LIST: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
+const LIST: FieldFlags = page_flags![
     ("outlet_id", "--outlet"),
     ("level", "--level"),
     ("licence_state", "--licence-state"),
     ("product_line", "--product-line"),
 ];
 const GET: FieldFlags = &[("id", "<ID>")];
-const CREATE: FieldFlags = &[
-    ("person.region", "--region"),
-    ("person.outlet_id", "--outlet"),
-    ("person.name", "--name"),
-    ("person.phone", "--phone"),
-    ("person.level", "--level"),
-    ("person.skills", "--skill"),
-    ("person.location", "--lat/--lon"),
-    ("person.location.lat", "--lat"),
-    ("person.location.lon", "--lon"),
-];
-const UPDATE: FieldFlags = &[
+
+/// A table of a request with a person: the entries given, then those of
+/// the person's fields, which create and update share.
+macro_rules! person_flags {
+    ($($entry:expr),* $(,)?) => {
+        &[
+            $($entry,)*
+            ("person.outlet_id", "--outlet"),
+            ("person.name", "--name"),
+            ("person.phone", "--phone"),
+            ("person.level", "--level"),
+            ("person.skills", "--skill"),
+            ("person.location", "--lat/--lon"),
+            ("person.location.lat", "--lat"),
+            ("person.location.lon", "--lon"),
+        ]
+    };
+}
+const CREATE: FieldFlags = person_flags![("person.region", "--region")];
+const UPDATE: FieldFlags = person_flags![
     ("person.id", "<ID>"),
     ("person.version", "--expect-version"),
-    ("person.outlet_id", "--outlet"),
-    ("person.name", "--name"),
-    ("person.phone", "--phone"),
-    ("person.level", "--level"),
-    ("person.skills", "--skill"),
     ("person.on_duty", "--on-duty"),
-    ("person.location", "--lat/--lon"),
-    ("person.location.lat", "--lat"),
-    ("person.location.lon", "--lon"),
 ];
 const LICENCE: FieldFlags = &[
     ("person_id", "<PERSON_ID>"),
@@ -265,44 +261,32 @@ impl PeopleCommand {
                 product_line,
                 on_duty,
             } => {
-                let request = ListPeopleRequest {
-                    region: page.region,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                    outlet_id: outlet,
-                    level,
-                    licence_state,
-                    product_line,
-                    on_duty_only: on_duty,
-                };
-                out.print(client.list_people(conn.request(request))).await
+                let request = page_request!(
+                    page,
+                    ListPeopleRequest {
+                        outlet_id: outlet,
+                        level,
+                        licence_state,
+                        product_line,
+                        on_duty_only: on_duty,
+                    }
+                );
+                out.print(client.list_people(request)).await
             }
             PeopleCommand::Get { id } => {
-                out.print(client.get_person(conn.request(GetPersonRequest { id })))
-                    .await
+                out.print(client.get_person(GetPersonRequest { id })).await
             }
             PeopleCommand::Create { region, fields } => {
-                let request = CreatePersonRequest {
-                    person: Some(fields.person(region)),
-                };
-                out.print(client.create_person(conn.request(request))).await
+                out.print(client.create_person(fields.request(region)))
+                    .await
             }
             PeopleCommand::Update {
                 id,
                 expect_version,
                 fields,
             } => {
-                let (person, paths) = fields.person();
-                let person = Person {
-                    id,
-                    version: expect_version,
-                    ..person
-                };
-                let request = UpdatePersonRequest {
-                    person: Some(person),
-                    update_mask: Some(prost_types::FieldMask { paths }),
-                };
-                out.print(client.update_person(conn.request(request))).await
+                let request = fields.request(id, expect_version);
+                out.print(client.update_person(request)).await
             }
             PeopleCommand::Licence {
                 person_id,
@@ -322,8 +306,7 @@ impl PeopleCommand {
                     event: Some(event),
                     version: expect_version,
                 };
-                out.print(client.record_licence_event(conn.request(request)))
-                    .await
+                out.print(client.record_licence_event(request)).await
             }
             PeopleCommand::LicenceEvents { person_id, page } => {
                 let request = ListLicenceEventsRequest {
@@ -331,8 +314,7 @@ impl PeopleCommand {
                     page_size: page.page_size,
                     page_token: page.page_token,
                 };
-                out.print(client.list_licence_events(conn.request(request)))
-                    .await
+                out.print(client.list_licence_events(request)).await
             }
         }
     }

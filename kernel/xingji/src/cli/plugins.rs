@@ -7,7 +7,7 @@ use clap::Subcommand;
 use xingji_api::v1::plugin_service_client::PluginServiceClient;
 use xingji_api::v1::*;
 
-use super::args::{PageArgs, enum_arg};
+use super::args::{PageArgs, enum_arg, page_flags, page_request};
 use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
@@ -84,11 +84,7 @@ const ROLLBACK: FieldFlags = &[
     ("slot", "<SLOT>"),
     ("reason", "--reason"),
 ];
-const HISTORY: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
-];
+const HISTORY: FieldFlags = page_flags![];
 const STATS: FieldFlags = &[("region", "--region")];
 
 impl PluginsCommand {
@@ -114,8 +110,7 @@ impl PluginsCommand {
                 let component = std::fs::read(&file)
                     .map_err(|error| ClientError::Usage(format!("{}: {error}", file.display())))?;
                 let request = InstallPluginRequest { component };
-                out.print(client.install_plugin(conn.request(request)))
-                    .await
+                out.print(client.install_plugin(request)).await
             }
             PluginsCommand::List { slot } => {
                 let request = ListPluginsRequest {
@@ -123,12 +118,11 @@ impl PluginsCommand {
                     page_size: 1000,
                     ..Default::default()
                 };
-                out.print(client.list_plugins(conn.request(request))).await
+                out.print(client.list_plugins(request)).await
             }
             PluginsCommand::Active { region } => {
                 let request = GetRegionPluginsRequest { region };
-                out.print(client.get_region_plugins(conn.request(request)))
-                    .await
+                out.print(client.get_region_plugins(request)).await
             }
             PluginsCommand::Activate {
                 region,
@@ -146,8 +140,7 @@ impl PluginsCommand {
                     version: version.into(),
                     reason,
                 };
-                out.print(client.activate_plugin(conn.request(request)))
-                    .await
+                out.print(client.activate_plugin(request)).await
             }
             PluginsCommand::Rollback {
                 region,
@@ -159,22 +152,15 @@ impl PluginsCommand {
                     slot,
                     reason,
                 };
-                out.print(client.rollback_plugin(conn.request(request)))
-                    .await
+                out.print(client.rollback_plugin(request)).await
             }
             PluginsCommand::History { page } => {
-                let request = ListActivationsRequest {
-                    region: page.region,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                };
-                out.print(client.list_activations(conn.request(request)))
-                    .await
+                let request = page_request!(page, ListActivationsRequest {});
+                out.print(client.list_activations(request)).await
             }
             PluginsCommand::Stats { region } => {
                 let request = GetPluginStatsRequest { region };
-                out.print(client.get_plugin_stats(conn.request(request)))
-                    .await
+                out.print(client.get_plugin_stats(request)).await
             }
         }
     }

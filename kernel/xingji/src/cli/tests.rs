@@ -8,153 +8,62 @@ use xingji_api::v1::RefusedBy;
 use super::app::{Cli, Command};
 use super::orders::OrdersCommand;
 
-/// A command line for every client command, each with what it requires.
-const EVERY_COMMAND: &[&[&str]] = &[
-    &["outlets", "list"],
-    &["outlets", "get", "out_1"],
-    &[
-        "outlets",
-        "create",
-        "--region",
-        "shanghai",
-        "--name",
-        "n",
-        "--number",
-        "SH-1",
-        "--tier",
-        "hq",
-        "--class",
-        "core",
-        "--lat",
-        "31.2",
-        "--lon",
-        "121.4",
-        "--address",
-        "a",
-    ],
-    &["outlets", "update", "out_1", "--capacity", "5"],
-    &["outlets", "audit", "out_1", "--score", "90"],
-    &["outlets", "audits"],
-    &["people", "list"],
-    &["people", "get", "per_1"],
-    &[
-        "people",
-        "create",
-        "--region",
-        "shanghai",
-        "--outlet",
-        "out_1",
-        "--name",
-        "n",
-        "--phone",
-        "13912345678",
-        "--level",
-        "gold",
-    ],
-    &["people", "update", "per_1", "--on-duty", "true"],
-    &["people", "licence", "per_1", "--kind", "delight"],
-    &["people", "licence-events", "per_1"],
-    &["orders", "list"],
-    &["orders", "get", "ord_1"],
-    &[
-        "orders",
-        "create",
-        "--region",
-        "shanghai",
-        "--kind",
-        "repair",
-        "--customer",
-        "c",
-        "--phone",
-        "13912345678",
-        "--address",
-        "a",
-        "--lat",
-        "31.2",
-        "--lon",
-        "121.4",
-        "--product-line",
-        "tv",
-    ],
-    &["orders", "dispatch", "ord_1"],
-    &["orders", "accept", "ord_1"],
-    &[
-        "orders", "refuse", "ord_1", "--by", "outlet", "--reason", "r",
-    ],
-    &[
-        "orders",
-        "contact",
-        "ord_1",
-        "--appointment",
-        "2026-11-29T10:00:00+08:00",
-    ],
-    &["orders", "arrive", "ord_1"],
-    &[
-        "orders",
-        "complete",
-        "ord_1",
-        "--diagnosis",
-        "d",
-        "--work-done",
-        "w",
-    ],
-    &["orders", "callback", "ord_1"],
-    &["orders", "check-quality", "ord_1"],
-    &["orders", "cancel", "ord_1", "--reason", "r"],
-    &["orders", "invalidate", "ord_1", "--reason", "r"],
-    &["orders", "complaint", "ord_1", "--step", "accept"],
-    &["orders", "watch"],
-    &["plugins", "install", "p.wasm"],
-    &["plugins", "list"],
-    &["plugins", "active", "shanghai"],
-    &[
-        "plugins",
-        "activate",
-        "shanghai",
-        "dispatch",
-        "dispatch-balanced@1.0.0",
-    ],
-    &["plugins", "rollback", "shanghai", "dispatch"],
-    &["plugins", "history"],
-    &["plugins", "stats"],
-    &["month", "close", "shanghai", "2-months-ago"],
-    &["month", "get", "shanghai", "2026-09"],
-    &["month", "list"],
-    &[
-        "warranty",
-        "quote",
-        "shanghai",
-        "--product-line",
-        "tv",
-        "--serial",
-        "s",
-        "--purchase-date",
-        "today-30",
-        "--price-fen",
-        "100",
-    ],
-    &[
-        "warranty",
-        "buy",
-        "shanghai",
-        "--product-line",
-        "tv",
-        "--serial",
-        "s",
-        "--purchase-date",
-        "2026-01-10",
-        "--price-fen",
-        "100",
-        "--years",
-        "2",
-        "--phone",
-        "13912345678",
-    ],
-    &["warranty", "get", "shanghai", "JJ-000001"],
-    &["warranty", "list", "shanghai"],
-    &["birthdays", "shanghai", "--month", "next-month"],
-    &["tours", "shanghai", "out_1", "--date", "tomorrow"],
+/// A command line for every client command, each with what it requires,
+/// as typed after `xingji` (no argument holds a space).
+const EVERY_COMMAND: &[&str] = &[
+    "outlets list",
+    "outlets get out_1",
+    "outlets create --region shanghai --name n --number SH-1 --tier hq --class core \
+     --lat 31.2 --lon 121.4 --address a",
+    "outlets update out_1 --capacity 5",
+    "outlets audit out_1 --score 90",
+    "outlets audits",
+    "people list",
+    "people get per_1",
+    "people create --region shanghai --outlet out_1 --name n --phone 13912345678 --level gold",
+    "people update per_1 --on-duty true",
+    "people licence per_1 --kind delight",
+    "people licence-events per_1",
+    "orders list",
+    "orders get ord_1",
+    "orders create --region shanghai --kind repair --customer c --phone 13912345678 \
+     --address a --lat 31.2 --lon 121.4 --product-line tv",
+    "orders dispatch ord_1",
+    "orders accept ord_1",
+    "orders refuse ord_1 --by outlet --reason r",
+    "orders contact ord_1 --appointment 2026-11-29T10:00:00+08:00",
+    "orders arrive ord_1",
+    "orders complete ord_1 --diagnosis d --work-done w",
+    "orders callback ord_1",
+    "orders check-quality ord_1",
+    "orders cancel ord_1 --reason r",
+    "orders invalidate ord_1 --reason r",
+    "orders complaint ord_1 --step accept",
+    "orders watch",
+    "plugins install p.wasm",
+    "plugins list",
+    "plugins active shanghai",
+    "plugins activate shanghai dispatch dispatch-balanced@1.0.0",
+    "plugins rollback shanghai dispatch",
+    "plugins history",
+    "plugins stats",
+    "month close shanghai 2-months-ago",
+    "month get shanghai 2026-09",
+    "month list",
+    "warranty quote shanghai --product-line tv --serial s --purchase-date today-30 \
+     --price-fen 100",
+    "warranty buy shanghai --product-line tv --serial s --purchase-date 2026-01-10 \
+     --price-fen 100 --years 2 --phone 13912345678",
+    "warranty get shanghai JJ-000001",
+    "warranty list shanghai",
+    "birthdays shanghai --month next-month",
+    "tours shanghai out_1 --date tomorrow",
 ];
+
+/// Parses `xingji LINE`, its words split at white space.
+fn parse(line: &str) -> Result<Cli, clap::Error> {
+    Cli::try_parse_from(std::iter::once("xingji").chain(line.split_whitespace()))
+}
 
 /// The built command tree, global flags propagated.
 fn tree() -> clap::Command {
@@ -207,12 +116,11 @@ fn every_command_parses_and_its_flag_table_names_its_own_flags() {
     let root = tree();
     let leaves = leaves(&root);
     for (name, leaf) in &leaves {
-        let argv = EVERY_COMMAND
+        let line = EVERY_COMMAND
             .iter()
-            .find(|argv| argv.join(" ").starts_with(&format!("{name} ")) || argv.join(" ") == *name)
+            .find(|line| line.starts_with(&format!("{name} ")) || **line == name.as_str())
             .unwrap_or_else(|| panic!("no command line for `{name}` in EVERY_COMMAND"));
-        let cli = Cli::try_parse_from(std::iter::once("xingji").chain(argv.iter().copied()))
-            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        let cli = parse(line).unwrap_or_else(|error| panic!("{name}: {error}"));
         for (field, flags) in cli.command.flags() {
             for flag in flags.split('/') {
                 assert!(
@@ -284,84 +192,42 @@ fn what_the_server_requires_clap_requires() {
 
 #[test]
 fn orders_create_needs_a_location_and_a_kind_unless_a_complaint() {
-    let create = |extra: &[&str]| {
-        let mut argv = vec![
-            "xingji",
-            "orders",
-            "create",
-            "--region",
-            "shanghai",
-            "--customer",
-            "李娜",
-            "--phone",
-            "13912345678",
-            "--address",
-            "x",
-            "--product-line",
-            "tv",
-        ];
-        argv.extend_from_slice(extra);
-        Cli::try_parse_from(argv)
+    let create = |extra: &str| {
+        parse(&format!(
+            "orders create --region shanghai --customer 李娜 --phone 13912345678 --address x \
+             --product-line tv {extra}"
+        ))
     };
-    let cli = create(&[
-        "--complaint-about",
-        "ord_1",
-        "--summary",
-        "still broken",
-        "--lat",
-        "31.2",
-        "--lon",
-        "121.4",
-    ])
-    .expect("--kind is optional for a complaint");
+    let cli = create("--complaint-about ord_1 --summary still-broken --lat 31.2 --lon 121.4")
+        .expect("--kind is optional for a complaint");
     let Command::Orders(OrdersCommand::Create(args)) = cli.command else {
         panic!("not create");
     };
     assert_eq!(args.kind, None);
     assert!(
-        create(&["--lat", "31.2", "--lon", "121.4"]).is_err(),
+        create("--lat 31.2 --lon 121.4").is_err(),
         "--kind is required otherwise"
     );
-    let error = create(&["--kind", "repair"]).expect_err("no location");
+    let error = create("--kind repair").expect_err("no location");
     assert!(error.to_string().contains("--lat"), "{error}");
 }
 
 #[test]
 fn the_new_commands_parse() {
-    let cli = Cli::try_parse_from([
-        "xingji", "orders", "refuse", "ord_1", "--by", "engineer", "--reason", "ill",
-    ])
-    .expect("parses");
+    let cli = parse("orders refuse ord_1 --by engineer --reason ill").expect("parses");
     assert!(matches!(
         cli.command,
         Command::Orders(OrdersCommand::Refuse { by, .. }) if by == RefusedBy::Engineer as i32
     ));
-    assert!(
-        Cli::try_parse_from([
-            "xingji",
-            "orders",
-            "contact",
-            "ord_1",
-            "--appointment",
-            "tomorrow"
-        ])
-        .is_err()
-    );
+    assert!(parse("orders contact ord_1 --appointment tomorrow").is_err());
 }
 
 #[test]
 fn birthdays_take_a_window_or_a_month_not_both() {
-    let parse = |args: &[&str]| {
-        Cli::try_parse_from(
-            ["xingji", "birthdays", "shanghai"]
-                .iter()
-                .chain(args)
-                .copied(),
-        )
-    };
-    parse(&["today", "today+30"]).expect("a window");
-    parse(&["--month", "next-month"]).expect("a month");
-    assert!(parse(&[]).is_err(), "nothing");
-    assert!(parse(&["today"]).is_err(), "no last day");
-    assert!(parse(&["today", "today+30", "--month", "next-month"]).is_err());
+    let parse = |window: &str| parse(&format!("birthdays shanghai {window}"));
+    parse("today today+30").expect("a window");
+    parse("--month next-month").expect("a month");
+    assert!(parse("").is_err(), "nothing");
+    assert!(parse("today").is_err(), "no last day");
+    assert!(parse("today today+30 --month next-month").is_err());
 }

@@ -86,7 +86,7 @@ impl ToursArgs {
             }),
             dry_run: self.dry_run,
         };
-        out.print(client.plan_tours(conn.request(request))).await
+        out.print(client.plan_tours(request)).await
     }
 }
 

@@ -131,7 +131,7 @@ impl WarrantyCommand {
                     region,
                     appliance: Some(appliance.appliance()),
                 };
-                out.print(client.quote(conn.request(request))).await
+                out.print(client.quote(request)).await
             }
             WarrantyCommand::Buy {
                 region,
@@ -148,11 +148,11 @@ impl WarrantyCommand {
                     customer_phone: phone,
                     sold_date: None,
                 };
-                out.print(client.purchase(conn.request(request))).await
+                out.print(client.purchase(request)).await
             }
             WarrantyCommand::Get { region, id } => {
                 let request = GetContractRequest { region, id };
-                out.print(client.get_contract(conn.request(request))).await
+                out.print(client.get_contract(request)).await
             }
             WarrantyCommand::List {
                 region,
@@ -164,8 +164,7 @@ impl WarrantyCommand {
                     page_size,
                     page_token,
                 };
-                out.print(client.list_contracts(conn.request(request)))
-                    .await
+                out.print(client.list_contracts(request)).await
             }
         }
     }

@@ -5,7 +5,7 @@ use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
 
 use super::create::{self, CreateOrderArgs};
-use crate::cli::args::{PageArgs, enum_arg, time_arg};
+use crate::cli::args::{PageArgs, enum_arg, page_flags, page_request, time_arg};
 use crate::cli::connection::Connection;
 use crate::cli::errors::{ClientError, FieldFlags};
 use crate::cli::output::Output;
@@ -257,10 +257,7 @@ fn part_arg(input: &str) -> Result<PartUsed, String> {
     })
 }
 
-const LIST: FieldFlags = &[
-    ("region", "--region"),
-    ("page_size", "--page-size"),
-    ("page_token", "--page-token"),
+const LIST: FieldFlags = page_flags![
     ("status", "--status"),
     ("outlet_id", "--outlet"),
     ("engineer_id", "--engineer"),
@@ -269,49 +266,35 @@ const LIST: FieldFlags = &[
     ("original_order_id", "--complaints-about"),
 ];
 const GET: FieldFlags = &[("id", "<ID>")];
-const STEP: FieldFlags = &[("id", "<ID>"), ("version", "--expect-version")];
-const REFUSE: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
-    ("by", "--by"),
-    ("reason", "--reason"),
-];
-const CONTACT: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
-    ("appointment_time", "--appointment"),
-    ("note", "--note"),
-];
-const COMPLETE: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
+
+/// A transition's table: the order's id and the version it must still be
+/// at, which every transition names, then the entries given.
+macro_rules! step_flags {
+    ($($entry:expr),* $(,)?) => {
+        &[("id", "<ID>"), ("version", "--expect-version"), $($entry),*]
+    };
+}
+const STEP: FieldFlags = step_flags![];
+const REFUSE: FieldFlags = step_flags![("by", "--by"), ("reason", "--reason")];
+const CONTACT: FieldFlags = step_flags![("appointment_time", "--appointment"), ("note", "--note")];
+const COMPLETE: FieldFlags = step_flags![
     ("report.diagnosis", "--diagnosis"),
     ("report.work_done", "--work-done"),
     ("report.parts", "--part"),
     ("report.charge_fen", "--charge-fen"),
 ];
-const CALLBACK: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
+const CALLBACK: FieldFlags = step_flags![
     ("callback.reached", "--reached"),
     ("callback.satisfied", "--satisfied"),
     ("callback.note", "--note"),
 ];
-const CHECK_QUALITY: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
+const CHECK_QUALITY: FieldFlags = step_flags![
     ("old_part_returned", "--old-part-returned"),
     ("finding", "--finding"),
     ("finding_agreed", "--finding-agreed"),
 ];
-const WITHDRAW: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
-    ("reason", "--reason"),
-];
-const COMPLAINT: FieldFlags = &[
-    ("id", "<ID>"),
-    ("version", "--expect-version"),
+const WITHDRAW: FieldFlags = step_flags![("reason", "--reason")];
+const COMPLAINT: FieldFlags = step_flags![
     ("step", "--step"),
     ("cause", "--cause"),
     ("responsible_person_id", "--responsible"),
@@ -348,7 +331,6 @@ impl OrdersCommand {
     /// Calls the server and prints its answer.
     pub async fn run(self, conn: &Connection, out: &Output) -> Result<(), ClientError> {
         let mut client = OrderServiceClient::new(conn.channel());
-        let client = &mut client;
         match self {
             OrdersCommand::List {
                 page,
@@ -360,42 +342,35 @@ impl OrdersCommand {
                 overdue,
                 complaints_about,
             } => {
-                let request = ListOrdersRequest {
-                    region: page.region,
-                    page_size: page.page_size,
-                    page_token: page.page_token,
-                    status,
-                    outlet_id: outlet,
-                    engineer_id: engineer,
-                    kind,
-                    product_line,
-                    overdue_only: overdue,
-                    original_order_id: complaints_about,
-                };
-                out.print(client.list_orders(conn.request(request))).await
+                let request = page_request!(
+                    page,
+                    ListOrdersRequest {
+                        status,
+                        outlet_id: outlet,
+                        engineer_id: engineer,
+                        kind,
+                        product_line,
+                        overdue_only: overdue,
+                        original_order_id: complaints_about,
+                    }
+                );
+                out.print(client.list_orders(request)).await
             }
-            OrdersCommand::Get { id } => {
-                out.print(client.get_order(conn.request(GetOrderRequest { id })))
-                    .await
-            }
-            OrdersCommand::Create(args) => {
-                out.print(client.create_order(conn.request(args.request())))
-                    .await
-            }
+            OrdersCommand::Get { id } => out.print(client.get_order(GetOrderRequest { id })).await,
+            OrdersCommand::Create(args) => out.print(client.create_order(args.request())).await,
             OrdersCommand::Dispatch { id, expect_version } => {
                 let request = DispatchOrderRequest {
                     id,
                     version: expect_version,
                 };
-                out.print(client.dispatch_order(conn.request(request)))
-                    .await
+                out.print(client.dispatch_order(request)).await
             }
             OrdersCommand::Accept { id, expect_version } => {
                 let request = AcceptOrderRequest {
                     id,
                     version: expect_version,
                 };
-                out.print(client.accept_order(conn.request(request))).await
+                out.print(client.accept_order(request)).await
             }
             OrdersCommand::Refuse {
                 id,
@@ -409,7 +384,7 @@ impl OrdersCommand {
                     reason,
                     by,
                 };
-                out.print(client.refuse_order(conn.request(request))).await
+                out.print(client.refuse_order(request)).await
             }
             OrdersCommand::Contact {
                 id,
@@ -423,16 +398,14 @@ impl OrdersCommand {
                     appointment_time: Some(appointment),
                     note,
                 };
-                out.print(client.contact_customer(conn.request(request)))
-                    .await
+                out.print(client.contact_customer(request)).await
             }
             OrdersCommand::Arrive { id, expect_version } => {
                 let request = ArriveOnSiteRequest {
                     id,
                     version: expect_version,
                 };
-                out.print(client.arrive_on_site(conn.request(request)))
-                    .await
+                out.print(client.arrive_on_site(request)).await
             }
             OrdersCommand::Complete {
                 id,
@@ -454,8 +427,7 @@ impl OrdersCommand {
                     version: expect_version,
                     report: Some(report),
                 };
-                out.print(client.complete_order(conn.request(request)))
-                    .await
+                out.print(client.complete_order(request)).await
             }
             OrdersCommand::Callback {
                 id,
@@ -475,8 +447,7 @@ impl OrdersCommand {
                     version: expect_version,
                     callback: Some(callback),
                 };
-                out.print(client.record_callback(conn.request(request)))
-                    .await
+                out.print(client.record_callback(request)).await
             }
             OrdersCommand::CheckQuality {
                 id,
@@ -492,7 +463,7 @@ impl OrdersCommand {
                     finding,
                     finding_agreed,
                 };
-                out.print(client.check_quality(conn.request(request))).await
+                out.print(client.check_quality(request)).await
             }
             OrdersCommand::Cancel {
                 id,
@@ -504,7 +475,7 @@ impl OrdersCommand {
                     version: expect_version,
                     reason,
                 };
-                out.print(client.cancel_order(conn.request(request))).await
+                out.print(client.cancel_order(request)).await
             }
             OrdersCommand::Invalidate {
                 id,
@@ -516,8 +487,7 @@ impl OrdersCommand {
                     version: expect_version,
                     reason,
                 };
-                out.print(client.invalidate_order(conn.request(request)))
-                    .await
+                out.print(client.invalidate_order(request)).await
             }
             OrdersCommand::Complaint {
                 id,
@@ -537,8 +507,7 @@ impl OrdersCommand {
                     improvement_measure: improvement,
                     note,
                 };
-                out.print(client.advance_complaint(conn.request(request)))
-                    .await
+                out.print(client.advance_complaint(request)).await
             }
             OrdersCommand::Watch {
                 region,
@@ -550,7 +519,7 @@ impl OrdersCommand {
                     after_cursor: after,
                     outlet_id: outlet,
                 };
-                out.follow(client.watch_orders(conn.request(request))).await
+                out.follow(client.watch_orders(request)).await
             }
         }
     }
