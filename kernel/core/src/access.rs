@@ -7,7 +7,7 @@
 use xingji_api::v1::{Order, Outlet, Person};
 
 use crate::actor::Actor;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::Step;
 
 /// Whether `actor` may take `step` on `order`.
@@ -56,74 +56,66 @@ pub fn who_takes(step: Step) -> &'static str {
 }
 
 /// `PERMISSION_DENIED` unless `actor` may take `step` on `order`.
-pub fn check_step(step: Step, actor: &Actor, order: &Order) -> Result<(), KernelError> {
-    if may_take(step, actor, order) {
+pub fn check_step(step: Step, actor: &Actor, order: &Order) -> Result<()> {
+    let allowed = may_take(step, actor, order);
+    allow(allowed, actor, step.action(), who_takes(step))
+}
+
+/// `PERMISSION_DENIED` for `actor` unless `allowed`; `who` says who may.
+fn allow(allowed: bool, actor: &Actor, action: &'static str, who: &'static str) -> Result<()> {
+    if allowed {
         Ok(())
     } else {
-        Err(KernelError::denied(actor, step.action(), who_takes(step)))
+        Err(KernelError::denied(actor, action, who))
     }
 }
 
 /// Mystery-customer audits: auditors, and HQ.
-pub fn check_audit(actor: &Actor) -> Result<(), KernelError> {
-    match actor {
-        Actor::Auditor(_) | Actor::Hq(_) => Ok(()),
-        _ => Err(KernelError::denied(
-            actor,
-            "record an audit",
-            "auditor: or hq:",
-        )),
-    }
+pub fn check_audit(actor: &Actor) -> Result<()> {
+    let allowed = matches!(actor, Actor::Auditor(_) | Actor::Hq(_));
+    allow(allowed, actor, "record an audit", "auditor: or hq:")
 }
 
 /// Licence events of `person`: HQ, the call centre, or the person's outlet.
-pub fn check_licence_event(actor: &Actor, person: &Person) -> Result<(), KernelError> {
-    match actor {
-        Actor::Hq(_) | Actor::CallCentre(_) => Ok(()),
-        Actor::Outlet(id) if *id == person.outlet_id => Ok(()),
-        _ => Err(KernelError::denied(
-            actor,
-            "record a licence event",
-            "hq:, call-centre:, or the person's own outlet (outlet:<id>)",
-        )),
-    }
+pub fn check_licence_event(actor: &Actor, person: &Person) -> Result<()> {
+    let allowed = match actor {
+        Actor::Hq(_) | Actor::CallCentre(_) => true,
+        Actor::Outlet(id) => *id == person.outlet_id,
+        _ => false,
+    };
+    let who = "hq:, call-centre:, or the person's own outlet (outlet:<id>)";
+    allow(allowed, actor, "record a licence event", who)
 }
 
 /// Birthday campaigns, which create orders: HQ, the call centre, systems.
-pub fn check_campaign(actor: &Actor) -> Result<(), KernelError> {
-    match actor {
-        Actor::Hq(_) | Actor::CallCentre(_) | Actor::System(_) => Ok(()),
-        _ => Err(KernelError::denied(
-            actor,
-            "run a campaign",
-            "hq:, call-centre: or system:",
-        )),
-    }
+pub fn check_campaign(actor: &Actor) -> Result<()> {
+    let allowed = matches!(
+        actor,
+        Actor::Hq(_) | Actor::CallCentre(_) | Actor::System(_)
+    );
+    allow(
+        allowed,
+        actor,
+        "run a campaign",
+        "hq:, call-centre: or system:",
+    )
 }
 
 /// Rural tours out of `outlet`: HQ, the call centre, systems, or the outlet.
-pub fn check_tours(actor: &Actor, outlet: &Outlet) -> Result<(), KernelError> {
-    match actor {
-        Actor::Hq(_) | Actor::CallCentre(_) | Actor::System(_) => Ok(()),
-        Actor::Outlet(id) if *id == outlet.id => Ok(()),
-        _ => Err(KernelError::denied(
-            actor,
-            "plan tours",
-            "hq:, call-centre:, system: or the outlet itself (outlet:<id>)",
-        )),
-    }
+pub fn check_tours(actor: &Actor, outlet: &Outlet) -> Result<()> {
+    let allowed = match actor {
+        Actor::Hq(_) | Actor::CallCentre(_) | Actor::System(_) => true,
+        Actor::Outlet(id) => *id == outlet.id,
+        _ => false,
+    };
+    let who = "hq:, call-centre:, system: or the outlet itself (outlet:<id>)";
+    allow(allowed, actor, "plan tours", who)
 }
 
 /// The month close: HQ, or a system (a scheduler).
-pub fn check_month_close(actor: &Actor) -> Result<(), KernelError> {
-    match actor {
-        Actor::Hq(_) | Actor::System(_) => Ok(()),
-        _ => Err(KernelError::denied(
-            actor,
-            "close a month",
-            "hq: or system:",
-        )),
-    }
+pub fn check_month_close(actor: &Actor) -> Result<()> {
+    let allowed = matches!(actor, Actor::Hq(_) | Actor::System(_));
+    allow(allowed, actor, "close a month", "hq: or system:")
 }
 
 #[cfg(test)]

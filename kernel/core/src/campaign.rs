@@ -3,17 +3,20 @@
 //! visit orders (through intake, idempotent on its request keys); the
 //! kernel then dispatches the orders the call created, like any new order.
 
+use std::sync::Arc;
+
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{BirthdayVisit, RunBirthdayCampaignRequest, RunBirthdayCampaignResponse};
-use xingji_plugin_host::Slot;
+
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
+use xingji_plugin_host::{Plugin, Slot};
 
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::days_from_date;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
-use crate::regions::record_region;
+use crate::plugins::calls::Writes;
 use crate::validate::Violations;
 use crate::wit::{date, date_from, product_line_from};
 
@@ -40,8 +43,7 @@ impl Campaigns<'_> {
         &self,
         actor: &Actor,
         request: RunBirthdayCampaignRequest,
-    ) -> Result<RunBirthdayCampaignResponse, KernelError> {
-        record_region(&request.region);
+    ) -> Result<RunBirthdayCampaignResponse> {
         let mut violations = Violations::default();
         violations.region("region", &request.region);
         let mut day = |field: &str, d: Option<&Date>| {
@@ -65,26 +67,23 @@ impl Campaigns<'_> {
         }
         violations.into_result()?;
         access::check_campaign(actor)?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         let window = Window {
             from: date(&request.from.unwrap_or_default()),
             to: date(&request.to.unwrap_or_default()),
         };
         let dry_run = request.dry_run;
-        let ((answer, plugin), created) = self
+        let run = |plugin: Arc<Plugin>, limits, params: Vec<_>, services| async move {
+            plugin
+                .campaign_run(window, dry_run, &params, limits, services)
+                .await
+        };
+        let called = self
             .kernel
             .plugins
-            .call_creating(
-                &request.region,
-                Slot::Campaign,
-                |plugin, limits, params, services| async move {
-                    let (answer, cost) = plugin
-                        .campaign_run(window, dry_run, &params, limits, services)
-                        .await?;
-                    Ok(((answer, plugin.id()), cost))
-                },
-            )
+            .call_with(&request.region, Slot::Campaign, Writes::Keep, run)
             .await?;
+        let (answer, plugin, created) = (called.answer, called.plugin, called.created);
         let visits = answer.map_err(|why| KernelError::precondition("CAMPAIGN", "from", why))?;
         // The orders this run made are new: dispatch them, as CreateOrder
         // does. Those of earlier runs are left as they are.

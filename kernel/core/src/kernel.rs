@@ -6,7 +6,7 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use xingji_store::Store;
 
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::candidates::Networks;
 use crate::paging::PageTokens;
 use crate::plugins::sets::PluginSets;
@@ -61,7 +61,7 @@ impl Kernel {
         plugins: PluginSets,
         options: Options,
         stopping: watch::Receiver<bool>,
-    ) -> Result<Kernel, KernelError> {
+    ) -> Result<Kernel> {
         let key = store
             .meta_get_or_init("page_token_key", &random_key()?)
             .await
@@ -78,7 +78,7 @@ impl Kernel {
     }
 }
 
-fn random_key() -> Result<[u8; 32], KernelError> {
+fn random_key() -> Result<[u8; 32]> {
     let mut key = [0; 32];
     getrandom::fill(&mut key).map_err(|error| {
         KernelError::Internal(format!("no randomness for the page-token key: {error}"))

@@ -11,10 +11,10 @@ use xingji_store::{AuditFilter, OutletFilter, StoreError};
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::{Conflict, KernelError, bounded, quoted};
+use crate::error::{Conflict, KernelError, Result, bounded, quoted};
 use crate::ids::new_id;
 use crate::kernel::Kernel;
-use crate::paging::{enum_filter, scope, text_filter};
+use crate::paging::{enum_filter, text_filter};
 use crate::records::get;
 use crate::regions::record_region;
 use crate::updates::check_mask;
@@ -54,7 +54,7 @@ impl Kernel {
 
 impl Outlets<'_> {
     /// `CreateOutlet`. The first outlet of a region founds it.
-    pub async fn create(&self, request: CreateOutletRequest) -> Result<Outlet, KernelError> {
+    pub async fn create(&self, request: CreateOutletRequest) -> Result<Outlet> {
         let Some(input) = request.outlet else {
             return Err(KernelError::invalid("outlet", "is required"));
         };
@@ -92,7 +92,7 @@ impl Outlets<'_> {
     }
 
     /// `GetOutlet`.
-    pub async fn get(&self, request: GetOutletRequest) -> Result<Outlet, KernelError> {
+    pub async fn get(&self, request: GetOutletRequest) -> Result<Outlet> {
         let store = &self.kernel.store;
         let id = &request.id;
         let outlet: Outlet = get("id", "outlet", id, || store.get_outlet(id)).await?;
@@ -101,11 +101,7 @@ impl Outlets<'_> {
     }
 
     /// `ListOutlets`: one page, oldest first.
-    pub async fn list(
-        &self,
-        request: ListOutletsRequest,
-    ) -> Result<ListOutletsResponse, KernelError> {
-        record_region(&request.region);
+    pub async fn list(&self, request: ListOutletsRequest) -> Result<ListOutletsResponse> {
         let mut violations = Violations::default();
         let status = enum_filter::<OutletStatus>(&mut violations, "status", request.status);
         let tier = enum_filter::<OutletTier>(&mut violations, "tier", request.tier);
@@ -114,33 +110,14 @@ impl Outlets<'_> {
         let grade = enum_filter::<OutletGrade>(&mut violations, "grade", request.grade);
         violations.into_result()?;
         let filter = OutletFilter {
-            region: self
-                .kernel
-                .regions
-                .check_filter("region", &request.region)
-                .await?,
+            region: self.kernel.region_filter(&request.region).await?,
             status,
             tier,
             parent_id: text_filter(&request.parent_id),
             product_line,
             grade,
         };
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
-        let store = &self.kernel.store;
-        let (outlets, next_page_token) = self
-            .kernel
-            .tokens
-            .page(
-                &scope,
-                request.page_size,
-                &request.page_token,
-                |o: &Outlet| &o.id,
-                |page| async move { store.list_outlets(&filter, &page).await },
-            )
-            .await?;
+        let (outlets, next_page_token) = self.kernel.list(&request, &filter).await?;
         Ok(ListOutletsResponse {
             outlets,
             next_page_token,
@@ -148,7 +125,7 @@ impl Outlets<'_> {
     }
 
     /// `UpdateOutlet`: the fields its mask names, at the version given.
-    pub async fn update(&self, request: UpdateOutletRequest) -> Result<Outlet, KernelError> {
+    pub async fn update(&self, request: UpdateOutletRequest) -> Result<Outlet> {
         let Some(input) = request.outlet else {
             return Err(KernelError::invalid("outlet", "is required"));
         };
@@ -200,11 +177,7 @@ impl Outlets<'_> {
     }
 
     /// `RecordAudit`: a mystery customer's visit to an outlet.
-    pub async fn record_audit(
-        &self,
-        actor: &Actor,
-        request: RecordAuditRequest,
-    ) -> Result<Audit, KernelError> {
+    pub async fn record_audit(&self, actor: &Actor, request: RecordAuditRequest) -> Result<Audit> {
         access::check_audit(actor)?;
         let Some(audit) = request.audit else {
             return Err(KernelError::invalid("audit", "is required"));
@@ -259,35 +232,12 @@ impl Outlets<'_> {
     }
 
     /// `ListAudits`: one page, oldest first.
-    pub async fn list_audits(
-        &self,
-        request: ListAuditsRequest,
-    ) -> Result<ListAuditsResponse, KernelError> {
-        record_region(&request.region);
+    pub async fn list_audits(&self, request: ListAuditsRequest) -> Result<ListAuditsResponse> {
         let filter = AuditFilter {
-            region: self
-                .kernel
-                .regions
-                .check_filter("region", &request.region)
-                .await?,
+            region: self.kernel.region_filter(&request.region).await?,
             outlet_id: text_filter(&request.outlet_id),
         };
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
-        let store = &self.kernel.store;
-        let (audits, next_page_token) = self
-            .kernel
-            .tokens
-            .page(
-                &scope,
-                request.page_size,
-                &request.page_token,
-                |a: &Audit| &a.id,
-                |page| async move { store.list_audits(&filter, &page).await },
-            )
-            .await?;
+        let (audits, next_page_token) = self.kernel.list(&request, &filter).await?;
         Ok(ListAuditsResponse {
             audits,
             next_page_token,
@@ -295,7 +245,7 @@ impl Outlets<'_> {
     }
 
     /// Checks `outlet.parent_id`: in the same region, of the tier above.
-    async fn check_parent(&self, outlet: &Outlet) -> Result<(), KernelError> {
+    async fn check_parent(&self, outlet: &Outlet) -> Result<()> {
         let tier = outlet.tier();
         let Some((parent_tier, _)) = parent_tier(tier) else {
             return Ok(());

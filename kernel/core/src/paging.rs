@@ -13,9 +13,14 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use prost::Message;
 use sha2::Sha256;
-use xingji_store::{Page, StoreError};
+use xingji_api::v1::{
+    Audit, LicenceEvent, ListAuditsRequest, ListContractsRequest, ListLicenceEventsRequest,
+    ListMonthClosesRequest, ListOrdersRequest, ListOutletsRequest, ListPeopleRequest, MonthClose,
+    Order, Outlet, Person,
+};
+use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError};
 
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::validate::Violations;
 
 /// The page size when a request gives none.
@@ -58,7 +63,7 @@ impl PageTokens {
     }
 
     /// The last id in `token`, or `None` for an empty token (the first page).
-    pub fn open(&self, scope: &[u8], token: &str) -> Result<Option<String>, KernelError> {
+    pub fn open(&self, scope: &[u8], token: &str) -> Result<Option<String>> {
         if token.is_empty() {
             return Ok(None);
         }
@@ -83,23 +88,23 @@ impl PageTokens {
         Ok(Some(last_id.to_owned()))
     }
 
-    /// One page of a listing: `fetch` gets up to one record more than the
-    /// page holds, which tells whether another page follows. `scope` is the
-    /// request without page size and token (see [`scope`]).
-    pub async fn page<R, F, Fut>(
+    /// One page of the records `request` lists: `fetch` reads them from
+    /// the store (up to one more than the page holds, which tells whether
+    /// another page follows), `id_of` is what the next page starts after.
+    /// The token is bound to the request's filters.
+    pub async fn list<Q: ListRequest, R, F, Fut>(
         &self,
-        scope: &[u8],
-        requested_size: i32,
-        token: &str,
+        request: &Q,
         id_of: impl Fn(&R) -> &str,
         fetch: F,
-    ) -> Result<(Vec<R>, String), KernelError>
+    ) -> Result<(Vec<R>, String)>
     where
         F: FnOnce(Page) -> Fut,
         Fut: Future<Output = xingji_store::Result<Vec<R>>>,
     {
-        let limit = page_size(requested_size)?;
-        let after = self.open(scope, token)?;
+        let scope = request.filters();
+        let limit = page_size(request.page_size())?;
+        let after = self.open(&scope, request.page_token())?;
         let mut records = fetch(Page {
             after,
             limit: limit + 1,
@@ -110,7 +115,7 @@ impl PageTokens {
             records.truncate(limit as usize);
             records
                 .last()
-                .map(|last| self.issue(scope, id_of(last)))
+                .map(|last| self.issue(&scope, id_of(last)))
                 .unwrap_or_default()
         } else {
             String::new()
@@ -121,7 +126,7 @@ impl PageTokens {
 
 /// The page size to use for a request's `page_size`: 0 means the default;
 /// negative or above [`MAX_PAGE_SIZE`] is an error.
-pub fn page_size(requested: i32) -> Result<u32, KernelError> {
+pub fn page_size(requested: i32) -> Result<u32> {
     match requested {
         0 => Ok(DEFAULT_PAGE_SIZE),
         1.. if requested as u32 <= MAX_PAGE_SIZE => Ok(requested as u32),
@@ -134,37 +139,107 @@ pub fn page_size(requested: i32) -> Result<u32, KernelError> {
     }
 }
 
-/// The encoding of a list request without its page size and token: what a
-/// page token is bound to.
-pub fn scope<M: Message + Clone>(request: &M, clear_paging: impl FnOnce(&mut M)) -> Vec<u8> {
-    let mut scope = request.clone();
-    clear_paging(&mut scope);
-    scope.encode_to_vec()
+/// A `List…` request: its page size and token, and the rest of it — the
+/// filters its page tokens are bound to.
+pub trait ListRequest: Message + Clone {
+    /// `page_size`.
+    fn page_size(&self) -> i32;
+    /// `page_token`.
+    fn page_token(&self) -> &str;
+    /// The request without its page size and token, encoded: what a page
+    /// token is bound to.
+    fn filters(&self) -> Vec<u8>;
 }
 
-/// Reads every page of a store listing.
-pub async fn read_all<R, F, Fut>(
-    mut fetch: F,
-    id: impl Fn(&R) -> String,
-) -> Result<Vec<R>, StoreError>
-where
-    F: FnMut(Page) -> Fut,
-    Fut: Future<Output = Result<Vec<R>, StoreError>>,
-{
-    let mut all = Vec::new();
+macro_rules! list_requests {
+    ($($request:ty),*) => {$(
+        impl ListRequest for $request {
+            fn page_size(&self) -> i32 {
+                self.page_size
+            }
+
+            fn page_token(&self) -> &str {
+                &self.page_token
+            }
+
+            fn filters(&self) -> Vec<u8> {
+                let mut filters = self.clone();
+                filters.page_size = 0;
+                filters.page_token.clear();
+                filters.encode_to_vec()
+            }
+        }
+    )*};
+}
+
+list_requests!(
+    ListOutletsRequest,
+    ListAuditsRequest,
+    ListPeopleRequest,
+    ListLicenceEventsRequest,
+    ListOrdersRequest,
+    ListMonthClosesRequest,
+    ListContractsRequest
+);
+
+/// A record a store listing returns, paged by id: how the store lists it.
+pub trait Listed: Sized + Send {
+    /// What the listing filters on.
+    type Filter: Sync;
+
+    /// The id a page ends at.
+    fn id(&self) -> &str;
+
+    /// One page of the store's listing.
+    fn fetch<'a>(store: &'a dyn Store, filter: &'a Self::Filter, page: &'a Page)
+    -> Fetch<'a, Self>;
+}
+
+/// A store listing under way.
+pub type Fetch<'a, R> =
+    std::pin::Pin<Box<dyn Future<Output = xingji_store::Result<Vec<R>>> + Send + 'a>>;
+
+macro_rules! listed {
+    ($($record:ty, $filter:ty, |$store:ident, $f:ident, $page:ident| $fetch:expr;)*) => {$(
+        impl Listed for $record {
+            type Filter = $filter;
+
+            fn id(&self) -> &str {
+                &self.id
+            }
+
+            fn fetch<'a>($store: &'a dyn Store, $f: &'a $filter, $page: &'a Page) -> Fetch<'a, Self> {
+                $fetch
+            }
+        }
+    )*};
+}
+
+listed! {
+    Outlet, OutletFilter, |store, filter, page| store.list_outlets(filter, page);
+    Person, PersonFilter, |store, filter, page| store.list_people(filter, page);
+    Order, OrderFilter, |store, filter, page| store.list_orders(filter, page);
+    Audit, AuditFilter, |store, filter, page| store.list_audits(filter, page);
+    LicenceEvent, String, |store, person, page| store.list_licence_events(person, page);
+    MonthClose, Option<String>, |store, region, page| store.list_month_closes(region.as_deref(), page);
+}
+
+/// Every record of a store listing, read a page at a time.
+pub async fn read_all<R: Listed>(
+    store: &dyn Store,
+    filter: &R::Filter,
+) -> Result<Vec<R>, StoreError> {
+    let mut all: Vec<R> = Vec::new();
     let mut after = None;
     loop {
-        let page = fetch(Page {
-            after: after.clone(),
-            limit: 1000,
-        })
-        .await?;
-        let done = page.len() < 1000;
-        after = page.last().map(&id);
-        all.extend(page);
+        let page = Page { after, limit: 1000 };
+        let read = R::fetch(store, filter, &page).await?;
+        let done = read.len() < 1000;
+        all.extend(read);
         if done {
             return Ok(all);
         }
+        after = all.last().map(|r| r.id().to_owned());
     }
 }
 

@@ -10,11 +10,11 @@ use xingji_store::PersonFilter;
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::ids::new_id;
 use crate::kernel::Kernel;
 use crate::licence::{self, LICENCE_POINTS};
-use crate::paging::{enum_filter, scope, text_filter};
+use crate::paging::{enum_filter, text_filter};
 use crate::records::get;
 use crate::regions::record_region;
 use crate::updates::check_mask;
@@ -46,7 +46,7 @@ impl Kernel {
 
 impl People<'_> {
     /// `CreatePerson`: with a new licence of 12 points.
-    pub async fn create(&self, request: CreatePersonRequest) -> Result<Person, KernelError> {
+    pub async fn create(&self, request: CreatePersonRequest) -> Result<Person> {
         let Some(input) = request.person else {
             return Err(KernelError::invalid("person", "is required"));
         };
@@ -79,7 +79,7 @@ impl People<'_> {
     }
 
     /// `GetPerson`.
-    pub async fn get(&self, request: GetPersonRequest) -> Result<Person, KernelError> {
+    pub async fn get(&self, request: GetPersonRequest) -> Result<Person> {
         let store = &self.kernel.store;
         let id = &request.id;
         let person: Person = get("id", "person", id, || store.get_person(id)).await?;
@@ -88,11 +88,7 @@ impl People<'_> {
     }
 
     /// `ListPeople`: one page, oldest first.
-    pub async fn list(
-        &self,
-        request: ListPeopleRequest,
-    ) -> Result<ListPeopleResponse, KernelError> {
-        record_region(&request.region);
+    pub async fn list(&self, request: ListPeopleRequest) -> Result<ListPeopleResponse> {
         let mut violations = Violations::default();
         let level = enum_filter::<PersonLevel>(&mut violations, "level", request.level);
         let licence_state =
@@ -101,33 +97,14 @@ impl People<'_> {
             enum_filter::<ProductLine>(&mut violations, "product_line", request.product_line);
         violations.into_result()?;
         let filter = PersonFilter {
-            region: self
-                .kernel
-                .regions
-                .check_filter("region", &request.region)
-                .await?,
+            region: self.kernel.region_filter(&request.region).await?,
             outlet_id: text_filter(&request.outlet_id),
             level,
             licence_state,
             product_line,
             on_duty_only: request.on_duty_only,
         };
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
-        let store = &self.kernel.store;
-        let (people, next_page_token) = self
-            .kernel
-            .tokens
-            .page(
-                &scope,
-                request.page_size,
-                &request.page_token,
-                |p: &Person| &p.id,
-                |page| async move { store.list_people(&filter, &page).await },
-            )
-            .await?;
+        let (people, next_page_token) = self.kernel.list(&request, &filter).await?;
         Ok(ListPeopleResponse {
             people,
             next_page_token,
@@ -135,7 +112,7 @@ impl People<'_> {
     }
 
     /// `UpdatePerson`: the fields its mask names, at the version given.
-    pub async fn update(&self, request: UpdatePersonRequest) -> Result<Person, KernelError> {
+    pub async fn update(&self, request: UpdatePersonRequest) -> Result<Person> {
         let Some(input) = request.person else {
             return Err(KernelError::invalid("person", "is required"));
         };
@@ -179,7 +156,7 @@ impl People<'_> {
         &self,
         actor: &Actor,
         request: RecordLicenceEventRequest,
-    ) -> Result<Person, KernelError> {
+    ) -> Result<Person> {
         let RecordLicenceEventRequest {
             person_id,
             event,
@@ -247,7 +224,7 @@ impl People<'_> {
     pub async fn list_licence_events(
         &self,
         request: ListLicenceEventsRequest,
-    ) -> Result<ListLicenceEventsResponse, KernelError> {
+    ) -> Result<ListLicenceEventsResponse> {
         let store = &self.kernel.store;
         let person_id = &request.person_id;
         let person: Person = get("person_id", "person", person_id, || {
@@ -255,21 +232,7 @@ impl People<'_> {
         })
         .await?;
         record_region(&person.region);
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
-        let (events, next_page_token) = self
-            .kernel
-            .tokens
-            .page(
-                &scope,
-                request.page_size,
-                &request.page_token,
-                |e: &LicenceEvent| &e.id,
-                |page| async move { store.list_licence_events(person_id, &page).await },
-            )
-            .await?;
+        let (events, next_page_token) = self.kernel.list(&request, &person.id).await?;
         Ok(ListLicenceEventsResponse {
             events,
             next_page_token,

@@ -1,47 +1,54 @@
-//! Reading records for a request: the record an id names, and what a
-//! record refers to (in the same region).
+//! Reading records for a request: its region, the record an id names,
+//! what a record refers to (in the same region), and pages of a listing.
 
 use std::future::Future;
 
 use xingji_api::v1::{Order, Outlet, Person};
-use xingji_store::StoreError;
+use xingji_store::{Page, StoreError};
 
-use crate::error::{KernelError, quoted};
+use crate::error::{KernelError, Result, quoted};
 use crate::kernel::Kernel;
+use crate::paging::{ListRequest, Listed};
 use crate::validate::MAX_ID;
 
 impl Kernel {
+    /// Checks a request's `region` (see [`crate::regions::Regions::check`]).
+    pub async fn check_region(&self, region: &str) -> Result<()> {
+        self.regions.check("region", region).await
+    }
+
+    /// Checks a list request's `region` filter: empty is every region.
+    pub async fn region_filter(&self, region: &str) -> Result<Option<String>> {
+        self.regions.check_filter("region", region).await
+    }
+
+    /// One page of the records `request` lists, filtered by `filter`.
+    pub async fn list<R: Listed>(
+        &self,
+        request: &impl ListRequest,
+        filter: &R::Filter,
+    ) -> Result<(Vec<R>, String)> {
+        let store = self.store.as_ref();
+        let fetch = |page: Page| async move { R::fetch(store, filter, &page).await };
+        self.tokens.list(request, R::id, fetch).await
+    }
+
     /// The outlet `id` that the field `field` of a record in `region` refers
     /// to. `INVALID_ARGUMENT` if there is none, `FAILED_PRECONDITION` if it
     /// is in another region.
-    pub async fn referenced_outlet(
-        &self,
-        field: &str,
-        id: &str,
-        region: &str,
-    ) -> Result<Outlet, KernelError> {
+    pub async fn referenced_outlet(&self, field: &str, id: &str, region: &str) -> Result<Outlet> {
         let found = self.store.get_outlet(id).await;
         referenced(field, "outlet", id, region, found, |o| &o.region)
     }
 
     /// Like [`Self::referenced_outlet`], for a person.
-    pub async fn referenced_person(
-        &self,
-        field: &str,
-        id: &str,
-        region: &str,
-    ) -> Result<Person, KernelError> {
+    pub async fn referenced_person(&self, field: &str, id: &str, region: &str) -> Result<Person> {
         let found = self.store.get_person(id).await;
         referenced(field, "person", id, region, found, |p| &p.region)
     }
 
     /// Like [`Self::referenced_outlet`], for an order.
-    pub async fn referenced_order(
-        &self,
-        field: &str,
-        id: &str,
-        region: &str,
-    ) -> Result<Order, KernelError> {
+    pub async fn referenced_order(&self, field: &str, id: &str, region: &str) -> Result<Order> {
         let found = self.store.get_order(id).await;
         referenced(field, "order", id, region, found, |o| &o.region)
     }
@@ -57,7 +64,7 @@ fn referenced<R>(
     region: &str,
     found: xingji_store::Result<R>,
     region_of: impl Fn(&R) -> &str,
-) -> Result<R, KernelError> {
+) -> Result<R> {
     let record = found.map_err(|error| match error {
         StoreError::NotFound => {
             KernelError::invalid(field, format!("no {kind} has id {}", quoted(id)))
@@ -84,7 +91,7 @@ pub async fn get<R, Fut>(
     kind: &'static str,
     id: &str,
     read: impl FnOnce() -> Fut,
-) -> Result<R, KernelError>
+) -> Result<R>
 where
     Fut: Future<Output = xingji_store::Result<R>>,
 {

@@ -12,7 +12,7 @@ use std::sync::{Arc, RwLock};
 
 use xingji_store::Store;
 
-use crate::error::{KernelError, Missing, bounded, quoted};
+use crate::error::{KernelError, Missing, Result, bounded, quoted};
 use crate::settings::RegionConfig;
 use crate::validate::Violations;
 
@@ -32,7 +32,7 @@ impl Regions {
     pub async fn load(
         settings: BTreeMap<String, RegionConfig>,
         store: Arc<dyn Store>,
-    ) -> Result<Self, KernelError> {
+    ) -> Result<Self> {
         let regions = Regions {
             settings,
             store,
@@ -42,7 +42,7 @@ impl Regions {
         Ok(regions)
     }
 
-    async fn reload(&self) -> Result<(), KernelError> {
+    async fn reload(&self) -> Result<()> {
         let stored = self
             .store
             .regions()
@@ -92,7 +92,8 @@ impl Regions {
     /// naming the known regions for one that does not exist. (Another
     /// kernel on the same store may have founded it since: the store is
     /// asked before refusing.)
-    pub async fn check(&self, field: &str, region: &str) -> Result<(), KernelError> {
+    pub async fn check(&self, field: &str, region: &str) -> Result<()> {
+        record_region(region);
         let mut violations = Violations::default();
         violations.region(field, region);
         violations.into_result()?;
@@ -107,11 +108,7 @@ impl Regions {
     }
 
     /// Like [`Self::check`], for a list filter: empty means every region.
-    pub async fn check_filter(
-        &self,
-        field: &str,
-        region: &str,
-    ) -> Result<Option<String>, KernelError> {
+    pub async fn check_filter(&self, field: &str, region: &str) -> Result<Option<String>> {
         if region.is_empty() {
             return Ok(None);
         }

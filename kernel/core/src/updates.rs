@@ -1,13 +1,10 @@
 //! Partial updates: a `google.protobuf.FieldMask` names the fields to change.
 
-use crate::error::{KernelError, quoted};
+use crate::error::{KernelError, Result, quoted};
 use crate::validate::Violations;
 
 /// Checks an update mask: not empty, and every path one of `allowed`.
-pub fn check_mask(
-    mask: Option<&prost_types::FieldMask>,
-    allowed: &[&str],
-) -> Result<Vec<String>, KernelError> {
+pub fn check_mask(mask: Option<&prost_types::FieldMask>, allowed: &[&str]) -> Result<Vec<String>> {
     let paths = mask.map(|m| m.paths.clone()).unwrap_or_default();
     if paths.is_empty() {
         return Err(KernelError::invalid(

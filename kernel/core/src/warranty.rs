@@ -2,18 +2,20 @@
 //! warranty plugin, which keeps the contracts in its key-value store. (Cover
 //! at completion is the order workflow's: `orders::completion`.)
 
+use std::sync::Arc;
 use xingji_api::v1::{
     Appliance, GetContractRequest, ListContractsRequest, ListContractsResponse, PurchaseRequest,
     QuoteRequest, QuoteResponse, WarrantyContract, WarrantyPlan,
 };
-use xingji_plugin_host::Slot;
+
+use xingji_plugin_host::{Plugin, Slot};
 
 use crate::calendar::{date_from_days, today};
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::orders::intake::check_request_id;
-use crate::paging::{page_size, scope};
-use crate::regions::record_region;
+use crate::paging::{ListRequest, page_size};
+use crate::plugins::calls::Writes;
 use crate::validate::{MAX_CODE, MAX_ID, Violations};
 use crate::wit::{contract_from, date, warranty_appliance};
 
@@ -50,29 +52,25 @@ fn check_appliance(v: &mut Violations, appliance: Option<&Appliance>) -> Applian
 
 impl Warranty<'_> {
     /// `Quote`: the plans the region's plugin offers for an appliance.
-    pub async fn quote(&self, request: QuoteRequest) -> Result<QuoteResponse, KernelError> {
-        record_region(&request.region);
+    pub async fn quote(&self, request: QuoteRequest) -> Result<QuoteResponse> {
         let mut violations = Violations::default();
         violations.region("region", &request.region);
         let appliance = check_appliance(&mut violations, request.appliance.as_ref());
         violations.into_result()?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         let today = date(&date_from_days(today()));
         let appliance = warranty_appliance(&appliance);
-        let (answer, plugin) = self
+        let quote = |plugin: Arc<Plugin>, limits, params: Vec<_>, services| async move {
+            plugin
+                .warranty_quote(&appliance, today, &params, limits, services)
+                .await
+        };
+        let called = self
             .kernel
             .plugins
-            .call(
-                &request.region,
-                Slot::Warranty,
-                |plugin, limits, params, services| async move {
-                    let (answer, cost) = plugin
-                        .warranty_quote(&appliance, today, &params, limits, services)
-                        .await?;
-                    Ok(((answer, plugin.id()), cost))
-                },
-            )
+            .call_with(&request.region, Slot::Warranty, Writes::Keep, quote)
             .await?;
+        let (answer, plugin) = (called.answer, called.plugin);
         let plans =
             answer.map_err(|why| KernelError::precondition("NOT_OFFERED", "appliance", why))?;
         Ok(QuoteResponse {
@@ -88,11 +86,7 @@ impl Warranty<'_> {
     }
 
     /// `Purchase`: sells a contract, once per request id.
-    pub async fn purchase(
-        &self,
-        request: PurchaseRequest,
-    ) -> Result<WarrantyContract, KernelError> {
-        record_region(&request.region);
+    pub async fn purchase(&self, request: PurchaseRequest) -> Result<WarrantyContract> {
         check_request_id(&request.request_id)?;
         let mut violations = Violations::default();
         violations.region("region", &request.region);
@@ -109,7 +103,7 @@ impl Warranty<'_> {
             None => date(&date_from_days(today())),
         };
         violations.into_result()?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         let appliance = warranty_appliance(&appliance);
         let key = request.request_id.clone();
         let phone = request.customer_phone.clone();
@@ -135,12 +129,8 @@ impl Warranty<'_> {
     }
 
     /// `GetContract`.
-    pub async fn get_contract(
-        &self,
-        request: GetContractRequest,
-    ) -> Result<WarrantyContract, KernelError> {
-        record_region(&request.region);
-        self.kernel.regions.check("region", &request.region).await?;
+    pub async fn get_contract(&self, request: GetContractRequest) -> Result<WarrantyContract> {
+        self.kernel.check_region(&request.region).await?;
         if request.id.is_empty() {
             return Err(KernelError::invalid("id", "is required"));
         }
@@ -167,13 +157,9 @@ impl Warranty<'_> {
     pub async fn list_contracts(
         &self,
         request: ListContractsRequest,
-    ) -> Result<ListContractsResponse, KernelError> {
-        record_region(&request.region);
-        self.kernel.regions.check("region", &request.region).await?;
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
+    ) -> Result<ListContractsResponse> {
+        self.kernel.check_region(&request.region).await?;
+        let scope = request.filters();
         let limit = page_size(request.page_size)?;
         let tokens = &self.kernel.tokens;
         let after = tokens

@@ -9,6 +9,9 @@ use xingji_api::v1::{
     Outlet, OutletGrade, OutletStatus, OutletTier, Person, PersonLevel, ProductLine,
     WarrantyContract,
 };
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, DispatchOrder,
+};
 use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::ChargeKind;
 use xingji_plugin_host::bindings::host::xingji::plugins::month::Incentive as WitIncentive;
 use xingji_plugin_host::bindings::host::xingji::plugins::types as wit;
@@ -280,5 +283,42 @@ pub fn contract_from(region: &str, c: warranty::Contract) -> WarrantyContract {
         start_date: Some(date_from(c.start)),
         end_date: Some(date_from(c.end)),
         claims: c.claims as i32,
+    }
+}
+
+/// An order as a dispatch plugin sees it.
+pub fn dispatch_order(order: &Order) -> DispatchOrder {
+    let customer = order.customer.clone().unwrap_or_default();
+    DispatchOrder {
+        kind: order_kind(order.kind),
+        product_line: product_line(order.appliance.as_ref().map_or(0, |a| a.product_line)),
+        location: geo(customer.location.unwrap_or_default()),
+        vip: customer.vip,
+    }
+}
+
+/// An outlet as a dispatch candidate, with its orders in hand.
+pub fn candidate_outlet(o: &Outlet, open_orders: u32) -> CandidateOutlet {
+    CandidateOutlet {
+        location: geo(o.location.unwrap_or_default()),
+        service_radius_minutes: o.service_radius_minutes.max(0) as u32,
+        product_lines: product_lines(o.product_lines.iter().copied()),
+        status: outlet_status(o.status),
+        grade: grade(o.grade),
+        daily_capacity: o.daily_capacity.max(0) as u32,
+        open_orders,
+    }
+}
+
+/// An engineer as a dispatch candidate, of the candidate outlet at index
+/// `outlet`, with their orders in hand.
+pub fn candidate_engineer(p: &Person, outlet: u32, open_orders: u32) -> CandidateEngineer {
+    CandidateEngineer {
+        outlet,
+        skills: product_lines(p.skills.iter().map(|s| s.product_line)),
+        licence_state: licence_state(p.licence_state),
+        on_duty: p.on_duty,
+        open_orders,
+        location: p.location.map(geo),
     }
 }

@@ -27,6 +27,38 @@ fn tomorrow() -> Timestamp {
     }
 }
 
+/// The order's engineer turns it down.
+async fn refuse(kernel: &Kernel, order: &Order, engineer: String) -> Result<Order, KernelError> {
+    let request = RefuseOrderRequest {
+        id: order.id.clone(),
+        version: 0,
+        reason: "busy".into(),
+        by: RefusedBy::Engineer as i32,
+    };
+    kernel
+        .orders()
+        .refuse(&Actor::Engineer(engineer), request)
+        .await
+}
+
+/// The customer is called (by `by`) for tomorrow, and the engineer arrives.
+async fn visit(kernel: &Kernel, order: &Order, by: &Actor) -> Order {
+    let orders = kernel.orders();
+    let contact = ContactCustomerRequest {
+        id: order.id.clone(),
+        version: order.version,
+        appointment_time: Some(tomorrow()),
+        note: "上午十点".into(),
+    };
+    orders.contact(by, contact).await.expect("contacted");
+    let arrive = ArriveOnSiteRequest {
+        id: order.id.clone(),
+        version: 0,
+    };
+    let engineer = Actor::Engineer(order.engineer_id.clone());
+    orders.arrive(&engineer, arrive).await.expect("on site")
+}
+
 async fn accept(kernel: &Kernel, order: &Order) -> Result<Order, KernelError> {
     kernel
         .orders()
@@ -59,28 +91,7 @@ async fn an_order_lives_from_intake_to_quality_control() {
     let orders = kernel.orders();
 
     let order = accept(kernel, &order).await.expect("accepted");
-    let order = orders
-        .contact(
-            &outlet,
-            ContactCustomerRequest {
-                id: order.id.clone(),
-                version: order.version,
-                appointment_time: Some(tomorrow()),
-                note: "上午十点".into(),
-            },
-        )
-        .await
-        .expect("contacted");
-    let order = orders
-        .arrive(
-            &engineer,
-            ArriveOnSiteRequest {
-                id: order.id.clone(),
-                version: 0,
-            },
-        )
-        .await
-        .expect("on site");
+    let order = visit(kernel, &order, &outlet).await;
     let order = orders
         .complete(
             &engineer,
@@ -308,34 +319,14 @@ async fn a_refused_order_goes_to_someone_else_or_waits() {
     let order = create(kernel, repair(REGION)).await.expect("created");
     let first = order.engineer_id.clone();
     let orders = kernel.orders();
-    let refused = orders
-        .refuse(
-            &Actor::Engineer(first.clone()),
-            RefuseOrderRequest {
-                id: order.id.clone(),
-                version: 0,
-                reason: "sick".into(),
-                by: RefusedBy::Engineer as i32,
-            },
-        )
+    let refused = refuse(kernel, &order, first.clone())
         .await
         .expect("refused");
     assert_eq!(refused.status(), OrderStatus::Dispatched);
     assert_ne!(refused.engineer_id, first, "dispatched again, to another");
     let second = refused.engineer_id.clone();
     // The other refuses too: no one is left, the order waits in intake.
-    let waiting = orders
-        .refuse(
-            &Actor::Engineer(second),
-            RefuseOrderRequest {
-                id: order.id.clone(),
-                version: 0,
-                reason: "busy".into(),
-                by: RefusedBy::Engineer as i32,
-            },
-        )
-        .await
-        .expect("refused again");
+    let waiting = refuse(kernel, &order, second).await.expect("refused again");
     assert_eq!(waiting.status(), OrderStatus::Intake);
     assert_eq!(
         actions(&waiting),
@@ -435,28 +426,7 @@ async fn a_repair_under_the_makers_warranty_charges_nothing() {
     let order = accept(kernel, &order).await.expect("accepted");
     let engineer = Actor::Engineer(order.engineer_id.clone());
     let orders = kernel.orders();
-    orders
-        .contact(
-            &engineer,
-            ContactCustomerRequest {
-                id: order.id.clone(),
-                version: 0,
-                appointment_time: Some(tomorrow()),
-                note: String::new(),
-            },
-        )
-        .await
-        .expect("contacted");
-    orders
-        .arrive(
-            &engineer,
-            ArriveOnSiteRequest {
-                id: order.id.clone(),
-                version: 0,
-            },
-        )
-        .await
-        .expect("on site");
+    visit(kernel, &order, &engineer).await;
     let report = |charge_fen| CompleteOrderRequest {
         id: order.id.clone(),
         version: 0,

@@ -126,6 +126,23 @@ pub struct OrderFilter {
     pub due_before: Option<i64>,
 }
 
+/// The filters of one region's records, and nothing else.
+macro_rules! in_region {
+    ($($filter:ty),*) => {$(
+        impl $filter {
+            /// Every record of `region`.
+            pub fn in_region(region: &str) -> Self {
+                Self {
+                    region: Some(region.to_owned()),
+                    ..Self::default()
+                }
+            }
+        }
+    )*};
+}
+
+in_region!(OutletFilter, PersonFilter, OrderFilter, AuditFilter);
+
 /// Which order events [`Store::list_order_events`] returns.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

@@ -47,6 +47,15 @@ fn outlet(id: &str, region: &str) -> Outlet {
     }
 }
 
+/// The kernel's plugin sets over `store`, no region declared.
+async fn plugin_sets(store: &Arc<dyn Store>, dir: &std::path::Path) -> PluginSets {
+    let regions = Regions::load(BTreeMap::new(), store.clone()).await;
+    let regions = Arc::new(regions.expect("regions"));
+    PluginSets::start(store.clone(), dir.join("artifacts"), regions, &BUNDLED)
+        .await
+        .expect("start")
+}
+
 #[tokio::test]
 async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed_calls_writes() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -61,19 +70,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
             .await
             .expect("outlet");
     }
-    let regions = Arc::new(
-        Regions::load(BTreeMap::new(), store.clone())
-            .await
-            .expect("regions"),
-    );
-    let sets = PluginSets::start(
-        store.clone(),
-        dir.path().join("artifacts"),
-        regions,
-        &BUNDLED,
-    )
-    .await
-    .expect("start");
+    let sets = plugin_sets(&store, dir.path()).await;
     sets.install(&built("test-warranty"), "test", false)
         .await
         .expect("install");
@@ -158,19 +155,7 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
             .await
             .expect("open"),
     );
-    let regions = Arc::new(
-        Regions::load(BTreeMap::new(), store.clone())
-            .await
-            .expect("regions"),
-    );
-    let sets = PluginSets::start(
-        store.clone(),
-        dir.path().join("artifacts"),
-        regions,
-        &BUNDLED,
-    )
-    .await
-    .expect("start");
+    let sets = plugin_sets(&store, dir.path()).await;
     for (name, slot) in [("test-campaign", Slot::Campaign), ("test-tour", Slot::Tour)] {
         let installed = sets
             .install(&built(name), "test", false)

@@ -2,6 +2,7 @@
 //! month, ask the evaluation then the settlement plugin, check their
 //! answers, and write everything in one transaction — or nothing.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use xingji_api::v1::{
@@ -9,17 +10,17 @@ use xingji_api::v1::{
     MonthClose,
 };
 use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler::OutletAccount;
-use xingji_plugin_host::{PluginError, Slot};
+use xingji_plugin_host::{Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::{Month, now};
-use crate::error::{Conflict, KernelError, quoted};
+use crate::error::{Conflict, KernelError, Result, quoted};
 use crate::kernel::Kernel;
 use crate::month_close::check::{check_evaluation, check_settlement};
 use crate::month_close::gather::Gathered;
-use crate::paging::scope;
+use crate::plugins::calls::Writes;
 use crate::regions::record_region;
 
 /// The month closes of a kernel's regions.
@@ -36,7 +37,7 @@ impl Kernel {
 }
 
 /// The month a request's `field` names, `YYYY-MM`.
-pub fn parse_month(field: &str, text: &str) -> Result<Month, KernelError> {
+pub fn parse_month(field: &str, text: &str) -> Result<Month> {
     Month::parse(text).ok_or_else(|| {
         KernelError::invalid(
             field,
@@ -50,25 +51,20 @@ pub fn parse_month(field: &str, text: &str) -> Result<Month, KernelError> {
 
 impl MonthCloses<'_> {
     /// Checks a region and month pair.
-    async fn region_month(&self, region: &str, month: &str) -> Result<Month, KernelError> {
-        self.kernel.regions.check("region", region).await?;
+    async fn region_month(&self, region: &str, month: &str) -> Result<Month> {
+        self.kernel.check_region(region).await?;
         parse_month("month", month)
     }
 
     /// `CloseMonth`: closes `month` of `region` once; a closed month answers
     /// its stored close. A dry run computes and writes nothing.
-    pub async fn close(
-        &self,
-        actor: &Actor,
-        request: CloseMonthRequest,
-    ) -> Result<MonthClose, KernelError> {
-        record_region(&request.region);
+    pub async fn close(&self, actor: &Actor, request: CloseMonthRequest) -> Result<MonthClose> {
         let mut violations = crate::validate::Violations::default();
         violations.region("region", &request.region);
         violations.into_result()?;
         let month = parse_month("month", &request.month)?;
         access::check_month_close(actor)?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         self.close_month(&request.region, month, request.dry_run, actor)
             .await
     }
@@ -79,7 +75,7 @@ impl MonthCloses<'_> {
         month: Month,
         dry_run: bool,
         actor: &Actor,
-    ) -> Result<MonthClose, KernelError> {
+    ) -> Result<MonthClose> {
         let kernel = self.kernel;
         let store = kernel.store.as_ref();
         let now = now();
@@ -107,26 +103,22 @@ impl MonthCloses<'_> {
         }
         let month_facts = facts.month_facts(month);
         let facts_count = month_facts.orders.len();
+        // The calls borrow the facts: each is read, never moved.
+        let month_facts = &month_facts;
 
-        let (evaluation, evaluation_plugin) = kernel
+        let evaluate = |plugin: Arc<Plugin>, limits, params: Vec<_>, services| async move {
+            let (answer, cost) = plugin
+                .evaluation_evaluate(month_facts, &params, limits, services)
+                .await?;
+            let evaluation = answer.map_err(PluginError::Refused)?;
+            check_evaluation(&evaluation, month_facts).map_err(PluginError::InvalidResult)?;
+            Ok((evaluation, cost))
+        };
+        let evaluated = kernel
             .plugins
-            .call(
-                region,
-                Slot::Evaluation,
-                |plugin, limits, params, services| {
-                    let month_facts = &month_facts;
-                    async move {
-                        let (answer, cost) = plugin
-                            .evaluation_evaluate(month_facts, &params, limits, services)
-                            .await?;
-                        let evaluation = answer.map_err(PluginError::Refused)?;
-                        check_evaluation(&evaluation, month_facts)
-                            .map_err(PluginError::InvalidResult)?;
-                        Ok(((evaluation, plugin.id()), cost))
-                    }
-                },
-            )
+            .call_with(region, Slot::Evaluation, Writes::Keep, evaluate)
             .await?;
+        let (evaluation, evaluation_plugin) = (evaluated.answer, evaluated.plugin);
         let accounts: Vec<OutletAccount> = evaluation
             .outlets
             .iter()
@@ -136,25 +128,20 @@ impl MonthCloses<'_> {
                 incentive: grade.incentive,
             })
             .collect();
-        let (settlement, settlement_plugin) = kernel
+        let accounts = &accounts;
+        let settle = |plugin: Arc<Plugin>, limits, params: Vec<_>, services| async move {
+            let (answer, cost) = plugin
+                .settlement_settle(month_facts, accounts, &params, limits, services)
+                .await?;
+            let settlement = answer.map_err(PluginError::Refused)?;
+            check_settlement(&settlement, month_facts).map_err(PluginError::InvalidResult)?;
+            Ok((settlement, cost))
+        };
+        let settled = kernel
             .plugins
-            .call(
-                region,
-                Slot::Settlement,
-                |plugin, limits, params, services| {
-                    let (month_facts, accounts) = (&month_facts, &accounts);
-                    async move {
-                        let (answer, cost) = plugin
-                            .settlement_settle(month_facts, accounts, &params, limits, services)
-                            .await?;
-                        let settlement = answer.map_err(PluginError::Refused)?;
-                        check_settlement(&settlement, month_facts)
-                            .map_err(PluginError::InvalidResult)?;
-                        Ok(((settlement, plugin.id()), cost))
-                    }
-                },
-            )
+            .call_with(region, Slot::Settlement, Writes::Keep, settle)
             .await?;
+        let (settlement, settlement_plugin) = (settled.answer, settled.plugin);
 
         let planned = started.elapsed();
         let mut close = facts.result(&evaluation, &settlement);
@@ -199,7 +186,7 @@ impl MonthCloses<'_> {
     }
 
     /// `GetMonthClose`: a stored close.
-    pub async fn get(&self, request: GetMonthCloseRequest) -> Result<MonthClose, KernelError> {
+    pub async fn get(&self, request: GetMonthCloseRequest) -> Result<MonthClose> {
         record_region(&request.region);
         let month = self.region_month(&request.region, &request.month).await?;
         self.kernel
@@ -216,32 +203,9 @@ impl MonthCloses<'_> {
     }
 
     /// `ListMonthCloses`: the stored closes' summaries, by region then month.
-    pub async fn list(
-        &self,
-        request: ListMonthClosesRequest,
-    ) -> Result<ListMonthClosesResponse, KernelError> {
-        record_region(&request.region);
-        let region = self
-            .kernel
-            .regions
-            .check_filter("region", &request.region)
-            .await?;
-        let scope = scope(&request, |r| {
-            r.page_size = 0;
-            r.page_token.clear();
-        });
-        let store = &self.kernel.store;
-        let (closes, next_page_token) = self
-            .kernel
-            .tokens
-            .page(
-                &scope,
-                request.page_size,
-                &request.page_token,
-                |c: &MonthClose| &c.id,
-                |page| async move { store.list_month_closes(region.as_deref(), &page).await },
-            )
-            .await?;
+    pub async fn list(&self, request: ListMonthClosesRequest) -> Result<ListMonthClosesResponse> {
+        let region = self.kernel.region_filter(&request.region).await?;
+        let (closes, next_page_token) = self.kernel.list(&request, &region).await?;
         // The summaries: the statements are for GetMonthClose.
         let closes = closes
             .into_iter()

@@ -13,7 +13,7 @@ use xingji_plugin_host::bindings::host::xingji::plugins::month::{
 use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError};
 
 use crate::calendar::{DAY, Month};
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::ids::first_id_at;
 use crate::month_close::facts::{MonthWindow, PART_WINDOW, Visit, order_fact, parts_used};
 use crate::orders::sla::reached;
@@ -50,11 +50,7 @@ const BATCH: u32 = 1000;
 
 impl Gathered {
     /// Reads `region`'s `month`.
-    pub async fn read(
-        store: &dyn Store,
-        region: &str,
-        month: Month,
-    ) -> Result<Gathered, KernelError> {
+    pub async fn read(store: &dyn Store, region: &str, month: Month) -> Result<Gathered> {
         let failed = |error| KernelError::store(error, "region", region);
         let (outlets, people) = network(store, region).await.map_err(failed)?;
         let c_months = c_months(store, region, month).await.map_err(failed)?;
@@ -217,29 +213,8 @@ async fn network(
     store: &dyn Store,
     region: &str,
 ) -> Result<(Vec<Outlet>, HashMap<String, Person>), StoreError> {
-    let region = Some(region.to_owned());
-    let outlets = read_all(
-        |page| {
-            let filter = OutletFilter {
-                region: region.clone(),
-                ..OutletFilter::default()
-            };
-            async move { store.list_outlets(&filter, &page).await }
-        },
-        |o: &Outlet| o.id.clone(),
-    )
-    .await?;
-    let people = read_all(
-        |page| {
-            let filter = PersonFilter {
-                region: region.clone(),
-                ..PersonFilter::default()
-            };
-            async move { store.list_people(&filter, &page).await }
-        },
-        |p: &Person| p.id.clone(),
-    )
-    .await?;
+    let outlets = read_all::<Outlet>(store, &OutletFilter::in_region(region)).await?;
+    let people = read_all::<Person>(store, &PersonFilter::in_region(region)).await?;
     Ok((
         outlets,
         people.into_iter().map(|p| (p.id.clone(), p)).collect(),
@@ -279,17 +254,7 @@ async fn count_audits(
     index: &HashMap<String, u32>,
     facts: &mut [OutletFacts],
 ) -> Result<(), StoreError> {
-    let audits = read_all(
-        |page| {
-            let filter = AuditFilter {
-                region: Some(region.to_owned()),
-                outlet_id: None,
-            };
-            async move { store.list_audits(&filter, &page).await }
-        },
-        |a: &Audit| a.id.clone(),
-    )
-    .await?;
+    let audits = read_all::<Audit>(store, &AuditFilter::in_region(region)).await?;
     let (start, end) = (month.start(), month.end());
     for audit in audits {
         let visited = audit.visit_time.map_or(0, |t| t.seconds);

@@ -1,22 +1,20 @@
-//! The candidates of a dispatch: what the kernel hands a dispatch plugin: the order and every outlet and
-//! engineer of its region as compact WIT records (enums, flags, numbers and
-//! indices; no strings), and how the plugin's choice maps back to ids. The
-//! region's outlets and people are cached ([`Networks`]) until the store
-//! reports a change to them; open-order counts are read per call.
+//! The candidates of a dispatch: what the kernel hands a dispatch plugin —
+//! the order and every outlet and engineer of its region as compact WIT
+//! records (enums, flags, numbers and indices; no strings) — and how the
+//! plugin's choice maps back to ids. The region's outlets and people are
+//! cached ([`Networks`]) until the store reports a change to them; the
+//! orders in hand are read per call.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use xingji_api::v1::{LicenceState, Order, Outlet, Person, RefusedBy};
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
-};
+use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::DispatchRequest;
 use xingji_store::{OutletFilter, PersonFilter, Store, StoreError};
 
+use crate::calendar::now;
 use crate::paging::read_all;
-use crate::wit::{
-    geo, grade, licence_state, order_kind, outlet_status, product_line, product_lines,
-};
+use crate::wit::{candidate_engineer, candidate_outlet, dispatch_order};
 
 /// A region's outlets and people as read at one [`Store::network_version`].
 pub struct Network {
@@ -43,28 +41,8 @@ impl Networks {
         {
             return Ok(network.clone());
         }
-        let outlets = read_all(
-            |page| {
-                let filter = OutletFilter {
-                    region: Some(region.to_owned()),
-                    ..OutletFilter::default()
-                };
-                async move { store.list_outlets(&filter, &page).await }
-            },
-            |o: &Outlet| o.id.clone(),
-        )
-        .await?;
-        let people = read_all(
-            |page| {
-                let filter = PersonFilter {
-                    region: Some(region.to_owned()),
-                    ..PersonFilter::default()
-                };
-                async move { store.list_people(&filter, &page).await }
-            },
-            |p: &Person| p.id.clone(),
-        )
-        .await?;
+        let outlets = read_all::<Outlet>(store, &OutletFilter::in_region(region)).await?;
+        let people = read_all::<Person>(store, &PersonFilter::in_region(region)).await?;
         let network = Arc::new(Network {
             version,
             outlets,
@@ -145,47 +123,24 @@ pub async fn request(
         })
         .collect();
 
-    let customer = order.customer.clone().unwrap_or_default();
-    let appliance = order.appliance.clone().unwrap_or_default();
     let request = DispatchRequest {
-        order: DispatchOrder {
-            kind: order_kind(order.kind),
-            product_line: product_line(appliance.product_line),
-            location: geo(customer.location.unwrap_or_default()),
-            vip: customer.vip,
-        },
+        order: dispatch_order(order),
         outlets: outlets
             .iter()
             .map(|&i| {
                 let o = &network.outlets[i];
-                CandidateOutlet {
-                    location: geo(o.location.unwrap_or_default()),
-                    service_radius_minutes: o.service_radius_minutes.max(0) as u32,
-                    product_lines: product_lines(o.product_lines.iter().copied()),
-                    status: outlet_status(o.status),
-                    grade: grade(o.grade),
-                    daily_capacity: o.daily_capacity.max(0) as u32,
-                    open_orders: outlet_load.get(&o.id).copied().unwrap_or(0),
-                }
+                candidate_outlet(o, outlet_load.get(&o.id).copied().unwrap_or(0))
             })
             .collect(),
         engineers: engineers
             .iter()
             .map(|&i| {
                 let p = &network.people[i];
-                CandidateEngineer {
-                    outlet: index.get(p.outlet_id.as_str()).copied().unwrap_or(0),
-                    skills: product_lines(p.skills.iter().map(|s| s.product_line)),
-                    licence_state: licence_state(p.licence_state),
-                    on_duty: p.on_duty,
-                    open_orders: engineer_load.get(&p.id).copied().unwrap_or(0),
-                    location: p.location.map(geo),
-                }
+                let outlet = index.get(p.outlet_id.as_str()).copied().unwrap_or(0);
+                candidate_engineer(p, outlet, engineer_load.get(&p.id).copied().unwrap_or(0))
             })
             .collect(),
-        now: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64),
+        now: now().seconds,
         params: Vec::new(),
     };
     drop(index);

@@ -5,7 +5,7 @@
 use xingji_api::v1::{AdvanceComplaintRequest, ComplaintCause, ComplaintStep, Order};
 
 use crate::actor::Actor;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::{Step, complaint_step};
 use crate::orders::write::{Entry, Orders, present};
 use crate::validate::{MAX_DESCRIPTION, MAX_REASON, Violations};
@@ -16,7 +16,7 @@ impl Orders<'_> {
         &self,
         actor: &Actor,
         request: AdvanceComplaintRequest,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let AdvanceComplaintRequest {
             id,
             version,
@@ -33,7 +33,9 @@ impl Orders<'_> {
         match step {
             ComplaintStep::Handle => {
                 violations.enumeration::<ComplaintCause>("cause", cause, false);
-                if cause == ComplaintCause::WorkQuality as i32 && responsible_person_id.is_empty() {
+                if ComplaintCause::try_from(cause) == Ok(ComplaintCause::WorkQuality)
+                    && responsible_person_id.is_empty()
+                {
                     violations.add(
                         "responsible_person_id",
                         "is required for a complaint about work quality",

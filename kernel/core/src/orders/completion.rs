@@ -9,9 +9,10 @@ use xingji_plugin_host::{Plugin, Slot};
 
 use crate::actor::Actor;
 use crate::calendar::{date_from_days, today, years_later};
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::Step;
 use crate::orders::write::{Entry, Orders, present, target};
+use crate::plugins::calls::Writes;
 use crate::validate::{self, Violations};
 use crate::wit;
 
@@ -19,11 +20,7 @@ impl Orders<'_> {
     /// `CompleteOrder`: the engineer's service report completes the order.
     /// A repair under the maker's warranty, or covered by a Jiujiu contract,
     /// charges the customer nothing.
-    pub async fn complete(
-        &self,
-        actor: &Actor,
-        request: CompleteOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn complete(&self, actor: &Actor, request: CompleteOrderRequest) -> Result<Order> {
         let CompleteOrderRequest {
             id,
             version,
@@ -93,11 +90,7 @@ impl Orders<'_> {
     /// One plugin call: with a charge (`ask_only`), only ask — a covered
     /// repair is then refused, and nothing is counted; without one, claim,
     /// once per order, so a retry does not count twice.
-    async fn jiujiu_cover(
-        &self,
-        order: &Order,
-        ask_only: bool,
-    ) -> Result<Option<String>, KernelError> {
+    async fn jiujiu_cover(&self, order: &Order, ask_only: bool) -> Result<Option<String>> {
         let serial = order
             .appliance
             .as_ref()
@@ -115,13 +108,10 @@ impl Orders<'_> {
                 .warranty_claim(&serial, &order_id, today, limits, services)
                 .await
         };
-        let contract = if ask_only {
-            plugins
-                .call_dry(&order.region, Slot::Warranty, claim)
-                .await?
-        } else {
-            plugins.call(&order.region, Slot::Warranty, claim).await?
-        };
-        Ok(contract.map(|c| c.id))
+        let writes = if ask_only { Writes::Drop } else { Writes::Keep };
+        let called = plugins
+            .call_with(&order.region, Slot::Warranty, writes, claim)
+            .await?;
+        Ok(called.answer.map(|c| c.id))
     }
 }

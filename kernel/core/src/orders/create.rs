@@ -6,7 +6,7 @@ use xingji_store::CreateOutcome;
 
 use crate::actor::Actor;
 use crate::calendar::today;
-use crate::error::{Conflict, KernelError, bounded};
+use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::orders::intake::{check_request_id, client_fields, new_order};
 use crate::orders::write::{Orders, present};
 use crate::regions::record_region;
@@ -15,11 +15,7 @@ use crate::validate::{self, Violations};
 impl Orders<'_> {
     /// Records a new order by `actor`, once per request id: a retry returns
     /// the first order; the same id with a different order is a conflict.
-    pub async fn create(
-        &self,
-        actor: &Actor,
-        request: CreateOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn create(&self, actor: &Actor, request: CreateOrderRequest) -> Result<Order> {
         let CreateOrderRequest { request_id, order } = request;
         let Some(input) = order else {
             return Err(KernelError::invalid("order", "is required"));
@@ -76,7 +72,7 @@ impl Orders<'_> {
 
     /// Checks what a new order refers to: its outlet and engineer, in the
     /// order's region, the engineer of that outlet.
-    async fn check_references(&self, order: &Order) -> Result<(), KernelError> {
+    async fn check_references(&self, order: &Order) -> Result<()> {
         if !order.outlet_id.is_empty() {
             self.kernel
                 .referenced_outlet("order.outlet_id", &order.outlet_id, &order.region)
@@ -102,7 +98,7 @@ impl Orders<'_> {
     }
 
     /// The original order of a complaint, checked; `None` for other orders.
-    async fn complained_about(&self, order: &Order) -> Result<Option<Order>, KernelError> {
+    async fn complained_about(&self, order: &Order) -> Result<Option<Order>> {
         let Some(complaint) = &order.complaint else {
             return Ok(None);
         };

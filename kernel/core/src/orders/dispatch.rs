@@ -8,7 +8,7 @@ use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher
 
 use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::candidates;
 use crate::orders::history;
 use crate::orders::lifecycle::Step;
@@ -16,11 +16,7 @@ use crate::orders::write::{Entry, Orders, present, target};
 
 impl Orders<'_> {
     /// `DispatchOrder`: dispatches an order waiting in intake.
-    pub async fn dispatch(
-        &self,
-        actor: &Actor,
-        request: DispatchOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn dispatch(&self, actor: &Actor, request: DispatchOrderRequest) -> Result<Order> {
         let order = self
             .load(&request.id, request.version, Step::Dispatch, actor)
             .await?;
@@ -63,7 +59,7 @@ impl Orders<'_> {
 
     /// Dispatches a stored order that has just been made (by a plugin's
     /// order-writer), as [`Self::dispatch_new`] does for `CreateOrder`.
-    pub(crate) async fn dispatch_created(&self, order: Order) -> Result<Order, KernelError> {
+    pub(crate) async fn dispatch_created(&self, order: Order) -> Result<Order> {
         if !self.dispatches_on_intake(&order) {
             return Ok(order);
         }
@@ -72,7 +68,7 @@ impl Orders<'_> {
 
     /// Dispatches an order by the kernel; if the plugin fails, records the
     /// failure on the order, which waits in intake for `DispatchOrder`.
-    pub(crate) async fn dispatch_or_wait(&self, order: Order) -> Result<Order, KernelError> {
+    pub(crate) async fn dispatch_or_wait(&self, order: Order) -> Result<Order> {
         match self.dispatch_stored(order.clone(), &Actor::Kernel).await {
             Ok(order) => Ok(order),
             Err(conflict @ KernelError::Conflict(_)) => Err(conflict),
@@ -86,7 +82,7 @@ impl Orders<'_> {
     /// Dispatches a stored order in intake through its region's dispatch
     /// plugin. A plugin's refusal is recorded and leaves the order in
     /// intake; a plugin failure writes nothing.
-    async fn dispatch_stored(&self, mut order: Order, actor: &Actor) -> Result<Order, KernelError> {
+    async fn dispatch_stored(&self, mut order: Order, actor: &Actor) -> Result<Order> {
         let entry = self.decide(&mut order).await?;
         self.write(order, actor, entry).await
     }
@@ -96,7 +92,7 @@ impl Orders<'_> {
     /// and engineer. The outlets and engineers that refused the order, and
     /// eliminated engineers, are not candidates. A plugin failure changes
     /// nothing.
-    async fn decide(&self, order: &mut Order) -> Result<Entry, KernelError> {
+    async fn decide(&self, order: &mut Order) -> Result<Entry> {
         let status = target(order, Step::Dispatch)?;
         let kernel = self.kernel;
         let (request, candidates) =

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use xingji_api::v1::{HistoryEntry, Order, OrderStatus};
 
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::ids::new_id;
 use crate::orders::sla;
 use crate::settings::SlaTargets;
@@ -61,7 +61,7 @@ pub fn new_order(input: Order, actor: String, targets: &SlaTargets) -> (Vec<u8>,
 }
 
 /// Checks a client's request id: what makes a create safe to retry.
-pub fn check_request_id(request_id: &str) -> Result<(), KernelError> {
+pub fn check_request_id(request_id: &str) -> Result<()> {
     if request_id.is_empty() {
         return Err(KernelError::invalid(
             "request_id",

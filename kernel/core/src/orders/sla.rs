@@ -30,7 +30,7 @@ pub fn stamp(order: &mut Order, targets: &SlaTargets) {
         })
     };
     let completion = clock(after(targets.completion_minutes), OrderStatus::Completed);
-    let sla = if order.kind == OrderKind::Complaint as i32 {
+    let sla = if order.kind() == OrderKind::Complaint {
         Sla {
             completion,
             ..Sla::default()

@@ -10,7 +10,7 @@ use xingji_api::v1::{
 
 use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::Step;
 use crate::orders::write::{Orders, present};
 use crate::validate::{MAX_DESCRIPTION, MAX_REASON, Violations};
@@ -22,11 +22,7 @@ const MAX_APPOINTMENT_DAYS: i64 = 30;
 
 impl Orders<'_> {
     /// `AcceptOrder`: the outlet takes the order.
-    pub async fn accept(
-        &self,
-        actor: &Actor,
-        request: AcceptOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn accept(&self, actor: &Actor, request: AcceptOrderRequest) -> Result<Order> {
         self.transition(&request.id, request.version, Step::Accept, actor, |_| {
             Ok(String::new())
         })
@@ -36,11 +32,7 @@ impl Orders<'_> {
 
     /// `RefuseOrder`: the outlet or the engineer turns the order down; it
     /// is dispatched again at once, skipping whoever refused.
-    pub async fn refuse(
-        &self,
-        actor: &Actor,
-        request: RefuseOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn refuse(&self, actor: &Actor, request: RefuseOrderRequest) -> Result<Order> {
         let RefuseOrderRequest {
             id,
             version,
@@ -52,7 +44,7 @@ impl Orders<'_> {
         violations.enumeration::<RefusedBy>("by", by, false);
         violations.into_result()?;
         if let Actor::Engineer(_) = actor
-            && by == RefusedBy::Outlet as i32
+            && RefusedBy::try_from(by) == Ok(RefusedBy::Outlet)
         {
             return Err(KernelError::invalid(
                 "by",
@@ -77,11 +69,7 @@ impl Orders<'_> {
     }
 
     /// `ContactCustomer`: an appointment is agreed with the customer.
-    pub async fn contact(
-        &self,
-        actor: &Actor,
-        request: ContactCustomerRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn contact(&self, actor: &Actor, request: ContactCustomerRequest) -> Result<Order> {
         let ContactCustomerRequest {
             id,
             version,
@@ -114,11 +102,7 @@ impl Orders<'_> {
     }
 
     /// `ArriveOnSite`: the engineer is at the customer's.
-    pub async fn arrive(
-        &self,
-        actor: &Actor,
-        request: ArriveOnSiteRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn arrive(&self, actor: &Actor, request: ArriveOnSiteRequest) -> Result<Order> {
         self.transition(&request.id, request.version, Step::Arrive, actor, |_| {
             Ok(String::new())
         })
@@ -131,7 +115,7 @@ impl Orders<'_> {
         &self,
         actor: &Actor,
         request: RecordCallbackRequest,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let RecordCallbackRequest {
             id,
             version,
@@ -180,7 +164,7 @@ impl Orders<'_> {
         &self,
         actor: &Actor,
         request: CheckQualityRequest,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let CheckQualityRequest {
             id,
             version,
@@ -237,11 +221,7 @@ impl Orders<'_> {
     }
 
     /// `CancelOrder`: the customer withdrew an open order.
-    pub async fn cancel(
-        &self,
-        actor: &Actor,
-        request: CancelOrderRequest,
-    ) -> Result<Order, KernelError> {
+    pub async fn cancel(&self, actor: &Actor, request: CancelOrderRequest) -> Result<Order> {
         self.end(
             &request.id,
             request.version,
@@ -257,7 +237,7 @@ impl Orders<'_> {
         &self,
         actor: &Actor,
         request: InvalidateOrderRequest,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         self.end(
             &request.id,
             request.version,
@@ -276,7 +256,7 @@ impl Orders<'_> {
         step: Step,
         actor: &Actor,
         reason: String,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let mut violations = Violations::default();
         violations.text("reason", &reason, 1, MAX_REASON);
         violations.into_result()?;

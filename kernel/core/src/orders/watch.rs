@@ -4,29 +4,23 @@ use tokio::sync::mpsc;
 use xingji_api::v1::{OrderEvent, WatchOrdersRequest};
 use xingji_store::EventFilter;
 
-use crate::error::{KernelError, quoted};
+use crate::error::{KernelError, Result, quoted};
 use crate::orders::write::Orders;
 use crate::paging::text_filter;
-use crate::regions::record_region;
 
 /// Events a watch reads from the store at a time.
 const WATCH_BATCH: u32 = 256;
 
 /// The events of a watch, as they come; it ends with an error when the
 /// kernel shuts down, and when the watcher hangs up.
-pub type Events = mpsc::Receiver<Result<OrderEvent, KernelError>>;
+pub type Events = mpsc::Receiver<Result<OrderEvent>>;
 
 impl Orders<'_> {
     /// `WatchOrders`: every order event after the request's cursor, then
     /// each new one as it commits. A client resuming from the last cursor
     /// it processed gets every later event exactly once.
-    pub async fn watch(&self, request: WatchOrdersRequest) -> Result<Events, KernelError> {
-        record_region(&request.region);
-        let region = self
-            .kernel
-            .regions
-            .check_filter("region", &request.region)
-            .await?;
+    pub async fn watch(&self, request: WatchOrdersRequest) -> Result<Events> {
+        let region = self.kernel.region_filter(&request.region).await?;
         let store = self.kernel.store.clone();
         // Subscribe before reading, so no commit falls between the two.
         let mut committed = store.order_events();

@@ -8,7 +8,7 @@ use xingji_api::v1::{Order, OrderStatus};
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::orders::history;
 use crate::orders::lifecycle::Step;
@@ -47,7 +47,7 @@ impl Orders<'_> {
         version: i64,
         step: Step,
         actor: &Actor,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let store = &self.kernel.store;
         let order: Order = get("id", "order", id, || store.get_order(id)).await?;
         record_region(&order.region);
@@ -67,7 +67,7 @@ impl Orders<'_> {
         mut order: Order,
         actor: &Actor,
         entry: Entry,
-    ) -> Result<Order, KernelError> {
+    ) -> Result<Order> {
         let targets = self.kernel.regions.settings(&order.region).sla;
         history::append(
             &mut order,
@@ -94,8 +94,8 @@ impl Orders<'_> {
         version: i64,
         step: Step,
         actor: &Actor,
-        change: impl FnOnce(&mut Order) -> Result<String, KernelError>,
-    ) -> Result<Order, KernelError> {
+        change: impl FnOnce(&mut Order) -> Result<String>,
+    ) -> Result<Order> {
         let mut order = self.load(id, version, step, actor).await?;
         let status = target(&order, step)?;
         let reason = change(&mut order)?;
@@ -109,7 +109,7 @@ impl Orders<'_> {
 }
 
 /// The status `step` moves `order` to, or FAILED_PRECONDITION saying why not.
-pub(crate) fn target(order: &Order, step: Step) -> Result<OrderStatus, KernelError> {
+pub(crate) fn target(order: &Order, step: Step) -> Result<OrderStatus> {
     step.target(order.kind(), order.status()).map_err(|why| {
         KernelError::precondition("STATUS", "id", format!("order {:?}: {why}", order.id))
     })

@@ -9,7 +9,7 @@ use xingji_api::v1::Activation;
 use xingji_plugin_host::Slot;
 use xingji_store::Store;
 
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::plugins::slots::slot_from_proto;
 
 /// The last activation of each region and slot.
@@ -59,7 +59,7 @@ impl Activations {
         store: &dyn Store,
         slot: Slot,
         activation: Activation,
-    ) -> Result<Activation, KernelError> {
+    ) -> Result<Activation> {
         let region = activation.region.clone();
         // Persist first: an activation the store did not take never runs.
         let activation = store

@@ -10,7 +10,7 @@ use xingji_api::v1::{
 use xingji_plugin_host::Slot;
 
 use crate::actor::Actor;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::paging::page_size;
 use crate::plugins::slots::slot_from_proto;
@@ -39,7 +39,7 @@ impl PluginAdmin<'_> {
         &self,
         actor: &Actor,
         request: InstallPluginRequest,
-    ) -> Result<PluginRecord, KernelError> {
+    ) -> Result<PluginRecord> {
         let component = request.component;
         if component.is_empty() {
             return Err(KernelError::invalid(
@@ -60,10 +60,7 @@ impl PluginAdmin<'_> {
     }
 
     /// `ListPlugins`: installed plugins by name and version.
-    pub async fn list(
-        &self,
-        request: ListPluginsRequest,
-    ) -> Result<ListPluginsResponse, KernelError> {
+    pub async fn list(&self, request: ListPluginsRequest) -> Result<ListPluginsResponse> {
         let mut plugins = self.kernel.plugins.list();
         if request.slot != 0 {
             if slot_from_proto(request.slot).is_none() {
@@ -81,16 +78,13 @@ impl PluginAdmin<'_> {
     }
 
     /// `GetRegionPlugins`: what a region runs in each slot, and why.
-    pub async fn region_plugins(
-        &self,
-        request: GetRegionPluginsRequest,
-    ) -> Result<RegionPlugins, KernelError> {
+    pub async fn region_plugins(&self, request: GetRegionPluginsRequest) -> Result<RegionPlugins> {
         let region = request.region;
         record_region(&region);
         if region.is_empty() {
             return Err(KernelError::invalid("region", "is required"));
         }
-        self.kernel.regions.check("region", &region).await?;
+        self.kernel.check_region(&region).await?;
         let plugins = self.kernel.plugins.region_plugins(&region);
         Ok(RegionPlugins { region, plugins })
     }
@@ -100,8 +94,7 @@ impl PluginAdmin<'_> {
         &self,
         actor: &Actor,
         request: ActivatePluginRequest,
-    ) -> Result<Activation, KernelError> {
-        record_region(&request.region);
+    ) -> Result<Activation> {
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
         for (field, value) in [("name", &request.name), ("version", &request.version)] {
@@ -113,7 +106,7 @@ impl PluginAdmin<'_> {
         }
         violations.text("reason", &request.reason, 0, MAX_REASON);
         violations.into_result()?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         let id = format!("{}@{}", request.name, request.version);
         self.kernel
             .plugins
@@ -132,13 +125,12 @@ impl PluginAdmin<'_> {
         &self,
         actor: &Actor,
         request: RollbackPluginRequest,
-    ) -> Result<Activation, KernelError> {
-        record_region(&request.region);
+    ) -> Result<Activation> {
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
         violations.text("reason", &request.reason, 0, MAX_REASON);
         violations.into_result()?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         self.kernel
             .plugins
             .rollback(&request.region, slot, &actor.to_string(), &request.reason)
@@ -149,13 +141,8 @@ impl PluginAdmin<'_> {
     pub async fn history(
         &self,
         request: ListActivationsRequest,
-    ) -> Result<ListActivationsResponse, KernelError> {
-        record_region(&request.region);
-        let region = self
-            .kernel
-            .regions
-            .check_filter("region", &request.region)
-            .await?;
+    ) -> Result<ListActivationsResponse> {
+        let region = self.kernel.region_filter(&request.region).await?;
         let history = self.kernel.plugins.history(region.as_deref()).await?;
         let scope = format!("activations/{}", request.region).into_bytes();
         let (activations, next_page_token) =
@@ -167,12 +154,8 @@ impl PluginAdmin<'_> {
     }
 
     /// `GetPluginStats`: call counts since the kernel started.
-    pub async fn stats(&self, request: GetPluginStatsRequest) -> Result<PluginStats, KernelError> {
-        let region = self
-            .kernel
-            .regions
-            .check_filter("region", &request.region)
-            .await?;
+    pub async fn stats(&self, request: GetPluginStatsRequest) -> Result<PluginStats> {
+        let region = self.kernel.region_filter(&request.region).await?;
         Ok(PluginStats {
             stats: self.kernel.plugins.stats(region.as_deref()),
         })
@@ -186,7 +169,7 @@ impl PluginAdmin<'_> {
         items: Vec<T>,
         size: i32,
         token: &str,
-    ) -> Result<(Vec<T>, String), KernelError> {
+    ) -> Result<(Vec<T>, String)> {
         let tokens = &self.kernel.tokens;
         let limit = page_size(size)? as usize;
         let start = match tokens.open(scope, token)? {

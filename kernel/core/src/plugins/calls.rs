@@ -17,18 +17,46 @@ use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_p
 use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::plugins::capabilities::Capabilities;
 use crate::plugins::failure::plugin_failed;
 use crate::plugins::sets::{PluginSets, Resolved};
 
 /// Whether a call's key-value writes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Writes {
+pub enum Writes {
     /// Applied if the call succeeds.
     Keep,
-    /// Dropped whatever happens: to ask a plugin what it would do.
+    /// Dropped whatever happens: to ask a plugin what it would do (a
+    /// warranty's cover) before the kernel commits to it.
     Drop,
+}
+
+/// A call of a capability-using slot: given the plugin, its limits, the
+/// region's parameters and the call's host capabilities, it runs one of
+/// the plugin's typed calls.
+pub trait PluginCall<T, Fut>:
+    FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut
+where
+    Fut: Future<Output = Result<(T, CallCost), PluginError>>,
+{
+}
+
+impl<T, Fut, F> PluginCall<T, Fut> for F
+where
+    F: FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
+    Fut: Future<Output = Result<(T, CallCost), PluginError>>,
+{
+}
+
+/// What a plugin call gave back.
+pub struct Called<T> {
+    /// The plugin's answer.
+    pub answer: T,
+    /// The plugin that answered, `name@version`.
+    pub plugin: String,
+    /// The orders its `order-writer` created (not those it found made).
+    pub created: Vec<Order>,
 }
 
 impl PluginSets {
@@ -38,7 +66,7 @@ impl PluginSets {
         &self,
         region: &str,
         mut request: DispatchRequest,
-    ) -> Result<(Decision, String), KernelError> {
+    ) -> Result<(Decision, String)> {
         let resolved = self.resolve(region, Slot::Dispatch)?;
         request.params = resolved.params.clone();
         let call = resolved.plugin.dispatch(&request, resolved.limits);
@@ -54,52 +82,24 @@ impl PluginSets {
         &self,
         region: &str,
         slot: Slot,
-        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
-    ) -> Result<T, KernelError>
+        call: impl PluginCall<T, Fut>,
+    ) -> Result<T>
     where
         Fut: Future<Output = Result<(T, CallCost), PluginError>>,
     {
-        let (answer, _) = self.run(region, slot, Writes::Keep, call).await?;
-        Ok(answer)
+        let called = self.call_with(region, slot, Writes::Keep, call).await?;
+        Ok(called.answer)
     }
 
-    /// Like [`Self::call`], but drops the call's kv writes whatever happens:
-    /// to ask a plugin what it would do (a warranty's cover) before the
-    /// kernel commits to it.
-    pub async fn call_dry<T, Fut>(
-        &self,
-        region: &str,
-        slot: Slot,
-        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
-    ) -> Result<T, KernelError>
-    where
-        Fut: Future<Output = Result<(T, CallCost), PluginError>>,
-    {
-        let (answer, _) = self.run(region, slot, Writes::Drop, call).await?;
-        Ok(answer)
-    }
-
-    /// Like [`Self::call`], and also returns the orders the call's
-    /// `order-writer` created (not those it found made already).
-    pub async fn call_creating<T, Fut>(
-        &self,
-        region: &str,
-        slot: Slot,
-        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
-    ) -> Result<(T, Vec<Order>), KernelError>
-    where
-        Fut: Future<Output = Result<(T, CallCost), PluginError>>,
-    {
-        self.run(region, slot, Writes::Keep, call).await
-    }
-
-    async fn run<T, Fut>(
+    /// Calls `region`'s plugin in `slot` with the host capabilities; keeps
+    /// the call's kv writes if `writes` says so and the call succeeded.
+    pub async fn call_with<T, Fut>(
         &self,
         region: &str,
         slot: Slot,
         writes: Writes,
-        call: impl FnOnce(Arc<Plugin>, Limits, Vec<(String, String)>, Arc<dyn HostServices>) -> Fut,
-    ) -> Result<(T, Vec<Order>), KernelError>
+        call: impl PluginCall<T, Fut>,
+    ) -> Result<Called<T>>
     where
         Fut: Future<Output = Result<(T, CallCost), PluginError>>,
     {
@@ -126,7 +126,11 @@ impl PluginSets {
                 error => KernelError::store(error, "plugin kv", region),
             })?;
         }
-        Ok((answer, capabilities.created()))
+        Ok(Called {
+            answer,
+            plugin: plugin.id(),
+            created: capabilities.created(),
+        })
     }
 
     /// Asks `region`'s warranty plugin for the plans on offer for
@@ -136,7 +140,7 @@ impl PluginSets {
         region: &str,
         appliance: WarrantyAppliance,
         today: Date,
-    ) -> Result<Result<Vec<WarrantyPlan>, String>, KernelError> {
+    ) -> Result<Result<Vec<WarrantyPlan>, String>> {
         self.call(
             region,
             Slot::Warranty,
@@ -158,7 +162,7 @@ impl PluginSets {
         slot: Slot,
         plugin: &Plugin,
         call: impl Future<Output = Result<(T, CallCost), PluginError>>,
-    ) -> Result<T, KernelError> {
+    ) -> Result<T> {
         let span = tracing::info_span!(
             "plugin_call",
             plugin = %plugin.manifest.name,

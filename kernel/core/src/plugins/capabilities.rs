@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use xingji_api::google::r#type::Date;
-use xingji_api::v1::{Appliance, Customer, GeoPoint, Order};
+use xingji_api::v1::{Appliance, Customer, GeoPoint, Order, Outlet, Person};
 use xingji_plugin_host::HostServices;
 use xingji_plugin_host::bindings::host::xingji::plugins::{order_writer, types as wit};
 use xingji_store::{
@@ -21,6 +21,7 @@ use xingji_store::{
 
 use crate::calendar::today;
 use crate::orders::intake::new_order;
+use crate::paging::Listed;
 use crate::settings::SlaTargets;
 use crate::validate::{self, Violations};
 use crate::wit as wit_records;
@@ -83,11 +84,20 @@ impl Capabilities {
             .await
     }
 
-    fn page(&self, after: String, limit: u32) -> Page {
-        Page {
+    /// One page of the region's records for a `records.list-*` call.
+    async fn list<R: Listed>(
+        &self,
+        filter: &R::Filter,
+        after: String,
+        limit: u32,
+    ) -> Result<Vec<R>, String> {
+        let page = Page {
             after: (!after.is_empty()).then_some(after),
             limit: limit.min(RECORDS_PAGE),
-        }
+        };
+        R::fetch(self.store.as_ref(), filter, &page)
+            .await
+            .map_err(failed)
     }
 }
 
@@ -118,15 +128,8 @@ impl HostServices for Capabilities {
     }
 
     async fn list_outlets(&self, after: String, limit: u32) -> Result<Vec<wit::Outlet>, String> {
-        let filter = OutletFilter {
-            region: Some(self.region.clone()),
-            ..OutletFilter::default()
-        };
-        let outlets = self
-            .store
-            .list_outlets(&filter, &self.page(after, limit))
-            .await
-            .map_err(failed)?;
+        let filter = OutletFilter::in_region(&self.region);
+        let outlets = self.list::<Outlet>(&filter, after, limit).await?;
         Ok(outlets.iter().map(wit_records::outlet).collect())
     }
 
@@ -144,15 +147,10 @@ impl HostServices for Capabilities {
         limit: u32,
     ) -> Result<Vec<wit::Person>, String> {
         let filter = PersonFilter {
-            region: Some(self.region.clone()),
             outlet_id: (!outlet_id.is_empty()).then_some(outlet_id),
-            ..PersonFilter::default()
+            ..PersonFilter::in_region(&self.region)
         };
-        let people = self
-            .store
-            .list_people(&filter, &self.page(after, limit))
-            .await
-            .map_err(failed)?;
+        let people = self.list::<Person>(&filter, after, limit).await?;
         Ok(people.iter().map(wit_records::person).collect())
     }
 
@@ -162,15 +160,8 @@ impl HostServices for Capabilities {
     }
 
     async fn list_orders(&self, after: String, limit: u32) -> Result<Vec<wit::Order>, String> {
-        let filter = OrderFilter {
-            region: Some(self.region.clone()),
-            ..OrderFilter::default()
-        };
-        let orders = self
-            .store
-            .list_orders(&filter, &self.page(after, limit))
-            .await
-            .map_err(failed)?;
+        let filter = OrderFilter::in_region(&self.region);
+        let orders = self.list::<Order>(&filter, after, limit).await?;
         Ok(orders.iter().map(wit_records::order).collect())
     }
 

@@ -15,7 +15,7 @@
 
 pub mod activations;
 mod admin;
-mod calls;
+pub mod calls;
 pub mod capabilities;
 pub mod failure;
 pub mod registry;
@@ -24,5 +24,6 @@ pub mod slots;
 pub mod stats;
 
 pub use admin::{MAX_COMPONENT_BYTES, PluginAdmin};
+pub use calls::{Called, PluginCall, Writes};
 pub use registry::Bundled;
 pub use sets::PluginSets;

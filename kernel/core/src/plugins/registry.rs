@@ -10,7 +10,7 @@ use xingji_plugin_host::{Plugin, Runtime, Slot};
 use xingji_store::{Store, StoreError};
 
 use crate::calendar::now;
-use crate::error::{Conflict, KernelError, bounded};
+use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::plugins::failure::rejected;
 use crate::plugins::slots::slot_to_proto;
 
@@ -96,12 +96,7 @@ impl Registry {
 
     /// Validates and installs a component. Installing the same bytes again
     /// returns the installed plugin.
-    pub async fn install(
-        &self,
-        bytes: &[u8],
-        actor: &str,
-        bundled: bool,
-    ) -> Result<PluginRecord, KernelError> {
+    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
         let plugin = self.runtime.load(bytes).await.map_err(rejected)?;
         let id = plugin.id();
         let record = PluginRecord {

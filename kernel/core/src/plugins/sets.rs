@@ -21,7 +21,7 @@ use xingji_plugin_host::{Limits, Plugin, Slot};
 use xingji_store::Store;
 
 use crate::calendar::now;
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::plugins::activations::Activations;
 use crate::plugins::registry::{Bundled, Registry};
 use crate::plugins::slots::slot_to_proto;
@@ -92,12 +92,7 @@ impl PluginSets {
     }
 
     /// Validates and installs a component (see [`Registry::install`]).
-    pub async fn install(
-        &self,
-        bytes: &[u8],
-        actor: &str,
-        bundled: bool,
-    ) -> Result<PluginRecord, KernelError> {
+    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
         self.registry.install(bytes, actor, bundled).await
     }
 
@@ -147,7 +142,7 @@ impl PluginSets {
     }
 
     /// The plugin `region` runs in `slot`, with its limits and parameters.
-    pub(crate) fn resolve(&self, region: &str, slot: Slot) -> Result<Resolved, KernelError> {
+    pub(crate) fn resolve(&self, region: &str, slot: Slot) -> Result<Resolved> {
         let (id, _) = self.active(region, slot).ok_or_else(|| {
             KernelError::precondition(
                 "PLUGIN",
@@ -192,7 +187,7 @@ impl PluginSets {
         id: &str,
         actor: &str,
         reason: &str,
-    ) -> Result<Activation, KernelError> {
+    ) -> Result<Activation> {
         let _changing = self.activations.changing.lock().await;
         let (record, plugin) = self
             .registry
@@ -232,7 +227,7 @@ impl PluginSets {
         slot: Slot,
         actor: &str,
         reason: &str,
-    ) -> Result<Activation, KernelError> {
+    ) -> Result<Activation> {
         let _changing = self.activations.changing.lock().await;
         let current = self.activations.last(region, slot).ok_or_else(|| {
             KernelError::precondition(
@@ -281,7 +276,7 @@ impl PluginSets {
         previous: String,
         actor: &str,
         reason: &str,
-    ) -> Result<Activation, KernelError> {
+    ) -> Result<Activation> {
         let activation = Activation {
             seq: 0,
             region: region.to_owned(),
@@ -304,7 +299,7 @@ impl PluginSets {
     }
 
     /// The activation history, newest first, of one region or all.
-    pub async fn history(&self, region: Option<&str>) -> Result<Vec<Activation>, KernelError> {
+    pub async fn history(&self, region: Option<&str>) -> Result<Vec<Activation>> {
         let mut all = self
             .store
             .list_activations()

@@ -4,6 +4,8 @@
 //! them on its own (`schedule`), and dispatches the planned orders to the
 //! vehicles' engineers.
 
+use std::sync::Arc;
+
 use prost_types::Timestamp;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{
@@ -13,18 +15,18 @@ use xingji_api::v1::{
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
     Fleet, Metric, PlanRequest,
 };
-use xingji_plugin_host::{PluginError, Slot};
+use xingji_plugin_host::{Plugin, PluginError, Slot};
 use xingji_store::{OrderFilter, PersonFilter};
 
 use crate::access;
 use crate::actor::Actor;
 use crate::calendar::{days_from_date, midnight};
-use crate::error::KernelError;
+use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::orders::lifecycle::Step;
 use crate::orders::write::Entry;
 use crate::paging::read_all;
-use crate::regions::record_region;
+use crate::plugins::calls::Writes;
 use crate::tours::schedule::{Candidate, Scheduled, check, km, schedule, stop};
 use crate::wit::geo;
 
@@ -63,10 +65,9 @@ impl Tours<'_> {
         &self,
         actor: &Actor,
         request: PlanToursRequest,
-    ) -> Result<PlanToursResponse, KernelError> {
-        record_region(&request.region);
+    ) -> Result<PlanToursResponse> {
         let vehicles = check(&request)?;
-        self.kernel.regions.check("region", &request.region).await?;
+        self.kernel.check_region(&request.region).await?;
         let outlet = self
             .kernel
             .referenced_outlet("outlet_id", &request.outlet_id, &request.region)
@@ -129,21 +130,15 @@ impl Tours<'_> {
 
     /// The outlet's on-duty engineers, one per vehicle; eliminated licences
     /// drive no tour.
-    async fn engineers(&self, outlet: &Outlet) -> Result<Vec<Person>, KernelError> {
-        let store = self.kernel.store.as_ref();
-        let people = read_all(
-            |page| {
-                let filter = PersonFilter {
-                    outlet_id: Some(outlet.id.clone()),
-                    on_duty_only: true,
-                    ..PersonFilter::default()
-                };
-                async move { store.list_people(&filter, &page).await }
-            },
-            |p: &Person| p.id.clone(),
-        )
-        .await
-        .map_err(|error| KernelError::store(error, "outlet", &outlet.id))?;
+    async fn engineers(&self, outlet: &Outlet) -> Result<Vec<Person>> {
+        let filter = PersonFilter {
+            outlet_id: Some(outlet.id.clone()),
+            on_duty_only: true,
+            ..PersonFilter::default()
+        };
+        let people = read_all::<Person>(self.kernel.store.as_ref(), &filter)
+            .await
+            .map_err(|error| KernelError::store(error, "outlet", &outlet.id))?;
         Ok(people
             .into_iter()
             .filter(|p| p.licence_state() != LicenceState::Eliminated)
@@ -152,23 +147,16 @@ impl Tours<'_> {
 
     /// The region's tour visits waiting in intake within reach of `outlet`
     /// (for it, or for no outlet yet).
-    async fn waiting(&self, region: &str, outlet: &Outlet) -> Result<Vec<Order>, KernelError> {
-        let store = self.kernel.store.as_ref();
+    async fn waiting(&self, region: &str, outlet: &Outlet) -> Result<Vec<Order>> {
         let depot = outlet.location.unwrap_or_default();
-        let orders = read_all(
-            |page| {
-                let filter = OrderFilter {
-                    region: Some(region.to_owned()),
-                    status: Some(OrderStatus::Intake as i32),
-                    kind: Some(OrderKind::TourVisit as i32),
-                    ..OrderFilter::default()
-                };
-                async move { store.list_orders(&filter, &page).await }
-            },
-            |o: &Order| o.id.clone(),
-        )
-        .await
-        .map_err(|error| KernelError::store(error, "region", region))?;
+        let filter = OrderFilter {
+            status: Some(OrderStatus::Intake as i32),
+            kind: Some(OrderKind::TourVisit as i32),
+            ..OrderFilter::in_region(region)
+        };
+        let orders = read_all::<Order>(self.kernel.store.as_ref(), &filter)
+            .await
+            .map_err(|error| KernelError::store(error, "region", region))?;
         Ok(orders
             .into_iter()
             .filter(|o| o.outlet_id.is_empty() || o.outlet_id == outlet.id)
@@ -188,7 +176,7 @@ impl Tours<'_> {
         region: &str,
         day: &Day<'_>,
         candidates: &[Candidate],
-    ) -> Result<(Vec<Scheduled>, String), KernelError> {
+    ) -> Result<(Vec<Scheduled>, String)> {
         let depot: GeoPoint = day.outlet.location.unwrap_or_default();
         let vehicles = day.vehicles;
         let plan_request = PlanRequest {
@@ -206,22 +194,23 @@ impl Tours<'_> {
             seed: days_from_date(day.date).unwrap_or(0) as u64,
             params: Vec::new(),
         };
-        self.kernel
+        let plan = |plugin: Arc<Plugin>, limits, params, services| async move {
+            let request = PlanRequest {
+                params,
+                ..plan_request
+            };
+            let (answer, cost) = plugin.tour_plan(&request, limits, services).await?;
+            let plan = answer.map_err(PluginError::Refused)?;
+            let routes = schedule(&plan, candidates, &depot, vehicles)
+                .map_err(PluginError::InvalidResult)?;
+            Ok((routes, cost))
+        };
+        let called = self
+            .kernel
             .plugins
-            .call(region, Slot::Tour, |plugin, limits, params, services| {
-                let plan_request = PlanRequest {
-                    params,
-                    ..plan_request
-                };
-                async move {
-                    let (answer, cost) = plugin.tour_plan(&plan_request, limits, services).await?;
-                    let plan = answer.map_err(PluginError::Refused)?;
-                    let routes = schedule(&plan, candidates, &depot, vehicles)
-                        .map_err(PluginError::InvalidResult)?;
-                    Ok(((routes, plugin.id()), cost))
-                }
-            })
-            .await
+            .call_with(region, Slot::Tour, Writes::Keep, plan)
+            .await?;
+        Ok((called.answer, called.plugin))
     }
 
     /// Adds the day's itineraries to `response` and, unless a dry run,
@@ -238,7 +227,7 @@ impl Tours<'_> {
         plugin: &str,
         dry_run: bool,
         response: &mut PlanToursResponse,
-    ) -> Result<Vec<bool>, KernelError> {
+    ) -> Result<Vec<bool>> {
         let orders = self.kernel.orders();
         let date = day.date;
         let at = |minute: f64| Timestamp {

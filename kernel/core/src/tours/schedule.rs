@@ -8,7 +8,7 @@ use xingji_api::v1::{GeoPoint, Order, PlanToursRequest, Vehicles};
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{Stop, TourPlan};
 
 use crate::calendar::days_from_date;
-use crate::error::KernelError;
+use crate::error::Result;
 use crate::validate::Violations;
 use crate::wit::geo;
 
@@ -23,7 +23,7 @@ pub(crate) struct Candidate {
 
 /// Checks a request's own fields: the region, the outlet, the days and
 /// the vehicles.
-pub(crate) fn check(request: &PlanToursRequest) -> Result<Vehicles, KernelError> {
+pub(crate) fn check(request: &PlanToursRequest) -> Result<Vehicles> {
     let mut v = Violations::default();
     v.region("region", &request.region);
     if request.outlet_id.is_empty() {

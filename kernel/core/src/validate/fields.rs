@@ -7,7 +7,7 @@ use xingji_api::google::r#type::Date;
 use xingji_api::v1::GeoPoint;
 
 use crate::calendar::{days_from_date, midnight};
-use crate::error::{FieldViolation, KernelError, quoted};
+use crate::error::{FieldViolation, KernelError, Result, quoted};
 
 /// The most violations one error lists: a request of ten thousand bad parts
 /// is told about the first ones, not all.
@@ -45,7 +45,7 @@ impl Violations {
     }
 
     /// `Ok` if nothing was wrong, else `INVALID_ARGUMENT` listing everything.
-    pub fn into_result(self) -> Result<(), KernelError> {
+    pub fn into_result(self) -> Result<()> {
         if self.0.is_empty() {
             Ok(())
         } else {

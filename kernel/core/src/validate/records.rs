@@ -203,7 +203,7 @@ pub fn order(v: &mut Violations, field: &str, order: &Order, today: i64) {
             "is required with an engineer_id: the engineer's outlet",
         );
     }
-    let is_complaint = order.kind == OrderKind::Complaint as i32;
+    let is_complaint = order.kind() == OrderKind::Complaint;
     match &order.complaint {
         Some(complaint) if is_complaint => {
             if complaint.original_order_id.is_empty() {
