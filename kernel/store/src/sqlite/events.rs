@@ -1,0 +1,92 @@
+//! The order event log: an event per order write, in the write's own
+//! transaction, and the watch that tells followers of new ones.
+
+use prost::Message;
+use sqlx::{QueryBuilder, Sqlite};
+use tokio::sync::watch;
+use xingji_api::v1::{HistoryEntry, Order, OrderEvent};
+
+use super::handle::SqliteStore;
+use crate::Result;
+
+impl SqliteStore {
+    /// Appends the event of an order write for one of its history entries.
+    pub(super) async fn append_event(
+        tx: &mut sqlx::SqliteConnection,
+        order: &Order,
+        entry: &HistoryEntry,
+    ) -> Result<i64> {
+        let seq = sqlx::query_scalar(
+            "INSERT INTO order_events (region, outlet_id, body) VALUES (?, ?, ?) RETURNING seq",
+        )
+        .bind(&order.region)
+        .bind(&order.outlet_id)
+        .bind(event(order, Some(entry.clone())).encode_to_vec())
+        .fetch_one(&mut *tx)
+        .await?;
+        Ok(seq)
+    }
+
+    /// Appends the event of an update: its last history entry.
+    pub(super) async fn append_last_event(
+        tx: &mut sqlx::SqliteConnection,
+        order: &Order,
+    ) -> Result<i64> {
+        let entry = order.history.last().cloned().unwrap_or_default();
+        Self::append_event(tx, order, &entry).await
+    }
+
+    /// Appends the events of updated orders (each one's last history entry)
+    /// in one statement; the last `seq`.
+    pub(super) async fn append_last_events(
+        connection: &mut sqlx::SqliteConnection,
+        orders: &[Order],
+    ) -> Result<Option<i64>> {
+        if orders.is_empty() {
+            return Ok(None);
+        }
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
+        query.push_values(orders, |mut row, order| {
+            let event = event(order, order.history.last().cloned());
+            row.push_bind(order.region.clone())
+                .push_bind(order.outlet_id.clone())
+                .push_bind(event.encode_to_vec());
+        });
+        query.push(" RETURNING seq");
+        let seqs: Vec<i64> = query
+            .build_query_scalar()
+            .fetch_all(&mut *connection)
+            .await?;
+        Ok(seqs.into_iter().max())
+    }
+
+    /// Tells watchers that events up to `seq` are committed.
+    pub(super) fn announce(&self, seq: i64) {
+        announce(&self.last_event, seq);
+    }
+}
+
+/// The event of an order write for one of its history entries.
+fn event(order: &Order, entry: Option<HistoryEntry>) -> OrderEvent {
+    OrderEvent {
+        cursor: String::new(),
+        order_id: order.id.clone(),
+        region: order.region.clone(),
+        outlet_id: order.outlet_id.clone(),
+        engineer_id: order.engineer_id.clone(),
+        version: order.version,
+        entry,
+    }
+}
+
+/// Tells watchers that events up to `seq` are committed.
+pub(super) fn announce(last_event: &watch::Sender<i64>, seq: i64) {
+    last_event.send_if_modified(|last| {
+        let newer = seq > *last;
+        if newer {
+            *last = seq;
+        }
+        newer
+    });
+}

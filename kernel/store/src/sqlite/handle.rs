@@ -1,0 +1,55 @@
+//! The store's handle and what it is made of: the pool, the writer lock,
+//! the event watch, the network version and the intake channel.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sqlx::Sqlite;
+use sqlx::sqlite::SqlitePool;
+use tokio::sync::{mpsc, oneshot, watch};
+use xingji_api::v1::Order;
+
+use crate::{CreateOutcome, Result};
+
+/// The SQLite store. Cheap to clone: clones share one connection pool.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pub(super) pool: SqlitePool,
+    /// The `seq` of the last committed order event, for watchers.
+    pub(super) last_event: watch::Sender<i64>,
+    /// Bumped after every write to outlets or people.
+    pub(super) network: Arc<AtomicU64>,
+    /// New orders, for the group committer.
+    pub(super) creates: mpsc::Sender<PendingCreate>,
+    /// Taken by every write before SQLite's write lock: writers queue here
+    /// in order instead of in SQLite's busy handler, whose growing sleeps
+    /// starved a plugin activation behind a stream of new orders.
+    pub(super) writer: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// One `create_order` waiting for the group committer.
+pub(super) struct PendingCreate {
+    pub(super) request_id: String,
+    pub(super) fingerprint: Vec<u8>,
+    pub(super) order: Order,
+    pub(super) reply: oneshot::Sender<Result<CreateOutcome>>,
+}
+
+impl SqliteStore {
+    /// A write transaction, after the writers queued before it.
+    pub(super) async fn begin_write(
+        &self,
+    ) -> Result<(
+        tokio::sync::OwnedMutexGuard<()>,
+        sqlx::Transaction<'static, Sqlite>,
+    )> {
+        let writing = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((writing, tx))
+    }
+
+    /// Tells readers that cached outlets or people to read them again.
+    pub(super) fn network_changed(&self) {
+        self.network.fetch_add(1, Ordering::Release);
+    }
+}

@@ -1,0 +1,25 @@
+//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
+//! so that a write acknowledged to a client survives a crash or power loss.
+//!
+//! One file per job: `handle` (the store and what it is made of), `open`
+//! (the file and its migrations), `intake` (new orders, group-committed),
+//! `stored` and `records` (the record tables), `events` (the order event
+//! log), `month_close`, `plugins`, `kv`, `meta`, and `store` (the `Store`
+//! trait, delegating to the others).
+
+mod events;
+mod handle;
+mod intake;
+mod kv;
+mod meta;
+mod month_close;
+mod open;
+mod plugins;
+mod records;
+mod store;
+mod stored;
+
+pub use handle::SqliteStore;
+
+#[cfg(test)]
+mod tests;

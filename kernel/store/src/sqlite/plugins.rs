@@ -1,0 +1,87 @@
+//! The plugin registry (versions with their components) and the history
+//! of activations: the bodies of the `Store` methods of the same names.
+
+use prost::Message;
+use xingji_api::v1::{Activation, Plugin};
+
+use super::handle::SqliteStore;
+use super::records::decode;
+use crate::{Result, StoreError};
+
+impl SqliteStore {
+    pub(super) async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let existing: Option<(String, Vec<u8>)> = sqlx::query_as(
+            "SELECT sha256, body FROM plugins WHERE sha256 = ? OR (name = ? AND version = ?)",
+        )
+        .bind(&plugin.sha256)
+        .bind(&plugin.name)
+        .bind(&plugin.version)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if let Some((sha256, body)) = existing {
+            tx.rollback().await?;
+            return if sha256 == plugin.sha256 {
+                decode(&sha256, &body)
+            } else {
+                Err(StoreError::AlreadyExists("plugin version"))
+            };
+        }
+        sqlx::query("INSERT INTO plugins (sha256, name, version, slot, body, component) VALUES (?, ?, ?, ?, ?, ?)")
+            .bind(&plugin.sha256)
+            .bind(&plugin.name)
+            .bind(&plugin.version)
+            .bind(plugin.slot)
+            .bind(plugin.encode_to_vec())
+            .bind(component)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(plugin)
+    }
+
+    pub(super) async fn list_plugins(&self) -> Result<Vec<Plugin>> {
+        let rows: Vec<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT sha256, body FROM plugins ORDER BY name, version")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|(sha256, body)| decode(sha256, body))
+            .collect()
+    }
+
+    pub(super) async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>> {
+        sqlx::query_scalar("SELECT component FROM plugins WHERE sha256 = ?")
+            .bind(sha256)
+            .fetch_optional(&self.pool)
+            .await?
+            .ok_or(StoreError::NotFound)
+    }
+
+    pub(super) async fn add_activation(&self, mut activation: Activation) -> Result<Activation> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activations")
+            .fetch_one(&mut *tx)
+            .await?;
+        activation.seq = seq;
+        sqlx::query("INSERT INTO activations (seq, region, slot, body) VALUES (?, ?, ?, ?)")
+            .bind(seq)
+            .bind(&activation.region)
+            .bind(activation.slot)
+            .bind(activation.encode_to_vec())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(activation)
+    }
+
+    pub(super) async fn list_activations(&self) -> Result<Vec<Activation>> {
+        let rows: Vec<(i64, Vec<u8>)> =
+            sqlx::query_as("SELECT seq, body FROM activations ORDER BY seq")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter()
+            .map(|(seq, body)| decode(&seq.to_string(), body))
+            .collect()
+    }
+}
