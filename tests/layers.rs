@@ -36,10 +36,16 @@ fn sources(dir: &Path) -> Vec<PathBuf> {
     found
 }
 
+/// Whether `path` (under `kernel/`) is a test or bench file: a `tests/` or
+/// `benches/` directory of a crate, or a `tests.rs` module.
 fn is_test_file(path: &Path) -> bool {
-    path.components().any(|c| c.as_os_str() == "tests")
-        || path.file_name().is_some_and(|n| n == "tests.rs")
-        || path.components().any(|c| c.as_os_str() == "benches")
+    let Ok(inside) = path.strip_prefix(kernel_dir()) else {
+        return false;
+    };
+    inside
+        .components()
+        .any(|c| c.as_os_str() == "tests" || c.as_os_str() == "benches")
+        || inside.file_name().is_some_and(|n| n == "tests.rs")
 }
 
 #[test]
@@ -347,6 +353,15 @@ fn find_circles(edges: &BTreeMap<Vec<String>, BTreeSet<Vec<String>>>) -> Vec<Vec
         }
     }
     circles
+}
+
+#[test]
+fn test_files_are_told_apart_inside_the_kernel_only() {
+    let kernel = kernel_dir();
+    assert!(is_test_file(&kernel.join("core/tests/orders.rs")));
+    assert!(is_test_file(&kernel.join("xingji/src/cli/tests.rs")));
+    assert!(!is_test_file(&kernel.join("store/src/sqlite.rs")));
+    assert!(!is_test_file(&kernel.join("core/src/orders/write.rs")));
 }
 
 #[test]

@@ -6,7 +6,7 @@ use xingji_api::v1::{
     ListOutletsRequest, ListOutletsResponse, Outlet, OutletGrade, OutletStatus, OutletTier,
     ProductLine, RecordAuditRequest, ServiceStandard, UpdateOutletRequest,
 };
-use xingji_store::{AuditFilter, OutletFilter, StoreError};
+use xingji_store::{AuditFilter, OutletFilter, Store, StoreError};
 
 use crate::access;
 use crate::actor::Actor;
@@ -17,7 +17,7 @@ use crate::kernel::Kernel;
 use crate::paging::{enum_filter, text_filter};
 use crate::records::get;
 use crate::regions::record_region;
-use crate::updates::check_mask;
+use crate::updates::{Read, Updatable, updated};
 use crate::validate::{self, MAX_DESCRIPTION, Violations, parent_tier, tier_words};
 
 /// The service radius when a create gives none: the half-hour radius.
@@ -126,31 +126,9 @@ impl Outlets<'_> {
 
     /// `UpdateOutlet`: the fields its mask names, at the version given.
     pub async fn update(&self, request: UpdateOutletRequest) -> Result<Outlet> {
-        let Some(input) = request.outlet else {
-            return Err(KernelError::invalid("outlet", "is required"));
-        };
-        if input.id.is_empty() {
-            return Err(KernelError::invalid("outlet.id", "is required"));
-        }
-        let paths = check_mask(request.update_mask.as_ref(), UPDATABLE)?;
-        let store = &self.kernel.store;
-        let id = &input.id;
-        let current: Outlet = get("outlet.id", "outlet", id, || store.get_outlet(id)).await?;
-        record_region(&current.region);
-        if input.version != 0 && input.version != current.version {
-            return Err(KernelError::version_mismatch(
-                "outlet",
-                &current.id,
-                current.version,
-            ));
-        }
-        let mut outlet = current.clone();
-        for path in &paths {
-            copy_field(&mut outlet, &input, path);
-        }
-        let mut violations = Violations::default();
-        validate::outlet(&mut violations, "outlet", &outlet);
-        violations.into_result()?;
+        let store = self.kernel.store.as_ref();
+        let mask = request.update_mask.as_ref();
+        let (current, mut outlet) = updated(store, request.outlet, mask).await?;
         if outlet.parent_id != current.parent_id || outlet.tier != current.tier {
             self.check_parent(&outlet).await?;
         }
@@ -297,22 +275,38 @@ fn store_error(error: StoreError, outlet: &Outlet) -> KernelError {
     }
 }
 
-/// Copies the field at `path` from `from` into `to`.
-fn copy_field(to: &mut Outlet, from: &Outlet, path: &str) {
-    match path {
-        "name" => to.name.clone_from(&from.name),
-        "number" => to.number.clone_from(&from.number),
-        "tier" => to.tier = from.tier,
-        "class" => to.class = from.class,
-        "parent_id" => to.parent_id.clone_from(&from.parent_id),
-        "location" => to.location = from.location,
-        "address" => to.address.clone_from(&from.address),
-        "service_radius_minutes" => to.service_radius_minutes = from.service_radius_minutes,
-        "product_lines" => to.product_lines.clone_from(&from.product_lines),
-        "daily_capacity" => to.daily_capacity = from.daily_capacity,
-        "status" => to.status = from.status,
-        "grade" => to.grade = from.grade,
-        // Paths are checked against UPDATABLE first.
-        _ => {}
+impl Updatable for Outlet {
+    const KIND: &'static str = "outlet";
+    const UPDATABLE: &'static [&'static str] = UPDATABLE;
+
+    fn key(&self) -> (&str, i64, &str) {
+        (&self.id, self.version, &self.region)
+    }
+
+    fn copy_field(&mut self, from: &Self, path: &str) {
+        match path {
+            "name" => self.name.clone_from(&from.name),
+            "number" => self.number.clone_from(&from.number),
+            "tier" => self.tier = from.tier,
+            "class" => self.class = from.class,
+            "parent_id" => self.parent_id.clone_from(&from.parent_id),
+            "location" => self.location = from.location,
+            "address" => self.address.clone_from(&from.address),
+            "service_radius_minutes" => self.service_radius_minutes = from.service_radius_minutes,
+            "product_lines" => self.product_lines.clone_from(&from.product_lines),
+            "daily_capacity" => self.daily_capacity = from.daily_capacity,
+            "status" => self.status = from.status,
+            "grade" => self.grade = from.grade,
+            // Paths are checked against UPDATABLE first.
+            _ => {}
+        }
+    }
+
+    fn check(&self, violations: &mut Violations) {
+        validate::outlet(violations, "outlet", self);
+    }
+
+    fn read<'a>(store: &'a dyn Store, id: &'a str) -> Read<'a, Self> {
+        store.get_outlet(id)
     }
 }

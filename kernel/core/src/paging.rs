@@ -14,9 +14,9 @@ use hmac::{Hmac, Mac};
 use prost::Message;
 use sha2::Sha256;
 use xingji_api::v1::{
-    Audit, LicenceEvent, ListAuditsRequest, ListContractsRequest, ListLicenceEventsRequest,
-    ListMonthClosesRequest, ListOrdersRequest, ListOutletsRequest, ListPeopleRequest, MonthClose,
-    Order, Outlet, Person,
+    Audit, LicenceEvent, ListActivationsRequest, ListAuditsRequest, ListContractsRequest,
+    ListLicenceEventsRequest, ListMonthClosesRequest, ListOrdersRequest, ListOutletsRequest,
+    ListPeopleRequest, ListPluginsRequest, MonthClose, Order, Outlet, Person,
 };
 use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError};
 
@@ -179,7 +179,9 @@ list_requests!(
     ListLicenceEventsRequest,
     ListOrdersRequest,
     ListMonthClosesRequest,
-    ListContractsRequest
+    ListContractsRequest,
+    ListPluginsRequest,
+    ListActivationsRequest
 );
 
 /// A record a store listing returns, paged by id: how the store lists it.

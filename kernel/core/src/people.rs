@@ -5,7 +5,7 @@ use xingji_api::v1::{
     ListLicenceEventsRequest, ListLicenceEventsResponse, ListPeopleRequest, ListPeopleResponse,
     Person, PersonLevel, ProductLine, RecordLicenceEventRequest, UpdatePersonRequest,
 };
-use xingji_store::PersonFilter;
+use xingji_store::{PersonFilter, Store};
 
 use crate::access;
 use crate::actor::Actor;
@@ -17,7 +17,7 @@ use crate::licence::{self, LICENCE_POINTS};
 use crate::paging::{enum_filter, text_filter};
 use crate::records::get;
 use crate::regions::record_region;
-use crate::updates::check_mask;
+use crate::updates::{Read, Updatable, updated};
 use crate::validate::{self, MAX_REASON, Violations};
 
 /// The fields `UpdatePerson` may change.
@@ -113,41 +113,20 @@ impl People<'_> {
 
     /// `UpdatePerson`: the fields its mask names, at the version given.
     pub async fn update(&self, request: UpdatePersonRequest) -> Result<Person> {
-        let Some(input) = request.person else {
-            return Err(KernelError::invalid("person", "is required"));
-        };
-        if input.id.is_empty() {
-            return Err(KernelError::invalid("person.id", "is required"));
-        }
-        let paths = check_mask(request.update_mask.as_ref(), UPDATABLE)?;
-        let store = &self.kernel.store;
-        let id = &input.id;
-        let current: Person = get("person.id", "person", id, || store.get_person(id)).await?;
-        record_region(&current.region);
-        if input.version != 0 && input.version != current.version {
-            return Err(KernelError::version_mismatch(
-                "person",
-                &current.id,
-                current.version,
-            ));
-        }
-        let mut person = current.clone();
-        for path in &paths {
-            copy_field(&mut person, &input, path);
-        }
-        let mut violations = Violations::default();
-        validate::person(&mut violations, "person", &person);
-        violations.into_result()?;
+        let store = self.kernel.store.as_ref();
+        let mask = request.update_mask.as_ref();
+        let (current, mut person) = updated(store, request.person, mask).await?;
         if person.outlet_id != current.outlet_id {
             self.kernel
                 .referenced_outlet("person.outlet_id", &person.outlet_id, &person.region)
                 .await?;
         }
         person.update_time = Some(now());
+        let id = person.id.clone();
         store
             .update_person(person)
             .await
-            .map_err(|error| KernelError::store(error, "person", id))
+            .map_err(|error| KernelError::store(error, "person", &id))
     }
 
     /// `RecordLicenceEvent`: the event moves the licence's points and
@@ -240,17 +219,33 @@ impl People<'_> {
     }
 }
 
-/// Copies the field at `path` from `from` into `to`.
-fn copy_field(to: &mut Person, from: &Person, path: &str) {
-    match path {
-        "outlet_id" => to.outlet_id.clone_from(&from.outlet_id),
-        "name" => to.name.clone_from(&from.name),
-        "phone" => to.phone.clone_from(&from.phone),
-        "level" => to.level = from.level,
-        "skills" => to.skills.clone_from(&from.skills),
-        "on_duty" => to.on_duty = from.on_duty,
-        "location" => to.location = from.location,
-        // Paths are checked against UPDATABLE first.
-        _ => {}
+impl Updatable for Person {
+    const KIND: &'static str = "person";
+    const UPDATABLE: &'static [&'static str] = UPDATABLE;
+
+    fn key(&self) -> (&str, i64, &str) {
+        (&self.id, self.version, &self.region)
+    }
+
+    fn copy_field(&mut self, from: &Self, path: &str) {
+        match path {
+            "outlet_id" => self.outlet_id.clone_from(&from.outlet_id),
+            "name" => self.name.clone_from(&from.name),
+            "phone" => self.phone.clone_from(&from.phone),
+            "level" => self.level = from.level,
+            "skills" => self.skills.clone_from(&from.skills),
+            "on_duty" => self.on_duty = from.on_duty,
+            "location" => self.location = from.location,
+            // Paths are checked against UPDATABLE first.
+            _ => {}
+        }
+    }
+
+    fn check(&self, violations: &mut Violations) {
+        validate::person(violations, "person", self);
+    }
+
+    fn read<'a>(store: &'a dyn Store, id: &'a str) -> Read<'a, Self> {
+        store.get_person(id)
     }
 }

@@ -12,7 +12,7 @@ use xingji_plugin_host::Slot;
 use crate::actor::Actor;
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
-use crate::paging::page_size;
+use crate::paging::{ListRequest, page_size};
 use crate::plugins::slots::slot_from_proto;
 use crate::regions::record_region;
 use crate::validate::{MAX_REASON, Violations};
@@ -68,9 +68,7 @@ impl PluginAdmin<'_> {
             }
             plugins.retain(|p| p.slot == request.slot);
         }
-        let scope = format!("plugins/{}", request.slot).into_bytes();
-        let (plugins, next_page_token) =
-            self.page(&scope, plugins, request.page_size, &request.page_token)?;
+        let (plugins, next_page_token) = self.page(&request, plugins)?;
         Ok(ListPluginsResponse {
             plugins,
             next_page_token,
@@ -144,9 +142,7 @@ impl PluginAdmin<'_> {
     ) -> Result<ListActivationsResponse> {
         let region = self.kernel.region_filter(&request.region).await?;
         let history = self.kernel.plugins.history(region.as_deref()).await?;
-        let scope = format!("activations/{}", request.region).into_bytes();
-        let (activations, next_page_token) =
-            self.page(&scope, history, request.page_size, &request.page_token)?;
+        let (activations, next_page_token) = self.page(&request, history)?;
         Ok(ListActivationsResponse {
             activations,
             next_page_token,
@@ -163,16 +159,10 @@ impl PluginAdmin<'_> {
 
     /// One page of `items`, which are in a fixed order; the token holds the
     /// index of the next item.
-    fn page<T>(
-        &self,
-        scope: &[u8],
-        items: Vec<T>,
-        size: i32,
-        token: &str,
-    ) -> Result<(Vec<T>, String)> {
-        let tokens = &self.kernel.tokens;
-        let limit = page_size(size)? as usize;
-        let start = match tokens.open(scope, token)? {
+    fn page<T>(&self, request: &impl ListRequest, items: Vec<T>) -> Result<(Vec<T>, String)> {
+        let (tokens, scope) = (&self.kernel.tokens, &request.filters());
+        let limit = page_size(request.page_size())? as usize;
+        let start = match tokens.open(scope, request.page_token())? {
             Some(index) => index
                 .parse::<usize>()
                 .map_err(|_| KernelError::invalid("page_token", "is not valid"))?,
