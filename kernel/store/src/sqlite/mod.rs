@@ -4,14 +4,12 @@
 //! One file per job: `handle` (the store and what it is made of), `open`
 //! (the file and its migrations), `intake` (new orders, group-committed),
 //! `stored` and `records` (the record tables), `events` (the order event
-//! log), `month_close`, `plugins`, `kv`, `meta`, and `store` (the `Store`
-//! trait, delegating to the others).
+//! log), `month_close`, `plugins`, and `store` (the `Store` trait: the
+//! plugin kv and meta in place, the rest delegated to the files above).
 
 mod events;
 mod handle;
 mod intake;
-mod kv;
-mod meta;
 mod month_close;
 mod open;
 mod plugins;

@@ -299,7 +299,15 @@ impl Store for SqliteStore {
     }
 
     async fn kv_get(&self, region: &str, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
-        Self::kv_get(self, region, plugin, key).await
+        let value = sqlx::query_scalar(
+            "SELECT value FROM plugin_kv WHERE region = ? AND plugin = ? AND key = ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(value)
     }
 
     async fn kv_keys(
@@ -310,7 +318,22 @@ impl Store for SqliteStore {
         after: &str,
         limit: u32,
     ) -> Result<Vec<String>> {
-        Self::kv_keys(self, region, plugin, prefix, after, limit).await
+        // Keys from `max(prefix, after)` on, while they start with `prefix`.
+        let keys: Vec<String> = sqlx::query_scalar(
+            "SELECT key FROM plugin_kv WHERE region = ? AND plugin = ? AND key >= ? AND key > ? \
+             ORDER BY key LIMIT ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .bind(prefix)
+        .bind(after)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(keys
+            .into_iter()
+            .take_while(|key| key.starts_with(prefix))
+            .collect())
     }
 
     async fn kv_apply(
@@ -320,10 +343,63 @@ impl Store for SqliteStore {
         writes: &[(String, Option<Vec<u8>>)],
         max_bytes: u64,
     ) -> Result<()> {
-        Self::kv_apply(self, region, plugin, writes, max_bytes).await
+        let (_writing, mut tx) = self.begin_write().await?;
+        for (key, value) in writes {
+            match value {
+                Some(value) => {
+                    sqlx::query(
+                        "INSERT INTO plugin_kv (region, plugin, key, value) VALUES (?, ?, ?, ?) \
+                         ON CONFLICT (region, plugin, key) DO UPDATE SET value = excluded.value",
+                    )
+                    .bind(region)
+                    .bind(plugin)
+                    .bind(key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "DELETE FROM plugin_kv WHERE region = ? AND plugin = ? AND key = ?",
+                    )
+                    .bind(region)
+                    .bind(plugin)
+                    .bind(key)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        let used: i64 = sqlx::query_scalar(
+            "SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(value)), 0) FROM plugin_kv WHERE region = ? AND plugin = ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .fetch_one(&mut *tx)
+        .await?;
+        if used.unsigned_abs() > max_bytes {
+            tx.rollback().await?;
+            return Err(StoreError::Quota {
+                used: used.unsigned_abs(),
+                limit: max_bytes,
+            });
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {
-        Self::meta_get_or_init(self, key, init).await
+        let writing = self.writer.lock().await;
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(init)
+            .execute(&self.pool)
+            .await?;
+        drop(writing);
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
     }
 }
