@@ -121,11 +121,27 @@ impl Month {
 
     /// The month Unix time `seconds` falls in.
     pub fn containing(seconds: i64) -> Month {
-        let date = date_from_days(day_of(seconds));
+        Month::of_day(day_of(seconds))
+    }
+
+    /// The month of `day` (days since 1970-01-01).
+    pub fn of_day(day: i64) -> Month {
+        let date = date_from_days(day);
         Month {
             year: date.year,
             month: date.month as u8,
         }
+    }
+
+    /// The month `months` after this one (before it if negative), if it is
+    /// one [`Month::parse`] would take.
+    pub fn plus(self, months: i64) -> Option<Month> {
+        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + months;
+        let month = Month {
+            year: i32::try_from(index.div_euclid(12)).ok()?,
+            month: index.rem_euclid(12) as u8 + 1,
+        };
+        (2000..=9998).contains(&month.year).then_some(month)
     }
 
     /// The month before.
@@ -240,6 +256,15 @@ mod tests {
             "2026-09"
         );
         assert_eq!(Month::containing(october.end() - 1), october);
+        assert_eq!(
+            october.plus(-10).map(|m| m.to_string()),
+            Some("2025-12".into())
+        );
+        assert_eq!(
+            october.plus(3).map(|m| m.to_string()),
+            Some("2027-01".into())
+        );
+        assert_eq!(october.plus(-12 * 27), None, "before 2000");
         for bad in ["2026-13", "2026-1", "26-10", "2026-00", "abcd-ef", ""] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }

@@ -94,13 +94,22 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     let quote = |region: &'static str, price: i64| {
         let sets = &sets;
         async move {
-            sets.warranty_quote(region, appliance(price), TODAY)
-                .await
-                .map_err(status)
-                .map(|answer| {
-                    let plans = answer.expect("the plugin quotes");
-                    (plans[0].years, plans[0].price)
-                })
+            let appliance = appliance(price);
+            sets.call(
+                region,
+                Slot::Warranty,
+                |plugin, limits, params, services| async move {
+                    plugin
+                        .warranty_quote(&appliance, TODAY, &params, limits, services)
+                        .await
+                },
+            )
+            .await
+            .map_err(status)
+            .map(|answer| {
+                let plans = answer.expect("the plugin quotes");
+                (plans[0].years, plans[0].price)
+            })
         }
     };
     assert_eq!(quote("east", 1000).await.expect("quote"), (1, 2));

@@ -51,7 +51,8 @@ impl Orders<'_> {
             ComplaintStep::Accept | ComplaintStep::Unspecified => {}
         }
         violations.into_result()?;
-        let mut order = self
+        // The status the step leads to depends on the complaint's own step.
+        let (mut order, _) = self
             .load(&id, version, Step::AdvanceComplaint, actor)
             .await?;
         if !responsible_person_id.is_empty() {

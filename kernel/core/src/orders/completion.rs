@@ -11,7 +11,7 @@ use crate::actor::Actor;
 use crate::calendar::{date_from_days, today, years_later};
 use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::Step;
-use crate::orders::write::{Entry, Orders, present, target};
+use crate::orders::write::{Entry, Orders, present};
 use crate::plugins::calls::Writes;
 use crate::validate::{self, Violations};
 use crate::wit;
@@ -33,8 +33,7 @@ impl Orders<'_> {
         validate::service_report(&mut violations, "report", &report);
         violations.into_result()?;
         let today = today();
-        let mut order = self.load(&id, version, Step::Complete, actor).await?;
-        let status = target(&order, Step::Complete)?;
+        let (mut order, status) = self.load(&id, version, Step::Complete, actor).await?;
         let years = self
             .kernel
             .regions

@@ -17,7 +17,7 @@ use crate::orders::write::{Entry, Orders, present, target};
 impl Orders<'_> {
     /// `DispatchOrder`: dispatches an order waiting in intake.
     pub async fn dispatch(&self, actor: &Actor, request: DispatchOrderRequest) -> Result<Order> {
-        let order = self
+        let (order, _) = self
             .load(&request.id, request.version, Step::Dispatch, actor)
             .await?;
         self.dispatch_stored(order, actor).await.map(present)

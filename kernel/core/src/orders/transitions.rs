@@ -116,7 +116,12 @@ impl Orders<'_> {
         actor: &Actor,
         request: RecordCallbackRequest,
     ) -> Result<Order> {
-        let Some(callback) = request.callback else {
+        let RecordCallbackRequest {
+            id,
+            version,
+            callback,
+        } = request;
+        let Some(callback) = callback else {
             return Err(KernelError::invalid("callback", "is required"));
         };
         let mut violations = Violations::default();
@@ -129,8 +134,7 @@ impl Orders<'_> {
         }
         violations.into_result()?;
         let regions = &self.kernel.regions;
-        let (id, version) = (&request.id, request.version);
-        self.transition(id, version, Step::Callback, actor, |order| {
+        self.transition(&id, version, Step::Callback, actor, |order| {
             let attempts = regions.settings(&order.region).orders.callback_attempts;
             let qc = order.quality_control.get_or_insert_with(QualityControl::default);
             if qc.callbacks.len() >= attempts as usize {

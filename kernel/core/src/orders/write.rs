@@ -40,14 +40,14 @@ pub(crate) struct Entry {
 impl Orders<'_> {
     /// Reads order `id` for `step` by `actor`: it must exist, be one `actor`
     /// may move, be at `version` (when non-zero), and be in a status `step`
-    /// leaves from.
+    /// leaves from. Returns it and the status `step` moves it to.
     pub(crate) async fn load(
         &self,
         id: &str,
         version: i64,
         step: Step,
         actor: &Actor,
-    ) -> Result<Order> {
+    ) -> Result<(Order, OrderStatus)> {
         let store = &self.kernel.store;
         let order: Order = get("id", "order", id, || store.get_order(id)).await?;
         record_region(&order.region);
@@ -55,8 +55,8 @@ impl Orders<'_> {
         if version != 0 && version != order.version {
             return Err(KernelError::version_mismatch("order", id, order.version));
         }
-        target(&order, step)?;
-        Ok(order)
+        let status = target(&order, step)?;
+        Ok((order, status))
     }
 
     /// Writes `order` with one more history entry, by `actor`, at the
@@ -96,8 +96,7 @@ impl Orders<'_> {
         actor: &Actor,
         change: impl FnOnce(&mut Order) -> Result<String>,
     ) -> Result<Order> {
-        let mut order = self.load(id, version, step, actor).await?;
-        let status = target(&order, step)?;
+        let (mut order, status) = self.load(id, version, step, actor).await?;
         let reason = change(&mut order)?;
         let entry = Entry {
             action: step.action(),

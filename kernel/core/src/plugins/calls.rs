@@ -10,10 +10,6 @@ use xingji_api::v1::Order;
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
-use xingji_plugin_host::bindings::host::xingji::plugins::types::Date;
-use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::{
-    Appliance as WarrantyAppliance, Plan as WarrantyPlan,
-};
 use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
@@ -131,26 +127,6 @@ impl PluginSets {
             plugin: plugin.id(),
             created: capabilities.created(),
         })
-    }
-
-    /// Asks `region`'s warranty plugin for the plans on offer for
-    /// `appliance` on `today`. `Err(String)` inside is the plugin's refusal.
-    pub async fn warranty_quote(
-        &self,
-        region: &str,
-        appliance: WarrantyAppliance,
-        today: Date,
-    ) -> Result<Result<Vec<WarrantyPlan>, String>> {
-        self.call(
-            region,
-            Slot::Warranty,
-            |plugin, limits, params, services| async move {
-                plugin
-                    .warranty_quote(&appliance, today, &params, limits, services)
-                    .await
-            },
-        )
-        .await
     }
 
     /// Runs a plugin call inside its `plugin_call` span (plugin, version,

@@ -78,8 +78,18 @@ impl SqliteStore {
         conditions: Vec<Condition>,
         page: &Page,
     ) -> Result<Vec<R>> {
+        self.list_in(R::TABLE, conditions, page).await
+    }
+
+    /// One page of the records of `table` that meet `conditions`, by id.
+    pub(super) async fn list_in<R: Message + Default>(
+        &self,
+        table: &str,
+        conditions: Vec<Condition>,
+        page: &Page,
+    ) -> Result<Vec<R>> {
         let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT id, body FROM {} WHERE 1 = 1", R::TABLE));
+            QueryBuilder::<Sqlite>::new(format!("SELECT id, body FROM {table} WHERE 1 = 1"));
         for condition in conditions {
             query.push(" AND ").push(condition.before);
             match condition.value {

@@ -248,21 +248,9 @@ impl Store for SqliteStore {
         region: Option<&str>,
         page: &Page,
     ) -> Result<Vec<MonthClose>> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("SELECT id, body FROM month_closes WHERE 1 = 1");
-        if let Some(region) = region {
-            query.push(" AND region = ").push_bind(region.to_owned());
-        }
-        if let Some(after) = &page.after {
-            query.push(" AND id > ").push_bind(after.clone());
-        }
-        query
-            .push(" ORDER BY id LIMIT ")
-            .push_bind(i64::from(page.limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| decode(row.get("id"), row.get("body")))
-            .collect()
+        let mut conditions = Vec::new();
+        text_eq(&mut conditions, "region = ", &region.map(str::to_owned));
+        self.list_in("month_closes", conditions, page).await
     }
 
     async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose> {

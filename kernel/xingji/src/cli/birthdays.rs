@@ -7,7 +7,9 @@ use xingji_api::v1::RunBirthdayCampaignRequest;
 use xingji_api::v1::campaign_service_client::CampaignServiceClient;
 
 use super::connection::Connection;
-use super::dates::{Month, date_arg, month_arg};
+use xingji_core::calendar::Month;
+
+use super::dates::{date_arg, month_arg};
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
 

@@ -3,11 +3,9 @@
 //! from today in China Standard Time (UTC+8), the network's time zone,
 //! computed here on the client.
 
-use std::fmt;
-
 use xingji_api::google::r#type::Date;
 
-use xingji_core::calendar::{date_from_days, days_from_date, today};
+use xingji_core::calendar::{Month, date_from_days, days_from_date, today};
 
 /// The forms a date argument takes, for help texts and errors.
 pub const DATE_FORMS: &str =
@@ -72,58 +70,6 @@ pub fn parse_date(input: &str, today: i64) -> Result<Date, String> {
     }
 }
 
-/// A calendar month.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Month {
-    /// The year, 1 to 9999.
-    pub year: i32,
-    /// The month, 1 to 12.
-    pub month: i32,
-}
-
-impl Month {
-    /// The month `months` after this one (before it if negative), if it is
-    /// in the years 1 to 9999.
-    fn plus(self, months: i64) -> Option<Month> {
-        let index = i64::from(self.year) * 12 + i64::from(self.month) - 1 + months;
-        let year = i32::try_from(index.div_euclid(12)).ok()?;
-        let month = Month {
-            year,
-            month: index.rem_euclid(12) as i32 + 1,
-        };
-        (1..=9999).contains(&year).then_some(month)
-    }
-
-    /// Its first day.
-    pub fn first_day(self) -> Date {
-        Date {
-            year: self.year,
-            month: self.month,
-            day: 1,
-        }
-    }
-
-    /// Its last day.
-    pub fn last_day(self) -> Date {
-        (28..=31)
-            .rev()
-            .map(|day| Date {
-                year: self.year,
-                month: self.month,
-                day,
-            })
-            .find(|date| days_from_date(date).is_some())
-            .unwrap_or_else(|| self.first_day())
-    }
-}
-
-/// `YYYY-MM`, as the API writes months.
-impl fmt::Display for Month {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:04}-{:02}", self.year, self.month)
-    }
-}
-
 /// Reads a month; `today` is in days since 1970-01-01.
 pub fn parse_month(input: &str, today: i64) -> Result<Month, String> {
     let wrong = || format!("{input:?} is not a month: give {MONTH_FORMS}");
@@ -144,29 +90,11 @@ pub fn parse_month(input: &str, today: i64) -> Result<Month, String> {
             .transpose()?,
     };
     if let Some(back) = back {
-        let date = date_from_days(today);
-        let this = Month {
-            year: date.year,
-            month: date.month,
-        };
-        return this
+        return Month::of_day(today)
             .plus(-back)
-            .ok_or_else(|| format!("{input:?} is not a month of the years 1 to 9999"));
+            .ok_or_else(|| format!("{input:?} is not a month of the years 2000 to 9998"));
     }
-    let (year, month) = text.split_once('-').ok_or_else(wrong)?;
-    let digits = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_digit());
-    if !digits(year, 4) || !digits(month, 2) {
-        return Err(wrong());
-    }
-    let month = Month {
-        year: year.parse().map_err(|_| wrong())?,
-        month: month.parse().map_err(|_| wrong())?,
-    };
-    if (1..=12).contains(&month.month) && month.year >= 1 {
-        Ok(month)
-    } else {
-        Err(wrong())
-    }
+    Month::parse(&text).ok_or_else(wrong)
 }
 
 #[cfg(test)]

@@ -7,7 +7,9 @@ use xingji_api::v1::*;
 
 use super::args::{PageArgs, page_flags, page_request};
 use super::connection::Connection;
-use super::dates::{Month, month_arg};
+use xingji_core::calendar::Month;
+
+use super::dates::month_arg;
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
 
