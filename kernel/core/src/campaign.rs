@@ -11,11 +11,12 @@ use xingji_api::v1::{BirthdayVisit, RunBirthdayCampaignRequest, RunBirthdayCampa
 use xingji_plugin_host::bindings::campaign::exports::xingji::plugins::birthday_campaign::Window;
 use xingji_plugin_host::{Plugin, Slot};
 
-use crate::access;
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::days_from_date;
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
+use crate::permission::Permission::CampaignsRun;
 use crate::plugins::calls::Writes;
 use crate::validate::Violations;
 use crate::wit::{date, date_from, product_line_from};
@@ -44,6 +45,7 @@ impl Campaigns<'_> {
         actor: &Actor,
         request: RunBirthdayCampaignRequest,
     ) -> Result<RunBirthdayCampaignResponse> {
+        access::check(actor, CampaignsRun, Target::Region(&request.region))?;
         let mut violations = Violations::default();
         violations.region("region", &request.region);
         let mut day = |field: &str, d: Option<&Date>| {
@@ -66,7 +68,6 @@ impl Campaigns<'_> {
             }
         }
         violations.into_result()?;
-        access::check_campaign(actor)?;
         self.kernel.check_region(&request.region).await?;
         let window = Window {
             from: date(&request.from.unwrap_or_default()),

@@ -41,14 +41,18 @@ pub enum KernelError {
     },
     /// Someone else's write came first, or the thing exists already.
     Conflict(Conflict),
-    /// The actor may not do this (`PERMISSION_DENIED`).
+    /// No credential, or one that does not hold (`UNAUTHENTICATED`).
+    Unauthenticated(String),
+    /// The principal may not do this (`PERMISSION_DENIED`).
     Denied {
         /// Who asked.
         actor: String,
-        /// What they asked to do.
-        action: &'static str,
-        /// Who may, in words.
-        allowed: &'static str,
+        /// The permission it needed.
+        permission: &'static str,
+        /// What it asked to act on (`orders/ord_…`, `regions/shanghai`).
+        target: String,
+        /// Why not, and who may.
+        reason: String,
     },
     /// A plugin call failed: the plugin's fault or the host's.
     Plugin(Box<PluginFailure>),
@@ -181,12 +185,19 @@ impl KernelError {
         })
     }
 
-    /// `PERMISSION_DENIED`: `actor` may not `action`; `allowed` says who may.
-    pub fn denied(actor: &impl fmt::Display, action: &'static str, allowed: &'static str) -> Self {
+    /// `PERMISSION_DENIED`: `actor` lacks `permission` on `target`, for
+    /// `reason`.
+    pub fn denied(
+        actor: &impl fmt::Display,
+        permission: &'static str,
+        target: String,
+        reason: String,
+    ) -> Self {
         KernelError::Denied {
             actor: bounded(&actor.to_string()),
-            action,
-            allowed,
+            permission,
+            target: bounded(&target),
+            reason,
         }
     }
 
@@ -252,12 +263,14 @@ impl fmt::Display for KernelError {
             KernelError::Conflict(Conflict::Changed(message)) => f.write_str(message),
             KernelError::Denied {
                 actor,
-                action,
-                allowed,
+                permission,
+                target,
+                reason,
             } => write!(
                 f,
-                "{actor:?} may not do this ({action}): {allowed} may; say who you are in the `xingji-actor` metadata as <role>:<name>"
+                "{actor:?} may not do this ({permission} on {target}): {reason}"
             ),
+            KernelError::Unauthenticated(message) => f.write_str(message),
             KernelError::Plugin(failure) => write!(
                 f,
                 "plugin {}@{} ({} slot, region {}) failed: {}",

@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod audit_trail;
 pub mod calendar;
 pub mod campaign;
 pub mod error;
@@ -30,7 +31,10 @@ pub mod orders;
 pub mod outlets;
 pub mod paging;
 pub mod people;
+pub mod permission;
 pub mod plugins;
+pub mod principals;
+pub mod privacy;
 pub mod records;
 pub mod regions;
 pub mod settings;

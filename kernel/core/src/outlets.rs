@@ -8,13 +8,14 @@ use xingji_api::v1::{
 };
 use xingji_store::{AuditFilter, OutletFilter, Store, StoreError};
 
-use crate::access;
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded, quoted};
 use crate::ids::new_id;
 use crate::kernel::Kernel;
 use crate::paging::{enum_filter, text_filter};
+use crate::permission::Permission::{AuditsRecord, NetworkRead, OutletsWrite};
 use crate::records::get;
 use crate::regions::record_region;
 use crate::updates::{Read, Updatable, updated};
@@ -54,10 +55,11 @@ impl Kernel {
 
 impl Outlets<'_> {
     /// `CreateOutlet`. The first outlet of a region founds it.
-    pub async fn create(&self, request: CreateOutletRequest) -> Result<Outlet> {
+    pub async fn create(&self, actor: &Actor, request: CreateOutletRequest) -> Result<Outlet> {
         let Some(input) = request.outlet else {
             return Err(KernelError::invalid("outlet", "is required"));
         };
+        access::check(actor, OutletsWrite, Target::Region(&input.region))?;
         record_region(&input.region);
         let now = now();
         let outlet = Outlet {
@@ -92,16 +94,26 @@ impl Outlets<'_> {
     }
 
     /// `GetOutlet`.
-    pub async fn get(&self, request: GetOutletRequest) -> Result<Outlet> {
+    pub async fn get(&self, actor: &Actor, request: GetOutletRequest) -> Result<Outlet> {
+        access::require(actor, NetworkRead)?;
         let store = &self.kernel.store;
         let id = &request.id;
         let outlet: Outlet = get("id", "outlet", id, || store.get_outlet(id)).await?;
         record_region(&outlet.region);
+        access::check(actor, NetworkRead, Target::Outlet(&outlet))?;
         Ok(outlet)
     }
 
     /// `ListOutlets`: one page, oldest first.
-    pub async fn list(&self, request: ListOutletsRequest) -> Result<ListOutletsResponse> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        request: ListOutletsRequest,
+    ) -> Result<ListOutletsResponse> {
+        let regions = self
+            .kernel
+            .list_regions(actor, NetworkRead, &request.region)
+            .await?;
         let mut violations = Violations::default();
         let status = enum_filter::<OutletStatus>(&mut violations, "status", request.status);
         let tier = enum_filter::<OutletTier>(&mut violations, "tier", request.tier);
@@ -110,7 +122,7 @@ impl Outlets<'_> {
         let grade = enum_filter::<OutletGrade>(&mut violations, "grade", request.grade);
         violations.into_result()?;
         let filter = OutletFilter {
-            region: self.kernel.region_filter(&request.region).await?,
+            regions,
             status,
             tier,
             parent_id: text_filter(&request.parent_id),
@@ -125,10 +137,12 @@ impl Outlets<'_> {
     }
 
     /// `UpdateOutlet`: the fields its mask names, at the version given.
-    pub async fn update(&self, request: UpdateOutletRequest) -> Result<Outlet> {
+    pub async fn update(&self, actor: &Actor, request: UpdateOutletRequest) -> Result<Outlet> {
+        access::require(actor, OutletsWrite)?;
         let store = self.kernel.store.as_ref();
         let mask = request.update_mask.as_ref();
         let (current, mut outlet) = updated(store, request.outlet, mask).await?;
+        access::check(actor, OutletsWrite, Target::Outlet(&current))?;
         if outlet.parent_id != current.parent_id || outlet.tier != current.tier {
             self.check_parent(&outlet).await?;
         }
@@ -156,7 +170,7 @@ impl Outlets<'_> {
 
     /// `RecordAudit`: a mystery customer's visit to an outlet.
     pub async fn record_audit(&self, actor: &Actor, request: RecordAuditRequest) -> Result<Audit> {
-        access::check_audit(actor)?;
+        access::require(actor, AuditsRecord)?;
         let Some(audit) = request.audit else {
             return Err(KernelError::invalid("audit", "is required"));
         };
@@ -195,6 +209,7 @@ impl Outlets<'_> {
                 error => KernelError::store(error, "outlet", &audit.outlet_id),
             })?;
         record_region(&outlet.region);
+        access::check(actor, AuditsRecord, Target::Region(&outlet.region))?;
         let audit = Audit {
             id: new_id("aud"),
             region: outlet.region,
@@ -210,10 +225,22 @@ impl Outlets<'_> {
     }
 
     /// `ListAudits`: one page, oldest first.
-    pub async fn list_audits(&self, request: ListAuditsRequest) -> Result<ListAuditsResponse> {
+    pub async fn list_audits(
+        &self,
+        actor: &Actor,
+        request: ListAuditsRequest,
+    ) -> Result<ListAuditsResponse> {
         let filter = AuditFilter {
-            region: self.kernel.region_filter(&request.region).await?,
-            outlet_id: text_filter(&request.outlet_id),
+            regions: self
+                .kernel
+                .list_regions(actor, NetworkRead, &request.region)
+                .await?,
+            outlet_id: access::own_filter(
+                actor,
+                actor.own_outlet(),
+                NetworkRead,
+                &request.outlet_id,
+            )?,
         };
         let (audits, next_page_token) = self.kernel.list(&request, &filter).await?;
         Ok(ListAuditsResponse {

@@ -3,18 +3,19 @@
 use xingji_api::v1::{
     CreatePersonRequest, GetPersonRequest, LicenceEvent, LicenceEventKind, LicenceState,
     ListLicenceEventsRequest, ListLicenceEventsResponse, ListPeopleRequest, ListPeopleResponse,
-    Person, PersonLevel, ProductLine, RecordLicenceEventRequest, UpdatePersonRequest,
+    Person, PersonLevel, PersonStatus, ProductLine, RecordLicenceEventRequest, UpdatePersonRequest,
 };
 use xingji_store::{PersonFilter, Store};
 
-use crate::access;
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::ids::new_id;
 use crate::kernel::Kernel;
 use crate::licence::{self, LICENCE_POINTS};
-use crate::paging::{enum_filter, text_filter};
+use crate::paging::enum_filter;
+use crate::permission::Permission::{LicenceRecord, NetworkRead, PeopleWrite};
 use crate::records::get;
 use crate::regions::record_region;
 use crate::updates::{Read, Updatable, updated};
@@ -29,6 +30,7 @@ const UPDATABLE: &[&str] = &[
     "skills",
     "on_duty",
     "location",
+    "status",
 ];
 
 /// The service staff of a kernel.
@@ -46,10 +48,11 @@ impl Kernel {
 
 impl People<'_> {
     /// `CreatePerson`: with a new licence of 12 points.
-    pub async fn create(&self, request: CreatePersonRequest) -> Result<Person> {
+    pub async fn create(&self, actor: &Actor, request: CreatePersonRequest) -> Result<Person> {
         let Some(input) = request.person else {
             return Err(KernelError::invalid("person", "is required"));
         };
+        access::check(actor, PeopleWrite, Target::Person(&input))?;
         record_region(&input.region);
         let now = now();
         let person = Person {
@@ -59,6 +62,7 @@ impl People<'_> {
             version: 0,
             create_time: Some(now),
             update_time: Some(now),
+            status: PersonStatus::Active as i32,
             ..input
         };
         let mut violations = Violations::default();
@@ -79,16 +83,28 @@ impl People<'_> {
     }
 
     /// `GetPerson`.
-    pub async fn get(&self, request: GetPersonRequest) -> Result<Person> {
+    pub async fn get(&self, actor: &Actor, request: GetPersonRequest) -> Result<Person> {
+        access::require(actor, NetworkRead)?;
         let store = &self.kernel.store;
         let id = &request.id;
         let person: Person = get("id", "person", id, || store.get_person(id)).await?;
         record_region(&person.region);
+        access::check(actor, NetworkRead, Target::Person(&person))?;
         Ok(person)
     }
 
     /// `ListPeople`: one page, oldest first.
-    pub async fn list(&self, request: ListPeopleRequest) -> Result<ListPeopleResponse> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        request: ListPeopleRequest,
+    ) -> Result<ListPeopleResponse> {
+        let regions = self
+            .kernel
+            .list_regions(actor, NetworkRead, &request.region)
+            .await?;
+        let outlet_id =
+            access::own_filter(actor, actor.own_outlet(), NetworkRead, &request.outlet_id)?;
         let mut violations = Violations::default();
         let level = enum_filter::<PersonLevel>(&mut violations, "level", request.level);
         let licence_state =
@@ -97,8 +113,8 @@ impl People<'_> {
             enum_filter::<ProductLine>(&mut violations, "product_line", request.product_line);
         violations.into_result()?;
         let filter = PersonFilter {
-            region: self.kernel.region_filter(&request.region).await?,
-            outlet_id: text_filter(&request.outlet_id),
+            regions,
+            outlet_id,
             level,
             licence_state,
             product_line,
@@ -112,10 +128,18 @@ impl People<'_> {
     }
 
     /// `UpdatePerson`: the fields its mask names, at the version given.
-    pub async fn update(&self, request: UpdatePersonRequest) -> Result<Person> {
+    pub async fn update(&self, actor: &Actor, request: UpdatePersonRequest) -> Result<Person> {
+        access::require(actor, PeopleWrite)?;
         let store = self.kernel.store.as_ref();
         let mask = request.update_mask.as_ref();
         let (current, mut person) = updated(store, request.person, mask).await?;
+        // Both where the person is and where they go: an outlet moves no
+        // one into or out of another outlet.
+        access::check(actor, PeopleWrite, Target::Person(&current))?;
+        access::check(actor, PeopleWrite, Target::Person(&person))?;
+        if person.status() == PersonStatus::Deactivated {
+            person.on_duty = false;
+        }
         if person.outlet_id != current.outlet_id {
             self.kernel
                 .referenced_outlet("person.outlet_id", &person.outlet_id, &person.region)
@@ -144,6 +168,7 @@ impl People<'_> {
         if person_id.is_empty() {
             return Err(KernelError::invalid("person_id", "is required"));
         }
+        access::require(actor, LicenceRecord)?;
         let Some(event) = event else {
             return Err(KernelError::invalid("event", "is required"));
         };
@@ -157,7 +182,7 @@ impl People<'_> {
         })
         .await?;
         record_region(&person.region);
-        access::check_licence_event(actor, &person)?;
+        access::check(actor, LicenceRecord, Target::Person(&person))?;
         if version != 0 && version != person.version {
             return Err(KernelError::version_mismatch(
                 "person",
@@ -202,8 +227,10 @@ impl People<'_> {
     /// `ListLicenceEvents`: a person's licence events, oldest first.
     pub async fn list_licence_events(
         &self,
+        actor: &Actor,
         request: ListLicenceEventsRequest,
     ) -> Result<ListLicenceEventsResponse> {
+        access::require(actor, NetworkRead)?;
         let store = &self.kernel.store;
         let person_id = &request.person_id;
         let person: Person = get("person_id", "person", person_id, || {
@@ -211,6 +238,7 @@ impl People<'_> {
         })
         .await?;
         record_region(&person.region);
+        access::check(actor, NetworkRead, Target::Person(&person))?;
         let (events, next_page_token) = self.kernel.list(&request, &person.id).await?;
         Ok(ListLicenceEventsResponse {
             events,
@@ -236,6 +264,7 @@ impl Updatable for Person {
             "skills" => self.skills.clone_from(&from.skills),
             "on_duty" => self.on_duty = from.on_duty,
             "location" => self.location = from.location,
+            "status" => self.status = from.status,
             // Paths are checked against UPDATABLE first.
             _ => {}
         }

@@ -6,9 +6,12 @@ use std::future::Future;
 use xingji_api::v1::{Order, Outlet, Person};
 use xingji_store::{Page, StoreError};
 
+use crate::access;
+use crate::actor::Actor;
 use crate::error::{KernelError, Result, quoted};
 use crate::kernel::Kernel;
 use crate::paging::{ListRequest, Listed};
+use crate::permission::Permission;
 use crate::validate::MAX_ID;
 
 impl Kernel {
@@ -17,9 +20,19 @@ impl Kernel {
         self.regions.check("region", region).await
     }
 
-    /// Checks a list request's `region` filter: empty is every region.
-    pub async fn region_filter(&self, region: &str) -> Result<Option<String>> {
-        self.regions.check_filter("region", region).await
+    /// The regions a list request for `region` shows `actor`, who needs
+    /// `permission` there: the region it names (which must exist and be in
+    /// the actor's scope) or, when it names none, every region the actor
+    /// acts in (`None`: all).
+    pub async fn list_regions(
+        &self,
+        actor: &Actor,
+        permission: Permission,
+        region: &str,
+    ) -> Result<Option<Vec<String>>> {
+        let regions = access::list_regions(actor, permission, region)?;
+        self.regions.check_filter("region", region).await?;
+        Ok(regions)
     }
 
     /// One page of the records `request` lists, filtered by `filter`.

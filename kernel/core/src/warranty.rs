@@ -10,12 +10,16 @@ use xingji_api::v1::{
 
 use xingji_plugin_host::{Plugin, Slot};
 
+use crate::access::{self, Target};
+use crate::actor::Actor;
 use crate::calendar::{date_from_days, today};
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::orders::intake::check_request_id;
 use crate::paging::{ListRequest, page_size};
+use crate::permission::Permission::{WarrantyRead, WarrantySell};
 use crate::plugins::calls::Writes;
+use crate::privacy;
 use crate::validate::{MAX_CODE, MAX_ID, Violations};
 use crate::wit::{contract_from, date, warranty_appliance};
 
@@ -52,7 +56,8 @@ fn check_appliance(v: &mut Violations, appliance: Option<&Appliance>) -> Applian
 
 impl Warranty<'_> {
     /// `Quote`: the plans the region's plugin offers for an appliance.
-    pub async fn quote(&self, request: QuoteRequest) -> Result<QuoteResponse> {
+    pub async fn quote(&self, actor: &Actor, request: QuoteRequest) -> Result<QuoteResponse> {
+        access::check(actor, WarrantySell, Target::Region(&request.region))?;
         let mut violations = Violations::default();
         violations.region("region", &request.region);
         let appliance = check_appliance(&mut violations, request.appliance.as_ref());
@@ -86,7 +91,12 @@ impl Warranty<'_> {
     }
 
     /// `Purchase`: sells a contract, once per request id.
-    pub async fn purchase(&self, request: PurchaseRequest) -> Result<WarrantyContract> {
+    pub async fn purchase(
+        &self,
+        actor: &Actor,
+        request: PurchaseRequest,
+    ) -> Result<WarrantyContract> {
+        access::check(actor, WarrantySell, Target::Region(&request.region))?;
         check_request_id(&request.request_id)?;
         let mut violations = Violations::default();
         violations.region("region", &request.region);
@@ -125,11 +135,19 @@ impl Warranty<'_> {
             .await?;
         let contract =
             answer.map_err(|why| KernelError::precondition("NOT_OFFERED", "appliance", why))?;
-        Ok(contract_from(&request.region, contract))
+        Ok(privacy::contract_for(
+            actor,
+            contract_from(&request.region, contract),
+        ))
     }
 
     /// `GetContract`.
-    pub async fn get_contract(&self, request: GetContractRequest) -> Result<WarrantyContract> {
+    pub async fn get_contract(
+        &self,
+        actor: &Actor,
+        request: GetContractRequest,
+    ) -> Result<WarrantyContract> {
+        access::check(actor, WarrantyRead, Target::Region(&request.region))?;
         self.kernel.check_region(&request.region).await?;
         if request.id.is_empty() {
             return Err(KernelError::invalid("id", "is required"));
@@ -150,14 +168,19 @@ impl Warranty<'_> {
             )
             .await?;
         let found = found.ok_or_else(|| KernelError::not_found("contract", &request.id))?;
-        Ok(contract_from(&request.region, found))
+        Ok(privacy::contract_for(
+            actor,
+            contract_from(&request.region, found),
+        ))
     }
 
     /// `ListContracts`: one page, in the plugin's order.
     pub async fn list_contracts(
         &self,
+        actor: &Actor,
         request: ListContractsRequest,
     ) -> Result<ListContractsResponse> {
+        access::check(actor, WarrantyRead, Target::Region(&request.region))?;
         self.kernel.check_region(&request.region).await?;
         let scope = request.filters();
         let limit = page_size(request.page_size)?;
@@ -190,7 +213,7 @@ impl Warranty<'_> {
         Ok(ListContractsResponse {
             contracts: found
                 .into_iter()
-                .map(|c| contract_from(&request.region, c))
+                .map(|c| privacy::contract_for(actor, contract_from(&request.region, c)))
                 .collect(),
             next_page_token,
         })

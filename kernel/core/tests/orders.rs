@@ -15,7 +15,7 @@ use xingji_core::actor::Actor;
 use xingji_core::error::{Conflict, KernelError};
 use xingji_core::{Kernel, Options};
 
-use common::{actions, call_centre, create, hq, kernel, network, repair};
+use common::{actions, as_engineer, as_outlet, call_centre, create, hq, kernel, network, repair};
 
 const REGION: &str = "shanghai";
 
@@ -37,7 +37,7 @@ async fn refuse(kernel: &Kernel, order: &Order, engineer: String) -> Result<Orde
     };
     kernel
         .orders()
-        .refuse(&Actor::Engineer(engineer), request)
+        .refuse(&as_engineer(&engineer, REGION), request)
         .await
 }
 
@@ -55,7 +55,7 @@ async fn visit(kernel: &Kernel, order: &Order, by: &Actor) -> Order {
         id: order.id.clone(),
         version: 0,
     };
-    let engineer = Actor::Engineer(order.engineer_id.clone());
+    let engineer = as_engineer(&order.engineer_id, REGION);
     orders.arrive(&engineer, arrive).await.expect("on site")
 }
 
@@ -63,7 +63,7 @@ async fn accept(kernel: &Kernel, order: &Order) -> Result<Order, KernelError> {
     kernel
         .orders()
         .accept(
-            &Actor::Outlet(order.outlet_id.clone()),
+            &as_outlet(&order.outlet_id, REGION),
             AcceptOrderRequest {
                 id: order.id.clone(),
                 version: order.version,
@@ -86,8 +86,8 @@ async fn an_order_lives_from_intake_to_quality_control() {
     );
     assert_eq!(order.outlet_id, net.star.id);
     assert_eq!(actions(&order), ["created", "dispatched"]);
-    let outlet = Actor::Outlet(order.outlet_id.clone());
-    let engineer = Actor::Engineer(order.engineer_id.clone());
+    let outlet = as_outlet(&order.outlet_id, REGION);
+    let engineer = as_engineer(&order.engineer_id, REGION);
     let orders = kernel.orders();
 
     let order = accept(kernel, &order).await.expect("accepted");
@@ -148,9 +148,12 @@ async fn an_order_lives_from_intake_to_quality_control() {
         ]
     );
     let stored = orders
-        .get(GetOrderRequest {
-            id: order.id.clone(),
-        })
+        .get(
+            &hq(),
+            GetOrderRequest {
+                id: order.id.clone(),
+            },
+        )
         .await
         .expect("read back");
     assert_eq!(stored.version, order.version);
@@ -168,7 +171,7 @@ async fn refused_requests_say_why_and_write_nothing() {
     // Not the order's outlet.
     let denied = orders
         .accept(
-            &Actor::Outlet("out_someone_else".into()),
+            &as_outlet("out_someone_else", REGION),
             AcceptOrderRequest {
                 id: order.id.clone(),
                 version: 0,
@@ -179,7 +182,7 @@ async fn refused_requests_say_why_and_write_nothing() {
         matches!(
             &denied,
             Err(KernelError::Denied {
-                action: "accepted",
+                permission: "orders.work",
                 ..
             })
         ),
@@ -188,7 +191,7 @@ async fn refused_requests_say_why_and_write_nothing() {
     // Not a step the order's status allows.
     let early = orders
         .arrive(
-            &Actor::Engineer(order.engineer_id.clone()),
+            &as_engineer(&order.engineer_id, REGION),
             ArriveOnSiteRequest {
                 id: order.id.clone(),
                 version: 0,
@@ -203,7 +206,7 @@ async fn refused_requests_say_why_and_write_nothing() {
     // A stale version.
     let stale = orders
         .accept(
-            &Actor::Outlet(order.outlet_id.clone()),
+            &as_outlet(&order.outlet_id, REGION),
             AcceptOrderRequest {
                 id: order.id.clone(),
                 version: order.version + 1,
@@ -230,24 +233,39 @@ async fn refused_requests_say_why_and_write_nothing() {
         "{invalid:?}"
     );
     let unchanged = orders
-        .get(GetOrderRequest {
-            id: order.id.clone(),
-        })
+        .get(
+            &hq(),
+            GetOrderRequest {
+                id: order.id.clone(),
+            },
+        )
         .await
         .expect("read back");
     assert_eq!(unchanged.version, order.version, "nothing was written");
     assert_eq!(actions(&unchanged), ["created", "dispatched"]);
 
     // A region that does not exist, and an id no record can have.
-    let elsewhere = create(kernel, repair("shangai")).await;
+    let elsewhere = kernel
+        .orders()
+        .create(
+            &hq(),
+            CreateOrderRequest {
+                request_id: "shangai-1".into(),
+                order: Some(repair("shangai")),
+            },
+        )
+        .await;
     assert!(
         matches!(&elsewhere, Err(KernelError::NotFound(m)) if m.kind == "region" && m.message.contains("shanghai")),
         "{elsewhere:?}"
     );
     let huge = orders
-        .get(GetOrderRequest {
-            id: "x".repeat(8000),
-        })
+        .get(
+            &hq(),
+            GetOrderRequest {
+                id: "x".repeat(8000),
+            },
+        )
         .await;
     assert!(
         matches!(&huge, Err(KernelError::NotFound(m)) if m.message.len() < 120),
@@ -302,10 +320,13 @@ async fn of_concurrent_writers_exactly_one_wins_and_retries_make_one_order() {
         "{reused:?}"
     );
     let listed = orders
-        .list(ListOrdersRequest {
-            region: REGION.into(),
-            ..ListOrdersRequest::default()
-        })
+        .list(
+            &hq(),
+            ListOrdersRequest {
+                region: REGION.into(),
+                ..ListOrdersRequest::default()
+            },
+        )
         .await
         .expect("list");
     assert_eq!(listed.orders.len(), 2);
@@ -424,7 +445,7 @@ async fn a_repair_under_the_makers_warranty_charges_nothing() {
     }
     let order = create(kernel, order).await.expect("created");
     let order = accept(kernel, &order).await.expect("accepted");
-    let engineer = Actor::Engineer(order.engineer_id.clone());
+    let engineer = as_engineer(&order.engineer_id, REGION);
     let orders = kernel.orders();
     visit(kernel, &order, &engineer).await;
     let report = |charge_fen| CompleteOrderRequest {

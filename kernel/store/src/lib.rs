@@ -74,8 +74,8 @@ pub struct Page {
 /// Filters for [`Store::list_outlets`]; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct OutletFilter {
-    /// Only this region.
-    pub region: Option<String>,
+    /// Only these regions (`None`: every region; empty: none).
+    pub regions: Option<Vec<String>>,
     /// Only this `OutletStatus`.
     pub status: Option<i32>,
     /// Only this `OutletTier`.
@@ -91,8 +91,8 @@ pub struct OutletFilter {
 /// Filters for [`Store::list_people`]; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct PersonFilter {
-    /// Only this region.
-    pub region: Option<String>,
+    /// Only these regions (`None`: every region; empty: none).
+    pub regions: Option<Vec<String>>,
     /// Only people of this outlet.
     pub outlet_id: Option<String>,
     /// Only this `PersonLevel`.
@@ -108,8 +108,8 @@ pub struct PersonFilter {
 /// Filters for [`Store::list_orders`]; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct OrderFilter {
-    /// Only this region.
-    pub region: Option<String>,
+    /// Only these regions (`None`: every region; empty: none).
+    pub regions: Option<Vec<String>>,
     /// Only this `OrderStatus`.
     pub status: Option<i32>,
     /// Only orders of this outlet.
@@ -133,7 +133,7 @@ macro_rules! in_region {
             /// Every record of `region`.
             pub fn in_region(region: &str) -> Self {
                 Self {
-                    region: Some(region.to_owned()),
+                    regions: Some(vec![region.to_owned()]),
                     ..Self::default()
                 }
             }
@@ -148,8 +148,8 @@ in_region!(OutletFilter, PersonFilter, OrderFilter, AuditFilter);
 pub struct EventFilter {
     /// Only events after this sequence number (the cursor).
     pub after: i64,
-    /// Only this region.
-    pub region: Option<String>,
+    /// Only these regions (`None`: every region; empty: none).
+    pub regions: Option<Vec<String>>,
     /// Only orders of this outlet, as of the event.
     pub outlet_id: Option<String>,
 }
@@ -157,8 +157,8 @@ pub struct EventFilter {
 /// Filters for [`Store::list_audits`]; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    /// Only this region.
-    pub region: Option<String>,
+    /// Only these regions (`None`: every region; empty: none).
+    pub regions: Option<Vec<String>>,
     /// Only this outlet.
     pub outlet_id: Option<String>,
 }

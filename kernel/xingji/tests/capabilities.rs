@@ -152,7 +152,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
             .expect("kv"),
         Some(3u32.to_le_bytes().to_vec())
     );
-    let stats = sets.stats(Some("east"));
+    let stats = sets.stats(Some(&["east".to_owned()]));
     assert_eq!((stats[0].calls, stats[0].failures), (4, 1));
 }
 
@@ -213,7 +213,7 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
     }
     assert_eq!(made[0], made[1], "the same key, the same order");
     let filter = OrderFilter {
-        region: Some("east".into()),
+        regions: Some(vec!["east".into()]),
         ..OrderFilter::default()
     };
     let orders = store

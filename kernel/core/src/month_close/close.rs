@@ -13,13 +13,14 @@ use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler:
 use xingji_plugin_host::{Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
-use crate::access;
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::{Month, now};
 use crate::error::{Conflict, KernelError, Result, quoted};
 use crate::kernel::Kernel;
 use crate::month_close::check::{check_evaluation, check_settlement};
 use crate::month_close::gather::Gathered;
+use crate::permission::Permission;
 use crate::plugins::calls::Writes;
 use crate::regions::record_region;
 
@@ -59,11 +60,15 @@ impl MonthCloses<'_> {
     /// `CloseMonth`: closes `month` of `region` once; a closed month answers
     /// its stored close. A dry run computes and writes nothing.
     pub async fn close(&self, actor: &Actor, request: CloseMonthRequest) -> Result<MonthClose> {
+        access::check(
+            actor,
+            Permission::MonthClose,
+            Target::Region(&request.region),
+        )?;
         let mut violations = crate::validate::Violations::default();
         violations.region("region", &request.region);
         violations.into_result()?;
         let month = parse_month("month", &request.month)?;
-        access::check_month_close(actor)?;
         self.kernel.check_region(&request.region).await?;
         self.close_month(&request.region, month, request.dry_run, actor)
             .await
@@ -186,8 +191,13 @@ impl MonthCloses<'_> {
     }
 
     /// `GetMonthClose`: a stored close.
-    pub async fn get(&self, request: GetMonthCloseRequest) -> Result<MonthClose> {
+    pub async fn get(&self, actor: &Actor, request: GetMonthCloseRequest) -> Result<MonthClose> {
         record_region(&request.region);
+        access::check(
+            actor,
+            Permission::MonthRead,
+            Target::Region(&request.region),
+        )?;
         let month = self.region_month(&request.region, &request.month).await?;
         self.kernel
             .store
@@ -203,12 +213,26 @@ impl MonthCloses<'_> {
     }
 
     /// `ListMonthCloses`: the stored closes' summaries, by region then month.
-    pub async fn list(&self, request: ListMonthClosesRequest) -> Result<ListMonthClosesResponse> {
-        let region = self.kernel.region_filter(&request.region).await?;
+    /// A caller of several regions that names none gets pages of its own
+    /// regions' closes (a page may come out short).
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        request: ListMonthClosesRequest,
+    ) -> Result<ListMonthClosesResponse> {
+        let regions = self
+            .kernel
+            .list_regions(actor, Permission::MonthRead, &request.region)
+            .await?;
+        let region = match regions.as_deref() {
+            Some([one]) => Some(one.clone()),
+            _ => None,
+        };
         let (closes, next_page_token) = self.kernel.list(&request, &region).await?;
         // The summaries: the statements are for GetMonthClose.
         let closes = closes
             .into_iter()
+            .filter(|close: &MonthClose| regions.as_ref().is_none_or(|r| r.contains(&close.region)))
             .map(|close| MonthClose {
                 outlets: Vec::new(),
                 engineers: Vec::new(),

@@ -130,7 +130,7 @@ impl Gathered {
         let window = MonthWindow::of(month);
         let mut machines: HashMap<String, Vec<Visit>> = HashMap::new();
         let filter = OrderFilter {
-            region: Some(region.to_owned()),
+            regions: Some(vec![region.to_owned()]),
             ..OrderFilter::default()
         };
         let mut page = Page {

@@ -86,6 +86,8 @@ impl Orders<'_> {
             status,
             reason,
         };
-        self.write(order, actor, entry).await.map(present)
+        self.write(order, actor, entry)
+            .await
+            .map(|order| present(actor, order))
     }
 }

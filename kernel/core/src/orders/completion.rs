@@ -81,7 +81,9 @@ impl Orders<'_> {
             status,
             reason,
         };
-        self.write(order, actor, entry).await.map(present)
+        self.write(order, actor, entry)
+            .await
+            .map(|order| present(actor, order))
     }
 
     /// The Jiujiu contract that covers `order`'s repair, out of the maker's

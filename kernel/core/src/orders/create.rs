@@ -4,11 +4,13 @@
 use xingji_api::v1::{CreateOrderRequest, Order, OrderKind};
 use xingji_store::CreateOutcome;
 
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::today;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::orders::intake::{check_request_id, client_fields, new_order};
 use crate::orders::write::{Orders, present};
+use crate::permission::Permission::OrdersCreate;
 use crate::regions::record_region;
 use crate::validate::{self, Violations};
 
@@ -20,6 +22,7 @@ impl Orders<'_> {
         let Some(input) = order else {
             return Err(KernelError::invalid("order", "is required"));
         };
+        access::check(actor, OrdersCreate, Target::Region(&input.region))?;
         record_region(&input.region);
         check_request_id(&request_id)?;
         let input = client_fields(input);
@@ -59,7 +62,7 @@ impl Orders<'_> {
             | CreateOutcome::Existing {
                 order,
                 same_request: true,
-            } => Ok(present(order)),
+            } => Ok(present(actor, order)),
             CreateOutcome::Existing {
                 order,
                 same_request: false,

@@ -20,7 +20,9 @@ impl Orders<'_> {
         let (order, _) = self
             .load(&request.id, request.version, Step::Dispatch, actor)
             .await?;
-        self.dispatch_stored(order, actor).await.map(present)
+        self.dispatch_stored(order, actor)
+            .await
+            .map(|order| present(actor, order))
     }
 
     /// Whether the kernel dispatches `order` on intake (DOMAIN.md section 3:

@@ -8,7 +8,7 @@ use xingji_api::v1::{
     Refusal, RefuseOrderRequest, RefusedBy,
 };
 
-use crate::actor::Actor;
+use crate::actor::{Actor, Role};
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::orders::lifecycle::Step;
@@ -27,7 +27,7 @@ impl Orders<'_> {
             Ok(String::new())
         })
         .await
-        .map(present)
+        .map(|order| present(actor, order))
     }
 
     /// `RefuseOrder`: the outlet or the engineer turns the order down; it
@@ -43,8 +43,7 @@ impl Orders<'_> {
         violations.text("reason", &reason, 1, MAX_REASON);
         violations.enumeration::<RefusedBy>("by", by, false);
         violations.into_result()?;
-        if let Actor::Engineer(_) = actor
-            && RefusedBy::try_from(by) == Ok(RefusedBy::Outlet)
+        if actor.role() == Some(Role::Engineer) && RefusedBy::try_from(by) == Ok(RefusedBy::Outlet)
         {
             return Err(KernelError::invalid(
                 "by",
@@ -65,7 +64,9 @@ impl Orders<'_> {
             .await?;
         // The refusal stands on its own: if dispatching again fails, the
         // order waits in intake, and the failure is on its history.
-        self.dispatch_or_wait(refused).await.map(present)
+        self.dispatch_or_wait(refused)
+            .await
+            .map(|order| present(actor, order))
     }
 
     /// `ContactCustomer`: an appointment is agreed with the customer.
@@ -98,7 +99,7 @@ impl Orders<'_> {
             Ok(note)
         })
         .await
-        .map(present)
+        .map(|order| present(actor, order))
     }
 
     /// `ArriveOnSite`: the engineer is at the customer's.
@@ -107,7 +108,7 @@ impl Orders<'_> {
             Ok(String::new())
         })
         .await
-        .map(present)
+        .map(|order| present(actor, order))
     }
 
     /// `RecordCallback`: one call to the customer after completion.
@@ -156,7 +157,7 @@ impl Orders<'_> {
             Ok(reason.to_owned())
         })
         .await
-        .map(present)
+        .map(|order| present(actor, order))
     }
 
     /// `CheckQuality`: quality control closes the completed order.
@@ -217,7 +218,7 @@ impl Orders<'_> {
             ))
         })
         .await
-        .map(present)
+        .map(|order| present(actor, order))
     }
 
     /// `CancelOrder`: the customer withdrew an open order.
@@ -262,6 +263,6 @@ impl Orders<'_> {
         violations.into_result()?;
         self.transition(id, version, step, actor, |_| Ok(reason))
             .await
-            .map(present)
+            .map(|order| present(actor, order))
     }
 }

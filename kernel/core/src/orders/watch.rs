@@ -4,9 +4,11 @@ use tokio::sync::mpsc;
 use xingji_api::v1::{OrderEvent, WatchOrdersRequest};
 use xingji_store::EventFilter;
 
+use crate::access;
+use crate::actor::Actor;
 use crate::error::{KernelError, Result, quoted};
 use crate::orders::write::Orders;
-use crate::paging::text_filter;
+use crate::permission::Permission::OrdersRead;
 
 /// Events a watch reads from the store at a time.
 const WATCH_BATCH: u32 = 256;
@@ -19,8 +21,16 @@ impl Orders<'_> {
     /// `WatchOrders`: every order event after the request's cursor, then
     /// each new one as it commits. A client resuming from the last cursor
     /// it processed gets every later event exactly once.
-    pub async fn watch(&self, request: WatchOrdersRequest) -> Result<Events> {
-        let region = self.kernel.region_filter(&request.region).await?;
+    /// An outlet watches its own orders, an engineer the orders assigned
+    /// to them, everyone else the regions they act in.
+    pub async fn watch(&self, actor: &Actor, request: WatchOrdersRequest) -> Result<Events> {
+        let regions = self
+            .kernel
+            .list_regions(actor, OrdersRead, &request.region)
+            .await?;
+        let outlet_id =
+            access::own_filter(actor, actor.own_outlet(), OrdersRead, &request.outlet_id)?;
+        let engineer = actor.own_person().map(str::to_owned);
         let store = self.kernel.store.clone();
         // Subscribe before reading, so no commit falls between the two.
         let mut committed = store.order_events();
@@ -48,8 +58,8 @@ impl Orders<'_> {
         };
         let mut filter = EventFilter {
             after,
-            region,
-            outlet_id: text_filter(&request.outlet_id),
+            regions,
+            outlet_id,
         };
         let mut stopping = self.kernel.stopping.clone();
         let (sender, receiver) = mpsc::channel(WATCH_BATCH as usize);
@@ -83,6 +93,12 @@ impl Orders<'_> {
                 }
                 for event in events {
                     filter.after = event.cursor.parse().unwrap_or(filter.after);
+                    if engineer
+                        .as_ref()
+                        .is_some_and(|own| *own != event.engineer_id)
+                    {
+                        continue;
+                    }
                     if sender.send(Ok(event)).await.is_err() {
                         return;
                     }

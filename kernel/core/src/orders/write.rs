@@ -13,6 +13,7 @@ use crate::kernel::Kernel;
 use crate::orders::history;
 use crate::orders::lifecycle::Step;
 use crate::orders::sla;
+use crate::privacy;
 use crate::records::get;
 use crate::regions::record_region;
 
@@ -114,8 +115,9 @@ pub(crate) fn target(order: &Order, step: Step) -> Result<OrderStatus> {
     })
 }
 
-/// An order as answers show it: its SLA clocks as of now.
-pub fn present(mut order: Order) -> Order {
+/// An order as answers show `actor` it: its SLA clocks as of now, its
+/// customer masked unless `actor` needs them (`privacy`).
+pub fn present(actor: &Actor, mut order: Order) -> Order {
     sla::refresh(&mut order, &now());
-    order
+    privacy::order_for(actor, order)
 }

@@ -9,10 +9,12 @@ use xingji_api::v1::{
 };
 use xingji_plugin_host::Slot;
 
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::paging::{ListRequest, page_size};
+use crate::permission::Permission::{PluginsActivate, PluginsInstall, PluginsRead};
 use crate::plugins::slots::slot_from_proto;
 use crate::regions::record_region;
 use crate::validate::{MAX_REASON, Violations};
@@ -40,6 +42,7 @@ impl PluginAdmin<'_> {
         actor: &Actor,
         request: InstallPluginRequest,
     ) -> Result<PluginRecord> {
+        access::check(actor, PluginsInstall, Target::Registry)?;
         let component = request.component;
         if component.is_empty() {
             return Err(KernelError::invalid(
@@ -60,7 +63,12 @@ impl PluginAdmin<'_> {
     }
 
     /// `ListPlugins`: installed plugins by name and version.
-    pub async fn list(&self, request: ListPluginsRequest) -> Result<ListPluginsResponse> {
+    pub async fn list(
+        &self,
+        actor: &Actor,
+        request: ListPluginsRequest,
+    ) -> Result<ListPluginsResponse> {
+        access::check(actor, PluginsRead, Target::Registry)?;
         let mut plugins = self.kernel.plugins.list();
         if request.slot != 0 {
             if slot_from_proto(request.slot).is_none() {
@@ -76,9 +84,14 @@ impl PluginAdmin<'_> {
     }
 
     /// `GetRegionPlugins`: what a region runs in each slot, and why.
-    pub async fn region_plugins(&self, request: GetRegionPluginsRequest) -> Result<RegionPlugins> {
+    pub async fn region_plugins(
+        &self,
+        actor: &Actor,
+        request: GetRegionPluginsRequest,
+    ) -> Result<RegionPlugins> {
         let region = request.region;
         record_region(&region);
+        access::check(actor, PluginsRead, Target::Region(&region))?;
         if region.is_empty() {
             return Err(KernelError::invalid("region", "is required"));
         }
@@ -93,6 +106,7 @@ impl PluginAdmin<'_> {
         actor: &Actor,
         request: ActivatePluginRequest,
     ) -> Result<Activation> {
+        access::check(actor, PluginsActivate, Target::Region(&request.region))?;
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
         for (field, value) in [("name", &request.name), ("version", &request.version)] {
@@ -124,6 +138,7 @@ impl PluginAdmin<'_> {
         actor: &Actor,
         request: RollbackPluginRequest,
     ) -> Result<Activation> {
+        access::check(actor, PluginsActivate, Target::Region(&request.region))?;
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
         violations.text("reason", &request.reason, 0, MAX_REASON);
@@ -138,10 +153,14 @@ impl PluginAdmin<'_> {
     /// `ListActivations`: the history, newest first.
     pub async fn history(
         &self,
+        actor: &Actor,
         request: ListActivationsRequest,
     ) -> Result<ListActivationsResponse> {
-        let region = self.kernel.region_filter(&request.region).await?;
-        let history = self.kernel.plugins.history(region.as_deref()).await?;
+        let regions = self
+            .kernel
+            .list_regions(actor, PluginsRead, &request.region)
+            .await?;
+        let history = self.kernel.plugins.history(regions.as_deref()).await?;
         let (activations, next_page_token) = self.page(&request, history)?;
         Ok(ListActivationsResponse {
             activations,
@@ -150,10 +169,17 @@ impl PluginAdmin<'_> {
     }
 
     /// `GetPluginStats`: call counts since the kernel started.
-    pub async fn stats(&self, request: GetPluginStatsRequest) -> Result<PluginStats> {
-        let region = self.kernel.region_filter(&request.region).await?;
+    pub async fn stats(
+        &self,
+        actor: &Actor,
+        request: GetPluginStatsRequest,
+    ) -> Result<PluginStats> {
+        let regions = self
+            .kernel
+            .list_regions(actor, PluginsRead, &request.region)
+            .await?;
         Ok(PluginStats {
-            stats: self.kernel.plugins.stats(region.as_deref()),
+            stats: self.kernel.plugins.stats(regions.as_deref()),
         })
     }
 

@@ -299,19 +299,19 @@ impl PluginSets {
     }
 
     /// The activation history, newest first, of one region or all.
-    pub async fn history(&self, region: Option<&str>) -> Result<Vec<Activation>> {
+    pub async fn history(&self, regions: Option<&[String]>) -> Result<Vec<Activation>> {
         let mut all = self
             .store
             .list_activations()
             .await
             .map_err(|error| KernelError::store(error, "activation", ""))?;
-        all.retain(|a| region.is_none_or(|r| a.region == r));
+        all.retain(|a| regions.is_none_or(|r| r.contains(&a.region)));
         all.reverse();
         Ok(all)
     }
 
     /// Call counts per region, slot and plugin.
-    pub fn stats(&self, region: Option<&str>) -> Vec<PluginCallStats> {
-        self.stats.snapshot(region)
+    pub fn stats(&self, regions: Option<&[String]>) -> Vec<PluginCallStats> {
+        self.stats.snapshot(regions)
     }
 }

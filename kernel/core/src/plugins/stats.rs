@@ -48,14 +48,14 @@ impl CallStats {
     }
 
     /// The counts of one region, or of all.
-    pub fn snapshot(&self, region: Option<&str>) -> Vec<PluginCallStats> {
+    pub fn snapshot(&self, regions: Option<&[String]>) -> Vec<PluginCallStats> {
         let stats = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         stats
             .iter()
-            .filter(|((r, _, _), _)| region.is_none_or(|wanted| r == wanted))
+            .filter(|((r, _, _), _)| regions.is_none_or(|wanted| wanted.contains(r)))
             .map(|((region, slot, id), s)| {
                 let (name, version) = id.split_once('@').unwrap_or((id, ""));
                 PluginCallStats {

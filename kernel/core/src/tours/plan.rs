@@ -18,7 +18,7 @@ use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::
 use xingji_plugin_host::{Plugin, PluginError, Slot};
 use xingji_store::{OrderFilter, PersonFilter};
 
-use crate::access;
+use crate::access::{self, Target};
 use crate::actor::Actor;
 use crate::calendar::{days_from_date, midnight};
 use crate::error::{KernelError, Result};
@@ -26,6 +26,7 @@ use crate::kernel::Kernel;
 use crate::orders::lifecycle::Step;
 use crate::orders::write::Entry;
 use crate::paging::read_all;
+use crate::permission::Permission::ToursPlan;
 use crate::plugins::calls::Writes;
 use crate::tours::schedule::{Candidate, Scheduled, check, km, schedule, stop};
 use crate::wit::geo;
@@ -66,13 +67,14 @@ impl Tours<'_> {
         actor: &Actor,
         request: PlanToursRequest,
     ) -> Result<PlanToursResponse> {
+        access::check(actor, ToursPlan, Target::Region(&request.region))?;
         let vehicles = check(&request)?;
         self.kernel.check_region(&request.region).await?;
         let outlet = self
             .kernel
             .referenced_outlet("outlet_id", &request.outlet_id, &request.region)
             .await?;
-        access::check_tours(actor, &outlet)?;
+        access::check(actor, ToursPlan, Target::Outlet(&outlet))?;
         let engineers = self.engineers(&outlet).await?;
         let vehicles = Vehicles {
             count: vehicles.count.min(engineers.len() as i32),

@@ -12,7 +12,7 @@ use xingji_api::v1::{
     Customer, GeoPoint, Order, OrderKind, Outlet, OutletClass, OutletTier, Person, PersonLevel,
     ProductLine, Skill,
 };
-use xingji_core::actor::Actor;
+use xingji_core::actor::{Actor, Role};
 use xingji_core::plugins::{Bundled, PluginSets};
 use xingji_core::regions::Regions;
 use xingji_core::settings::RegionConfig;
@@ -92,9 +92,12 @@ pub async fn network(kernel: &Kernel, region: &str, engineers: usize) -> Network
     let create = |outlet: Outlet| async move {
         kernel
             .outlets()
-            .create(CreateOutletRequest {
-                outlet: Some(outlet),
-            })
+            .create(
+                &hq(),
+                CreateOutletRequest {
+                    outlet: Some(outlet),
+                },
+            )
             .await
             .expect("create outlet")
     };
@@ -117,9 +120,12 @@ pub async fn network(kernel: &Kernel, region: &str, engineers: usize) -> Network
         };
         let person = kernel
             .people()
-            .create(CreatePersonRequest {
-                person: Some(person),
-            })
+            .create(
+                &hq(),
+                CreatePersonRequest {
+                    person: Some(person),
+                },
+            )
             .await
             .expect("create person");
         people.push(person);
@@ -176,12 +182,23 @@ pub async fn create(kernel: &Kernel, order: Order) -> Result<Order, KernelError>
         .await
 }
 
+/// The call centre of the test regions.
 pub fn call_centre() -> Actor {
-    Actor::CallCentre("07".into())
+    Actor::new(Role::CallCentre, "07", &["shanghai", "beijing"])
 }
 
 pub fn hq() -> Actor {
-    Actor::Hq("boss".into())
+    Actor::hq("boss")
+}
+
+/// The outlet `id`'s staff, of `region`.
+pub fn as_outlet(id: &str, region: &str) -> Actor {
+    Actor::new(Role::Outlet, id, &[region])
+}
+
+/// The engineer `id`, of `region`.
+pub fn as_engineer(id: &str, region: &str) -> Actor {
+    Actor::new(Role::Engineer, id, &[region])
 }
 
 /// The history actions of `order`, in order.

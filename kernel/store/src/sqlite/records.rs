@@ -28,6 +28,23 @@ pub(super) fn text_eq(
     }
 }
 
+/// `region IN (…)`, one bound JSON array however many regions: a list for
+/// a principal of several regions.
+pub(super) fn region_in(conditions: &mut Vec<Condition>, regions: &Option<Vec<String>>) {
+    if let Some(regions) = regions {
+        conditions.push(Condition {
+            before: "region IN (SELECT value FROM json_each(",
+            value: Value::Text(regions_json(regions)),
+            after: "))",
+        });
+    }
+}
+
+/// `regions` as a JSON array, for `json_each`.
+pub(super) fn regions_json(regions: &[String]) -> String {
+    serde_json::Value::from(regions.to_vec()).to_string()
+}
+
 pub(super) fn int_eq(conditions: &mut Vec<Condition>, before: &'static str, value: Option<i32>) {
     if let Some(value) = value {
         conditions.push(Condition {

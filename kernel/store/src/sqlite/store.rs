@@ -13,7 +13,9 @@ use xingji_api::v1::{
 };
 
 use super::handle::SqliteStore;
-use super::records::{Condition, decode, has_product_line, int_eq, text_eq};
+use super::records::{
+    Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
+};
 use super::stored::Value;
 use crate::{
     AuditFilter, CreateOutcome, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
@@ -35,7 +37,7 @@ impl Store for SqliteStore {
 
     async fn list_outlets(&self, filter: &OutletFilter, page: &Page) -> Result<Vec<Outlet>> {
         let mut conditions = Vec::new();
-        text_eq(&mut conditions, "region = ", &filter.region);
+        region_in(&mut conditions, &filter.regions);
         int_eq(&mut conditions, "status = ", filter.status);
         int_eq(&mut conditions, "tier = ", filter.tier);
         text_eq(&mut conditions, "parent_id = ", &filter.parent_id);
@@ -80,7 +82,7 @@ impl Store for SqliteStore {
 
     async fn list_people(&self, filter: &PersonFilter, page: &Page) -> Result<Vec<Person>> {
         let mut conditions = Vec::new();
-        text_eq(&mut conditions, "region = ", &filter.region);
+        region_in(&mut conditions, &filter.regions);
         text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
         int_eq(&mut conditions, "level = ", filter.level);
         int_eq(&mut conditions, "licence_state = ", filter.licence_state);
@@ -115,7 +117,7 @@ impl Store for SqliteStore {
 
     async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>> {
         let mut conditions = Vec::new();
-        text_eq(&mut conditions, "region = ", &filter.region);
+        region_in(&mut conditions, &filter.regions);
         int_eq(&mut conditions, "status = ", filter.status);
         text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
         text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
@@ -169,8 +171,11 @@ impl Store for SqliteStore {
         let mut query =
             QueryBuilder::<Sqlite>::new("SELECT seq, body FROM order_events WHERE seq > ");
         query.push_bind(filter.after);
-        if let Some(region) = &filter.region {
-            query.push(" AND region = ").push_bind(region.clone());
+        if let Some(regions) = &filter.regions {
+            query
+                .push(" AND region IN (SELECT value FROM json_each(")
+                .push_bind(regions_json(regions))
+                .push("))");
         }
         if let Some(outlet) = &filter.outlet_id {
             query.push(" AND outlet_id = ").push_bind(outlet.clone());
@@ -264,7 +269,7 @@ impl Store for SqliteStore {
 
     async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>> {
         let mut conditions = Vec::new();
-        text_eq(&mut conditions, "region = ", &filter.region);
+        region_in(&mut conditions, &filter.regions);
         text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
         self.list(conditions, page).await
     }

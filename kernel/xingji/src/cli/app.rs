@@ -1,10 +1,13 @@
 //! The top of the command line: global flags, the command groups, and the
 //! dispatch of a client command to its group.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use super::birthdays::BirthdaysArgs;
 use super::connection::Connection;
+use super::credentials::{Credential, CredentialFlags};
 use super::errors::{ClientError, FieldFlags};
 use super::month::MonthCommand;
 use super::orders::OrdersCommand;
@@ -34,12 +37,33 @@ pub struct Cli {
         default_value = "http://127.0.0.1:50051"
     )]
     pub server: String,
-    /// Who you are, as <role>:<name>: hq:<name>, call-centre:<name>,
-    /// system:<name>, auditor:<name>, outlet:<outlet id> or
-    /// engineer:<person id>. Recorded as the actor in order history, and
-    /// what decides which moves of an order you may make.
-    #[arg(long, global = true, env = "XINGJI_ACTOR")]
-    pub actor: Option<String>,
+    /// Call as <role>:<name> with the token saved for it in --tokens-dir
+    /// (`xingji tokens issue --save` saves one; `serve --demo` saves its
+    /// people's): hq:<name>, regional-it:<name>, call-centre:<name>,
+    /// auditor:<name>, partner:<name>, outlet:<outlet id>,
+    /// engineer:<person id>.
+    #[arg(
+        long = "as",
+        global = true,
+        env = "XINGJI_AS",
+        value_name = "ROLE:NAME"
+    )]
+    pub acting_as: Option<String>,
+    /// Call with this bearer token (a JWT from your identity provider).
+    #[arg(long, global = true, env = "XINGJI_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Call with the bearer token in this file.
+    #[arg(long, global = true, env = "XINGJI_TOKEN_FILE", value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// Where --as finds saved tokens.
+    #[arg(
+        long,
+        global = true,
+        env = "XINGJI_TOKENS_DIR",
+        default_value = "data/tokens",
+        value_name = "DIR"
+    )]
+    pub tokens_dir: PathBuf,
     /// Print only this field of the answer, for scripts: a dot path of
     /// field names as printed (id, next_page_token, history.0.action);
     /// strings without quotes, an unset field as an empty line.
@@ -106,7 +130,13 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     }
     let flags = cli.command.flags();
     let out = Output::new(cli.value);
-    let conn = Connection::open(&cli.server, cli.actor.as_deref()).await?;
+    let credential = Credential::from_flags(&CredentialFlags {
+        token: cli.token.as_deref(),
+        token_file: cli.token_file.as_deref(),
+        acting_as: cli.acting_as.as_deref(),
+        tokens_dir: &cli.tokens_dir,
+    })?;
+    let conn = Connection::open(&cli.server, credential).await?;
     let result = match cli.command {
         Command::Serve(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,

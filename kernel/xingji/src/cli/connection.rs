@@ -1,49 +1,32 @@
-//! The connection to the server (`--server`) and who calls (`--actor`).
+//! The connection to the server (`--server`), every request carrying the
+//! caller's credential (`credentials`).
 
 use std::time::Duration;
 
-use tonic::metadata::AsciiMetadataValue;
-use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
-use tonic::{Request, Status};
 
+use super::credentials::Credential;
 use super::errors::ClientError;
-use crate::grpc::ACTOR_HEADER;
 
 /// How long to wait for a server to accept the connection: an address
 /// that drops packets would otherwise hang the command.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connected server, and the actor every request names.
+/// A connected server, and the credential every request carries.
 #[derive(Debug, Clone)]
 pub struct Connection {
     channel: Channel,
-    actor: Actor,
+    credential: Credential,
 }
 
 /// What a service client sends its calls over: the channel, each request
-/// naming the actor.
-pub type Service = InterceptedService<Channel, Actor>;
-
-/// Names the actor (`--actor`) on every request, so that no call can
-/// leave it out.
-#[derive(Debug, Clone)]
-pub struct Actor(Option<AsciiMetadataValue>);
-
-impl Interceptor for Actor {
-    fn call(&mut self, mut request: Request<()>) -> Result<Request<()>, Status> {
-        if let Some(actor) = &self.0 {
-            request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
-        }
-        Ok(request)
-    }
-}
+/// carrying the credential.
+pub type Service = InterceptedService<Channel, Credential>;
 
 impl Connection {
-    /// Checks `actor` and `server`, then connects.
-    pub async fn open(server: &str, actor: Option<&str>) -> Result<Connection, ClientError> {
-        let actor = actor.map(actor_value).transpose()?;
+    /// Checks `server`, then connects.
+    pub async fn open(server: &str, credential: Credential) -> Result<Connection, ClientError> {
         let endpoint = endpoint(server)?;
         let channel = endpoint.connect().await.map_err(|error| {
             ClientError::Usage(format!(
@@ -53,29 +36,15 @@ impl Connection {
         })?;
         Ok(Connection {
             channel,
-            actor: Actor(actor),
+            credential,
         })
     }
 
-    /// The channel, for a service client: its requests name the actor.
+    /// The channel, for a service client: its requests carry the
+    /// credential.
     pub fn channel(&self) -> Service {
-        InterceptedService::new(self.channel.clone(), self.actor.clone())
+        InterceptedService::new(self.channel.clone(), self.credential.clone())
     }
-}
-
-/// The `xingji-actor` value of `--actor`. The server reads the actor as
-/// printable ASCII of at most 100 characters and takes anything else as
-/// anonymous: say so here instead.
-fn actor_value(actor: &str) -> Result<AsciiMetadataValue, ClientError> {
-    let refuse = || {
-        ClientError::Usage(format!(
-            "--actor {actor:?}: give <role>:<name> in printable ASCII, at most 100 characters (e.g. call-centre:07, outlet:<outlet id>)"
-        ))
-    };
-    if actor.len() > 100 || !actor.bytes().all(|b| b == b' ' || b.is_ascii_graphic()) {
-        return Err(refuse());
-    }
-    actor.parse().map_err(|_| refuse())
 }
 
 /// The endpoint of `--server`, which must be a URL with its scheme. The
@@ -146,26 +115,5 @@ mod tests {
         }
         endpoint("http://127.0.0.1:50051").expect("a URL");
         endpoint("http://[::1]:50051").expect("IPv6");
-    }
-
-    #[test]
-    fn every_request_names_the_actor_given() {
-        let actor = actor_value("call-centre:07").expect("an actor");
-        let named = Actor(Some(actor)).call(Request::new(())).expect("passes");
-        assert_eq!(
-            named.metadata().get(ACTOR_HEADER).map(|v| v.as_bytes()),
-            Some(&b"call-centre:07"[..])
-        );
-        let anonymous = Actor(None).call(Request::new(())).expect("passes");
-        assert!(anonymous.metadata().get(ACTOR_HEADER).is_none());
-    }
-
-    #[test]
-    fn actors_are_printable_ascii() {
-        actor_value("call-centre:07").expect("an actor");
-        for bad in ["call-centre:李娜", "a\tb", &"x".repeat(101)] {
-            let error = actor_value(bad).expect_err(bad).to_string();
-            assert!(error.contains("printable ASCII"), "{error}");
-        }
     }
 }

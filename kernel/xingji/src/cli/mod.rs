@@ -16,6 +16,7 @@ mod app;
 mod args;
 mod birthdays;
 mod connection;
+mod credentials;
 mod dates;
 mod descriptors;
 mod errors;

@@ -3,6 +3,7 @@
 use xingji_api::v1::{OrderKind, PurchaseRequest};
 use xingji_store::{OrderFilter, Page};
 
+use xingji_core::actor::Actor;
 use xingji_core::calendar::{days_from_date, today};
 use xingji_core::{Kernel, KernelError};
 
@@ -15,7 +16,7 @@ pub async fn sell_contracts(kernel: &Kernel) -> Result<(), KernelError> {
     let today = today();
     for region in &REGIONS {
         let filter = OrderFilter {
-            region: Some(region.id.to_owned()),
+            regions: Some(vec![region.id.to_owned()]),
             kind: Some(OrderKind::Installation as i32),
             ..Default::default()
         };
@@ -52,7 +53,7 @@ pub async fn sell_contracts(kernel: &Kernel) -> Result<(), KernelError> {
                 customer_phone,
                 sold_date: None,
             };
-            kernel.warranty().purchase(request).await?;
+            kernel.warranty().purchase(&Actor::Kernel, request).await?;
         }
     }
     Ok(())

@@ -15,7 +15,7 @@ use xingji_api::v1::{
 };
 use xingji_store::{Store, StoreError};
 
-use xingji_core::actor::Actor;
+use xingji_core::actor::{Actor, Role};
 use xingji_core::calendar::Month;
 use xingji_core::ids::new_id;
 use xingji_core::orders::history::append;
@@ -194,7 +194,7 @@ fn live(
 ) -> i64 {
     let created = order.create_time.map_or(lived.start, |t| t.seconds);
     let t = created + 600;
-    let call_centre = Actor::CallCentre("demo".to_owned());
+    let call_centre = Actor::new(Role::CallCentre, "demo", &[]);
     step(order, t, &call_centre, Step::Dispatch, "demo dispatch");
     if open {
         return t;
@@ -216,8 +216,8 @@ fn serve(
     dice: &mut Dice,
 ) -> (i64, bool) {
     let bad = lived.bad;
-    let outlet_actor = Actor::Outlet(lived.outlet.id.clone());
-    let engineer_actor = Actor::Engineer(engineer.id.clone());
+    let outlet_actor = Actor::new(Role::Outlet, lived.outlet.id.clone(), &[]);
+    let engineer_actor = Actor::new(Role::Engineer, engineer.id.clone(), &[]);
     t += 1200;
     step(order, t, &outlet_actor, Step::Accept, "");
     t += if bad { 5 * 3600 } else { 1800 };
@@ -256,7 +256,7 @@ fn serve(
 /// bad outlet most are not satisfied) and closes quality control an hour
 /// later. Returns the time of that last step.
 fn check(order: &mut Order, bad: bool, mut t: i64, part: bool, dice: &mut Dice) -> i64 {
-    let call_centre = Actor::CallCentre("demo".to_owned());
+    let call_centre = Actor::new(Role::CallCentre, "demo", &[]);
     let satisfied = if bad {
         dice.below(10) < 4
     } else {

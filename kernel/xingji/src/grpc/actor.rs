@@ -1,23 +1,16 @@
-//! Who a request says acts: the `xingji-actor` metadata. Until
-//! authentication lands this is the client's own word.
+//! Who acts on a request: the principal the authentication layer
+//! (`grpc::auth`) admitted and put in the request's extensions.
 
+use tonic::Status;
 use xingji_core::actor::Actor;
 
-/// The metadata key a client sets to say who acts, recorded in order
-/// history.
-pub const ACTOR_HEADER: &str = "xingji-actor";
-
-/// The longest actor the metadata may name.
-const MAX_ACTOR: usize = 100;
-
-/// Who `request` says acts; anonymous if it does not say, or says it in
-/// something other than printable ASCII of at most 100 characters.
-pub fn actor<T>(request: &tonic::Request<T>) -> Actor {
-    let value = request
-        .metadata()
-        .get(ACTOR_HEADER)
-        .and_then(|value| value.to_str().ok())
-        .filter(|value| !value.is_empty() && value.len() <= MAX_ACTOR)
-        .unwrap_or("anonymous");
-    Actor::parse(value)
+/// The actor authentication admitted for `request`. A request that reached
+/// a service without one did not pass through authentication — a wiring
+/// fault, refused rather than served as nobody.
+pub fn actor<T>(request: &tonic::Request<T>) -> Result<Actor, Status> {
+    request.extensions().get::<Actor>().cloned().ok_or_else(|| {
+        Status::unauthenticated(
+            "no credential: send `authorization: Bearer <token>` or a client certificate",
+        )
+    })
 }

@@ -9,7 +9,6 @@ mod adapter;
 mod services;
 pub mod status;
 
-pub use actor::ACTOR_HEADER;
 pub use services::{
     CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
 };

@@ -1,6 +1,7 @@
 //! The services of the `xingji.v1` API, each a table of its RPCs and the
 //! core call that answers each (`adapter!`): `= part.call` is
-//! `kernel.part().call(request)`, `by actor` passes who acts.
+//! `kernel.part().call(&actor, request)`, with who acts as authentication
+//! found it.
 
 use std::pin::Pin;
 
@@ -26,7 +27,7 @@ adapter! {
         get_outlet(GetOutletRequest) -> Outlet = outlets.get;
         list_outlets(ListOutletsRequest) -> ListOutletsResponse = outlets.list;
         update_outlet(UpdateOutletRequest) -> Outlet = outlets.update;
-        record_audit(RecordAuditRequest) -> Audit = outlets.record_audit by actor;
+        record_audit(RecordAuditRequest) -> Audit = outlets.record_audit;
         list_audits(ListAuditsRequest) -> ListAuditsResponse = outlets.list_audits;
     }
 }
@@ -38,7 +39,7 @@ adapter! {
         get_person(GetPersonRequest) -> Person = people.get;
         list_people(ListPeopleRequest) -> ListPeopleResponse = people.list;
         update_person(UpdatePersonRequest) -> Person = people.update;
-        record_licence_event(RecordLicenceEventRequest) -> Person = people.record_licence_event by actor;
+        record_licence_event(RecordLicenceEventRequest) -> Person = people.record_licence_event;
         list_licence_events(ListLicenceEventsRequest) -> ListLicenceEventsResponse = people.list_licence_events;
     }
 }
@@ -46,20 +47,20 @@ adapter! {
 adapter! {
     /// The `OrderService` implementation.
     OrderApi: OrderService {
-        create_order(CreateOrderRequest) -> Order = orders.create by actor;
+        create_order(CreateOrderRequest) -> Order = orders.create;
         get_order(GetOrderRequest) -> Order = orders.get;
         list_orders(ListOrdersRequest) -> ListOrdersResponse = orders.list;
-        dispatch_order(DispatchOrderRequest) -> Order = orders.dispatch by actor;
-        accept_order(AcceptOrderRequest) -> Order = orders.accept by actor;
-        refuse_order(RefuseOrderRequest) -> Order = orders.refuse by actor;
-        contact_customer(ContactCustomerRequest) -> Order = orders.contact by actor;
-        arrive_on_site(ArriveOnSiteRequest) -> Order = orders.arrive by actor;
-        complete_order(CompleteOrderRequest) -> Order = orders.complete by actor;
-        record_callback(RecordCallbackRequest) -> Order = orders.record_callback by actor;
-        check_quality(CheckQualityRequest) -> Order = orders.check_quality by actor;
-        cancel_order(CancelOrderRequest) -> Order = orders.cancel by actor;
-        invalidate_order(InvalidateOrderRequest) -> Order = orders.invalidate by actor;
-        advance_complaint(AdvanceComplaintRequest) -> Order = orders.advance_complaint by actor;
+        dispatch_order(DispatchOrderRequest) -> Order = orders.dispatch;
+        accept_order(AcceptOrderRequest) -> Order = orders.accept;
+        refuse_order(RefuseOrderRequest) -> Order = orders.refuse;
+        contact_customer(ContactCustomerRequest) -> Order = orders.contact;
+        arrive_on_site(ArriveOnSiteRequest) -> Order = orders.arrive;
+        complete_order(CompleteOrderRequest) -> Order = orders.complete;
+        record_callback(RecordCallbackRequest) -> Order = orders.record_callback;
+        check_quality(CheckQualityRequest) -> Order = orders.check_quality;
+        cancel_order(CancelOrderRequest) -> Order = orders.cancel;
+        invalidate_order(InvalidateOrderRequest) -> Order = orders.invalidate;
+        advance_complaint(AdvanceComplaintRequest) -> Order = orders.advance_complaint;
     }
     extra {
         type WatchOrdersStream = Pin<Box<dyn Stream<Item = Result<OrderEvent, Status>> + Send>>;
@@ -68,12 +69,10 @@ adapter! {
             &self,
             request: Request<WatchOrdersRequest>,
         ) -> Result<Response<Self::WatchOrdersStream>, Status> {
-            let events = self
-                .kernel
-                .orders()
-                .watch(request.into_inner())
-                .await
-                .map_err(status)?;
+            let actor = crate::grpc::actor::actor(&request)?;
+            let events = self.kernel.orders().watch(&actor, request.into_inner()).await;
+            self.kernel.record_denial(&actor, "WatchOrders", &events).await;
+            let events = events.map_err(status)?;
             let events = tokio_stream::wrappers::ReceiverStream::new(events)
                 .map(|event| event.map_err(status));
             Ok(Response::new(Box::pin(events)))
@@ -84,7 +83,7 @@ adapter! {
 adapter! {
     /// The `MonthCloseService` implementation.
     MonthCloseApi: MonthCloseService {
-        close_month(CloseMonthRequest) -> MonthClose = month_closes.close by actor;
+        close_month(CloseMonthRequest) -> MonthClose = month_closes.close;
         get_month_close(GetMonthCloseRequest) -> MonthClose = month_closes.get;
         list_month_closes(ListMonthClosesRequest) -> ListMonthClosesResponse = month_closes.list;
     }
@@ -93,11 +92,11 @@ adapter! {
 adapter! {
     /// The `PluginService` implementation.
     PluginApi: PluginService {
-        install_plugin(InstallPluginRequest) -> Plugin = plugin_admin.install by actor;
+        install_plugin(InstallPluginRequest) -> Plugin = plugin_admin.install;
         list_plugins(ListPluginsRequest) -> ListPluginsResponse = plugin_admin.list;
         get_region_plugins(GetRegionPluginsRequest) -> RegionPlugins = plugin_admin.region_plugins;
-        activate_plugin(ActivatePluginRequest) -> Activation = plugin_admin.activate by actor;
-        rollback_plugin(RollbackPluginRequest) -> Activation = plugin_admin.rollback by actor;
+        activate_plugin(ActivatePluginRequest) -> Activation = plugin_admin.activate;
+        rollback_plugin(RollbackPluginRequest) -> Activation = plugin_admin.rollback;
         list_activations(ListActivationsRequest) -> ListActivationsResponse = plugin_admin.history;
         get_plugin_stats(GetPluginStatsRequest) -> PluginStats = plugin_admin.stats;
     }
@@ -116,13 +115,13 @@ adapter! {
 adapter! {
     /// The `CampaignService` implementation.
     CampaignApi: CampaignService {
-        run_birthday_campaign(RunBirthdayCampaignRequest) -> RunBirthdayCampaignResponse = campaigns.run_birthdays by actor;
+        run_birthday_campaign(RunBirthdayCampaignRequest) -> RunBirthdayCampaignResponse = campaigns.run_birthdays;
     }
 }
 
 adapter! {
     /// The `TourService` implementation.
     TourApi: TourService {
-        plan_tours(PlanToursRequest) -> PlanToursResponse = tours.plan by actor;
+        plan_tours(PlanToursRequest) -> PlanToursResponse = tours.plan;
     }
 }

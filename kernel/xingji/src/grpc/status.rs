@@ -76,20 +76,26 @@ pub fn status(error: KernelError) -> Status {
         KernelError::Conflict(Conflict::Changed(_)) => Status::aborted(message),
         KernelError::Denied {
             actor,
-            action,
-            allowed,
+            permission,
+            target,
+            ..
         } => Status::with_error_details(
             Code::PermissionDenied,
             message,
             ErrorDetails::with_error_info(
-                "ACTOR_NOT_ALLOWED",
+                "PERMISSION_MISSING",
                 DOMAIN,
                 [
-                    ("actor".to_owned(), actor),
-                    ("action".to_owned(), action.to_owned()),
-                    ("allowed".to_owned(), allowed.to_owned()),
+                    ("principal".to_owned(), actor),
+                    ("permission".to_owned(), permission.to_owned()),
+                    ("target".to_owned(), target),
                 ],
             ),
+        ),
+        KernelError::Unauthenticated(_) => Status::with_error_details(
+            Code::Unauthenticated,
+            message,
+            ErrorDetails::with_error_info("CREDENTIAL_REFUSED", DOMAIN, []),
         ),
         KernelError::Plugin(failure) => Status::with_error_details(
             // The plugin's fault is a precondition of the region's set-up;
