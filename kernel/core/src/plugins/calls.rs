@@ -6,13 +6,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use xingji_api::v1::Order;
+use xingji_api::v1::{AuditEvent, Order};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
 use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
+use crate::actor::Actor;
+use crate::audit;
 use crate::error::{KernelError, Result};
 use crate::plugins::capabilities::Capabilities;
 use crate::plugins::failure::plugin_failed;
@@ -110,17 +112,33 @@ impl PluginSets {
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
         if writes == Writes::Keep {
-            capabilities.commit().await.map_err(|error| match error {
-                StoreError::Quota { used, limit } => plugin_failed(
-                    &plugin,
+            let operation = match slot {
+                Slot::Warranty => "warranty.purchase",
+                _ => "plugins.kv",
+            };
+            let audit = AuditEvent {
+                detail: plugin.id(),
+                ..audit::event(
+                    &Actor::Kernel, // who: lead
+                    operation,
+                    format!("regions/{region}/slots/{slot}"),
                     region,
-                    slot,
-                    &PluginError::Trap(format!(
-                        "key-value quota exceeded: {used} bytes, the limit is {limit}"
-                    )),
-                ),
-                error => KernelError::store(error, "plugin kv", region),
-            })?;
+                )
+            };
+            capabilities
+                .commit(audit)
+                .await
+                .map_err(|error| match error {
+                    StoreError::Quota { used, limit } => plugin_failed(
+                        &plugin,
+                        region,
+                        slot,
+                        &PluginError::Trap(format!(
+                            "key-value quota exceeded: {used} bytes, the limit is {limit}"
+                        )),
+                    ),
+                    error => KernelError::store(error, "plugin kv", region),
+                })?;
         }
         Ok(Called {
             answer,
