@@ -17,6 +17,7 @@ const PROTOS: &[&str] = &[
     "xingji/v1/warranty.proto",
     "xingji/v1/campaign.proto",
     "xingji/v1/tour.proto",
+    "xingji/v1/audit.proto",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -19,7 +19,7 @@
 
 pub mod access;
 pub mod actor;
-pub mod audit_trail;
+pub mod audit;
 pub mod calendar;
 pub mod campaign;
 pub mod error;

@@ -10,6 +10,7 @@ use xingji_store::{AuditFilter, OutletFilter, Store, StoreError};
 
 use crate::access::{self, Target};
 use crate::actor::Actor;
+use crate::audit;
 use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded, quoted};
 use crate::ids::new_id;
@@ -86,7 +87,15 @@ impl Outlets<'_> {
         let created = self
             .kernel
             .store
-            .create_outlet(outlet.clone())
+            .create_outlet(
+                outlet.clone(),
+                audit::event(
+                    actor,
+                    "outlets.create",
+                    format!("outlets/{}", outlet.id),
+                    &outlet.region,
+                ),
+            )
             .await
             .map_err(|error| store_error(error, &outlet))?;
         self.kernel.regions.founded(&created.region);
@@ -163,7 +172,15 @@ impl Outlets<'_> {
         }
         outlet.update_time = Some(now());
         store
-            .update_outlet(outlet.clone())
+            .update_outlet(
+                outlet.clone(),
+                audit::event(
+                    actor,
+                    "outlets.update",
+                    format!("outlets/{}", outlet.id),
+                    &outlet.region,
+                ),
+            )
             .await
             .map_err(|error| store_error(error, &outlet))
     }
@@ -217,9 +234,11 @@ impl Outlets<'_> {
             create_time: Some(now()),
             ..audit
         };
+        let target = format!("outlets/{}", audit.outlet_id);
+        let event = audit::event(actor, "outlets.audit", target, &audit.region);
         self.kernel
             .store
-            .create_audit(audit)
+            .create_audit(audit, event)
             .await
             .map_err(|error| KernelError::store(error, "audit", ""))
     }

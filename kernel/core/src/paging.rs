@@ -14,7 +14,8 @@ use hmac::{Hmac, Mac};
 use prost::Message;
 use sha2::Sha256;
 use xingji_api::v1::{
-    Audit, LicenceEvent, ListActivationsRequest, ListAuditsRequest, ListContractsRequest,
+    Audit, LicenceEvent, ListActivationsRequest, ListAuditEventsRequest, ListAuditsRequest,
+    ListContractsRequest,
     ListLicenceEventsRequest, ListMonthClosesRequest, ListOrdersRequest, ListOutletsRequest,
     ListPeopleRequest, ListPluginsRequest, MonthClose, Order, Outlet, Person,
 };
@@ -181,7 +182,8 @@ list_requests!(
     ListMonthClosesRequest,
     ListContractsRequest,
     ListPluginsRequest,
-    ListActivationsRequest
+    ListActivationsRequest,
+    ListAuditEventsRequest
 );
 
 /// A record a store listing returns, paged by id: how the store lists it.

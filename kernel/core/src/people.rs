@@ -9,6 +9,7 @@ use xingji_store::{PersonFilter, Store};
 
 use crate::access::{self, Target};
 use crate::actor::Actor;
+use crate::audit;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::ids::new_id;
@@ -75,9 +76,15 @@ impl People<'_> {
         self.kernel
             .referenced_outlet("person.outlet_id", &person.outlet_id, &person.region)
             .await?;
+        let audit = audit::event(
+            actor,
+            "people.create",
+            format!("people/{}", person.id),
+            &person.region,
+        );
         self.kernel
             .store
-            .create_person(person)
+            .create_person(person, audit)
             .await
             .map_err(|error| KernelError::store(error, "person", ""))
     }
@@ -147,8 +154,14 @@ impl People<'_> {
         }
         person.update_time = Some(now());
         let id = person.id.clone();
+        let audit = audit::event(
+            actor,
+            "people.update",
+            format!("people/{id}"),
+            &person.region,
+        );
         store
-            .update_person(person)
+            .update_person(person, audit)
             .await
             .map_err(|error| KernelError::store(error, "person", &id))
     }
@@ -217,8 +230,14 @@ impl People<'_> {
             update_time: Some(now),
             ..person
         };
+        let audit = audit::event(
+            actor,
+            "people.licence-event",
+            format!("people/{person_id}"),
+            &person.region,
+        );
         let (person, _) = store
-            .record_licence_event(person, event)
+            .record_licence_event(person, event, audit)
             .await
             .map_err(|error| KernelError::store(error, "person", &person_id))?;
         Ok(person)

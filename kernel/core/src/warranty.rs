@@ -73,7 +73,7 @@ impl Warranty<'_> {
         let called = self
             .kernel
             .plugins
-            .call_with(&request.region, Slot::Warranty, Writes::Keep, quote)
+            .call_with(&request.region, Slot::Warranty, actor, Writes::Keep("warranty.quote"), quote)
             .await?;
         let (answer, plugin) = (called.answer, called.plugin);
         let plans =
@@ -124,6 +124,7 @@ impl Warranty<'_> {
             .call(
                 &request.region,
                 Slot::Warranty,
+                (actor, "warranty.purchase"),
                 |plugin, limits, params, services| async move {
                     plugin
                         .warranty_purchase(
@@ -162,6 +163,7 @@ impl Warranty<'_> {
             .call(
                 &request.region,
                 Slot::Warranty,
+                (actor, "warranty.read"),
                 |plugin, limits, _, services| async move {
                     plugin.warranty_get_contract(&id, limits, services).await
                 },
@@ -194,6 +196,7 @@ impl Warranty<'_> {
             .call(
                 &request.region,
                 Slot::Warranty,
+                (actor, "warranty.read"),
                 |plugin, limits, _, services| async move {
                     plugin
                         .warranty_list_contracts(&after, limit + 1, limits, services)

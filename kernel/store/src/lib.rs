@@ -12,14 +12,27 @@
 //! an update names the version it was read at and is refused with
 //! [`StoreError::VersionMismatch`] if the record changed in between, so no
 //! update is ever silently lost.
+//!
+//! Every write that changes records takes the [`AuditEvent`] of the change
+//! (who, when, what, to which target, in which region) and appends it to the
+//! audit trail in the same transaction: the change and its entry are
+//! committed together or not at all, and a write that changes nothing (a
+//! retried `create_order`, a plugin installed again) appends nothing. The
+//! caller fills the event; the store gives it its place in the hash chain
+//! (`seq`, `prev_hash`, `hash`; see [`audit`]), reading the chain's head
+//! inside the write's transaction, never from a cache: another process may
+//! append too.
 
+pub mod audit;
 mod sqlite;
 
 use async_trait::async_trait;
 use xingji_api::v1::{
-    Activation, Audit, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person, Plugin,
+    Activation, Audit, AuditEvent, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person,
+    Plugin,
 };
 
+pub use audit::{AuditEventFilter, StoredAuditEvent};
 pub use sqlite::SqliteStore;
 
 /// Why a store operation failed.
@@ -63,6 +76,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// Which part of a listing to return: records ordered by id (ids are ULIDs,
 /// so this is creation order), strictly after `after`, at most `limit`.
+/// Audit events go by `seq` instead: `after` is a `seq` in decimal.
 #[derive(Debug, Clone, Default)]
 pub struct Page {
     /// The last id of the previous page.
@@ -141,7 +155,13 @@ macro_rules! in_region {
     )*};
 }
 
-in_region!(OutletFilter, PersonFilter, OrderFilter, AuditFilter);
+in_region!(
+    OutletFilter,
+    PersonFilter,
+    OrderFilter,
+    AuditFilter,
+    AuditEventFilter
+);
 
 /// Which order events [`Store::list_order_events`] returns.
 #[derive(Debug, Clone, Default)]
@@ -180,6 +200,8 @@ pub struct MonthCloseCommit {
     /// entry, or says `false` to leave the order as it is. The update then
     /// appends its event, as for any order write.
     pub settle_order: Box<dyn Fn(&mut Order) -> bool + Send + Sync>,
+    /// The audit event of the close (one for the whole close).
+    pub audit: AuditEvent,
 }
 
 impl std::fmt::Debug for MonthCloseCommit {
@@ -214,39 +236,45 @@ pub enum CreateOutcome {
 /// Creates take records with their id already set and store them with
 /// version 1. Updates take the record as read and modified: its `version`
 /// is the one it was read at, and the stored record gets the next one.
+///
+/// Every method that changes records takes `audit`, the event of the
+/// change, and appends it in the change's own transaction (the crate's
+/// documentation says how); a write that fails appends nothing.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     /// Creates an outlet. Fails with `AlreadyExists("outlet number")` if the
     /// region has an outlet with the same number.
-    async fn create_outlet(&self, outlet: Outlet) -> Result<Outlet>;
+    async fn create_outlet(&self, outlet: Outlet, audit: AuditEvent) -> Result<Outlet>;
     /// Returns an outlet.
     async fn get_outlet(&self, id: &str) -> Result<Outlet>;
     /// Lists outlets.
     async fn list_outlets(&self, filter: &OutletFilter, page: &Page) -> Result<Vec<Outlet>>;
     /// Replaces an outlet, if it is still at `outlet.version`.
-    async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet>;
+    async fn update_outlet(&self, outlet: Outlet, audit: AuditEvent) -> Result<Outlet>;
     /// Counts the outlets whose parent is `id`.
     async fn count_children(&self, id: &str) -> Result<u64>;
     /// The regions that have at least one outlet, in order.
     async fn regions(&self) -> Result<Vec<String>>;
 
     /// Creates a person.
-    async fn create_person(&self, person: Person) -> Result<Person>;
+    async fn create_person(&self, person: Person, audit: AuditEvent) -> Result<Person>;
     /// Returns a person.
     async fn get_person(&self, id: &str) -> Result<Person>;
     /// Lists people.
     async fn list_people(&self, filter: &PersonFilter, page: &Page) -> Result<Vec<Person>>;
     /// Replaces a person, if it is still at `person.version`.
-    async fn update_person(&self, person: Person) -> Result<Person>;
+    async fn update_person(&self, person: Person, audit: AuditEvent) -> Result<Person>;
 
     /// Creates an order, once per `request_id`: if the id was used before,
-    /// nothing is written and the first order is returned. `fingerprint`
-    /// identifies the request's content, to tell a retry from a reuse.
+    /// nothing is written (`audit` included) and the first order is
+    /// returned. `fingerprint` identifies the request's content, to tell a
+    /// retry from a reuse.
     async fn create_order(
         &self,
         request_id: &str,
         fingerprint: &[u8],
         order: Order,
+        audit: AuditEvent,
     ) -> Result<CreateOutcome>;
     /// Returns an order.
     async fn get_order(&self, id: &str) -> Result<Order>;
@@ -258,7 +286,7 @@ pub trait Store: Send + Sync + 'static {
     /// event log and the orders never disagree: [`Store::create_order`] one
     /// per history entry of the new order, this one for the last entry (an
     /// update must append exactly one history entry).
-    async fn update_order(&self, order: Order) -> Result<Order>;
+    async fn update_order(&self, order: Order, audit: AuditEvent) -> Result<Order>;
     /// Order events in commit order, with their cursors, at most `limit`.
     async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>>;
     /// Follows the sequence number of the last committed order event: it
@@ -279,6 +307,7 @@ pub trait Store: Send + Sync + 'static {
         &self,
         person: Person,
         event: LicenceEvent,
+        audit: AuditEvent,
     ) -> Result<(Person, LicenceEvent)>;
     /// A person's licence events, oldest first.
     async fn list_licence_events(&self, person_id: &str, page: &Page) -> Result<Vec<LicenceEvent>>;
@@ -297,23 +326,30 @@ pub trait Store: Send + Sync + 'static {
     -> Result<Vec<MonthClose>>;
     /// Writes a month close, all or nothing: `AlreadyExists("month close")`
     /// if the month is closed already, `VersionMismatch` if any record
-    /// changed since it was read.
+    /// changed since it was read. Appends `commit.audit`.
     async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose>;
     /// Records a mystery-customer audit.
-    async fn create_audit(&self, audit: Audit) -> Result<Audit>;
+    async fn create_audit(&self, record: Audit, audit: AuditEvent) -> Result<Audit>;
     /// Lists audits, oldest first.
     async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>>;
 
     /// Installs a plugin version with its component bytes. Installing the
     /// same bytes again returns the stored plugin; another component under
     /// the same name and version fails with `AlreadyExists("plugin version")`.
-    async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin>;
+    /// Either way nothing is written, `audit` included.
+    async fn install_plugin(
+        &self,
+        plugin: Plugin,
+        component: &[u8],
+        audit: AuditEvent,
+    ) -> Result<Plugin>;
     /// Every installed plugin, by name and version.
     async fn list_plugins(&self) -> Result<Vec<Plugin>>;
     /// The component bytes of the plugin with this SHA-256.
     async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>>;
     /// Appends an activation to the history, giving it the next `seq`.
-    async fn add_activation(&self, activation: Activation) -> Result<Activation>;
+    async fn add_activation(&self, activation: Activation, audit: AuditEvent)
+    -> Result<Activation>;
     /// The whole activation history, oldest first. (It is small: one row per
     /// operator action.)
     async fn list_activations(&self) -> Result<Vec<Activation>>;
@@ -339,10 +375,26 @@ pub trait Store: Send + Sync + 'static {
         plugin: &str,
         writes: &[(String, Option<Vec<u8>>)],
         max_bytes: u64,
+        audit: AuditEvent,
     ) -> Result<()>;
 
     /// Returns the value stored under `key`, setting it to `init` first if
     /// there is none. Used for kernel settings that must survive restarts,
     /// such as the page-token key.
     async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>>;
+
+    /// Appends an audit event that goes with no change of records (a
+    /// denial, a token issued), in a transaction of its own. Returns it
+    /// with its `seq`, `prev_hash` and `hash`.
+    async fn append_audit(&self, event: AuditEvent) -> Result<AuditEvent>;
+    /// Lists audit events, oldest first, paged by `seq` (`page.after` is
+    /// the decimal `seq` of the previous page's last event).
+    async fn list_audit_events(
+        &self,
+        filter: &AuditEventFilter,
+        page: &Page,
+    ) -> Result<Vec<AuditEvent>>;
+    /// The stored audit trail after `after_seq`, in order, at most `limit`
+    /// entries, as stored: what [`audit::verify_chain`] checks.
+    async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<StoredAuditEvent>>;
 }

@@ -9,6 +9,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 use xingji_core::settings::RegionConfig;
+use xingji_identity::IdentityConfig;
 
 /// The file read when `--config` is not given, if it exists.
 pub const DEFAULT_CONFIG_FILE: &str = "xingji.toml";
@@ -36,6 +37,14 @@ pub struct Config {
     /// them, in seconds. (The systemd unit's `TimeoutStopSec` allows this
     /// and a margin.)
     pub shutdown_grace_seconds: u64,
+    /// Serve gRPC reflection without a credential (it shows only the
+    /// public API's shape). Health checking is always open.
+    pub open_reflection: bool,
+    /// How callers are authenticated: the embedded issuer, external token
+    /// issuers (an OIDC identity provider's JWKS, static keys), and client
+    /// certificates (`[identity]`).
+    #[serde(default)]
+    pub identity: IdentityConfig,
     /// The regions this deployment serves, with their settings, by region
     /// id (a region also comes into being with its first outlet).
     #[serde(default)]
@@ -62,6 +71,8 @@ impl Default for Config {
             log_filter: "info".to_owned(),
             auto_dispatch: true,
             shutdown_grace_seconds: 10,
+            open_reflection: true,
+            identity: IdentityConfig::default(),
             regions: BTreeMap::new(),
         }
     }

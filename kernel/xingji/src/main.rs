@@ -17,6 +17,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Serve(args) => serve(args).await,
+            Command::Audit(command) => command.run().await,
             _ => xingji::cli::run_client(cli).await.map_err(Into::into),
         }
     });

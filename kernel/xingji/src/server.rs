@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
+use xingji_api::v1::audit_service_server::AuditServiceServer;
 use xingji_api::v1::campaign_service_server::CampaignServiceServer;
 use xingji_api::v1::month_close_service_server::MonthCloseServiceServer;
 use xingji_api::v1::order_service_server::OrderServiceServer;
@@ -20,13 +21,16 @@ use xingji_api::v1::warranty_service_server::WarrantyServiceServer;
 use xingji_core::plugins::{Bundled, MAX_COMPONENT_BYTES, PluginSets};
 use xingji_core::regions::Regions;
 use xingji_core::{Kernel, Options};
+use xingji_identity::{CertificateMap, Verifier};
 use xingji_store::{SqliteStore, Store};
 
 use crate::config::Config;
+use crate::grpc::auth::{AuthLayer, Authenticator};
 use crate::grpc::{
-    CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
+    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
 };
 use crate::telemetry::RpcSpanLayer;
+use crate::tokens::{TOKENS_DIR, embedded_issuer};
 
 /// Any error that stops the server.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -91,6 +95,39 @@ pub async fn start_kernel(
     Ok(kernel)
 }
 
+/// How callers are authenticated: the embedded issuer (whose tokens for the
+/// demo's people `--demo` saves), the configured issuers and client
+/// certificates, admitted through `kernel`.
+async fn authentication(config: &Config, kernel: &Arc<Kernel>) -> Result<AuthLayer, BoxError> {
+    let issuer = embedded_issuer(config)
+        .map_err(|error| format!("the embedded token issuer ([identity.embedded]): {error}"))?;
+    let verifier = Verifier::new(&config.identity, issuer.as_ref())
+        .await
+        .map_err(|error| format!("[identity]: {error}"))?;
+    let certificates = CertificateMap::from_config(&config.identity)
+        .map_err(|error| format!("[[identity.clients]]: {error}"))?;
+    if config.demo
+        && let Some(issuer) = &issuer
+    {
+        let dir = config.data_dir.join(TOKENS_DIR);
+        let saved = crate::demo::save_demo_tokens(
+            kernel.store.as_ref(),
+            issuer,
+            &config.identity.audience,
+            &dir,
+        )
+        .await
+        .map_err(|error| format!("saving the demo's tokens in {}: {error}", dir.display()))?;
+        tracing::info!(saved, dir = %dir.display(), "saved tokens for the demo's people: call as one with --as <role>:<name>");
+    }
+    Ok(AuthLayer::new(Authenticator::new(
+        kernel.clone(),
+        verifier,
+        certificates,
+        config.open_reflection,
+    )))
+}
+
 /// Serves on `listener` until `shutdown` completes, then finishes the calls
 /// in flight, for at most `config.shutdown_grace_seconds`, and returns.
 pub async fn serve(
@@ -100,6 +137,7 @@ pub async fn serve(
 ) -> Result<(), BoxError> {
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let kernel = start_kernel(config, stopping.clone()).await?;
+    let auth = authentication(config, &kernel).await?;
     // Streams (WatchOrders) end when shutdown begins, so that the graceful
     // drain does not wait on clients that never hang up.
     let shutdown = async move {
@@ -122,6 +160,7 @@ pub async fn serve(
         .set_serving::<CampaignServiceServer<CampaignApi>>()
         .await;
     health.set_serving::<TourServiceServer<TourApi>>().await;
+    health.set_serving::<AuditServiceServer<AuditApi>>().await;
     let reflection = || {
         tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(xingji_api::FILE_DESCRIPTOR_SET)
@@ -130,11 +169,18 @@ pub async fn serve(
 
     let address = listener.local_addr()?;
     tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
+    if !address.ip().is_loopback() {
+        tracing::warn!(
+            %address,
+            "SERVING PLAINTEXT ON A NON-LOOPBACK ADDRESS: tokens and customers' personal data cross the network in clear; set [tls] cert_file and key_file in the config"
+        );
+    }
     // Small answers must not wait for Nagle's algorithm to meet the
     // client's delayed ACK (40 ms a call).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
     let serving = tonic::transport::Server::builder()
         .layer(RpcSpanLayer)
+        .layer(auth)
         .add_service(health_service)
         .add_service(reflection().build_v1()?)
         .add_service(reflection().build_v1alpha()?)
@@ -150,6 +196,7 @@ pub async fn serve(
         .add_service(WarrantyServiceServer::new(WarrantyApi::new(kernel.clone())))
         .add_service(CampaignServiceServer::new(CampaignApi::new(kernel.clone())))
         .add_service(TourServiceServer::new(TourApi::new(kernel.clone())))
+        .add_service(AuditServiceServer::new(AuditApi::new(kernel.clone())))
         .add_service(OrderServiceServer::new(OrderApi::new(kernel)))
         .serve_with_incoming_shutdown(incoming, shutdown);
     // The drain is bounded: a client that sent half a request, or a call

@@ -10,6 +10,8 @@ use tonic_types::StatusExt;
 use xingji::grpc::status::status;
 use xingji::server::BUNDLED;
 use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
+use xingji_core::actor::Actor;
+use xingji_core::audit;
 use xingji_core::plugins::PluginSets;
 use xingji_core::regions::Regions;
 use xingji_plugin_host::Slot;
@@ -20,7 +22,8 @@ use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::
     Fleet, Metric, PlanRequest, Stop,
 };
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance;
-use xingji_store::{OrderFilter, Page, SqliteStore, Store};
+use xingji_store::audit::verify_chain;
+use xingji_store::{AuditEventFilter, OrderFilter, Page, SqliteStore, Store};
 
 const TODAY: Date = Date {
     year: 2026,
@@ -66,7 +69,15 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     );
     for (id, region) in [("out_a1", "east"), ("out_a2", "east"), ("out_b1", "west")] {
         store
-            .create_outlet(outlet(id, region))
+            .create_outlet(
+                outlet(id, region),
+                audit::event(
+                    &Actor::Kernel,
+                    "outlets.create",
+                    format!("outlets/{id}"),
+                    region,
+                ),
+            )
             .await
             .expect("outlet");
     }
@@ -154,6 +165,44 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     );
     let stats = sets.stats(Some(&["east".to_owned()]));
     assert_eq!((stats[0].calls, stats[0].failures), (4, 1));
+
+    // Each kept call's writes were audited with them; the failed call's were
+    // not.
+    let kv_writes = |region: &str| {
+        let filter = AuditEventFilter {
+            operation: Some("warranty.purchase".into()),
+            ..AuditEventFilter::in_region(region)
+        };
+        let store = store.clone();
+        async move {
+            let page = Page {
+                after: None,
+                limit: 100,
+            };
+            store
+                .list_audit_events(&filter, &page)
+                .await
+                .expect("audit events")
+        }
+    };
+    let east = kv_writes("east").await;
+    assert_eq!(east.len(), 3, "{east:?}");
+    assert!(
+        east.iter()
+            .all(|event| event.detail == "test-warranty@1.0.0"
+                && event.target == "regions/east/slots/warranty")
+    );
+    assert_eq!(kv_writes("west").await.len(), 1);
+    let head = verify_chain(
+        async |after, limit| store.audit_chain(after, limit).await,
+        |_| {},
+    )
+    .await
+    .expect("the chain verifies");
+    assert!(
+        head.events > 4 + 3 + 2,
+        "outlets, kv writes, activations, installs"
+    );
 }
 
 #[tokio::test]

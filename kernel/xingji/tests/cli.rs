@@ -601,7 +601,7 @@ async fn months_and_days_can_be_named_relative_to_today() {
 fn help_says_what_is_required_and_what_the_defaults_are() {
     let help = |args: &[&str]| stdout(&xingji_bare(&[args, &["--help"]].concat()));
     let groups = [
-        "outlets", "people", "orders", "plugins", "month", "warranty",
+        "outlets", "people", "orders", "plugins", "month", "warranty", "audit",
     ];
     let mut pages = vec![help(&[]), help(&["birthdays"]), help(&["tours"])];
     for group in groups {

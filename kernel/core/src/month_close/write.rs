@@ -14,6 +14,7 @@ use xingji_plugin_host::bindings::settlement::exports::xingji::plugins::settler:
 use xingji_store::MonthCloseCommit;
 
 use crate::actor::Actor;
+use crate::audit;
 use crate::ids::new_id;
 use crate::licence;
 use crate::month_close::gather::Gathered;
@@ -190,7 +191,10 @@ impl Gathered {
             );
             true
         });
+        let target = format!("months/{}/{}", close.region, close.month);
+        let audit = audit::event(actor, "month.close", target, &close.region);
         MonthCloseCommit {
+            audit,
             close,
             outlets,
             people: charged.into_values().collect(),

@@ -61,7 +61,7 @@ impl Orders<'_> {
         let covered_by = if in_warranty {
             None
         } else {
-            self.jiujiu_cover(&order, report.charge_fen > 0).await?
+            self.jiujiu_cover(actor, &order, report.charge_fen > 0).await?
         };
         if let Some(contract) = &covered_by
             && report.charge_fen > 0
@@ -91,7 +91,12 @@ impl Orders<'_> {
     /// One plugin call: with a charge (`ask_only`), only ask — a covered
     /// repair is then refused, and nothing is counted; without one, claim,
     /// once per order, so a retry does not count twice.
-    async fn jiujiu_cover(&self, order: &Order, ask_only: bool) -> Result<Option<String>> {
+    async fn jiujiu_cover(
+        &self,
+        actor: &Actor,
+        order: &Order,
+        ask_only: bool,
+    ) -> Result<Option<String>> {
         let serial = order
             .appliance
             .as_ref()
@@ -109,9 +114,13 @@ impl Orders<'_> {
                 .warranty_claim(&serial, &order_id, today, limits, services)
                 .await
         };
-        let writes = if ask_only { Writes::Drop } else { Writes::Keep };
+        let writes = if ask_only {
+            Writes::Drop
+        } else {
+            Writes::Keep("warranty.claim")
+        };
         let called = plugins
-            .call_with(&order.region, Slot::Warranty, writes, claim)
+            .call_with(&order.region, Slot::Warranty, actor, writes, claim)
             .await?;
         Ok(called.answer.map(|c| c.id))
     }

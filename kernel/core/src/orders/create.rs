@@ -6,6 +6,7 @@ use xingji_store::CreateOutcome;
 
 use crate::access::{self, Target};
 use crate::actor::Actor;
+use crate::audit;
 use crate::calendar::today;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::orders::intake::{check_request_id, client_fields, new_order};
@@ -51,10 +52,12 @@ impl Orders<'_> {
         // (a retry of a stored request wastes this choice, and gets the
         // order the first try made).
         self.dispatch_new(&mut order).await;
+        let target = format!("orders/{}", order.id);
+        let audit = audit::event(actor, "orders.create", target, &order.region);
         let outcome = self
             .kernel
             .store
-            .create_order(&request_id, &fingerprint, order)
+            .create_order(&request_id, &fingerprint, order, audit)
             .await
             .map_err(|error| KernelError::store(error, "order", ""))?;
         match outcome {

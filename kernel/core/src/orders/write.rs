@@ -7,6 +7,7 @@ use xingji_api::v1::{Order, OrderStatus};
 
 use crate::access;
 use crate::actor::Actor;
+use crate::audit;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
@@ -80,9 +81,11 @@ impl Orders<'_> {
             &targets,
         );
         let id = order.id.clone();
+        let operation = format!("orders.{}", entry.action);
+        let audit = audit::event(actor, &operation, format!("orders/{id}"), &order.region);
         self.kernel
             .store
-            .update_order(order)
+            .update_order(order, audit)
             .await
             .map_err(|error| KernelError::store(error, "order", &id))
     }

@@ -5,10 +5,11 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use xingji_api::v1::Activation;
+use xingji_api::v1::{Activation, ActivationAction, AuditEvent};
 use xingji_plugin_host::Slot;
 use xingji_store::Store;
 
+use crate::audit;
 use crate::error::{KernelError, Result};
 use crate::plugins::slots::slot_from_proto;
 
@@ -61,9 +62,22 @@ impl Activations {
         activation: Activation,
     ) -> Result<Activation> {
         let region = activation.region.clone();
+        let operation = match activation.action() {
+            ActivationAction::Rollback => "plugins.rollback",
+            _ => "plugins.activate",
+        };
+        let audit = AuditEvent {
+            detail: format!("{}@{}", activation.name, activation.version),
+            ..audit::event(
+                &activation.actor,
+                operation,
+                format!("regions/{region}/slots/{slot}"),
+                &region,
+            )
+        };
         // Persist first: an activation the store did not take never runs.
         let activation = store
-            .add_activation(activation)
+            .add_activation(activation, audit)
             .await
             .map_err(|error| KernelError::store(error, "activation", &region))?;
         self.write().insert((region, slot), activation.clone());

@@ -6,13 +6,15 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
 
-use xingji_api::v1::Order;
+use xingji_api::v1::{AuditEvent, Order};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
 use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
 use xingji_store::StoreError;
 
+use crate::actor::Actor;
+use crate::audit;
 use crate::error::{KernelError, Result};
 use crate::plugins::capabilities::Capabilities;
 use crate::plugins::failure::plugin_failed;
@@ -21,8 +23,9 @@ use crate::plugins::sets::{PluginSets, Resolved};
 /// Whether a call's key-value writes are kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Writes {
-    /// Applied if the call succeeds.
-    Keep,
+    /// Applied if the call succeeds, recorded in the audit trail as this
+    /// operation (`warranty.purchase`) of whoever the call is for.
+    Keep(&'static str),
     /// Dropped whatever happens: to ask a plugin what it would do (a
     /// warranty's cover) before the kernel commits to it.
     Drop,
@@ -78,21 +81,25 @@ impl PluginSets {
         &self,
         region: &str,
         slot: Slot,
+        (by, operation): (&Actor, &'static str),
         call: impl PluginCall<T, Fut>,
     ) -> Result<T>
     where
         Fut: Future<Output = Result<(T, CallCost), PluginError>>,
     {
-        let called = self.call_with(region, slot, Writes::Keep, call).await?;
+        let writes = Writes::Keep(operation);
+        let called = self.call_with(region, slot, by, writes, call).await?;
         Ok(called.answer)
     }
 
-    /// Calls `region`'s plugin in `slot` with the host capabilities; keeps
-    /// the call's kv writes if `writes` says so and the call succeeded.
+    /// Calls `region`'s plugin in `slot` for `by` with the host
+    /// capabilities; keeps the call's kv writes if `writes` says so and the
+    /// call succeeded. What it writes is audited as `by`'s.
     pub async fn call_with<T, Fut>(
         &self,
         region: &str,
         slot: Slot,
+        by: &Actor,
         writes: Writes,
         call: impl PluginCall<T, Fut>,
     ) -> Result<Called<T>>
@@ -106,21 +113,33 @@ impl PluginSets {
         } = self.resolve(region, slot)?;
         let sla = self.regions.settings(region).sla;
         let capabilities =
-            Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla);
+            Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla, by);
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
-        if writes == Writes::Keep {
-            capabilities.commit().await.map_err(|error| match error {
-                StoreError::Quota { used, limit } => plugin_failed(
-                    &plugin,
+        if let Writes::Keep(operation) = writes {
+            let audit = AuditEvent {
+                detail: plugin.id(),
+                ..audit::event(
+                    by,
+                    operation,
+                    format!("regions/{region}/slots/{slot}"),
                     region,
-                    slot,
-                    &PluginError::Trap(format!(
-                        "key-value quota exceeded: {used} bytes, the limit is {limit}"
-                    )),
-                ),
-                error => KernelError::store(error, "plugin kv", region),
-            })?;
+                )
+            };
+            capabilities
+                .commit(audit)
+                .await
+                .map_err(|error| match error {
+                    StoreError::Quota { used, limit } => plugin_failed(
+                        &plugin,
+                        region,
+                        slot,
+                        &PluginError::Trap(format!(
+                            "key-value quota exceeded: {used} bytes, the limit is {limit}"
+                        )),
+                    ),
+                    error => KernelError::store(error, "plugin kv", region),
+                })?;
         }
         Ok(Called {
             answer,

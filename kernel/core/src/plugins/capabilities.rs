@@ -12,13 +12,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use xingji_api::google::r#type::Date;
-use xingji_api::v1::{Appliance, Customer, GeoPoint, Order, Outlet, Person};
+use xingji_api::v1::{Appliance, AuditEvent, Customer, GeoPoint, Order, Outlet, Person};
 use xingji_plugin_host::HostServices;
 use xingji_plugin_host::bindings::host::xingji::plugins::{order_writer, types as wit};
 use xingji_store::{
     CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError,
 };
 
+use crate::actor::Actor;
+use crate::audit;
 use crate::calendar::today;
 use crate::orders::intake::new_order;
 use crate::paging::Listed;
@@ -41,17 +43,26 @@ pub struct Capabilities {
     region: String,
     plugin: String,
     sla: SlaTargets,
+    /// Whom the call is for: the audit trail's principal of what it writes.
+    by: Actor,
     writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
     /// The orders `order-writer` created in this call.
     created: Mutex<Vec<Order>>,
 }
 
 impl Capabilities {
-    /// For a call of `plugin` (its name) in `region`, whose orders run
-    /// on the SLA targets `sla`.
-    pub fn new(store: Arc<dyn Store>, region: &str, plugin: &str, sla: SlaTargets) -> Arc<Self> {
+    /// For a call of `plugin` (its name) in `region` for `by`, whose
+    /// orders run on the SLA targets `sla`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        region: &str,
+        plugin: &str,
+        sla: SlaTargets,
+        by: &Actor,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
+            by: by.clone(),
             region: region.to_owned(),
             plugin: plugin.to_owned(),
             sla,
@@ -71,16 +82,16 @@ impl Capabilities {
         std::mem::take(&mut *self.created.lock().unwrap_or_else(|p| p.into_inner()))
     }
 
-    /// Applies the call's key-value writes, all or none. Only after the call
-    /// succeeded.
-    pub async fn commit(&self) -> Result<(), StoreError> {
+    /// Applies the call's key-value writes, all or none, with `audit` (not
+    /// appended when the call wrote nothing). Only after the call succeeded.
+    pub async fn commit(&self, audit: AuditEvent) -> Result<(), StoreError> {
         let writes: Vec<(String, Option<Vec<u8>>)> =
             std::mem::take(&mut *self.writes()).into_iter().collect();
         if writes.is_empty() {
             return Ok(());
         }
         self.store
-            .kv_apply(&self.region, &self.plugin, &writes, KV_TOTAL_BYTES)
+            .kv_apply(&self.region, &self.plugin, &writes, KV_TOTAL_BYTES, audit)
             .await
     }
 
@@ -262,9 +273,15 @@ impl HostServices for Capabilities {
         // The plugin's name scopes its keys: two plugins never collide.
         let request_id = format!("plugin:{}:{}", self.plugin, new.request_key);
         let (fingerprint, order) = new_order(order, format!("plugin:{}", self.plugin), &self.sla);
+        let audit = audit::event(
+            &self.by,
+            "orders.create",
+            format!("orders/{}", order.id),
+            &order.region,
+        );
         match self
             .store
-            .create_order(&request_id, &fingerprint, order)
+            .create_order(&request_id, &fingerprint, order, audit)
             .await
             .map_err(failed)?
         {

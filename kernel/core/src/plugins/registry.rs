@@ -9,6 +9,7 @@ use xingji_api::v1::Plugin as PluginRecord;
 use xingji_plugin_host::{Plugin, Runtime, Slot};
 use xingji_store::{Store, StoreError};
 
+use crate::audit;
 use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::plugins::failure::rejected;
@@ -112,9 +113,15 @@ impl Registry {
             installed_by: actor.to_owned(),
             bundled,
         };
+        let audit = audit::event(
+            &actor,
+            "plugins.install",
+            format!("plugins/{id}"),
+            "",
+        );
         let record = self
             .store
-            .install_plugin(record, bytes)
+            .install_plugin(record, bytes, audit)
             .await
             .map_err(|error| match error {
                 StoreError::AlreadyExists(_) => KernelError::Conflict(Conflict::Exists {

@@ -105,7 +105,7 @@ impl Tours<'_> {
                 (candidates, later)
             };
             waiting = later;
-            let (routes, plugin) = self.plan_day(&request.region, &day, &candidates).await?;
+            let (routes, plugin) = self.plan_day(actor, &request.region, &day, &candidates).await?;
             let planned = self
                 .dispatch_day(
                     actor,
@@ -175,6 +175,7 @@ impl Tours<'_> {
     /// kernel; and the plugin's `name@version`.
     async fn plan_day(
         &self,
+        actor: &Actor,
         region: &str,
         day: &Day<'_>,
         candidates: &[Candidate],
@@ -210,7 +211,7 @@ impl Tours<'_> {
         let called = self
             .kernel
             .plugins
-            .call_with(region, Slot::Tour, Writes::Keep, plan)
+            .call_with(region, Slot::Tour, actor, Writes::Keep("tours.plan"), plan)
             .await?;
         Ok((called.answer, called.plugin))
     }

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::Sqlite;
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot, watch};
-use xingji_api::v1::Order;
+use xingji_api::v1::{AuditEvent, Order};
 
 use crate::{CreateOutcome, Result};
 
@@ -32,6 +32,8 @@ pub(super) struct PendingCreate {
     pub(super) request_id: String,
     pub(super) fingerprint: Vec<u8>,
     pub(super) order: Order,
+    /// Appended with the order; not if the request id was used before.
+    pub(super) audit: AuditEvent,
     pub(super) reply: oneshot::Sender<Result<CreateOutcome>>,
 }
 

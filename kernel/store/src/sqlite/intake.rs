@@ -6,7 +6,7 @@ use std::sync::Arc;
 use sqlx::Row;
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot, watch};
-use xingji_api::v1::{Order, Outlet, Person};
+use xingji_api::v1::{AuditEvent, Order, Outlet, Person};
 
 use super::events::announce;
 use super::handle::{PendingCreate, SqliteStore};
@@ -23,12 +23,14 @@ impl SqliteStore {
         request_id: &str,
         fingerprint: &[u8],
         order: Order,
+        audit: AuditEvent,
     ) -> Result<CreateOutcome> {
         let (reply, outcome) = oneshot::channel();
         let pending = PendingCreate {
             request_id: request_id.to_owned(),
             fingerprint: fingerprint.to_vec(),
             order,
+            audit,
             reply,
         };
         let gone = || StoreError::Backend(sqlx::Error::PoolClosed);
@@ -89,8 +91,16 @@ impl SqliteStore {
         for pending in group.iter_mut() {
             let mut one = sqlx::Connection::begin(&mut *tx).await?;
             let order = std::mem::take(&mut pending.order);
-            match Self::create_in(&mut one, &pending.request_id, &pending.fingerprint, order).await
-            {
+            let audit = std::mem::take(&mut pending.audit);
+            let created = Self::create_in(
+                &mut one,
+                &pending.request_id,
+                &pending.fingerprint,
+                order,
+                audit,
+            )
+            .await;
+            match created {
                 Ok((outcome, seq)) => {
                     one.commit().await?;
                     last = seq.or(last);
@@ -107,12 +117,14 @@ impl SqliteStore {
     }
 
     /// Claims `request_id` and inserts the order with an event per history
-    /// entry, or finds the order the id made before.
+    /// entry and its audit event, or finds the order the id made before
+    /// (and appends nothing).
     async fn create_in(
         tx: &mut sqlx::SqliteConnection,
         request_id: &str,
         fingerprint: &[u8],
         order: Order,
+        audit: AuditEvent,
     ) -> Result<(CreateOutcome, Option<i64>)> {
         let claimed = sqlx::query(
             "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
@@ -131,6 +143,7 @@ impl SqliteStore {
             for entry in &order.history {
                 last = Some(Self::append_event(tx, &order, entry).await?);
             }
+            Self::append_audit_in(tx, audit).await?;
             return Ok((CreateOutcome::Created(order), last));
         }
         let row = sqlx::query(

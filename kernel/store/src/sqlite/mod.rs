@@ -4,9 +4,11 @@
 //! One file per job: `handle` (the store and what it is made of), `open`
 //! (the file and its migrations), `intake` (new orders, group-committed),
 //! `stored` and `records` (the record tables), `events` (the order event
-//! log), `month_close`, `plugins`, and `store` (the `Store` trait: the
-//! plugin kv and meta in place, the rest delegated to the files above).
+//! log), `audit` (the audit trail), `month_close`, `plugins`, and `store`
+//! (the `Store` trait: the plugin kv and meta in place, the rest delegated
+//! to the files above).
 
+mod audit;
 mod events;
 mod handle;
 mod intake;
@@ -19,5 +21,7 @@ mod stored;
 
 pub use handle::SqliteStore;
 
+#[cfg(test)]
+mod audit_tests;
 #[cfg(test)]
 mod tests;

@@ -22,6 +22,7 @@ impl SqliteStore {
             people,
             settle,
             settle_order,
+            audit,
         } = commit;
         let (_writing, mut tx) = self.begin_write().await?;
         let id = format!("{}/{}", close.region, close.month);
@@ -92,6 +93,7 @@ impl SqliteStore {
             last = Self::append_last_events(&mut tx, &settled).await?.or(last);
         }
         let orders_done = started.elapsed();
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         // Where a big close's write goes (BENCHMARKS.md, month close).
         tracing::debug!(

@@ -46,6 +46,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open_loads",
         include_str!("../../migrations/sqlite/0006_open_loads.sql"),
     ),
+    (
+        7,
+        "audit",
+        include_str!("../../migrations/sqlite/0007_audit.sql"),
+    ),
 ];
 
 impl SqliteStore {

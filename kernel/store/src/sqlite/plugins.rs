@@ -2,14 +2,19 @@
 //! of activations: the bodies of the `Store` methods of the same names.
 
 use prost::Message;
-use xingji_api::v1::{Activation, Plugin};
+use xingji_api::v1::{Activation, AuditEvent, Plugin};
 
 use super::handle::SqliteStore;
 use super::records::decode;
 use crate::{Result, StoreError};
 
 impl SqliteStore {
-    pub(super) async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin> {
+    pub(super) async fn install_plugin(
+        &self,
+        plugin: Plugin,
+        component: &[u8],
+        audit: AuditEvent,
+    ) -> Result<Plugin> {
         let (_writing, mut tx) = self.begin_write().await?;
         let existing: Option<(String, Vec<u8>)> = sqlx::query_as(
             "SELECT sha256, body FROM plugins WHERE sha256 = ? OR (name = ? AND version = ?)",
@@ -36,6 +41,7 @@ impl SqliteStore {
             .bind(component)
             .execute(&mut *tx)
             .await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(plugin)
     }
@@ -58,7 +64,11 @@ impl SqliteStore {
             .ok_or(StoreError::NotFound)
     }
 
-    pub(super) async fn add_activation(&self, mut activation: Activation) -> Result<Activation> {
+    pub(super) async fn add_activation(
+        &self,
+        mut activation: Activation,
+        audit: AuditEvent,
+    ) -> Result<Activation> {
         let (_writing, mut tx) = self.begin_write().await?;
         let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) + 1 FROM activations")
             .fetch_one(&mut *tx)
@@ -71,6 +81,7 @@ impl SqliteStore {
             .bind(activation.encode_to_vec())
             .execute(&mut *tx)
             .await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(activation)
     }

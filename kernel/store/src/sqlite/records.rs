@@ -158,11 +158,6 @@ impl SqliteStore {
         Ok(record)
     }
 
-    pub(super) async fn update<R: Stored>(&self, record: R) -> Result<R> {
-        let mut connection = self.pool.acquire().await?;
-        Self::update_in(&mut connection, record).await
-    }
-
     /// Replaces `record` if it is still at the version it was read at.
     pub(super) async fn update_in<R: Stored>(
         connection: &mut sqlx::SqliteConnection,

@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite};
 use tokio::sync::watch;
 use xingji_api::v1::{
-    Activation, Audit, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person, Plugin,
+    Activation, Audit, AuditEvent, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person,
+    Plugin,
 };
 
 use super::handle::SqliteStore;
@@ -17,6 +18,7 @@ use super::records::{
     Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
 };
 use super::stored::Value;
+use crate::audit::{AuditEventFilter, StoredAuditEvent};
 use crate::{
     AuditFilter, CreateOutcome, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
     PersonFilter, Result, Store, StoreError,
@@ -24,9 +26,11 @@ use crate::{
 
 #[async_trait]
 impl Store for SqliteStore {
-    async fn create_outlet(&self, outlet: Outlet) -> Result<Outlet> {
-        let _writing = self.writer.lock().await;
-        let outlet = Self::insert(&self.pool, outlet).await?;
+    async fn create_outlet(&self, outlet: Outlet, audit: AuditEvent) -> Result<Outlet> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let outlet = Self::insert(&mut *tx, outlet).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.network_changed();
         Ok(outlet)
     }
@@ -46,9 +50,11 @@ impl Store for SqliteStore {
         self.list(conditions, page).await
     }
 
-    async fn update_outlet(&self, outlet: Outlet) -> Result<Outlet> {
-        let _writing = self.writer.lock().await;
-        let outlet = self.update(outlet).await?;
+    async fn update_outlet(&self, outlet: Outlet, audit: AuditEvent) -> Result<Outlet> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let outlet = Self::update_in(&mut tx, outlet).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.network_changed();
         Ok(outlet)
     }
@@ -69,9 +75,11 @@ impl Store for SqliteStore {
         )
     }
 
-    async fn create_person(&self, person: Person) -> Result<Person> {
-        let _writing = self.writer.lock().await;
-        let person = Self::insert(&self.pool, person).await?;
+    async fn create_person(&self, person: Person, audit: AuditEvent) -> Result<Person> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let person = Self::insert(&mut *tx, person).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.network_changed();
         Ok(person)
     }
@@ -95,9 +103,11 @@ impl Store for SqliteStore {
         self.list(conditions, page).await
     }
 
-    async fn update_person(&self, person: Person) -> Result<Person> {
-        let _writing = self.writer.lock().await;
-        let person = self.update(person).await?;
+    async fn update_person(&self, person: Person, audit: AuditEvent) -> Result<Person> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let person = Self::update_in(&mut tx, person).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
         self.network_changed();
         Ok(person)
     }
@@ -107,8 +117,9 @@ impl Store for SqliteStore {
         request_id: &str,
         fingerprint: &[u8],
         order: Order,
+        audit: AuditEvent,
     ) -> Result<CreateOutcome> {
-        Self::create_order(self, request_id, fingerprint, order).await
+        Self::create_order(self, request_id, fingerprint, order, audit).await
     }
 
     async fn get_order(&self, id: &str) -> Result<Order> {
@@ -138,8 +149,13 @@ impl Store for SqliteStore {
         self.list(conditions, page).await
     }
 
-    async fn install_plugin(&self, plugin: Plugin, component: &[u8]) -> Result<Plugin> {
-        Self::install_plugin(self, plugin, component).await
+    async fn install_plugin(
+        &self,
+        plugin: Plugin,
+        component: &[u8],
+        audit: AuditEvent,
+    ) -> Result<Plugin> {
+        Self::install_plugin(self, plugin, component, audit).await
     }
 
     async fn list_plugins(&self) -> Result<Vec<Plugin>> {
@@ -150,18 +166,23 @@ impl Store for SqliteStore {
         Self::plugin_component(self, sha256).await
     }
 
-    async fn add_activation(&self, activation: Activation) -> Result<Activation> {
-        Self::add_activation(self, activation).await
+    async fn add_activation(
+        &self,
+        activation: Activation,
+        audit: AuditEvent,
+    ) -> Result<Activation> {
+        Self::add_activation(self, activation, audit).await
     }
 
     async fn list_activations(&self) -> Result<Vec<Activation>> {
         Self::list_activations(self).await
     }
 
-    async fn update_order(&self, order: Order) -> Result<Order> {
+    async fn update_order(&self, order: Order, audit: AuditEvent) -> Result<Order> {
         let (_writing, mut tx) = self.begin_write().await?;
         let order = Self::update_in(&mut tx, order).await?;
         let seq = Self::append_last_event(&mut tx, &order).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         self.announce(seq);
         Ok(order)
@@ -206,10 +227,12 @@ impl Store for SqliteStore {
         &self,
         person: Person,
         event: LicenceEvent,
+        audit: AuditEvent,
     ) -> Result<(Person, LicenceEvent)> {
         let (_writing, mut tx) = self.begin_write().await?;
         let person = Self::update_in(&mut tx, person).await?;
         let event = Self::insert(&mut *tx, event).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         self.network_changed();
         Ok((person, event))
@@ -262,9 +285,12 @@ impl Store for SqliteStore {
         Self::commit_month_close(self, commit).await
     }
 
-    async fn create_audit(&self, audit: Audit) -> Result<Audit> {
-        let _writing = self.writer.lock().await;
-        Self::insert(&self.pool, audit).await
+    async fn create_audit(&self, record: Audit, audit: AuditEvent) -> Result<Audit> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let record = Self::insert(&mut *tx, record).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(record)
     }
 
     async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>> {
@@ -335,6 +361,7 @@ impl Store for SqliteStore {
         plugin: &str,
         writes: &[(String, Option<Vec<u8>>)],
         max_bytes: u64,
+        audit: AuditEvent,
     ) -> Result<()> {
         let (_writing, mut tx) = self.begin_write().await?;
         for (key, value) in writes {
@@ -377,6 +404,7 @@ impl Store for SqliteStore {
                 limit: max_bytes,
             });
         }
+        Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -394,5 +422,21 @@ impl Store for SqliteStore {
             .fetch_one(&self.pool)
             .await?;
         Ok(value)
+    }
+
+    async fn append_audit(&self, event: AuditEvent) -> Result<AuditEvent> {
+        Self::append_audit(self, event).await
+    }
+
+    async fn list_audit_events(
+        &self,
+        filter: &AuditEventFilter,
+        page: &Page,
+    ) -> Result<Vec<AuditEvent>> {
+        Self::list_audit_events(self, filter, page).await
+    }
+
+    async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<StoredAuditEvent>> {
+        Self::audit_chain(self, after_seq, limit).await
     }
 }

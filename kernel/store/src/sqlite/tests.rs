@@ -1,4 +1,4 @@
-use xingji_api::v1::{HistoryEntry, Order, OrderStatus, Outlet};
+use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderStatus, Outlet};
 
 use super::handle::SqliteStore;
 use crate::{CreateOutcome, EventFilter, Result, Store, StoreError};
@@ -56,6 +56,7 @@ async fn kv_writes_apply_all_or_none_within_the_quota() {
             "jiujiu",
             &[set("contract/1", b"one"), set("contract/2", b"two")],
             1000,
+            AuditEvent::default(),
         )
         .await
         .expect("apply");
@@ -88,7 +89,9 @@ async fn kv_writes_apply_all_or_none_within_the_quota() {
         ("contract/1".to_owned(), None),
         set("contract/3", &[0; 2000]),
     ];
-    let refused = store.kv_apply("sh", "jiujiu", &batch, 1000).await;
+    let refused = store
+        .kv_apply("sh", "jiujiu", &batch, 1000, AuditEvent::default())
+        .await;
     assert!(
         matches!(refused, Err(StoreError::Quota { limit: 1000, .. })),
         "{refused:?}"
@@ -114,6 +117,7 @@ async fn kv_writes_apply_all_or_none_within_the_quota() {
             "jiujiu",
             &[("contract/1".to_owned(), None), set("index", b"x")],
             1000,
+            AuditEvent::default(),
         )
         .await
         .expect("apply");
@@ -138,21 +142,30 @@ async fn stale_updates_are_refused() {
         number: "1".into(),
         ..Outlet::default()
     };
-    let created = store.create_outlet(outlet).await.expect("create");
+    let created = store
+        .create_outlet(outlet, AuditEvent::default())
+        .await
+        .expect("create");
     assert_eq!(created.version, 1);
     let first = store
-        .update_outlet(Outlet {
-            name: "a".into(),
-            ..created.clone()
-        })
+        .update_outlet(
+            Outlet {
+                name: "a".into(),
+                ..created.clone()
+            },
+            AuditEvent::default(),
+        )
         .await
         .expect("update");
     assert_eq!(first.version, 2);
     let stale = store
-        .update_outlet(Outlet {
-            name: "b".into(),
-            ..created
-        })
+        .update_outlet(
+            Outlet {
+                name: "b".into(),
+                ..created
+            },
+            AuditEvent::default(),
+        )
         .await;
     assert!(
         matches!(stale, Err(StoreError::VersionMismatch { current: 2 })),
@@ -189,10 +202,30 @@ async fn open_loads_follow_order_writes() {
     // group commit.
     let seam: &dyn Store = &store;
     let (a, b, c, again) = tokio::join!(
-        seam.create_order("r1", b"1", order("o1", OrderStatus::Dispatched, "x", "e1")),
-        seam.create_order("r2", b"2", order("o2", OrderStatus::Accepted, "x", "e1")),
-        seam.create_order("r3", b"3", order("o3", OrderStatus::Intake, "", "")),
-        seam.create_order("r1", b"1", order("o4", OrderStatus::Dispatched, "y", "e9")),
+        seam.create_order(
+            "r1",
+            b"1",
+            order("o1", OrderStatus::Dispatched, "x", "e1"),
+            AuditEvent::default()
+        ),
+        seam.create_order(
+            "r2",
+            b"2",
+            order("o2", OrderStatus::Accepted, "x", "e1"),
+            AuditEvent::default()
+        ),
+        seam.create_order(
+            "r3",
+            b"3",
+            order("o3", OrderStatus::Intake, "", ""),
+            AuditEvent::default()
+        ),
+        seam.create_order(
+            "r1",
+            b"1",
+            order("o4", OrderStatus::Dispatched, "y", "e9"),
+            AuditEvent::default()
+        ),
     );
     let (a, _b, c) = (created(a), created(b), created(c));
     assert!(
@@ -214,19 +247,25 @@ async fn open_loads_follow_order_writes() {
     );
 
     store
-        .update_order(Order {
-            status: OrderStatus::Completed as i32,
-            ..a
-        })
+        .update_order(
+            Order {
+                status: OrderStatus::Completed as i32,
+                ..a
+            },
+            AuditEvent::default(),
+        )
         .await
         .expect("complete");
     store
-        .update_order(Order {
-            status: OrderStatus::Dispatched as i32,
-            outlet_id: "y".into(),
-            engineer_id: "e2".into(),
-            ..c
-        })
+        .update_order(
+            Order {
+                status: OrderStatus::Dispatched as i32,
+                outlet_id: "y".into(),
+                engineer_id: "e2".into(),
+                ..c
+            },
+            AuditEvent::default(),
+        )
         .await
         .expect("dispatch");
     assert_eq!(

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use super::audit::AuditCommand;
 use super::birthdays::BirthdaysArgs;
 use super::connection::Connection;
 use super::credentials::{Credential, CredentialFlags};
@@ -103,13 +104,16 @@ pub enum Command {
     Birthdays(BirthdaysArgs),
     /// Plan rural tours out of an outlet, and dispatch them.
     Tours(ToursArgs),
+    /// The audit trail, in the store (--data-dir): verify its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 impl Command {
     /// Which flag sets each field of this command's request.
     pub fn flags(&self) -> FieldFlags {
         match self {
-            Command::Serve(_) => &[],
+            Command::Serve(_) | Command::Audit(_) => &[],
             Command::Outlets(command) => command.flags(),
             Command::People(command) => command.flags(),
             Command::Orders(command) => command.flags(),
@@ -125,7 +129,7 @@ impl Command {
 /// Runs a client command against `cli.server`.
 pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     // Checked before connecting: there is nothing to connect to.
-    if let Command::Serve(_) = cli.command {
+    if let Command::Serve(_) | Command::Audit(_) = cli.command {
         return Err(not_a_client());
     }
     let flags = cli.command.flags();
@@ -138,7 +142,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     })?;
     let conn = Connection::open(&cli.server, credential).await?;
     let result = match cli.command {
-        Command::Serve(_) => Err(not_a_client()),
+        Command::Serve(_) | Command::Audit(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,
         Command::People(command) => command.run(&conn, &out).await,
         Command::Orders(command) => command.run(&conn, &out).await,
@@ -152,5 +156,8 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
 }
 
 fn not_a_client() -> ClientError {
-    ClientError::Usage("`xingji serve` runs the server; it is not a client command".into())
+    ClientError::Usage(
+        "`xingji serve` runs the server and `xingji audit` reads the store; they are not client commands"
+            .into(),
+    )
 }

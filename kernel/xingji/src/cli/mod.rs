@@ -5,7 +5,8 @@
 //! `app` holds the global flags and dispatches a client command to its
 //! group's module (`outlets`, `people`, `orders`, `plugins`, `month`,
 //! `warranty`, `birthdays`, `tours`), which builds the request and has
-//! `output` make the call and print the answer. `connection` checks
+//! `output` make the call and print the answer (`audit` reads the store
+//! itself, without a server). `connection` checks
 //! `--server` and `--actor`; `errors` words a refusal, naming the flag of
 //! each field the server blames; `value` reads `--value FIELD`; `dates`
 //! reads dates and months, relative ones included; `mask` builds an
@@ -14,6 +15,7 @@
 
 mod app;
 mod args;
+mod audit;
 mod birthdays;
 mod connection;
 mod credentials;
@@ -37,6 +39,7 @@ mod tests;
 
 pub use app::{Cli, Command, run_client};
 pub use args::{LocationArgs, PageArgs, PagingArgs, RequiredLocation, enum_arg};
+pub use audit::{AuditCommand, StoreArgs};
 pub use birthdays::BirthdaysArgs;
 pub use errors::ClientError;
 pub use month::MonthCommand;

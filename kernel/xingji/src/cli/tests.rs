@@ -58,6 +58,7 @@ const EVERY_COMMAND: &[&str] = &[
     "warranty list shanghai",
     "birthdays shanghai --month next-month",
     "tours shanghai out_1 --date tomorrow",
+    "audit verify --data-dir data",
 ];
 
 /// Parses `xingji LINE`, its words split at white space.

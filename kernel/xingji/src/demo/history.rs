@@ -16,6 +16,7 @@ use xingji_api::v1::{
 use xingji_store::{Store, StoreError};
 
 use xingji_core::actor::{Actor, Role};
+use xingji_core::audit;
 use xingji_core::calendar::Month;
 use xingji_core::ids::new_id;
 use xingji_core::orders::history::append;
@@ -353,18 +354,23 @@ async fn seed_audit(
     now: Timestamp,
     dice: &mut Dice,
 ) -> Result<(), StoreError> {
+    let region = lived.region.id;
+    let target = format!("outlets/{}", lived.outlet.id);
     store
-        .create_audit(Audit {
-            id: new_id("aud"),
-            outlet_id: lived.outlet.id.clone(),
-            region: lived.region.id.to_owned(),
-            visit_time: Some(at(lived.start + 10 * 86_400 + 36_000)),
-            score: 70 + dice.below(26) as i32,
-            findings: "演示暗访".to_owned(),
-            actor: "auditor:demo".to_owned(),
-            create_time: Some(now),
-            ..Audit::default()
-        })
+        .create_audit(
+            Audit {
+                id: new_id("aud"),
+                outlet_id: lived.outlet.id.clone(),
+                region: lived.region.id.to_owned(),
+                visit_time: Some(at(lived.start + 10 * 86_400 + 36_000)),
+                score: 70 + dice.below(26) as i32,
+                findings: "演示暗访".to_owned(),
+                actor: "auditor:demo".to_owned(),
+                create_time: Some(now),
+                ..Audit::default()
+            },
+            audit::event(&Actor::Kernel, "demo.seed", target, region),
+        )
         .await?;
     Ok(())
 }

@@ -12,7 +12,8 @@
 //! - `history`: the two lived months;
 //! - `seed`: the steps in order, region by region;
 //! - `contracts`: the Jiujiu contracts;
-//! - `settings`: the region settings the demo declares.
+//! - `settings`: the region settings the demo declares;
+//! - `tokens`: tokens for the demo's people.
 
 mod contracts;
 mod data;
@@ -21,7 +22,9 @@ mod network;
 mod orders;
 mod seed;
 mod settings;
+mod tokens;
 
 pub use contracts::sell_contracts;
 pub use seed::seed_if_empty;
 pub use settings::regions;
+pub use tokens::save_demo_tokens;

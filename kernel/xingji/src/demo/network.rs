@@ -9,6 +9,8 @@ use xingji_api::v1::{
 };
 use xingji_store::{Store, StoreError};
 
+use xingji_core::actor::Actor;
+use xingji_core::audit;
 use xingji_core::ids::new_id;
 use xingji_core::licence::{self, LICENCE_POINTS};
 
@@ -42,27 +44,36 @@ async fn create_regional_centre(
     now: Timestamp,
 ) -> Result<Outlet, StoreError> {
     let location = &region.districts[0];
+    let id = new_id("out");
     store
-        .create_outlet(Outlet {
-            id: new_id("out"),
-            region: region.id.to_owned(),
-            name: format!("{}工贸技术服务中心", region.city),
-            number: format!("{}-000", region.code),
-            tier: OutletTier::RegionalCentre as i32,
-            class: region.class as i32,
-            location: Some(GeoPoint {
-                lat: location.lat + 0.01,
-                lon: location.lon + 0.01,
-            }),
-            address: format!("{}{}{}1号", region.city, location.name, location.road),
-            service_radius_minutes: 60,
-            product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
-            daily_capacity: 0,
-            status: OutletStatus::Active as i32,
-            create_time: Some(now),
-            update_time: Some(now),
-            ..Outlet::default()
-        })
+        .create_outlet(
+            Outlet {
+                id: id.clone(),
+                region: region.id.to_owned(),
+                name: format!("{}工贸技术服务中心", region.city),
+                number: format!("{}-000", region.code),
+                tier: OutletTier::RegionalCentre as i32,
+                class: region.class as i32,
+                location: Some(GeoPoint {
+                    lat: location.lat + 0.01,
+                    lon: location.lon + 0.01,
+                }),
+                address: format!("{}{}{}1号", region.city, location.name, location.road),
+                service_radius_minutes: 60,
+                product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
+                daily_capacity: 0,
+                status: OutletStatus::Active as i32,
+                create_time: Some(now),
+                update_time: Some(now),
+                ..Outlet::default()
+            },
+            audit::event(
+                &Actor::Kernel,
+                "demo.seed",
+                format!("outlets/{id}"),
+                region.id,
+            ),
+        )
         .await
 }
 
@@ -75,35 +86,44 @@ async fn create_star_centre(
     district: &District,
     now: Timestamp,
 ) -> Result<Outlet, StoreError> {
+    let id = new_id("out");
     store
-        .create_outlet(Outlet {
-            id: new_id("out"),
-            region: region.id.to_owned(),
-            name: format!("{}{}第{}星级服务中心", region.city, district.name, d + 1),
-            number: format!("{}-{}00", region.code, d + 1),
-            tier: OutletTier::StarCentre as i32,
-            class: OutletClass::Standard as i32,
-            parent_id: centre.id.clone(),
-            location: Some(GeoPoint {
-                lat: district.lat,
-                lon: district.lon,
-            }),
-            address: format!(
-                "{}{}{}{}号",
-                region.city,
-                district.name,
-                district.road,
-                100 + d * 7
+        .create_outlet(
+            Outlet {
+                id: id.clone(),
+                region: region.id.to_owned(),
+                name: format!("{}{}第{}星级服务中心", region.city, district.name, d + 1),
+                number: format!("{}-{}00", region.code, d + 1),
+                tier: OutletTier::StarCentre as i32,
+                class: OutletClass::Standard as i32,
+                parent_id: centre.id.clone(),
+                location: Some(GeoPoint {
+                    lat: district.lat,
+                    lon: district.lon,
+                }),
+                address: format!(
+                    "{}{}{}{}号",
+                    region.city,
+                    district.name,
+                    district.road,
+                    100 + d * 7
+                ),
+                service_radius_minutes: 30,
+                product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
+                daily_capacity: 40,
+                status: OutletStatus::Active as i32,
+                grade: [OutletGrade::A, OutletGrade::B, OutletGrade::A][d] as i32,
+                create_time: Some(now),
+                update_time: Some(now),
+                ..Outlet::default()
+            },
+            audit::event(
+                &Actor::Kernel,
+                "demo.seed",
+                format!("outlets/{id}"),
+                region.id,
             ),
-            service_radius_minutes: 30,
-            product_lines: ALL_LINES.iter().map(|&l| l as i32).collect(),
-            daily_capacity: 40,
-            status: OutletStatus::Active as i32,
-            grade: [OutletGrade::A, OutletGrade::B, OutletGrade::A][d] as i32,
-            create_time: Some(now),
-            update_time: Some(now),
-            ..Outlet::default()
-        })
+        )
         .await
 }
 
@@ -134,43 +154,52 @@ async fn create_sub_outlet(
     };
     // One sub-outlet per region is suspended, to show the rule.
     let suspended = d == 2 && s == 1;
+    let id = new_id("out");
     store
-        .create_outlet(Outlet {
-            id: new_id("out"),
-            region: region.id.to_owned(),
-            name: format!("{}{}社区服务店{}", region.city, district.name, s + 1),
-            number: format!("{}-{}0{}", region.code, d + 1, s + 1),
-            tier: OutletTier::SubOutlet as i32,
-            class: OutletClass::Umbrella as i32,
-            parent_id: star.id.clone(),
-            location: Some(GeoPoint {
-                lat: district.lat + dice.offset(3.0),
-                lon: district.lon + dice.offset(3.0),
-            }),
-            address: format!(
-                "{}{}{}{}号",
-                region.city,
-                district.name,
-                district.road,
-                300 + s * 50
+        .create_outlet(
+            Outlet {
+                id: id.clone(),
+                region: region.id.to_owned(),
+                name: format!("{}{}社区服务店{}", region.city, district.name, s + 1),
+                number: format!("{}-{}0{}", region.code, d + 1, s + 1),
+                tier: OutletTier::SubOutlet as i32,
+                class: OutletClass::Umbrella as i32,
+                parent_id: star.id.clone(),
+                location: Some(GeoPoint {
+                    lat: district.lat + dice.offset(3.0),
+                    lon: district.lon + dice.offset(3.0),
+                }),
+                address: format!(
+                    "{}{}{}{}号",
+                    region.city,
+                    district.name,
+                    district.road,
+                    300 + s * 50
+                ),
+                service_radius_minutes: 30,
+                product_lines: lines.iter().map(|&l| l as i32).collect(),
+                daily_capacity: 15,
+                status: if suspended {
+                    OutletStatus::Suspended
+                } else {
+                    OutletStatus::Active
+                } as i32,
+                grade: if suspended {
+                    OutletGrade::C
+                } else {
+                    OutletGrade::B
+                } as i32,
+                create_time: Some(now),
+                update_time: Some(now),
+                ..Outlet::default()
+            },
+            audit::event(
+                &Actor::Kernel,
+                "demo.seed",
+                format!("outlets/{id}"),
+                region.id,
             ),
-            service_radius_minutes: 30,
-            product_lines: lines.iter().map(|&l| l as i32).collect(),
-            daily_capacity: 15,
-            status: if suspended {
-                OutletStatus::Suspended
-            } else {
-                OutletStatus::Active
-            } as i32,
-            grade: if suspended {
-                OutletGrade::C
-            } else {
-                OutletGrade::B
-            } as i32,
-            create_time: Some(now),
-            update_time: Some(now),
-            ..Outlet::default()
-        })
+        )
         .await
 }
 
@@ -242,26 +271,35 @@ async fn hire(
 ) -> Result<Person, StoreError> {
     let level = LEVELS[(p + o) % 4];
     let location = outlet.location.unwrap_or_default();
+    let id = new_id("per");
     store
-        .create_person(Person {
-            id: new_id("per"),
-            region: region.id.to_owned(),
-            outlet_id: outlet.id.clone(),
-            name: dice.name(),
-            phone: dice.phone(),
-            level: level as i32,
-            skills: skills(outlet, p, level),
-            licence_points: LICENCE_POINTS,
-            licence_state: LicenceState::Normal as i32,
-            on_duty: p != staff - 1 || o % 2 == 0,
-            location: Some(GeoPoint {
-                lat: location.lat + dice.offset(2.0),
-                lon: location.lon + dice.offset(2.0),
-            }),
-            create_time: Some(now),
-            update_time: Some(now),
-            ..Person::default()
-        })
+        .create_person(
+            Person {
+                id: id.clone(),
+                region: region.id.to_owned(),
+                outlet_id: outlet.id.clone(),
+                name: dice.name(),
+                phone: dice.phone(),
+                level: level as i32,
+                skills: skills(outlet, p, level),
+                licence_points: LICENCE_POINTS,
+                licence_state: LicenceState::Normal as i32,
+                on_duty: p != staff - 1 || o % 2 == 0,
+                location: Some(GeoPoint {
+                    lat: location.lat + dice.offset(2.0),
+                    lon: location.lon + dice.offset(2.0),
+                }),
+                create_time: Some(now),
+                update_time: Some(now),
+                ..Person::default()
+            },
+            audit::event(
+                &Actor::Kernel,
+                "demo.seed",
+                format!("people/{id}"),
+                region.id,
+            ),
+        )
         .await
 }
 
@@ -313,5 +351,11 @@ async fn record_licence(
         licence_state: state as i32,
         ..person
     };
-    Ok(store.record_licence_event(person, event).await?.0)
+    let audit = audit::event(
+        &Actor::Kernel,
+        "demo.seed",
+        format!("people/{}", person.id),
+        &person.region,
+    );
+    Ok(store.record_licence_event(person, event, audit).await?.0)
 }

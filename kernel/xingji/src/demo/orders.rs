@@ -11,6 +11,8 @@ use xingji_api::v1::{
 };
 use xingji_store::{CreateOutcome, Store, StoreError};
 
+use xingji_core::actor::Actor;
+use xingji_core::audit;
 use xingji_core::ids::new_id;
 use xingji_core::orders::sla;
 use xingji_core::settings::SlaTargets;
@@ -33,8 +35,10 @@ pub(super) fn created_entry(time: Timestamp, actor: &str) -> HistoryEntry {
 /// as stored.
 pub(super) async fn store_order(store: &dyn Store, order: Order) -> Result<Order, StoreError> {
     let request_id = format!("demo-{}", order.id);
+    let target = format!("orders/{}", order.id);
+    let audit = audit::event(&Actor::Kernel, "demo.seed", target, &order.region);
     match store
-        .create_order(&request_id, request_id.as_bytes(), order)
+        .create_order(&request_id, request_id.as_bytes(), order, audit)
         .await?
     {
         CreateOutcome::Created(order) | CreateOutcome::Existing { order, .. } => Ok(order),

@@ -68,7 +68,7 @@ impl Authenticator {
                 let token = bearer(value)?;
                 self.verifier.verify(token).await
             }
-            None => match peer::client_certificate(request.extensions()) {
+            None => match peer::client_certificate_in(request.extensions()) {
                 Some(certificate) => self.certificates.identify(&certificate),
                 None => {
                     return Err(Status::unauthenticated(

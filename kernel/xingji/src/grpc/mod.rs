@@ -6,9 +6,11 @@
 
 pub mod actor;
 mod adapter;
+pub mod auth;
+pub mod peer;
 mod services;
 pub mod status;
 
 pub use services::{
-    CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
+    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
 };

@@ -7,6 +7,7 @@ use std::pin::Pin;
 
 use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status};
+use xingji_api::v1::audit_service_server::AuditService;
 use xingji_api::v1::campaign_service_server::CampaignService;
 use xingji_api::v1::month_close_service_server::MonthCloseService;
 use xingji_api::v1::order_service_server::OrderService;
@@ -123,5 +124,12 @@ adapter! {
     /// The `TourService` implementation.
     TourApi: TourService {
         plan_tours(PlanToursRequest) -> PlanToursResponse = tours.plan;
+    }
+}
+
+adapter! {
+    /// The `AuditService` implementation.
+    AuditApi: AuditService {
+        list_audit_events(ListAuditEventsRequest) -> ListAuditEventsResponse = audit_trail.list;
     }
 }

@@ -1,0 +1,173 @@
+//! The audit trail on SQLite (table `audit_events`, migration 0007):
+//! appending inside a write's transaction, listing, and reading the chain
+//! as stored. What a hash is and how the chain is checked is in
+//! `crate::audit`, the same for every backend.
+
+use sqlx::{QueryBuilder, Row, Sqlite};
+use xingji_api::v1::AuditEvent;
+
+use super::handle::SqliteStore;
+use super::records::regions_json;
+use crate::audit::{AuditEventFilter, GENESIS_HASH, StoredAuditEvent, seal, time_ns};
+use crate::{Page, Result, StoreError};
+
+impl SqliteStore {
+    /// Appends `event` to the chain inside the caller's write transaction.
+    /// The head is read here, under the write lock the transaction holds
+    /// (BEGIN IMMEDIATE), so two writers, in this process or another, never
+    /// link to the same entry.
+    pub(super) async fn append_audit_in(
+        connection: &mut sqlx::SqliteConnection,
+        event: AuditEvent,
+    ) -> Result<AuditEvent> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *connection)
+                .await?;
+        let (seq, prev_hash) = match head {
+            Some((seq, hash)) => (seq.unsigned_abs() + 1, hash),
+            None => (1, GENESIS_HASH.to_owned()),
+        };
+        let (row, event) = seal(event, seq, &prev_hash);
+        sqlx::query(
+            "INSERT INTO audit_events \
+             (seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(seq_column(row.seq)?)
+        .bind(row.time_ns)
+        .bind(row.region)
+        .bind(row.principal)
+        .bind(row.operation)
+        .bind(row.outcome)
+        .bind(row.body)
+        .bind(row.prev_hash)
+        .bind(row.hash)
+        .execute(&mut *connection)
+        .await?;
+        Ok(event)
+    }
+
+    /// `Store::append_audit`: an event in a transaction of its own.
+    pub(super) async fn append_audit(&self, event: AuditEvent) -> Result<AuditEvent> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let event = Self::append_audit_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(event)
+    }
+
+    /// `Store::list_audit_events`.
+    pub(super) async fn list_audit_events(
+        &self,
+        filter: &AuditEventFilter,
+        page: &Page,
+    ) -> Result<Vec<AuditEvent>> {
+        let mut query = QueryBuilder::<Sqlite>::new(
+            "SELECT seq, body, prev_hash, hash FROM audit_events WHERE 1 = 1",
+        );
+        if let Some(regions) = &filter.regions {
+            query
+                .push(" AND region IN (SELECT value FROM json_each(")
+                .push_bind(regions_json(regions))
+                .push("))");
+        }
+        for (column, value) in [
+            (" AND principal = ", &filter.principal),
+            (" AND operation = ", &filter.operation),
+        ] {
+            if let Some(value) = value {
+                query.push(column).push_bind(value.clone());
+            }
+        }
+        if let Some(outcome) = filter.outcome {
+            query.push(" AND outcome = ").push_bind(outcome);
+        }
+        if let Some(since) = &filter.since {
+            query
+                .push(" AND time_ns >= ")
+                .push_bind(time_ns(Some(since)));
+        }
+        if let Some(until) = &filter.until {
+            query
+                .push(" AND time_ns < ")
+                .push_bind(time_ns(Some(until)));
+        }
+        if let Some(after) = &page.after {
+            // The kernel's own page token: anything but a seq is a bug.
+            let after: i64 = after.parse().map_err(|_| StoreError::Corrupt {
+                id: "audit page".to_owned(),
+                reason: format!("{after:?} is not a seq"),
+            })?;
+            query.push(" AND seq > ").push_bind(after);
+        }
+        query
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(page.limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.try_get("seq")?;
+                let corrupt = |reason: String| StoreError::Corrupt {
+                    id: format!("audit event {seq}"),
+                    reason,
+                };
+                let body: &[u8] = row.try_get("body").map_err(|e| corrupt(e.to_string()))?;
+                let mut event: AuditEvent =
+                    prost::Message::decode(body).map_err(|e| corrupt(e.to_string()))?;
+                event.prev_hash = row
+                    .try_get("prev_hash")
+                    .map_err(|e| corrupt(e.to_string()))?;
+                event.hash = row.try_get("hash").map_err(|e| corrupt(e.to_string()))?;
+                Ok(event)
+            })
+            .collect()
+    }
+
+    /// `Store::audit_chain`.
+    pub(super) async fn audit_chain(
+        &self,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<StoredAuditEvent>> {
+        let rows = sqlx::query(
+            "SELECT seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash \
+             FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
+        )
+        .bind(seq_column(after_seq)?)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(stored).collect()
+    }
+}
+
+/// A row of `audit_events` as stored. A column edited to another type is
+/// named with its entry's seq, as the verifier would name it.
+fn stored(row: &sqlx::sqlite::SqliteRow) -> Result<StoredAuditEvent> {
+    let seq: i64 = row.try_get("seq")?;
+    let corrupt = |error: sqlx::Error| StoreError::Corrupt {
+        id: format!("audit event {seq}"),
+        reason: error.to_string(),
+    };
+    Ok(StoredAuditEvent {
+        // A negative seq, written by hand, reads as 0: the verifier then
+        // names it out of order.
+        seq: u64::try_from(seq).unwrap_or(0),
+        time_ns: row.try_get("time_ns").map_err(corrupt)?,
+        region: row.try_get("region").map_err(corrupt)?,
+        principal: row.try_get("principal").map_err(corrupt)?,
+        operation: row.try_get("operation").map_err(corrupt)?,
+        outcome: row.try_get("outcome").map_err(corrupt)?,
+        body: row.try_get("body").map_err(corrupt)?,
+        prev_hash: row.try_get("prev_hash").map_err(corrupt)?,
+        hash: row.try_get("hash").map_err(corrupt)?,
+    })
+}
+
+/// A seq as SQLite's signed integer.
+fn seq_column(seq: u64) -> Result<i64> {
+    i64::try_from(seq).map_err(|_| StoreError::Corrupt {
+        id: "audit chain".to_owned(),
+        reason: format!("seq {seq} is beyond SQLite's integers"),
+    })
+}
