@@ -23,7 +23,7 @@ pub struct CertificateMap {
 
 /// The names a certificate goes by.
 enum Name<'a> {
-    CommonName(&'a str),
+    Cn(&'a str),
     Dns(&'a str),
     Uri(&'a str),
 }
@@ -33,7 +33,7 @@ impl Name<'_> {
     /// compared as written.
     fn is(&self, subject: &str) -> bool {
         match self {
-            Name::CommonName(name) | Name::Dns(name) => name.eq_ignore_ascii_case(subject),
+            Name::Cn(name) | Name::Dns(name) => name.eq_ignore_ascii_case(subject),
             Name::Uri(uri) => *uri == subject,
         }
     }
@@ -42,7 +42,7 @@ impl Name<'_> {
 impl std::fmt::Display for Name<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Name::CommonName(name) => write!(f, "CN={}", bounded(name)),
+            Name::Cn(name) => write!(f, "CN={}", bounded(name)),
             Name::Dns(name) => write!(f, "DNS={}", bounded(name)),
             Name::Uri(uri) => write!(f, "URI={}", bounded(uri)),
         }
@@ -132,7 +132,7 @@ fn names_of<'a>(certificate: &'a X509Certificate<'_>) -> Result<Vec<Name<'a>>, A
         .subject()
         .iter_common_name()
         .filter_map(|cn| cn.as_str().ok())
-        .map(Name::CommonName)
+        .map(Name::Cn)
         .collect();
     let alternatives = certificate.subject_alternative_name().map_err(|_| {
         AuthError::BadCertificate("its subject alternative names are malformed".to_owned())
