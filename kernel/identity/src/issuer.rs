@@ -73,6 +73,7 @@ impl EmbeddedIssuer {
     /// Writes `<dir>/issuer.pub` if it is missing or differs. Tokens say
     /// `iss: issuer`.
     pub fn open_or_create(dir: &Path, issuer: &str) -> Result<Self, SetupError> {
+        check_name(issuer)?;
         let path = dir.join(KEY_FILE);
         let file_error = |reason: String| SetupError::KeyFile {
             path: path.clone(),
@@ -88,10 +89,7 @@ impl EmbeddedIssuer {
             Err(e) if e.kind() == ErrorKind::NotFound => create_key(dir, &path)?,
             Err(e) => return Err(file_error(format!("cannot be read: {e}"))),
         };
-        let this = Self::from_pem(&pem, issuer).map_err(|e| match e {
-            SetupError::Config(reason) => file_error(reason),
-            other => other,
-        })?;
+        let this = Self::read(&pem, issuer).map_err(file_error)?;
         this.write_public_key(dir)?;
         Ok(this)
     }
@@ -99,25 +97,25 @@ impl EmbeddedIssuer {
     /// The issuer of a PKCS#8 PEM Ed25519 private key (tests use a fixed
     /// key this way).
     pub fn from_pem(pem: &str, issuer: &str) -> Result<Self, SetupError> {
-        if issuer.is_empty() {
-            return Err(SetupError::Config(
-                "the embedded issuer needs a name".to_owned(),
-            ));
-        }
-        let key = SigningKey::from_pkcs8_pem(pem).map_err(|_| {
-            SetupError::Config("holds no PKCS#8 PEM Ed25519 private key".to_owned())
-        })?;
+        check_name(issuer)?;
+        Self::read(pem, issuer)
+            .map_err(|reason| SetupError::Config(format!("the embedded issuer's key {reason}")))
+    }
+
+    fn read(pem: &str, issuer: &str) -> Result<Self, String> {
+        let key = SigningKey::from_pkcs8_pem(pem)
+            .map_err(|_| "holds no PKCS#8 PEM Ed25519 private key".to_owned())?;
         let der = key
             .to_pkcs8_der()
-            .map_err(|e| SetupError::Config(format!("cannot encode the key: {e}")))?;
+            .map_err(|e| format!("cannot be encoded: {e}"))?;
         let verifying = key.verifying_key();
         let public = DecodingKey::from_ed_der(verifying.as_bytes());
         let public_pem = verifying
             .to_public_key_pem(LineEnding::LF)
-            .map_err(|e| SetupError::Config(format!("cannot encode the public key: {e}")))?;
+            .map_err(|e| format!("has a public key that cannot be encoded: {e}"))?;
         let kid = Jwk::from_decoding_key(&public, Some(Algorithm::EdDSA))
             .and_then(|jwk| jwk.thumbprint(ThumbprintHash::SHA256))
-            .map_err(|e| SetupError::Config(format!("cannot take the key's thumbprint: {e}")))?
+            .map_err(|e| format!("has no thumbprint: {e}"))?
             .chars()
             .take(KID_LENGTH)
             .collect();
@@ -231,6 +229,15 @@ impl EmbeddedIssuer {
             reason: format!("cannot be written: {e}"),
         })
     }
+}
+
+fn check_name(issuer: &str) -> Result<(), SetupError> {
+    if issuer.is_empty() {
+        return Err(SetupError::Config(
+            "the embedded issuer needs a name (identity.embedded.issuer)".to_owned(),
+        ));
+    }
+    Ok(())
 }
 
 /// Makes and stores a new key, unless another process stored one first:

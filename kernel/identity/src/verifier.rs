@@ -186,16 +186,19 @@ impl Verifier {
             .ok_or_else(|| AuthError::UntrustedIssuer(bounded(&read.iss)))?;
         let kid = read.kid.as_deref();
         let mut fetched = issuer.jwks.as_ref().map(|jwks| jwks.keys());
-        if issuer
-            .candidates(fetched.as_ref().map(|keys| keys.as_slice()), kid, read.alg)
-            .is_empty()
-            && let Some(jwks) = &issuer.jwks
-        {
+        let mut candidates =
+            issuer.candidates(fetched.as_deref().map(Vec::as_slice), kid, read.alg);
+        // A key we lack (rotation): the JWKS may have it by now. A kid-less
+        // static key that fits does not stand in for the kid's own key.
+        let lacking = match kid {
+            Some(kid) => !candidates.iter().any(|key| key.kid.as_deref() == Some(kid)),
+            None => candidates.is_empty(),
+        };
+        if lacking && let Some(jwks) = &issuer.jwks {
             jwks.refetch_for_unknown_key().await;
             fetched = Some(jwks.keys());
+            candidates = issuer.candidates(fetched.as_deref().map(Vec::as_slice), kid, read.alg);
         }
-        let candidates =
-            issuer.candidates(fetched.as_ref().map(|keys| keys.as_slice()), kid, read.alg);
         if candidates.is_empty() {
             return Err(AuthError::NoKey {
                 issuer: bounded(&read.iss),

@@ -220,6 +220,36 @@ async fn a_failed_refresh_keeps_the_keys_and_the_timer_brings_new_ones() {
     );
 }
 
+#[tokio::test]
+async fn a_static_key_without_kid_does_not_stand_in_for_a_rotated_kid() {
+    let (pinned, old, new) = (provider_key(), provider_key(), provider_key());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pinned_file = dir.path().join("pinned.pem");
+    std::fs::write(&pinned_file, pinned.public_key_pem()).expect("written");
+    let server = JwksServer::start(200, old.jwks_json()).await;
+    let config = IdentityConfig {
+        issuers: vec![IssuerConfig {
+            issuer: ISSUER.to_owned(),
+            public_key_files: vec![pinned_file],
+            jwks_url: Some(server.url()),
+            ..IssuerConfig::default()
+        }],
+        ..IdentityConfig::default()
+    };
+    let verifier = Verifier::new(&config, Some(&common::embedded()))
+        .await
+        .expect("the verifier starts");
+    assert!(verifier.verify(&token(&old)).await.is_ok());
+    assert_eq!(server.hits(), 1);
+    server.serve(200, new.jwks_json());
+    assert!(verifier.verify(&token(&new)).await.is_ok());
+    assert_eq!(server.hits(), 2, "the rotated kid was fetched");
+    // The pinned key has no kid: it checks tokens of any kid (and, within
+    // 30 s of the last, the kid it lacks is not fetched for).
+    assert!(verifier.verify(&token(&pinned)).await.is_ok());
+    assert_eq!(server.hits(), 2);
+}
+
 /// A JWK of `key` under `alg`, with `kid`.
 fn jwk(key: &EncodingKey, alg: Algorithm, kid: &str) -> serde_json::Value {
     let mut jwk = Jwk::from_encoding_key(key, alg).expect("a JWK");

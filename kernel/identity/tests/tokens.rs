@@ -5,6 +5,8 @@ mod common;
 
 use std::time::Duration;
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use common::{
     AUDIENCE, EMBEDDED, PARTNER, b64, claims, config, ec_key, embedded, now, rsa_key, sign,
     static_issuer,
@@ -311,8 +313,19 @@ async fn hs256_signed_with_a_public_key_as_the_secret_is_refused() {
         (PARTNER, rsa.public_pem.clone(), &both),
     ];
     for (iss, public_pem, verifier) in cases {
-        for alg in [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512] {
-            let secret = EncodingKey::from_secret(public_pem.as_bytes()).expect("a secret");
+        // The PEM text, and the DER it holds, each tried as the secret.
+        let body: String = public_pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let der = STANDARD.decode(body).expect("PEM base64");
+        let secrets = [public_pem.into_bytes(), der];
+        let algs = [Algorithm::HS256, Algorithm::HS384, Algorithm::HS512];
+        for (alg, secret) in algs
+            .into_iter()
+            .flat_map(|a| secrets.iter().map(move |s| (a, s)))
+        {
+            let secret = EncodingKey::from_secret(secret).expect("a secret");
             let token = sign(alg, Some(issuer.kid()), &claims(iss), &secret);
             let refused = verifier.verify(&token).await;
             let name = format!("{alg:?}");
