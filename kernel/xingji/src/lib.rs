@@ -8,3 +8,4 @@ pub mod demo;
 pub mod grpc;
 pub mod server;
 pub mod telemetry;
+pub mod tls;

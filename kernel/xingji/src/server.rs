@@ -1,6 +1,6 @@
 //! `xingji serve`: opens the store, starts the kernel (its regions and
 //! plugins, seeding the demo if asked), and serves the API with health
-//! checking and reflection until shut down — then drains the calls in
+//! checking and reflection (over TLS when `[tls]` is set) until shut down — then drains the calls in
 //! flight for at most the configured grace.
 
 use std::future::Future;
@@ -98,6 +98,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), BoxError> {
+    // TLS files are checked first: a bad [tls] stops the start before the
+    // store is opened or plugins compiled.
+    let address = listener.local_addr()?;
+    let transport = crate::tls::transport(config.tls.as_ref(), address)?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let kernel = start_kernel(config, stopping.clone()).await?;
     // Streams (WatchOrders) end when shutdown begins, so that the graceful
@@ -128,12 +132,16 @@ pub async fn serve(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
 
-    let address = listener.local_addr()?;
-    tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
+    let tls = match &config.tls {
+        None => "off",
+        Some(tls) if tls.client_ca_file.is_some() => "on, client certificates verified",
+        Some(_) => "on",
+    };
+    tracing::info!(%address, tls, data_dir = %config.data_dir.display(), "serving");
     // Small answers must not wait for Nagle's algorithm to meet the
     // client's delayed ACK (40 ms a call).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let serving = tonic::transport::Server::builder()
+    let serving = transport
         .layer(RpcSpanLayer)
         .add_service(health_service)
         .add_service(reflection().build_v1()?)

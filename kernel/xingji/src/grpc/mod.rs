@@ -6,6 +6,7 @@
 
 pub mod actor;
 mod adapter;
+pub mod peer;
 mod services;
 pub mod status;
 
