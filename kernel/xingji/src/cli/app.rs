@@ -13,6 +13,7 @@ use super::output::Output;
 use super::people::PeopleCommand;
 use super::plugins::PluginsCommand;
 use super::serve::ServeArgs;
+use super::tls::TlsArgs;
 use super::tours::ToursArgs;
 use super::warranty::WarrantyCommand;
 
@@ -26,7 +27,8 @@ use super::warranty::WarrantyCommand;
 #[derive(Debug, Parser)]
 #[command(name = "xingji", version)]
 pub struct Cli {
-    /// The server that client commands call, as a URL with its scheme.
+    /// The server that client commands call, as a URL with its scheme:
+    /// http:// (plaintext) or https:// (TLS; see --ca-file).
     #[arg(
         long,
         global = true,
@@ -40,6 +42,9 @@ pub struct Cli {
     /// what decides which moves of an order you may make.
     #[arg(long, global = true, env = "XINGJI_ACTOR")]
     pub actor: Option<String>,
+    /// --ca-file, --cert, --key: TLS to an https:// --server.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Print only this field of the answer, for scripts: a dot path of
     /// field names as printed (id, next_page_token, history.0.action);
     /// strings without quotes, an unset field as an empty line.
@@ -106,7 +111,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     }
     let flags = cli.command.flags();
     let out = Output::new(cli.value);
-    let conn = Connection::open(&cli.server, cli.actor.as_deref()).await?;
+    let conn = Connection::open(&cli.server, cli.actor.as_deref(), &cli.tls).await?;
     let result = match cli.command {
         Command::Serve(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,
@@ -118,7 +123,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         Command::Birthdays(args) => args.run(&conn, &out).await,
         Command::Tours(args) => args.run(&conn, &out).await,
     };
-    result.map_err(|error| error.with_flags(flags))
+    result.map_err(|error| conn.explain(error.with_flags(flags)))
 }
 
 fn not_a_client() -> ClientError {
