@@ -221,4 +221,40 @@ mod tests {
             Ok(())
         });
     }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test API returns figment::Error
+    fn the_deploy_example_loads_with_and_without_its_tls_section() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/xingji.toml");
+        let text = std::fs::read_to_string(example).expect("deploy/xingji.toml");
+        // The example's [tls] lines, as an operator turns them on.
+        let with_tls: String = text
+            .lines()
+            .map(|line| {
+                let on = ["# [tls]", "# cert_file", "# key_file", "# client_ca_file"]
+                    .iter()
+                    .any(|key| line.starts_with(key));
+                if on { &line[2..] } else { line }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("plain.toml", &text)?;
+            jail.create_file("tls.toml", &with_tls)?;
+            let flags = Overrides::default();
+            let plain = Config::load(Some(Path::new("plain.toml")), &flags).map_err(|e| *e)?;
+            assert_eq!(plain.tls, None);
+            let tls = Config::load(Some(Path::new("tls.toml")), &flags).map_err(|e| *e)?;
+            assert_eq!(
+                tls.tls,
+                Some(TlsConfig {
+                    cert_file: PathBuf::from("/etc/xingji/tls/server.pem"),
+                    key_file: PathBuf::from("/etc/xingji/tls/server.key"),
+                    client_ca_file: Some(PathBuf::from("/etc/xingji/tls/partners-ca.pem")),
+                })
+            );
+            assert_eq!(tls.regions, plain.regions, "[tls] takes no region's keys");
+            Ok(())
+        });
+    }
 }
