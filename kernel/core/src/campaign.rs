@@ -82,7 +82,13 @@ impl Campaigns<'_> {
         let called = self
             .kernel
             .plugins
-            .call_with(&request.region, Slot::Campaign, actor, Writes::Keep("campaigns.run"), run)
+            .call_with(
+                &request.region,
+                Slot::Campaign,
+                actor,
+                Writes::Keep("campaigns.run"),
+                run,
+            )
             .await?;
         let (answer, plugin, created) = (called.answer, called.plugin, called.created);
         let visits = answer.map_err(|why| KernelError::precondition("CAMPAIGN", "from", why))?;

@@ -15,9 +15,8 @@ use prost::Message;
 use sha2::Sha256;
 use xingji_api::v1::{
     Audit, LicenceEvent, ListActivationsRequest, ListAuditEventsRequest, ListAuditsRequest,
-    ListContractsRequest,
-    ListLicenceEventsRequest, ListMonthClosesRequest, ListOrdersRequest, ListOutletsRequest,
-    ListPeopleRequest, ListPluginsRequest, MonthClose, Order, Outlet, Person,
+    ListContractsRequest, ListLicenceEventsRequest, ListMonthClosesRequest, ListOrdersRequest,
+    ListOutletsRequest, ListPeopleRequest, ListPluginsRequest, MonthClose, Order, Outlet, Person,
 };
 use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, Store, StoreError};
 

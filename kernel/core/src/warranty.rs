@@ -73,7 +73,13 @@ impl Warranty<'_> {
         let called = self
             .kernel
             .plugins
-            .call_with(&request.region, Slot::Warranty, actor, Writes::Keep("warranty.quote"), quote)
+            .call_with(
+                &request.region,
+                Slot::Warranty,
+                actor,
+                Writes::Keep("warranty.quote"),
+                quote,
+            )
             .await?;
         let (answer, plugin) = (called.answer, called.plugin);
         let plans =

@@ -49,6 +49,29 @@ pub struct Config {
     /// id (a region also comes into being with its first outlet).
     #[serde(default)]
     pub regions: BTreeMap<String, RegionConfig>,
+    /// TLS on the gRPC listener (`[tls]`). Without it the server speaks
+    /// plaintext: for loopback and the demo only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsConfig>,
+}
+
+/// `[tls]`: the server's certificate and key, and the authorities whose
+/// client certificates it verifies (mutual TLS). Unknown keys are refused:
+/// a misspelt `client_ca_file` must not silently turn client certificates
+/// off.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The server's certificate chain, PEM, leaf first.
+    pub cert_file: PathBuf,
+    /// The certificate's private key, PEM (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: PathBuf,
+    /// PEM bundle of the authorities that sign partners' client
+    /// certificates. Given, the server asks every caller for a certificate
+    /// and verifies one that is presented; a caller without one still
+    /// connects (it authenticates with a token instead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ca_file: Option<PathBuf>,
 }
 
 /// The shape of log lines.
@@ -74,6 +97,7 @@ impl Default for Config {
             open_reflection: true,
             identity: IdentityConfig::default(),
             regions: BTreeMap::new(),
+            tls: None,
         }
     }
 }
@@ -126,6 +150,12 @@ impl Config {
                 "log_filter",
                 "shutdown_grace_seconds",
             ]))
+            // `XINGJI_TLS_CERT_FILE` is `tls.cert_file`, and so on.
+            .merge(
+                Env::prefixed("XINGJI_TLS_")
+                    .only(&["cert_file", "key_file", "client_ca_file"])
+                    .map(|key| format!("tls.{key}").into()),
+            )
             .merge(Serialized::defaults(overrides))
             .extract()
             .map_err(Box::new)
@@ -155,6 +185,86 @@ mod tests {
             assert!(!config.demo);
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(Config::load(Some(Path::new("missing.toml")), &flags).is_err());
+            assert_eq!(config.tls, None, "plaintext unless [tls] is given");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test API returns figment::Error
+    fn tls_comes_from_the_file_or_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "tls.toml",
+                "[tls]\ncert_file = \"server.pem\"\nkey_file = \"server.key\"\n",
+            )?;
+            let flags = Overrides::default();
+            let config = Config::load(Some(Path::new("tls.toml")), &flags).map_err(|e| *e)?;
+            assert_eq!(
+                config.tls,
+                Some(TlsConfig {
+                    cert_file: PathBuf::from("server.pem"),
+                    key_file: PathBuf::from("server.key"),
+                    client_ca_file: None,
+                })
+            );
+            jail.set_env("XINGJI_TLS_CLIENT_CA_FILE", "partners.pem");
+            let config = Config::load(Some(Path::new("tls.toml")), &flags).map_err(|e| *e)?;
+            let tls = config.tls.expect("[tls]");
+            assert_eq!(tls.client_ca_file, Some(PathBuf::from("partners.pem")));
+            assert_eq!(tls.cert_file, PathBuf::from("server.pem"));
+
+            // A misspelt key is an error, not mutual TLS silently off.
+            jail.create_file(
+                "typo.toml",
+                "[tls]\ncert_file = \"a\"\nkey_file = \"b\"\nclient_ca = \"c\"\n",
+            )?;
+            let error = Config::load(Some(Path::new("typo.toml")), &flags)
+                .expect_err("an unknown [tls] key")
+                .to_string();
+            assert!(error.contains("client_ca"), "{error}");
+            // A key without its certificate is an error too.
+            jail.create_file("half.toml", "[tls]\nkey_file = \"b\"\n")?;
+            let error = Config::load(Some(Path::new("half.toml")), &flags)
+                .expect_err("no cert_file")
+                .to_string();
+            assert!(error.contains("cert_file"), "{error}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's test API returns figment::Error
+    fn the_deploy_example_loads_with_and_without_its_tls_section() {
+        let example = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/xingji.toml");
+        let text = std::fs::read_to_string(example).expect("deploy/xingji.toml");
+        // The example's [tls] lines, as an operator turns them on.
+        let with_tls: String = text
+            .lines()
+            .map(|line| {
+                let on = ["# [tls]", "# cert_file", "# key_file", "# client_ca_file"]
+                    .iter()
+                    .any(|key| line.starts_with(key));
+                if on { &line[2..] } else { line }
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("plain.toml", &text)?;
+            jail.create_file("tls.toml", &with_tls)?;
+            let flags = Overrides::default();
+            let plain = Config::load(Some(Path::new("plain.toml")), &flags).map_err(|e| *e)?;
+            assert_eq!(plain.tls, None);
+            let tls = Config::load(Some(Path::new("tls.toml")), &flags).map_err(|e| *e)?;
+            assert_eq!(
+                tls.tls,
+                Some(TlsConfig {
+                    cert_file: PathBuf::from("/etc/xingji/tls/server.pem"),
+                    key_file: PathBuf::from("/etc/xingji/tls/server.key"),
+                    client_ca_file: Some(PathBuf::from("/etc/xingji/tls/partners-ca.pem")),
+                })
+            );
+            assert_eq!(tls.regions, plain.regions, "[tls] takes no region's keys");
             Ok(())
         });
     }

@@ -8,4 +8,5 @@ pub mod demo;
 pub mod grpc;
 pub mod server;
 pub mod telemetry;
+pub mod tls;
 pub mod tokens;

@@ -1,6 +1,6 @@
 //! `xingji serve`: opens the store, starts the kernel (its regions and
 //! plugins, seeding the demo if asked), and serves the API with health
-//! checking and reflection until shut down — then drains the calls in
+//! checking and reflection (over TLS when `[tls]` is set) until shut down — then drains the calls in
 //! flight for at most the configured grace.
 
 use std::future::Future;
@@ -27,7 +27,8 @@ use xingji_store::{SqliteStore, Store};
 use crate::config::Config;
 use crate::grpc::auth::{AuthLayer, Authenticator};
 use crate::grpc::{
-    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
+    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi,
+    WarrantyApi,
 };
 use crate::telemetry::RpcSpanLayer;
 use crate::tokens::{TOKENS_DIR, embedded_issuer};
@@ -135,6 +136,10 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), BoxError> {
+    // TLS files are checked first: a bad [tls] stops the start before the
+    // store is opened or plugins compiled.
+    let address = listener.local_addr()?;
+    let transport = crate::tls::transport(config.tls.as_ref(), address)?;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let kernel = start_kernel(config, stopping.clone()).await?;
     let auth = authentication(config, &kernel).await?;
@@ -167,18 +172,16 @@ pub async fn serve(
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
     };
 
-    let address = listener.local_addr()?;
-    tracing::info!(%address, data_dir = %config.data_dir.display(), "serving");
-    if !address.ip().is_loopback() {
-        tracing::warn!(
-            %address,
-            "SERVING PLAINTEXT ON A NON-LOOPBACK ADDRESS: tokens and customers' personal data cross the network in clear; set [tls] cert_file and key_file in the config"
-        );
-    }
+    let tls = match &config.tls {
+        None => "off",
+        Some(tls) if tls.client_ca_file.is_some() => "on, client certificates verified",
+        Some(_) => "on",
+    };
+    tracing::info!(%address, tls, data_dir = %config.data_dir.display(), "serving");
     // Small answers must not wait for Nagle's algorithm to meet the
     // client's delayed ACK (40 ms a call).
     let incoming = TcpIncoming::from(listener).with_nodelay(Some(true));
-    let serving = tonic::transport::Server::builder()
+    let serving = transport
         .layer(RpcSpanLayer)
         .layer(auth)
         .add_service(health_service)

@@ -121,7 +121,13 @@ impl MonthCloses<'_> {
         };
         let evaluated = kernel
             .plugins
-            .call_with(region, Slot::Evaluation, actor, Writes::Keep("month.close"), evaluate)
+            .call_with(
+                region,
+                Slot::Evaluation,
+                actor,
+                Writes::Keep("month.close"),
+                evaluate,
+            )
             .await?;
         let (evaluation, evaluation_plugin) = (evaluated.answer, evaluated.plugin);
         let accounts: Vec<OutletAccount> = evaluation
@@ -144,7 +150,13 @@ impl MonthCloses<'_> {
         };
         let settled = kernel
             .plugins
-            .call_with(region, Slot::Settlement, actor, Writes::Keep("month.close"), settle)
+            .call_with(
+                region,
+                Slot::Settlement,
+                actor,
+                Writes::Keep("month.close"),
+                settle,
+            )
             .await?;
         let (settlement, settlement_plugin) = (settled.answer, settled.plugin);
 

@@ -61,7 +61,8 @@ impl Orders<'_> {
         let covered_by = if in_warranty {
             None
         } else {
-            self.jiujiu_cover(actor, &order, report.charge_fen > 0).await?
+            self.jiujiu_cover(actor, &order, report.charge_fen > 0)
+                .await?
         };
         if let Some(contract) = &covered_by
             && report.charge_fen > 0

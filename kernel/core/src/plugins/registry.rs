@@ -113,12 +113,7 @@ impl Registry {
             installed_by: actor.to_owned(),
             bundled,
         };
-        let audit = audit::event(
-            &actor,
-            "plugins.install",
-            format!("plugins/{id}"),
-            "",
-        );
+        let audit = audit::event(&actor, "plugins.install", format!("plugins/{id}"), "");
         let record = self
             .store
             .install_plugin(record, bytes, audit)

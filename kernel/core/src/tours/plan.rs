@@ -105,7 +105,9 @@ impl Tours<'_> {
                 (candidates, later)
             };
             waiting = later;
-            let (routes, plugin) = self.plan_day(actor, &request.region, &day, &candidates).await?;
+            let (routes, plugin) = self
+                .plan_day(actor, &request.region, &day, &candidates)
+                .await?;
             let planned = self
                 .dispatch_day(
                     actor,

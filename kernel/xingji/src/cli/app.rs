@@ -17,6 +17,7 @@ use super::output::Output;
 use super::people::PeopleCommand;
 use super::plugins::PluginsCommand;
 use super::serve::ServeArgs;
+use super::tls::TlsArgs;
 use super::tours::ToursArgs;
 use super::warranty::WarrantyCommand;
 
@@ -30,7 +31,8 @@ use super::warranty::WarrantyCommand;
 #[derive(Debug, Parser)]
 #[command(name = "xingji", version)]
 pub struct Cli {
-    /// The server that client commands call, as a URL with its scheme.
+    /// The server that client commands call, as a URL with its scheme:
+    /// http:// (plaintext) or https:// (TLS; see --ca-file).
     #[arg(
         long,
         global = true,
@@ -65,6 +67,9 @@ pub struct Cli {
         value_name = "DIR"
     )]
     pub tokens_dir: PathBuf,
+    /// --ca-file, --cert, --key: TLS to an https:// --server.
+    #[command(flatten)]
+    pub tls: TlsArgs,
     /// Print only this field of the answer, for scripts: a dot path of
     /// field names as printed (id, next_page_token, history.0.action);
     /// strings without quotes, an unset field as an empty line.
@@ -140,7 +145,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         acting_as: cli.acting_as.as_deref(),
         tokens_dir: &cli.tokens_dir,
     })?;
-    let conn = Connection::open(&cli.server, credential).await?;
+    let conn = Connection::open(&cli.server, credential, &cli.tls).await?;
     let result = match cli.command {
         Command::Serve(_) | Command::Audit(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,
@@ -152,7 +157,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         Command::Birthdays(args) => args.run(&conn, &out).await,
         Command::Tours(args) => args.run(&conn, &out).await,
     };
-    result.map_err(|error| error.with_flags(flags))
+    result.map_err(|error| conn.explain(error.with_flags(flags)))
 }
 
 fn not_a_client() -> ClientError {

@@ -1,5 +1,6 @@
-//! The connection to the server (`--server`), every request carrying the
-//! caller's credential (`credentials`).
+//! The connection to the server (`--server`, over TLS for `https://` with
+//! the flags of `tls`), every request carrying the caller's credential
+//! (`credentials`).
 
 use std::time::Duration;
 
@@ -8,6 +9,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use super::credentials::Credential;
 use super::errors::ClientError;
+use super::tls::TlsArgs;
 
 /// How long to wait for a server to accept the connection: an address
 /// that drops packets would otherwise hang the command.
@@ -18,6 +20,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Connection {
     channel: Channel,
     credential: Credential,
+    server: String,
+    https: bool,
+    tls: TlsArgs,
 }
 
 /// What a service client sends its calls over: the channel, each request
@@ -25,19 +30,51 @@ pub struct Connection {
 pub type Service = InterceptedService<Channel, Credential>;
 
 impl Connection {
-    /// Checks `server`, then connects.
-    pub async fn open(server: &str, credential: Credential) -> Result<Connection, ClientError> {
-        let endpoint = endpoint(server)?;
+    /// Checks `server` and the TLS flags, then connects: over TLS for
+    /// `https://`, never falling back to plaintext.
+    pub async fn open(
+        server: &str,
+        credential: Credential,
+        tls: &TlsArgs,
+    ) -> Result<Connection, ClientError> {
+        let endpoint = endpoint(server, tls)?;
+        let https = endpoint.uri().scheme_str() == Some("https");
         let channel = endpoint.connect().await.map_err(|error| {
-            ClientError::Usage(format!(
-                "cannot reach a server at {server}: {}; is one running there? `xingji serve` starts one (`xingji serve --demo` with a demo network)",
-                causes(&error)
-            ))
+            ClientError::Usage(match tls.explain(server, https, &error) {
+                Some(tls_failure) => format!("cannot connect: {tls_failure}"),
+                None => format!(
+                    "cannot reach a server at {server}: {}; is one running there? `xingji serve` starts one (`xingji serve --demo` with a demo network)",
+                    causes(&error)
+                ),
+            })
         })?;
         Ok(Connection {
             channel,
             credential,
+            server: server.to_owned(),
+            https,
+            tls: tls.clone(),
         })
+    }
+
+    /// `error`, told as what to do when the call failed below gRPC, where
+    /// the server never answered: a TLS failure that connecting did not
+    /// show (under TLS 1.3 a server refuses a client certificate after the
+    /// client's side of the handshake is done), or a plaintext client
+    /// talking to a TLS server.
+    pub fn explain(&self, error: ClientError) -> ClientError {
+        let ClientError::Refused { status, .. } = &error else {
+            return error;
+        };
+        // A status the server sent has no source; one tonic made of a
+        // transport error has it.
+        let Some(source) = std::error::Error::source(status) else {
+            return error;
+        };
+        match self.tls.explain(&self.server, self.https, source) {
+            Some(explained) => ClientError::Usage(format!("{explained} ({})", causes(status))),
+            None => error,
+        }
     }
 
     /// The channel, for a service client: its requests carry the
@@ -48,27 +85,47 @@ impl Connection {
 }
 
 /// The endpoint of `--server`, which must be a URL with its scheme. The
-/// scheme is never guessed: `host:port` could mean http or https.
-fn endpoint(server: &str) -> Result<Endpoint, ClientError> {
+/// scheme is never guessed: `host:port` could mean http or https. TLS flags
+/// with an `http://` server are refused: whoever gave them meant TLS.
+fn endpoint(server: &str, tls: &TlsArgs) -> Result<Endpoint, ClientError> {
     let wrong = |why: &str| {
         ClientError::Usage(format!(
             "--server {server:?} (or XINGJI_SERVER): {why}, e.g. --server http://127.0.0.1:50051"
         ))
     };
     let endpoint = Endpoint::from_shared(server.to_owned())
-        .map_err(|_| wrong("not a URL: give http://HOST:PORT"))?;
+        .map_err(|_| wrong("not a URL: give http://HOST:PORT or https://HOST:PORT"))?;
     let uri = endpoint.uri();
     match (uri.scheme_str(), uri.host()) {
         (None, _) => {
             let fix = format!("http://{}", server.trim_start_matches('/'));
             Err(ClientError::Usage(format!(
-                "--server {server:?} (or XINGJI_SERVER) has no scheme: write --server {fix} (a plain-text gRPC server; TLS is not supported yet)"
+                "--server {server:?} (or XINGJI_SERVER) has no scheme: write --server {fix} (a plaintext gRPC server) or https://… (TLS)"
             )))
         }
-        (Some("http"), Some(_)) => Ok(endpoint.connect_timeout(CONNECT_TIMEOUT)),
-        (Some("http"), None) => Err(wrong("no host: give http://HOST:PORT")),
+        (Some("http"), Some(_)) => match tls.first_given() {
+            Some(flag) => Err(ClientError::Usage(format!(
+                "{flag} is for an https:// server, but --server {server} is plaintext http://: write https://… to speak TLS"
+            ))),
+            None => Ok(endpoint.connect_timeout(CONNECT_TIMEOUT)),
+        },
+        (Some("https"), Some(_)) => {
+            let config = tls.client_config().map_err(ClientError::Usage)?;
+            let endpoint = endpoint.tls_config(config).map_err(|error| {
+                let fix = match tls.ca_file {
+                    Some(_) => "",
+                    None => "; give --ca-file PEM (or XINGJI_CA_FILE) with the authority that signed the server's certificate",
+                };
+                ClientError::Usage(format!(
+                    "--server {server}: cannot set up TLS: {}{fix}",
+                    causes(&error)
+                ))
+            })?;
+            Ok(endpoint.connect_timeout(CONNECT_TIMEOUT))
+        }
+        (Some("http" | "https"), None) => Err(wrong("no host: give http://HOST:PORT")),
         (Some(scheme), _) => Err(wrong(&format!(
-            "{scheme}:// is not supported: this client speaks plain-text gRPC over http:// only"
+            "{scheme}:// is not supported: give http:// (plaintext) or https:// (TLS)"
         ))),
     }
 }
@@ -96,6 +153,10 @@ fn causes(error: &dyn std::error::Error) -> String {
 mod tests {
     use super::*;
 
+    fn endpoint(server: &str) -> Result<Endpoint, ClientError> {
+        super::endpoint(server, &TlsArgs::default())
+    }
+
     #[test]
     fn a_server_without_a_scheme_is_refused_with_the_fix() {
         let error = endpoint("127.0.0.1:50051").expect_err("no scheme");
@@ -109,11 +170,56 @@ mod tests {
             .expect_err("no scheme")
             .to_string();
         assert!(error.contains("--server http://localhost:50051"), "{error}");
-        for bad in ["https://127.0.0.1:50051", "ftp://x", "http://", "not a url"] {
+        for bad in ["ftp://x", "http://", "https://", "not a url"] {
             let error = endpoint(bad).expect_err(bad).to_string();
             assert!(error.contains("--server"), "{error}");
         }
         endpoint("http://127.0.0.1:50051").expect("a URL");
         endpoint("http://[::1]:50051").expect("IPv6");
+    }
+
+    #[test]
+    fn tls_flags_with_a_plaintext_server_are_refused_naming_the_flag() {
+        let ca = TlsArgs {
+            ca_file: Some("ca.pem".into()),
+            ..TlsArgs::default()
+        };
+        let error = super::endpoint("http://127.0.0.1:50051", &ca)
+            .expect_err("--ca-file with http://")
+            .to_string();
+        assert!(error.starts_with("--ca-file"), "{error}");
+        assert!(error.contains("https://"), "{error}");
+        let cert = TlsArgs {
+            cert: Some("me.pem".into()),
+            key: Some("me.key".into()),
+            ..TlsArgs::default()
+        };
+        let error = super::endpoint("http://127.0.0.1:50051", &cert)
+            .expect_err("--cert with http://")
+            .to_string();
+        assert!(error.starts_with("--cert"), "{error}");
+    }
+
+    #[test]
+    fn a_certificate_needs_its_key_and_files_must_exist() {
+        let half = TlsArgs {
+            cert: Some("me.pem".into()),
+            ..TlsArgs::default()
+        };
+        let error = super::endpoint("https://127.0.0.1:50051", &half)
+            .expect_err("--cert without --key")
+            .to_string();
+        assert!(error.contains("--cert needs --key"), "{error}");
+        let missing = TlsArgs {
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            ..TlsArgs::default()
+        };
+        let error = super::endpoint("https://127.0.0.1:50051", &missing)
+            .expect_err("no such CA file")
+            .to_string();
+        assert!(
+            error.contains("--ca-file /nonexistent/ca.pem: cannot read"),
+            "{error}"
+        );
     }
 }

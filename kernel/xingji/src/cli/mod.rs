@@ -5,13 +5,14 @@
 //! `app` holds the global flags and dispatches a client command to its
 //! group's module (`outlets`, `people`, `orders`, `plugins`, `month`,
 //! `warranty`, `birthdays`, `tours`), which builds the request and has
-//! `output` make the call and print the answer (`audit` reads the store
-//! itself, without a server). `connection` checks
-//! `--server` and `--actor`; `errors` words a refusal, naming the flag of
-//! each field the server blames; `value` reads `--value FIELD`; `dates`
-//! reads dates and months, relative ones included; `mask` builds an
-//! update's field mask from the flags given; `args` holds what several
-//! groups share.
+//! `output` make the call and print the answer (`audit` and `tokens` read
+//! the data directory themselves, without a server). `connection` checks
+//! `--server`, `credentials` the credential flags (`--as`, `--token`), and
+//! `tls` the TLS flags of an `https://` server; `errors` words a refusal,
+//! naming the flag of each field the server blames; `value` reads
+//! `--value FIELD`; `dates` reads dates and months, relative ones
+//! included; `mask` builds an update's field mask from the flags given;
+//! `args` holds what several groups share.
 
 mod app;
 mod args;
@@ -30,6 +31,7 @@ mod output;
 mod people;
 mod plugins;
 mod serve;
+mod tls;
 mod tours;
 mod value;
 mod warranty;
@@ -48,5 +50,6 @@ pub use outlets::{NewOutlet, OutletChanges, OutletsCommand};
 pub use people::{NewPerson, PeopleCommand, PersonChanges};
 pub use plugins::PluginsCommand;
 pub use serve::ServeArgs;
+pub use tls::TlsArgs;
 pub use tours::ToursArgs;
 pub use warranty::{WarrantyAppliance, WarrantyCommand};

@@ -60,38 +60,50 @@ impl Authenticator {
             || (self.open_reflection && REFLECTION.iter().any(|open| path.starts_with(open)))
     }
 
-    /// Who presents the credential of `request`: its bearer token if it
-    /// has one, else its client certificate.
-    async fn authenticate<B>(&self, request: &http::Request<B>) -> Result<Actor, Status> {
-        let identity = match request.headers().get(http::header::AUTHORIZATION) {
-            Some(value) => {
-                let token = bearer(value)?;
+    /// Who presents `credential`: a bearer token if the request has one,
+    /// else its client certificate.
+    async fn authenticate(&self, credential: Credential) -> Result<Actor, Status> {
+        let identity = match credential {
+            Credential::Bearer(value) => {
+                let token = bearer(&value)?;
                 self.verifier.verify(token).await
             }
-            None => match peer::client_certificate_in(request.extensions()) {
-                Some(certificate) => self.certificates.identify(&certificate),
-                None => {
-                    return Err(Status::unauthenticated(
-                        "no credential: send `authorization: Bearer <token>` (the CLI: --as, --token or --token-file) or a client certificate",
-                    ));
-                }
-            },
+            Credential::Certificate(certificate) => self.certificates.identify(&certificate),
+            Credential::None => {
+                return Err(Status::unauthenticated(
+                    "no credential: send `authorization: Bearer <token>` (the CLI: --as, --token or --token-file) or a client certificate",
+                ));
+            }
         };
-        let identity = identity.map_err(|error| {
-            Status::unauthenticated(format!("credential refused: {error}"))
-        })?;
-        self.kernel
-            .admit(claims(identity))
-            .await
-            .map_err(status)
+        let identity = identity
+            .map_err(|error| Status::unauthenticated(format!("credential refused: {error}")))?;
+        self.kernel.admit(claims(identity)).await.map_err(status)
+    }
+}
+
+/// What a request presents. (Taken out of the request before any await: a
+/// request body need not be shareable across threads.)
+enum Credential {
+    Bearer(http::HeaderValue),
+    Certificate(Vec<u8>),
+    None,
+}
+
+impl Credential {
+    fn of<B>(request: &http::Request<B>) -> Credential {
+        if let Some(value) = request.headers().get(http::header::AUTHORIZATION) {
+            return Credential::Bearer(value.clone());
+        }
+        match peer::client_certificate_in(request.extensions()) {
+            Some(certificate) => Credential::Certificate(certificate),
+            None => Credential::None,
+        }
     }
 }
 
 /// The token of an `authorization: Bearer <token>` header.
 fn bearer(value: &http::HeaderValue) -> Result<&str, Status> {
-    let refuse = || {
-        Status::unauthenticated("the authorization header must be `Bearer <token>`")
-    };
+    let refuse = || Status::unauthenticated("the authorization header must be `Bearer <token>`");
     let text = value.to_str().map_err(|_| refuse())?;
     let (scheme, token) = text.split_once(' ').ok_or_else(refuse)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
@@ -163,7 +175,8 @@ where
         let auth = self.auth.clone();
         Box::pin(async move {
             if !auth.is_open(request.uri().path()) {
-                match auth.authenticate(&request).await {
+                let credential = Credential::of(&request);
+                match auth.authenticate(credential).await {
                     Ok(actor) => {
                         request.extensions_mut().insert(actor);
                     }

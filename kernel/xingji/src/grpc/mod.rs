@@ -12,5 +12,6 @@ mod services;
 pub mod status;
 
 pub use services::{
-    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi, WarrantyApi,
+    AuditApi, CampaignApi, MonthCloseApi, OrderApi, OutletApi, PersonApi, PluginApi, TourApi,
+    WarrantyApi,
 };
