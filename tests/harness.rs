@@ -4,11 +4,15 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tonic::transport::Channel;
+use tonic::metadata::AsciiMetadataValue;
+use tonic::service::Interceptor;
+use tonic::service::interceptor::InterceptedService;
 use tonic::{Code, Status};
 use tonic_types::StatusExt;
 use xingji::config::Config;
@@ -16,6 +20,7 @@ use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
 use xingji_api::v1::plugin_service_client::PluginServiceClient;
+use xingji_identity::{EmbeddedIssuer, KEY_FILE, TokenRequest};
 
 /// The regions every test server declares. (`nowhere` is a region with no
 /// outlets; any other region is unknown.)
@@ -23,6 +28,104 @@ pub const TEST_REGIONS: &[&str] = &[
     "shanghai", "beijing", "qingdao", "lab", "rural", "east", "west", "region-a", "region-b",
     "nowhere",
 ];
+
+/// What the tests' clients send their calls over: a channel whose requests
+/// carry headquarters' token unless [`acting`] gave them another.
+pub type Channel = InterceptedService<tonic::transport::Channel, DefaultCredential>;
+
+/// The principal a request made without [`acting`] calls as.
+pub const DEFAULT_PRINCIPAL: &str = "hq:tests";
+
+/// The permissions a test partner (`partner:<name>`) is given.
+pub const PARTNER_PERMISSIONS: &[&str] = &[
+    "orders.create",
+    "orders.read",
+    "orders.dispatch",
+    "orders.cancel",
+    "campaigns.run",
+    "month.close",
+];
+
+/// The embedded issuer's key every test server is given, so that a test
+/// can sign tokens for any principal (the key a deployment keeps in its
+/// data directory).
+fn test_issuer() -> &'static (String, EmbeddedIssuer) {
+    static ISSUER: OnceLock<(String, EmbeddedIssuer)> = OnceLock::new();
+    ISSUER.get_or_init(|| {
+        let pem = EmbeddedIssuer::generate_pem().expect("a test key");
+        let issuer = EmbeddedIssuer::from_pem(&pem, "xingji").expect("the test issuer");
+        (pem, issuer)
+    })
+}
+
+/// The test issuer's private key (PKCS#8 PEM, Ed25519), for tests that
+/// forge tokens of their own (expired, of another audience, …).
+pub fn test_key_pem() -> &'static str {
+    &test_issuer().0
+}
+
+/// A token of the test issuer for `principal` (`<role>:<name>`): region
+/// roles act in every test region, an outlet or engineer is the record of
+/// that id, a partner holds [`PARTNER_PERMISSIONS`].
+pub fn token_for(principal: &str) -> String {
+    let (role, name) = principal
+        .split_once(':')
+        .unwrap_or_else(|| panic!("{principal:?} is not <role>:<name>"));
+    let request = TokenRequest {
+        subject: name.to_owned(),
+        role: role.to_owned(),
+        regions: match role {
+            "hq" | "outlet" | "engineer" => Vec::new(),
+            _ => TEST_REGIONS.iter().map(|r| (*r).to_owned()).collect(),
+        },
+        permissions: if role == "partner" {
+            PARTNER_PERMISSIONS
+                .iter()
+                .map(|p| (*p).to_owned())
+                .collect()
+        } else {
+            Vec::new()
+        },
+        ttl: Duration::from_secs(3600),
+        audience: "xingji".to_owned(),
+        ..TokenRequest::default()
+    };
+    test_issuer().1.issue(request).expect("a test token")
+}
+
+/// Puts the test issuer's key in `data_dir`, where the server's embedded
+/// issuer reads it.
+pub fn install_test_key(data_dir: &Path) {
+    let dir = data_dir.join("identity");
+    std::fs::create_dir_all(&dir).expect("identity dir");
+    let path = dir.join(KEY_FILE);
+    std::fs::write(&path, &test_issuer().0).expect("write the test key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("key mode");
+    }
+}
+
+/// `authorization: Bearer <token>`.
+fn bearer(token: &str) -> AsciiMetadataValue {
+    format!("Bearer {token}").parse().expect("an ASCII token")
+}
+
+/// Adds [`DEFAULT_PRINCIPAL`]'s token to a request that carries none.
+#[derive(Debug, Clone)]
+pub struct DefaultCredential(AsciiMetadataValue);
+
+impl Interceptor for DefaultCredential {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        if !request.metadata().contains_key("authorization") {
+            request
+                .metadata_mut()
+                .insert("authorization", self.0.clone());
+        }
+        Ok(request)
+    }
+}
 
 /// A kernel running in this process on a loopback port.
 pub struct TestServer {
@@ -58,6 +161,7 @@ impl TestServer {
             .expect("bind a loopback port");
         let address = listener.local_addr().expect("local address");
         let data_dir = config.data_dir.clone();
+        install_test_key(&data_dir);
         let config = Config {
             listen: address,
             ..config
@@ -87,7 +191,7 @@ impl TestServer {
 
     async fn wait_until_serving(&self) {
         for _ in 0..200 {
-            if let Ok(channel) = Channel::from_shared(self.url())
+            if let Ok(channel) = tonic::transport::Channel::from_shared(self.url())
                 .expect("url")
                 .connect()
                 .await
@@ -110,13 +214,20 @@ impl TestServer {
         format!("http://{}", self.address)
     }
 
-    /// A channel to the server.
-    pub async fn channel(&self) -> Channel {
-        Channel::from_shared(self.url())
+    /// A channel to the server, without a credential.
+    pub async fn bare_channel(&self) -> tonic::transport::Channel {
+        tonic::transport::Channel::from_shared(self.url())
             .expect("url")
             .connect()
             .await
             .expect("connect")
+    }
+
+    /// A channel to the server whose requests call as
+    /// [`DEFAULT_PRINCIPAL`] unless [`acting`] says otherwise.
+    pub async fn channel(&self) -> Channel {
+        let credential = DefaultCredential(bearer(&token_for(DEFAULT_PRINCIPAL)));
+        InterceptedService::new(self.bare_channel().await, credential)
     }
 
     /// An `OutletService` client.
@@ -197,13 +308,18 @@ pub fn error_info(status: &Status) -> (String, std::collections::HashMap<String,
     (info.reason.clone(), info.metadata.clone())
 }
 
-/// `message` as a request from `actor` (`<role>:<name>`, see the README's
-/// table of who may do what), in the `xingji-actor` metadata.
-pub fn acting<T>(actor: &str, message: T) -> tonic::Request<T> {
+/// `message` as a request from `principal` (`<role>:<name>`), with a token
+/// of the test issuer (see [`token_for`]).
+pub fn acting<T>(principal: &str, message: T) -> tonic::Request<T> {
+    with_token(&token_for(principal), message)
+}
+
+/// `message` with `authorization: Bearer <token>`.
+pub fn with_token<T>(token: &str, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
     request
         .metadata_mut()
-        .insert("xingji-actor", actor.parse().expect("an ASCII actor"));
+        .insert("authorization", bearer(token));
     request
 }
 

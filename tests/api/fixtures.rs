@@ -1,10 +1,10 @@
 //! Valid records to start from; tests change what they are about.
 
-use tonic::transport::Channel;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::person_service_client::PersonServiceClient;
 use xingji_api::v1::*;
+use xingji_tests::Channel;
 
 pub fn regional_centre(region: &str, number: &str) -> Outlet {
     Outlet {

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 
 use prost_types::Timestamp;
 use tonic::Code;
-use tonic::transport::Channel;
 use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
 use xingji_core::settings::RegionConfig;
+use xingji_tests::Channel;
 use xingji_tests::{TestServer, acting, bad_fields, error_info, precondition_failures};
 
 use crate::fixtures::{create_person, engineer, network, repair};

@@ -3,12 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use tonic::transport::Channel;
 use tonic::{Code, Request};
 use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
 use xingji_core::settings::RegionConfig;
+use xingji_tests::Channel;
 use xingji_tests::{TestServer, acting, built_plugin, error_info};
 
 use crate::fixtures::{

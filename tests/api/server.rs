@@ -19,7 +19,7 @@ use crate::fixtures::{create_person, engineer, network, repair};
 async fn health_reports_serving() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut health = HealthClient::new(server.channel().await);
+    let mut health = HealthClient::new(server.bare_channel().await);
     for service in [
         "",
         "xingji.v1.OutletService",
@@ -53,7 +53,7 @@ async fn health_reports_serving() {
 async fn reflection_v1_lists_and_describes_the_api() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut client = ReflectionV1::new(server.channel().await);
+    let mut client = ReflectionV1::new(server.bare_channel().await);
     let requests = vec![
         ReflectionRequestV1 {
             message_request: Some(RequestV1::ListServices(String::new())),
@@ -117,7 +117,7 @@ async fn reflection_v1_lists_and_describes_the_api() {
 async fn reflection_v1alpha_answers_too() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut client = ReflectionV1Alpha::new(server.channel().await);
+    let mut client = ReflectionV1Alpha::new(server.bare_channel().await);
     let request = ReflectionRequestV1Alpha {
         message_request: Some(RequestV1Alpha::ListServices(String::new())),
         ..Default::default()
