@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         match &cli.command {
             Command::Serve(args) => serve(args).await,
             Command::Audit(command) => command.run().await,
+            Command::Tokens(command) => command.run().await,
             _ => xingji::cli::run_client(cli).await.map_err(Into::into),
         }
     });

@@ -17,6 +17,7 @@ use super::output::Output;
 use super::people::PeopleCommand;
 use super::plugins::PluginsCommand;
 use super::serve::ServeArgs;
+use super::tokens::TokensCommand;
 use super::tls::TlsArgs;
 use super::tours::ToursArgs;
 use super::warranty::WarrantyCommand;
@@ -112,13 +113,16 @@ pub enum Command {
     /// The audit trail, in the store (--data-dir): verify its hash chain.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Tokens of the embedded issuer, signed with its key in --data-dir.
+    #[command(subcommand)]
+    Tokens(TokensCommand),
 }
 
 impl Command {
     /// Which flag sets each field of this command's request.
     pub fn flags(&self) -> FieldFlags {
         match self {
-            Command::Serve(_) | Command::Audit(_) => &[],
+            Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) => &[],
             Command::Outlets(command) => command.flags(),
             Command::People(command) => command.flags(),
             Command::Orders(command) => command.flags(),
@@ -134,7 +138,7 @@ impl Command {
 /// Runs a client command against `cli.server`.
 pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     // Checked before connecting: there is nothing to connect to.
-    if let Command::Serve(_) | Command::Audit(_) = cli.command {
+    if let Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) = cli.command {
         return Err(not_a_client());
     }
     let flags = cli.command.flags();
@@ -147,7 +151,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     })?;
     let conn = Connection::open(&cli.server, credential, &cli.tls).await?;
     let result = match cli.command {
-        Command::Serve(_) | Command::Audit(_) => Err(not_a_client()),
+        Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,
         Command::People(command) => command.run(&conn, &out).await,
         Command::Orders(command) => command.run(&conn, &out).await,
@@ -162,7 +166,7 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
 
 fn not_a_client() -> ClientError {
     ClientError::Usage(
-        "`xingji serve` runs the server and `xingji audit` reads the store; they are not client commands"
+        "`xingji serve` runs the server, and `xingji audit` and `xingji tokens` work on its data directory; they are not client commands"
             .into(),
     )
 }
