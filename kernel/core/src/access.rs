@@ -175,7 +175,7 @@ pub fn check(actor: &Actor, permission: Permission, target: Target<'_>) -> Resul
         return Err(KernelError::denied(
             actor,
             permission.name(),
-            target.name(),
+            (target.name(), target.region()),
             reason,
         ));
     }
@@ -188,7 +188,7 @@ pub fn check(actor: &Actor, permission: Permission, target: Target<'_>) -> Resul
         return Err(KernelError::denied(
             actor,
             permission.name(),
-            target.name(),
+            (target.name(), target.region()),
             reason,
         ));
     }
@@ -232,7 +232,7 @@ pub fn own_filter(
         Some(own) => Err(KernelError::denied(
             actor,
             permission.name(),
-            requested.to_owned(),
+            (requested.to_owned(), ""),
             format!("{actor} lists only its own records ({own})"),
         )),
     }
@@ -297,7 +297,7 @@ pub fn check_step(step: Step, actor: &Actor, order: &Order) -> Result<()> {
         return Err(KernelError::denied(
             actor,
             permission.name(),
-            Target::Order(order).name(),
+            (Target::Order(order).name(), &order.region),
             reason,
         ));
     }

@@ -55,13 +55,13 @@ impl Kernel {
         let Err(KernelError::Denied {
             permission,
             target,
+            region,
             reason,
             ..
         }) = answer
         else {
             return;
         };
-        let region = target.strip_prefix("regions/").unwrap_or_default();
         let denied = AuditEvent {
             outcome: AuditOutcome::Denied as i32,
             detail: format!("{rpc}: {reason}"),

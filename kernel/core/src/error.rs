@@ -51,6 +51,8 @@ pub enum KernelError {
         permission: &'static str,
         /// What it asked to act on (`orders/ord_…`, `regions/shanghai`).
         target: String,
+        /// The target's region (empty when it has none, or none is known).
+        region: String,
         /// Why not, and who may.
         reason: String,
     },
@@ -185,18 +187,19 @@ impl KernelError {
         })
     }
 
-    /// `PERMISSION_DENIED`: `actor` lacks `permission` on `target`, for
-    /// `reason`.
+    /// `PERMISSION_DENIED`: `actor` lacks `permission` on `target` (of
+    /// `region`), for `reason`.
     pub fn denied(
         actor: &impl fmt::Display,
         permission: &'static str,
-        target: String,
+        (target, region): (String, &str),
         reason: String,
     ) -> Self {
         KernelError::Denied {
             actor: bounded(&actor.to_string()),
             permission,
             target: bounded(&target),
+            region: bounded(region),
             reason,
         }
     }
@@ -266,6 +269,7 @@ impl fmt::Display for KernelError {
                 permission,
                 target,
                 reason,
+                ..
             } => write!(
                 f,
                 "{actor:?} may not do this ({permission} on {target}): {reason}"

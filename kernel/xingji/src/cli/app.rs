@@ -17,8 +17,8 @@ use super::output::Output;
 use super::people::PeopleCommand;
 use super::plugins::PluginsCommand;
 use super::serve::ServeArgs;
-use super::tokens::TokensCommand;
 use super::tls::TlsArgs;
+use super::tokens::TokensCommand;
 use super::tours::ToursArgs;
 use super::warranty::WarrantyCommand;
 

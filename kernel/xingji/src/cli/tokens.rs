@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use xingji_api::v1::{AuditEvent, AuditOutcome};
-use xingji_core::permission::Permission;
 use xingji_core::actor::Role;
 use xingji_core::calendar::now;
+use xingji_core::permission::Permission;
 use xingji_identity::TokenRequest;
 use xingji_store::{SqliteStore, Store};
 
@@ -86,7 +86,11 @@ async fn issue(args: &IssueArgs) -> Result<(), BoxError> {
     }
     let region_role = !matches!(role, Role::Hq | Role::Outlet | Role::Engineer);
     if region_role && args.regions.is_empty() {
-        return Err(format!("--region: a {} acts in named regions; give at least one", role.name()).into());
+        return Err(format!(
+            "--region: a {} acts in named regions; give at least one",
+            role.name()
+        )
+        .into());
     }
     let ttl = parse_ttl(&args.ttl)?;
     let config = Config::load(
@@ -110,7 +114,11 @@ async fn issue(args: &IssueArgs) -> Result<(), BoxError> {
     let request = TokenRequest {
         subject: args.subject.clone(),
         role: role.name().to_owned(),
-        regions: if region_role { args.regions.clone() } else { Vec::new() },
+        regions: if region_role {
+            args.regions.clone()
+        } else {
+            Vec::new()
+        },
         outlet: (role == Role::Outlet).then(|| args.subject.clone()),
         person: (role == Role::Engineer).then(|| args.subject.clone()),
         permissions: args.permissions.clone(),
@@ -152,7 +160,8 @@ async fn issue(args: &IssueArgs) -> Result<(), BoxError> {
 
 /// `N` followed by `s`, `m`, `h` or `d`, at most [`MAX_TTL`].
 fn parse_ttl(text: &str) -> Result<Duration, String> {
-    let wrong = || format!("--ttl {text:?}: give N followed by s, m, h or d (8h, 30d), at most 90d");
+    let wrong =
+        || format!("--ttl {text:?}: give N followed by s, m, h or d (8h, 30d), at most 90d");
     let unit = text.chars().last().ok_or_else(wrong)?;
     let seconds = match unit {
         's' => 1,
@@ -178,7 +187,16 @@ mod tests {
         assert_eq!(parse_ttl("8h"), Ok(Duration::from_secs(8 * 3600)));
         assert_eq!(parse_ttl("30d"), Ok(Duration::from_secs(30 * 86_400)));
         assert_eq!(parse_ttl("90s"), Ok(Duration::from_secs(90)));
-        for bad in ["", "8", "h", "0h", "91d", "-1h", "8x", "99999999999999999999d"] {
+        for bad in [
+            "",
+            "8",
+            "h",
+            "0h",
+            "91d",
+            "-1h",
+            "8x",
+            "99999999999999999999d",
+        ] {
             let error = parse_ttl(bad).expect_err(bad);
             assert!(error.starts_with("--ttl"), "{error}");
         }
