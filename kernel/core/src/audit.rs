@@ -1,19 +1,11 @@
-//! The audit trail, as the kernel writes and reads it: the event each write
-//! hands the store (who, what, to which target, in which region, now),
-//! which the store appends in the write's transaction and places in the
-//! hash chain (`xingji_store::audit`); denials, appended on their own; and
-//! `ListAuditEvents` (`kernel.audit_trail()`) for hq and each region's IT.
+//! The audit event each write hands the store: who, what, to which target,
+//! in which region, now. The store appends it in the write's transaction
+//! and gives it its place in the hash chain (`xingji_store::audit`).
+//! (Denials and reading the trail: `audit_trail`.)
 
-use xingji_api::v1::{AuditEvent, AuditOutcome, ListAuditEventsRequest, ListAuditEventsResponse};
-use xingji_store::{AuditEventFilter, Page};
+use xingji_api::v1::{AuditEvent, AuditOutcome};
 
-use crate::actor::Actor;
 use crate::calendar::now;
-use crate::error::{KernelError, Result};
-use crate::kernel::Kernel;
-use crate::paging::{ListRequest, enum_filter, page_size, text_filter};
-use crate::permission::Permission;
-use crate::validate::Violations;
 
 /// The event of `actor` (an `Actor`, or the `role:name` one was
 /// recorded as) doing `operation` (`<collection>.<verb>`, e.g.
@@ -33,101 +25,6 @@ pub fn event(
         region: region.to_owned(),
         outcome: AuditOutcome::Ok as i32,
         ..AuditEvent::default()
-    }
-}
-
-/// The audit trail of a kernel.
-#[derive(Clone, Copy)]
-pub struct AuditTrail<'k> {
-    kernel: &'k Kernel,
-}
-
-impl Kernel {
-    /// The audit trail.
-    pub fn audit_trail(&self) -> AuditTrail<'_> {
-        AuditTrail { kernel: self }
-    }
-
-    /// Appends to the audit trail that `actor` was denied `rpc`, if
-    /// `answer` is a denial. A denial changes nothing, so it is appended on
-    /// its own; if that fails the denial still stands, and the log has it.
-    pub async fn record_denial<T>(&self, actor: &Actor, rpc: &str, answer: &Result<T>) {
-        let Err(KernelError::Denied {
-            permission,
-            target,
-            region,
-            reason,
-            ..
-        }) = answer
-        else {
-            return;
-        };
-        let denied = AuditEvent {
-            outcome: AuditOutcome::Denied as i32,
-            detail: format!("{rpc}: {reason}"),
-            ..event(actor, permission, target.clone(), region)
-        };
-        if let Err(error) = self.store.append_audit(denied).await {
-            tracing::error!(%actor, rpc, permission, %error, "the denial could not be audited");
-        }
-    }
-}
-
-impl AuditTrail<'_> {
-    /// `ListAuditEvents`: one page, oldest first — of every region for hq,
-    /// of its own regions for regional IT.
-    pub async fn list(
-        &self,
-        actor: &Actor,
-        request: ListAuditEventsRequest,
-    ) -> Result<ListAuditEventsResponse> {
-        let regions = self
-            .kernel
-            .list_regions(actor, Permission::AuditTrailRead, &request.region)
-            .await?;
-        let mut violations = Violations::default();
-        let outcome = enum_filter::<AuditOutcome>(&mut violations, "outcome", request.outcome);
-        for (field, time) in [("since", &request.since), ("until", &request.until)] {
-            if let Some(time) = time {
-                violations.time(field, time);
-            }
-        }
-        violations.into_result()?;
-        let filter = AuditEventFilter {
-            regions,
-            principal: text_filter(&request.principal),
-            operation: text_filter(&request.operation),
-            outcome,
-            since: request.since,
-            until: request.until,
-        };
-        let limit = page_size(request.page_size)?;
-        let tokens = &self.kernel.tokens;
-        let scope = request.filters();
-        let after = tokens.open(&scope, &request.page_token)?;
-        let page = Page {
-            after,
-            limit: limit + 1,
-        };
-        let mut events = self
-            .kernel
-            .store
-            .list_audit_events(&filter, &page)
-            .await
-            .map_err(|error| KernelError::store(error, "audit event", ""))?;
-        let next_page_token = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events
-                .last()
-                .map(|e| tokens.issue(&scope, &e.seq.to_string()))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
-        Ok(ListAuditEventsResponse {
-            events,
-            next_page_token,
-        })
     }
 }
 

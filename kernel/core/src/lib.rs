@@ -20,6 +20,7 @@
 pub mod access;
 pub mod actor;
 pub mod audit;
+pub mod audit_trail;
 pub mod calendar;
 pub mod campaign;
 pub mod error;
