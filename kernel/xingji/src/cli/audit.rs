@@ -43,25 +43,34 @@ impl AuditCommand {
     }
 }
 
-async fn verify(args: &StoreArgs) -> Result<(), BoxError> {
-    let overrides = Overrides {
-        data_dir: args.data_dir.clone(),
-        ..Overrides::default()
-    };
-    let config = Config::load(args.config.as_deref(), &overrides)?;
-    let path = config.data_dir.join(DATABASE_FILE);
-    // Opening creates a missing file: a wrong directory would then "verify"
-    // an empty chain.
-    if !path.is_file() {
-        return Err(format!(
-            "no store at {}: give the directory `xingji serve` uses with --data-dir",
-            path.display()
-        )
-        .into());
+impl StoreArgs {
+    /// The config these flags name, and its store — which must exist:
+    /// opening creates a missing file, and a wrong directory would then
+    /// pass for an empty one.
+    pub async fn open(&self) -> Result<(Config, SqliteStore), BoxError> {
+        let overrides = Overrides {
+            data_dir: self.data_dir.clone(),
+            ..Overrides::default()
+        };
+        let config = Config::load(self.config.as_deref(), &overrides)?;
+        let path = config.data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Err(format!(
+                "no store at {}: give the directory `xingji serve` uses with --data-dir",
+                path.display()
+            )
+            .into());
+        }
+        let store = SqliteStore::open(&path)
+            .await
+            .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
+        Ok((config, store))
     }
-    let store = SqliteStore::open(&path)
-        .await
-        .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
+}
+
+async fn verify(args: &StoreArgs) -> Result<(), BoxError> {
+    let (config, store) = args.open().await?;
+    let path = config.data_dir.join(DATABASE_FILE);
     let store: &dyn Store = &store;
     let progress = |checked: u64| {
         let mut stderr = std::io::stderr().lock();

@@ -10,11 +10,10 @@ use xingji_core::actor::Role;
 use xingji_core::calendar::now;
 use xingji_core::permission::Permission;
 use xingji_identity::TokenRequest;
-use xingji_store::{SqliteStore, Store};
+use xingji_store::Store;
 
 use super::audit::StoreArgs;
-use crate::config::{Config, Overrides};
-use crate::server::{BoxError, DATABASE_FILE};
+use crate::server::BoxError;
 use crate::tokens::{TOKENS_DIR, embedded_issuer, save_token};
 
 /// The longest a token may live: a credential that outlives its holder's
@@ -93,24 +92,10 @@ async fn issue(args: &IssueArgs) -> Result<(), BoxError> {
         .into());
     }
     let ttl = parse_ttl(&args.ttl)?;
-    let config = Config::load(
-        args.store.config.as_deref(),
-        &Overrides {
-            data_dir: args.store.data_dir.clone(),
-            ..Overrides::default()
-        },
-    )?;
+    let (config, store) = args.store.open().await?;
     let Some(issuer) = embedded_issuer(&config)? else {
         return Err("the embedded issuer is off ([identity.embedded] enabled = false): tokens come from your identity provider".into());
     };
-    let path = config.data_dir.join(DATABASE_FILE);
-    if !path.is_file() {
-        return Err(format!(
-            "no store at {}: give the directory `xingji serve` uses with --data-dir",
-            path.display()
-        )
-        .into());
-    }
     let request = TokenRequest {
         subject: args.subject.clone(),
         role: role.name().to_owned(),
@@ -129,9 +114,6 @@ async fn issue(args: &IssueArgs) -> Result<(), BoxError> {
     let principal = format!("{}:{}", role.name(), args.subject);
     // Audited before it is handed out: a token no one can account for is
     // worse than one never issued.
-    let store = SqliteStore::open(&path)
-        .await
-        .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
     let operator = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
     let event = AuditEvent {
         time: Some(now()),
