@@ -9,5 +9,7 @@ mod month;
 mod orders;
 mod outlets;
 mod people;
+mod permissions;
 mod plugins;
+mod principals;
 mod server;
