@@ -2,9 +2,11 @@
 //! loopback port over a fresh data directory and calls it over gRPC.
 
 mod business;
+mod credentials;
 mod edges;
 mod fixtures;
 mod lifecycle;
+mod masking;
 mod month;
 mod orders;
 mod outlets;
