@@ -635,10 +635,9 @@ impl World {
             .map_err(|status| format!("setup: a complaint: {status:?}"))
     }
 
-    /// Makes the call of the cell (`rpc`, `role`, `target`): `Err` if its
+    /// Makes the call of the cell (`rpc`, `who`, `target`): `Err` if its
     /// records could not be set up.
-    async fn call(&self, rpc: Rpc, role: usize, target: Target) -> Result<Answer, String> {
-        let who = &self.principals[role];
+    async fn call(&self, rpc: Rpc, who: &Principal, target: Target) -> Result<Answer, String> {
         macro_rules! req {
             ($message:expr) => {
                 with_token(&who.token, $message)
@@ -1300,7 +1299,7 @@ async fn every_rpc_answers_every_role_as_the_policy_says() {
                         got,
                     ]);
                 };
-                let answer = match world.call(*rpc, role, target).await {
+                let answer = match world.call(*rpc, who, target).await {
                     Ok(answer) => answer,
                     Err(setup) => {
                         mismatch(setup);
@@ -1429,7 +1428,10 @@ async fn a_denial_names_the_record_asked_for() {
     ];
     let mut wrong = Vec::new();
     for (rpc, name, target, expected) in cases {
-        let answer = world.call(rpc, role(name), target).await.expect("set up");
+        let answer = world
+            .call(rpc, &world.principals[role(name)], target)
+            .await
+            .expect("set up");
         match answer.as_ref().map_err(denial) {
             Err(Ok((_, _, named))) if named == expected => {}
             Err(Ok((_, _, named))) => {
@@ -1447,4 +1449,43 @@ async fn a_denial_names_the_record_asked_for() {
         "denials that do not name their target:\n{}",
         wrong.join("\n")
     );
+}
+
+/// A partner holds exactly the permissions its credential lists, in the
+/// regions it names: here another set than the harness partner's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partner_holds_exactly_what_its_credential_lists() {
+    let world = World::new().await;
+    let erp = crate::principals::partner(
+        "erp",
+        &["shanghai"],
+        &["network.read", "plugins.install", "audit-trail.read"],
+    );
+    use Target::*;
+    use Want::*;
+    let cases = [
+        (GetOutlet, "network.read", Own, Allow),
+        (GetOutlet, "network.read", Other, Deny),
+        (ListPeople, "network.read", NoRegion, Allow),
+        (ListAuditEvents, "audit-trail.read", Own, Allow),
+        (ListAuditEvents, "audit-trail.read", Other, Deny),
+        (InstallPlugin, "plugins.install", NoRegion, Allow),
+        (ListPlugins, "plugins.read", NoRegion, Deny),
+        (ListOrders, "orders.read", Own, Deny),
+        (CreateOrder, "orders.create", Own, Deny),
+        (UpdateOutlet, "outlets.write", Own, Deny),
+        (CloseMonth, "month.close", Own, Deny),
+    ];
+    let mut wrong = Vec::new();
+    for (rpc, permission, target, expected) in cases {
+        let answer = world.call(rpc, &erp, target).await.expect("set up");
+        if let Some(got) = judge(expected, &answer, &erp, permission) {
+            wrong.push(format!(
+                "{rpc:?} {}: expected {expected:?}, got {got}",
+                target_name(target)
+            ));
+        }
+    }
+    world.server.stop().await;
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

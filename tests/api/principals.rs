@@ -28,14 +28,22 @@ pub struct Principal {
 /// record's (the token names none); a partner holds the harness's
 /// [`PARTNER_PERMISSIONS`].
 pub fn principal(role: &'static str, subject: &str, regions: &[&str]) -> Principal {
-    let permissions = if role == "partner" {
+    let permissions: &[&str] = if role == "partner" {
         PARTNER_PERMISSIONS
-            .iter()
-            .map(|p| (*p).to_owned())
-            .collect()
     } else {
-        Vec::new()
+        &[]
     };
+    signed(role, subject, regions, permissions)
+}
+
+/// A partner system named `subject` acting in `regions` with exactly
+/// `permissions`.
+pub fn partner(subject: &str, regions: &[&str], permissions: &[&str]) -> Principal {
+    signed("partner", subject, regions, permissions)
+}
+
+fn signed(role: &'static str, subject: &str, regions: &[&str], permissions: &[&str]) -> Principal {
+    let permissions = permissions.iter().map(|p| (*p).to_owned()).collect();
     let regions = match role {
         "hq" | "outlet" | "engineer" => Vec::new(),
         _ => regions.iter().map(|r| (*r).to_owned()).collect(),
