@@ -1,13 +1,18 @@
 //! End-to-end tests of the `xingji.v1` API: each starts a real kernel on a
 //! loopback port over a fresh data directory and calls it over gRPC.
 
+mod audit_trail;
 mod business;
+mod credentials;
 mod edges;
 mod fixtures;
 mod lifecycle;
+mod masking;
 mod month;
 mod orders;
 mod outlets;
 mod people;
+mod permissions;
 mod plugins;
+mod principals;
 mod server;
