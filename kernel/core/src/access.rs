@@ -98,6 +98,10 @@ pub enum Target<'a> {
     Person(&'a Person),
     /// The plugin registry, which every region shares.
     Registry,
+    /// A record not read yet, by kind (`orders`) and id: only whether the
+    /// actor holds the permission at all can be checked; its scope is
+    /// checked once it is read.
+    Unread(&'static str, &'a str),
 }
 
 impl Target<'_> {
@@ -108,18 +112,20 @@ impl Target<'_> {
             Target::Order(order) => &order.region,
             Target::Outlet(outlet) => &outlet.region,
             Target::Person(person) => &person.region,
-            Target::Registry => "",
+            Target::Registry | Target::Unread(..) => "",
         }
     }
 
     /// The target as the audit trail and denials name it.
     pub fn name(&self) -> String {
         match self {
+            Target::Region("") => "regions/*".to_owned(),
             Target::Region(region) => format!("regions/{region}"),
             Target::Order(order) => format!("orders/{}", order.id),
             Target::Outlet(outlet) => format!("outlets/{}", outlet.id),
             Target::Person(person) => format!("people/{}", person.id),
             Target::Registry => "plugins".to_owned(),
+            Target::Unread(kind, id) => format!("{kind}/{id}"),
         }
     }
 }
@@ -142,7 +148,7 @@ pub fn in_scope(actor: &Actor, target: Target<'_>) -> bool {
     };
     let own = |id: &str| !id.is_empty() && id == principal.name;
     match (principal.role, target) {
-        (Role::Hq, _) | (_, Target::Registry) => true,
+        (Role::Hq, _) | (_, Target::Registry | Target::Unread(..)) => true,
         (Role::Outlet, Target::Order(order)) => own(&order.outlet_id),
         (Role::Outlet, Target::Outlet(outlet)) => own(&outlet.id),
         (Role::Outlet, Target::Person(person)) => own(&person.outlet_id),
@@ -183,12 +189,6 @@ pub fn check(actor: &Actor, permission: Permission, target: Target<'_>) -> Resul
         ));
     }
     Ok(())
-}
-
-/// `PERMISSION_DENIED` unless `actor` holds `permission` at all: the first
-/// check of a request whose target is known only once read.
-pub fn require(actor: &Actor, permission: Permission) -> Result<()> {
-    check(actor, permission, Target::Region(""))
 }
 
 /// The regions a list may show `actor` for `permission` when it asks for

@@ -104,7 +104,7 @@ impl Outlets<'_> {
 
     /// `GetOutlet`.
     pub async fn get(&self, actor: &Actor, request: GetOutletRequest) -> Result<Outlet> {
-        access::require(actor, NetworkRead)?;
+        access::check(actor, NetworkRead, Target::Unread("outlets", &request.id))?;
         let store = &self.kernel.store;
         let id = &request.id;
         let outlet: Outlet = get("id", "outlet", id, || store.get_outlet(id)).await?;
@@ -147,7 +147,8 @@ impl Outlets<'_> {
 
     /// `UpdateOutlet`: the fields its mask names, at the version given.
     pub async fn update(&self, actor: &Actor, request: UpdateOutletRequest) -> Result<Outlet> {
-        access::require(actor, OutletsWrite)?;
+        let id = request.outlet.as_ref().map_or("", |o| o.id.as_str());
+        access::check(actor, OutletsWrite, Target::Unread("outlets", id))?;
         let store = self.kernel.store.as_ref();
         let mask = request.update_mask.as_ref();
         let (current, mut outlet) = updated(store, request.outlet, mask).await?;
@@ -187,7 +188,8 @@ impl Outlets<'_> {
 
     /// `RecordAudit`: a mystery customer's visit to an outlet.
     pub async fn record_audit(&self, actor: &Actor, request: RecordAuditRequest) -> Result<Audit> {
-        access::require(actor, AuditsRecord)?;
+        let outlet = request.audit.as_ref().map_or("", |a| a.outlet_id.as_str());
+        access::check(actor, AuditsRecord, Target::Unread("outlets", outlet))?;
         let Some(audit) = request.audit else {
             return Err(KernelError::invalid("audit", "is required"));
         };

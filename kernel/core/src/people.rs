@@ -91,7 +91,7 @@ impl People<'_> {
 
     /// `GetPerson`.
     pub async fn get(&self, actor: &Actor, request: GetPersonRequest) -> Result<Person> {
-        access::require(actor, NetworkRead)?;
+        access::check(actor, NetworkRead, Target::Unread("people", &request.id))?;
         let store = &self.kernel.store;
         let id = &request.id;
         let person: Person = get("id", "person", id, || store.get_person(id)).await?;
@@ -136,7 +136,8 @@ impl People<'_> {
 
     /// `UpdatePerson`: the fields its mask names, at the version given.
     pub async fn update(&self, actor: &Actor, request: UpdatePersonRequest) -> Result<Person> {
-        access::require(actor, PeopleWrite)?;
+        let id = request.person.as_ref().map_or("", |p| p.id.as_str());
+        access::check(actor, PeopleWrite, Target::Unread("people", id))?;
         let store = self.kernel.store.as_ref();
         let mask = request.update_mask.as_ref();
         let (current, mut person) = updated(store, request.person, mask).await?;
@@ -181,7 +182,7 @@ impl People<'_> {
         if person_id.is_empty() {
             return Err(KernelError::invalid("person_id", "is required"));
         }
-        access::require(actor, LicenceRecord)?;
+        access::check(actor, LicenceRecord, Target::Unread("people", &person_id))?;
         let Some(event) = event else {
             return Err(KernelError::invalid("event", "is required"));
         };
@@ -249,7 +250,11 @@ impl People<'_> {
         actor: &Actor,
         request: ListLicenceEventsRequest,
     ) -> Result<ListLicenceEventsResponse> {
-        access::require(actor, NetworkRead)?;
+        access::check(
+            actor,
+            NetworkRead,
+            Target::Unread("people", &request.person_id),
+        )?;
         let store = &self.kernel.store;
         let person_id = &request.person_id;
         let person: Person = get("person_id", "person", person_id, || {

@@ -20,7 +20,7 @@ use crate::validate::Violations;
 impl Orders<'_> {
     /// `GetOrder`.
     pub async fn get(&self, actor: &Actor, request: GetOrderRequest) -> Result<Order> {
-        access::require(actor, OrdersRead)?;
+        access::check(actor, OrdersRead, Target::Unread("orders", &request.id))?;
         let store = &self.kernel.store;
         let id = &request.id;
         let order: Order = get("id", "order", id, || store.get_order(id)).await?;
