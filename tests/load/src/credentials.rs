@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use tonic::metadata::AsciiMetadataValue;
 
-use crate::Result;
+/// A credential, or what is wrong with the flags, in words. (Its own
+/// result type: this file depends on no other of the driver.)
+type Result<T> = std::result::Result<T, String>;
 
 /// Where `--as` finds saved tokens when neither `--tokens-dir` nor
 /// `--server` says: the CLI's default.
@@ -100,11 +102,11 @@ pub fn bearer(source: Source<'_>, default: &str, tokens_dir: &Path) -> Result<As
     // A metadata value takes bytes from 0x80 up, which the server cannot
     // read back as a token: refused here, naming the flag.
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(format!("{flag}: a token is printable ASCII (a JWT)").into());
+        return Err(format!("{flag}: a token is printable ASCII (a JWT)"));
     }
-    Ok(format!("Bearer {token}")
+    format!("Bearer {token}")
         .parse()
-        .map_err(|_| format!("{flag}: a token is printable ASCII (a JWT)"))?)
+        .map_err(|_| format!("{flag}: a token is printable ASCII (a JWT)"))
 }
 
 /// The token saved for `principal` in `dir`.
@@ -112,16 +114,14 @@ fn saved(principal: &str, flag: &str, dir: &Path) -> Result<String> {
     let Some(path) = token_file(dir, principal) else {
         return Err(format!(
             "{flag} {principal:?}: give <role>:<name>, e.g. call-centre:07 or regional-it:shanghai"
-        )
-        .into());
+        ));
     };
     if !path.exists() {
         let (role, name) = principal.split_once(':').unwrap_or_default();
         return Err(format!(
             "{flag} {principal}: no token saved at {} (--tokens-dir, or XINGJI_TOKENS_DIR); `xingji serve --demo` saves its people's, and `xingji tokens issue --role {role} --subject {name} --region <region> --save` saves one on the server's machine",
             path.display()
-        )
-        .into());
+        ));
     }
     read(&path, flag)
 }
@@ -130,7 +130,7 @@ fn saved(principal: &str, flag: &str, dir: &Path) -> Result<String> {
 fn read(path: &Path, flag: &str) -> Result<String> {
     std::fs::read_to_string(path)
         .map(|text| text.trim().to_owned())
-        .map_err(|error| format!("{flag}: cannot read {}: {error}", path.display()).into())
+        .map_err(|error| format!("{flag}: cannot read {}: {error}", path.display()))
 }
 
 /// The file of `<role>:<name>`'s token in `dir`, if both parts are safe as
@@ -182,9 +182,8 @@ mod tests {
     #[test]
     fn what_cannot_be_a_token_is_refused_naming_the_flag() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let missing = bearer(caller(Some("hq:nobody"), None), "hq:demo", dir.path())
-            .expect_err("no file")
-            .to_string();
+        let missing =
+            bearer(caller(Some("hq:nobody"), None), "hq:demo", dir.path()).expect_err("no file");
         assert!(
             missing.contains("--as hq:nobody: no token saved at"),
             "{missing}"
@@ -194,17 +193,14 @@ mod tests {
             flags: ["--admin-as", "--admin-token", "--admin-token-file"],
             ..caller(Some("regional-it:../x"), None)
         };
-        let unsafe_name = bearer(admin, "hq:demo", dir.path())
-            .expect_err("not a file name")
-            .to_string();
+        let unsafe_name = bearer(admin, "hq:demo", dir.path()).expect_err("not a file name");
         assert!(
             unsafe_name.starts_with("--admin-as \"regional-it:../x\""),
             "{unsafe_name}"
         );
         for token in ["李娜", "a b", ""] {
-            let error = bearer(caller(None, Some(token)), "hq:demo", dir.path())
-                .expect_err("not a token")
-                .to_string();
+            let error =
+                bearer(caller(None, Some(token)), "hq:demo", dir.path()).expect_err("not a token");
             assert!(
                 error.contains("--token: a token is printable ASCII"),
                 "{error}"
