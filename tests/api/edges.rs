@@ -336,6 +336,13 @@ async fn errors_do_not_echo_unbounded_ids() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let mut orders = server.orders().await;
+    // An outlet that exists: a credential for one that does not is refused
+    // before any order is looked up.
+    let outlet = create_outlet(
+        &mut server.outlets().await,
+        regional_centre("shanghai", "RC-1"),
+    )
+    .await;
     let mut faults = Faults::default();
 
     // Short enough for any transport: what the error itself holds.
@@ -380,7 +387,7 @@ async fn errors_do_not_echo_unbounded_ids() {
         "AcceptOrder, an 8,000-character id",
         orders
             .accept_order(acting(
-                "outlet:out_NOSUCH",
+                &format!("outlet:{}", outlet.id),
                 AcceptOrderRequest {
                     id: order_id,
                     version: 0,

@@ -16,18 +16,23 @@ use crate::fixtures::{create_person, engineer, network, repair};
 
 const CALL_CENTRE: &str = "call-centre:07";
 const HQ: &str = "hq:ops";
+/// The customer-relations system of a partner, which takes orders in.
+const PARTNER: &str = "partner:crm";
 
 /// A region with a regional centre, a star centre and two engineers there,
 /// and a client.
 struct Region {
     orders: OrderServiceClient<Channel>,
+    /// The regional centre: an outlet of the region that dispatch on intake
+    /// does not pick (it has no engineers).
+    centre: String,
     star: String,
     engineers: Vec<String>,
     name: String,
 }
 
 async fn region(server: &TestServer, name: &str) -> Region {
-    let (_, star) = network(&mut server.outlets().await, name).await;
+    let (centre, star) = network(&mut server.outlets().await, name).await;
     let mut people = server.people().await;
     let mut engineers = Vec::new();
     for who in ["Wang Wei", "Zhao Lei"] {
@@ -39,6 +44,7 @@ async fn region(server: &TestServer, name: &str) -> Region {
     }
     Region {
         orders: server.orders().await,
+        centre: centre.id,
         star: star.id,
         engineers,
         name: name.to_owned(),
@@ -65,7 +71,7 @@ impl Region {
     async fn create_order(&mut self, order: Order) -> Order {
         self.orders
             .create_order(acting(
-                "system:crm",
+                PARTNER,
                 CreateOrderRequest {
                     request_id: xingji_tests::unique("req"),
                     order: Some(order),
@@ -226,7 +232,7 @@ async fn one_order_lives_from_intake_to_quality_control() {
         ]
     );
     let history = &checked.history;
-    assert_eq!(history[0].actor, "system:crm");
+    assert_eq!(history[0].actor, PARTNER);
     assert_eq!(history[1].actor, "xingji", "dispatched on intake");
     assert_eq!(history[2].actor, format!("outlet:{}", order.outlet_id));
     assert_eq!(history[4].actor, format!("engineer:{}", order.engineer_id));
@@ -388,38 +394,44 @@ async fn illegal_transitions_are_refused_and_change_nothing() {
         .unwrap_err();
     assert_eq!(bad_fields(&no_reason), ["reason"]);
 
-    // Nobody moves an order they have no part in.
+    // Nobody moves an order they have no part in: another outlet of the
+    // region, the assigned engineer's colleague at the same outlet, the call
+    // centre (which does not work orders).
     let order = sh.dispatched().await;
-    let cases = [
-        ("", "anonymous"),
-        ("engineer:per_someone_else", "engineer:per_someone_else"),
-        ("outlet:out_other", "outlet:out_other"),
-        (CALL_CENTRE, CALL_CENTRE),
-    ];
-    for (actor, shown) in cases {
-        let request = AcceptOrderRequest {
-            id: order.id.clone(),
-            version: 0,
-        };
-        let request = if actor.is_empty() {
-            tonic::Request::new(request)
-        } else {
-            acting(actor, request)
-        };
-        let denied = sh.orders.accept_order(request).await.unwrap_err();
-        assert_eq!(denied.code(), Code::PermissionDenied, "{actor}");
-        let (reason, metadata) = error_info(&denied);
-        assert_eq!(reason, "ACTOR_NOT_ALLOWED");
-        assert_eq!(metadata["actor"], shown);
-        assert_eq!(metadata["action"], "accepted");
-    }
-    // The engineer may not arrive for a colleague.
     let colleague = sh
         .engineers
         .iter()
         .find(|e| **e != order.engineer_id)
         .unwrap()
         .clone();
+    let accept = || AcceptOrderRequest {
+        id: order.id.clone(),
+        version: 0,
+    };
+    for principal in [
+        format!("outlet:{}", sh.centre),
+        format!("engineer:{colleague}"),
+        CALL_CENTRE.to_owned(),
+    ] {
+        let denied = sh
+            .orders
+            .accept_order(acting(&principal, accept()))
+            .await
+            .unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{principal}");
+        let (reason, metadata) = error_info(&denied);
+        assert_eq!(reason, "PERMISSION_MISSING", "{principal}");
+        assert_eq!(metadata["principal"], principal);
+        assert_eq!(metadata["permission"], "orders.work", "{principal}");
+        assert_eq!(metadata["target"], format!("orders/{}", order.id));
+    }
+    // Nor does a caller with no credential at all.
+    let anonymous = OrderServiceClient::new(server.bare_channel().await)
+        .accept_order(accept())
+        .await
+        .unwrap_err();
+    assert_eq!(anonymous.code(), Code::Unauthenticated, "{anonymous:?}");
+    // The engineer may not arrive for a colleague.
     let denied = sh
         .orders
         .arrive_on_site(acting(
@@ -1135,15 +1147,20 @@ async fn the_licence_follows_its_events_and_an_eliminated_engineer_gets_no_dispa
         (0, Eliminated as i32)
     );
 
-    // Someone else's outlet, or an engineer, may not.
-    let denied = people
-        .record_licence_event(acting(
-            "outlet:out_other",
-            record(LicenceEventKind::Delight),
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(denied.code(), Code::PermissionDenied);
+    // Someone else's outlet (of the same region), or an engineer, may not.
+    for principal in [
+        format!("outlet:{}", sh.centre),
+        format!("engineer:{}", sh.engineers[1]),
+    ] {
+        let denied = people
+            .record_licence_event(acting(&principal, record(LicenceEventKind::Delight)))
+            .await
+            .unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{principal}");
+        let (reason, metadata) = error_info(&denied);
+        assert_eq!(reason, "PERMISSION_MISSING", "{principal}");
+        assert_eq!(metadata["permission"], "licence.record", "{principal}");
+    }
     let events = people
         .list_licence_events(ListLicenceEventsRequest {
             person_id: who.clone(),

@@ -6,7 +6,7 @@ use tonic::Code;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
 use xingji_core::calendar::Month;
-use xingji_tests::{TestServer, acting, bad_fields, precondition_failures};
+use xingji_tests::{TestServer, acting, bad_fields, error_info, precondition_failures};
 
 const HQ: &str = "hq:finance";
 
@@ -351,9 +351,23 @@ async fn a_close_is_refused_for_the_wrong_month_or_actor() {
         .await
         .unwrap_err();
     assert_eq!(bad_fields(&malformed), ["month"]);
+    // A real outlet of the region: its staff do not close months.
+    let outlet = server
+        .outlets()
+        .await
+        .list_outlets(ListOutletsRequest {
+            region: "shanghai".into(),
+            ..ListOutletsRequest::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .outlets
+        .remove(0);
+    let outlet = format!("outlet:{}", outlet.id);
     let denied = months
         .close_month(acting(
-            "outlet:out_x",
+            &outlet,
             CloseMonthRequest {
                 region: "shanghai".into(),
                 month: months_ago(1),
@@ -363,6 +377,10 @@ async fn a_close_is_refused_for_the_wrong_month_or_actor() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
+    let (reason, metadata) = error_info(&denied);
+    assert_eq!(reason, "PERMISSION_MISSING");
+    assert_eq!(metadata["principal"], outlet);
+    assert_eq!(metadata["permission"], "month.close");
     let empty = months
         .close_month(close("nowhere", &months_ago(1), false))
         .await

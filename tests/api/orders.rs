@@ -1,10 +1,14 @@
-use tonic::{Code, Request};
+use tonic::Code;
 use tonic_types::StatusExt;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::*;
-use xingji_tests::{TestServer, bad_fields, precondition_failures};
+use xingji_tests::{TestServer, acting, bad_fields, precondition_failures};
 
 use crate::fixtures::{create_person, engineer, network, repair};
+
+/// The call centre of every test region: it takes orders in, and sees their
+/// customers in full.
+const CALL_CENTRE: &str = "call-centre:07";
 
 fn create(request_id: &str, order: Order) -> CreateOrderRequest {
     CreateOrderRequest {
@@ -19,11 +23,11 @@ async fn intake_records_the_order_and_its_history() {
     let server = TestServer::start(dir.path()).await;
     let mut client = server.orders().await;
 
-    let mut request = Request::new(create("req-1", repair("shanghai")));
-    request
-        .metadata_mut()
-        .insert("xingji-actor", "call-centre-07".parse().unwrap());
-    let order = client.create_order(request).await.unwrap().into_inner();
+    let order = client
+        .create_order(acting(CALL_CENTRE, create("req-1", repair("shanghai"))))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(order.id.starts_with("ord_"));
     // Dispatched on intake, in the same write; this region has no outlets
     // yet, so the plugin refuses and the order waits in intake, both on its
@@ -32,17 +36,21 @@ async fn intake_records_the_order_and_its_history() {
     assert_eq!(order.version, 1);
     assert_eq!(order.history.len(), 2);
     assert_eq!(order.history[0].action, "created");
-    assert_eq!(order.history[0].actor, "call-centre-07");
+    assert_eq!(order.history[0].actor, CALL_CENTRE);
     assert_eq!(order.history[0].status, OrderStatus::Intake as i32);
     assert_eq!(order.history[1].action, "dispatch-refused");
     assert_eq!(order.history[1].actor, "xingji");
+    // The region's call centre sees the customer in full.
     assert_eq!(order.customer, repair("shanghai").customer);
     assert_eq!(order.appliance, repair("shanghai").appliance);
 
     let got = client
-        .get_order(GetOrderRequest {
-            id: order.id.clone(),
-        })
+        .get_order(acting(
+            CALL_CENTRE,
+            GetOrderRequest {
+                id: order.id.clone(),
+            },
+        ))
         .await
         .unwrap()
         .into_inner();

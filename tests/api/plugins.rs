@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use tonic::{Code, Request};
+use tonic::Code;
 use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
 use xingji_api::v1::*;
 use xingji_core::settings::RegionConfig;
+use xingji_identity::{EmbeddedIssuer, TokenRequest};
 use xingji_tests::Channel;
-use xingji_tests::{TestServer, acting, built_plugin, error_info};
+use xingji_tests::{TestServer, built_plugin, error_info, test_key_pem, with_token};
 
 use crate::fixtures::{
     create_outlet, create_person, engineer, regional_centre, repair, star_centre,
@@ -92,8 +93,9 @@ async fn dispatch_new(
         .unwrap()
         .into_inner();
     orders
-        .dispatch_order(acting(
+        .dispatch_order(acting_in(
             "call-centre:tests",
+            region,
             DispatchOrderRequest {
                 id: created.id,
                 version: 0,
@@ -101,6 +103,25 @@ async fn dispatch_new(
         ))
         .await
         .map(|r| r.into_inner())
+}
+
+/// `message` from the region role `principal` (`<role>:<name>`) with a
+/// credential for `region` alone: several of these tests serve regions of
+/// their own, outside the harness's test regions.
+fn acting_in<T>(principal: &str, region: &str, message: T) -> tonic::Request<T> {
+    let (role, name) = principal.split_once(':').expect("<role>:<name>");
+    let issuer = EmbeddedIssuer::from_pem(test_key_pem(), "xingji").expect("the test issuer");
+    let token = issuer
+        .issue(TokenRequest {
+            subject: name.to_owned(),
+            role: role.to_owned(),
+            regions: vec![region.to_owned()],
+            ttl: std::time::Duration::from_secs(600),
+            audience: "xingji".to_owned(),
+            ..TokenRequest::default()
+        })
+        .expect("a token");
+    with_token(&token, message)
 }
 
 /// The compiled-artifact files and when each was last written.
@@ -166,8 +187,9 @@ async fn a_dispatch_goes_through_the_plugin() {
 
     // Only orders in intake are dispatched.
     let again = orders
-        .dispatch_order(acting(
+        .dispatch_order(acting_in(
             "call-centre:tests",
+            "shanghai",
             DispatchOrderRequest {
                 id: order.id,
                 version: 0,
@@ -322,13 +344,18 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
         "no activation yet"
     );
 
-    let mut request = Request::new(activate("dispatch-balanced"));
-    request
-        .metadata_mut()
-        .insert("xingji-actor", "it-shanghai".parse().unwrap());
-    let first = plugins.activate_plugin(request).await.unwrap().into_inner();
+    // Shanghai's IT activates; the activation records who.
+    let first = plugins
+        .activate_plugin(acting_in(
+            "regional-it:shanghai",
+            "shanghai",
+            activate("dispatch-balanced"),
+        ))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first.previous, "dispatch-nearest@1.0.0");
-    assert_eq!(first.actor, "it-shanghai");
+    assert_eq!(first.actor, "regional-it:shanghai");
     let back = plugins
         .rollback_plugin(rollback.clone())
         .await

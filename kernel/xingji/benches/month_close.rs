@@ -21,7 +21,7 @@ use tonic_health::pb::health_client::HealthClient;
 use xingji::config::Config;
 use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
-use xingji_core::actor::Actor;
+use xingji_core::actor::{Actor, Role};
 use xingji_core::calendar::Month;
 use xingji_core::orders::history::append;
 use xingji_core::orders::lifecycle::Step;
@@ -162,7 +162,7 @@ fn order(
         description: "does not cool".into(),
         history: vec![HistoryEntry {
             time: Some(at(created)),
-            actor: "system:crm".into(),
+            actor: "partner:crm".into(),
             action: "created".into(),
             status: OrderStatus::Intake as i32,
             reason: String::new(),
@@ -173,9 +173,9 @@ fn order(
         engineer_id: engineer.id.clone(),
         ..Order::default()
     };
-    let outlet_actor = Actor::Outlet(outlet_id);
-    let engineer_actor = Actor::Engineer(engineer.id.clone());
-    let call_centre = Actor::CallCentre("bench".into());
+    let outlet_actor = Actor::new(Role::Outlet, outlet_id, &[REGION]);
+    let engineer_actor = Actor::new(Role::Engineer, engineer.id.clone(), &[REGION]);
+    let call_centre = Actor::new(Role::CallCentre, "bench", &[REGION]);
     let step = |order: &mut Order, t: i64, actor: &Actor, step: Step| {
         let to = step
             .target(order.kind(), order.status())
@@ -315,6 +315,19 @@ fn main() {
             data_dir: data.path().to_owned(),
             ..Config::default()
         };
+        // Headquarters closes the month, with a token of the server's own
+        // issuer (whose key is made here, before the server reads it).
+        let token = xingji::tokens::embedded_issuer(&config)
+            .expect("the embedded issuer")
+            .expect("enabled by default")
+            .issue(xingji_identity::TokenRequest {
+                subject: "bench".into(),
+                role: "hq".into(),
+                ttl: Duration::from_secs(24 * 3600),
+                audience: config.identity.audience.clone(),
+                ..Default::default()
+            })
+            .expect("a token");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(async move {
             xingji::server::serve(&config, listener, async {
@@ -348,9 +361,10 @@ fn main() {
             month: MONTH.into(),
             dry_run: false,
         });
-        request
-            .metadata_mut()
-            .insert("xingji-actor", "hq:bench".parse().expect("metadata"));
+        request.metadata_mut().insert(
+            "authorization",
+            format!("Bearer {token}").parse().expect("metadata"),
+        );
         let close = client
             .close_month(request)
             .await

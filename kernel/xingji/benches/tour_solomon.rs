@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use xingji_core::actor::{Actor, Role};
 use xingji_core::plugins::PluginSets;
 use xingji_core::regions::Regions;
 use xingji_plugin_host::Slot;
@@ -172,6 +173,8 @@ fn main() {
             .await
             .expect("plugins");
         let plugin = sets.active("bench", Slot::Tour).map(|(id, _)| id).unwrap_or_default();
+        // The call centre plans tours, as through PlanTours.
+        let planner = Actor::new(Role::CallCentre, "bench", &["bench"]);
         println!("tour plugin {plugin}, {budget_ms} ms per instance, through PluginSets::call (sandboxed)");
         println!("instance vehicles   distance  bks_v   bks_dist   gap_%      ms");
         let (mut vehicles_total, mut bks_total, mut infeasible) = (0, 0, 0);
@@ -209,7 +212,7 @@ fn main() {
             };
             let started = Instant::now();
             let plan = sets
-                .call("bench", Slot::Tour, |plugin, limits, _, services| {
+                .call("bench", Slot::Tour, (&planner, "tours.plan"), |plugin, limits, _, services| {
                     let request = &request;
                     async move { plugin.tour_plan(request, limits, services).await }
                 })

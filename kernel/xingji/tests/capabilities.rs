@@ -10,7 +10,7 @@ use tonic_types::StatusExt;
 use xingji::grpc::status::status;
 use xingji::server::BUNDLED;
 use xingji_api::v1::{GeoPoint, OrderKind, OrderStatus, Outlet};
-use xingji_core::actor::Actor;
+use xingji_core::actor::{Actor, Role};
 use xingji_core::audit;
 use xingji_core::plugins::PluginSets;
 use xingji_core::regions::Regions;
@@ -101,14 +101,17 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
         },
         serial: "SH0001".into(),
     };
+    // The call centre sells; what the plugin writes is audited as its sale.
+    let seller = Actor::new(Role::CallCentre, "07", &["east", "west"]);
     // years = quotes counted in the plugin's kv store; price = outlets seen.
     let quote = |region: &'static str, price: i64| {
-        let sets = &sets;
+        let (sets, seller) = (&sets, &seller);
         async move {
             let appliance = appliance(price);
             sets.call(
                 region,
                 Slot::Warranty,
+                (seller, "warranty.purchase"),
                 |plugin, limits, params, services| async move {
                     plugin
                         .warranty_quote(&appliance, TODAY, &params, limits, services)
@@ -190,7 +193,9 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
     assert!(
         east.iter()
             .all(|event| event.detail == "test-warranty@1.0.0"
-                && event.target == "regions/east/slots/warranty")
+                && event.target == "regions/east/slots/warranty"
+                && event.principal == "call-centre:07"),
+        "{east:?}"
     );
     assert_eq!(kv_writes("west").await.len(), 1);
     let head = verify_chain(
@@ -234,12 +239,14 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
         from: date,
         to: date,
     };
+    let centre = Actor::new(Role::CallCentre, "07", &["east"]);
     let campaign = |dry_run: bool| {
-        let sets = &sets;
+        let (sets, centre) = (&sets, &centre);
         async move {
             sets.call(
                 "east",
                 Slot::Campaign,
+                (centre, "campaigns.run"),
                 |plugin, limits, params, services| async move {
                     plugin
                         .campaign_run(window, dry_run, &params, limits, services)
@@ -316,6 +323,7 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
         .call(
             "east",
             Slot::Tour,
+            (&centre, "tours.plan"),
             |plugin, limits, _, services| async move {
                 plugin.tour_plan(&request, limits, services).await
             },

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 mod common;
 
-use common::{DemoServer, cli, json};
+use common::{CREDENTIAL_ENV, DemoServer, json};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
@@ -32,8 +32,8 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
 
     let activated = server
         .json(&[
-            "--actor",
-            "it-qingdao",
+            "--as",
+            "regional-it:qingdao",
             "plugins",
             "activate",
             "qingdao",
@@ -42,32 +42,35 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
         ])
         .await;
     assert_eq!(activated["name"], "dispatch-balanced");
-    assert_eq!(activated["actor"], "it-qingdao");
+    assert_eq!(activated["actor"], "regional-it:qingdao");
     let active = server.json(&["plugins", "active", "qingdao"]).await;
     assert_eq!(active["plugins"][0]["source"], "PLUGIN_SOURCE_ACTIVATION");
 
     // Bad input: a clear error on standard error and a failing exit code.
-    let refused = cli(
-        &server.url,
-        &["outlets", "update", "out_NOSUCH", "--capacity", "5"],
-    )
-    .await;
+    let refused = server
+        .cli(&["outlets", "update", "out_NOSUCH", "--capacity", "5"])
+        .await;
     let stderr = failure(&refused);
     assert!(stderr.contains("NotFound"), "{stderr}");
-    let bad_enum = cli(&server.url, &["outlets", "list", "--tier", "castle"]).await;
+    let bad_enum = server.cli(&["outlets", "list", "--tier", "castle"]).await;
     assert!(
         failure(&bad_enum).contains("star-centre"),
         "lists the valid values"
     );
-    // The server would take an actor it cannot read as anonymous: refused here.
-    let unreadable = cli(
-        &server.url,
-        &["--actor", "call-centre:李娜", "orders", "list"],
-    )
-    .await;
+    // A credential the CLI cannot send is refused here, saying what one
+    // looks like: a principal whose name is no file name, a token that is
+    // not ASCII.
+    let unreadable = server
+        .cli(&["--as", "call-centre:李娜", "orders", "list"])
+        .await;
+    assert!(
+        failure(&unreadable).contains("give <role>:<name>"),
+        "says what a principal looks like"
+    );
+    let unreadable = server.cli(&["--token", "李娜", "orders", "list"]).await;
     assert!(
         failure(&unreadable).contains("printable ASCII"),
-        "says what an actor looks like"
+        "says what a token looks like"
     );
 
     server.stop().await;
@@ -83,7 +86,7 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
     // Intake: the call centre records a repair request in Xuhui, Shanghai.
     let order = server
         .json(&[
-            "--actor",
+            "--as",
             CALL_CENTRE,
             "orders",
             "create",
@@ -147,7 +150,9 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
         .find(|&o| o != outlet)
         .expect("another Shanghai outlet");
     let as_other = format!("outlet:{other}");
-    let refused = cli(&server.url, &["--actor", &as_other, "orders", "accept", id]).await;
+    let refused = server
+        .cli(&["--as", &as_other, "orders", "accept", id])
+        .await;
     assert!(
         !refused.status.success(),
         "another outlet accepted the order"
@@ -158,11 +163,11 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
         stderr.contains(&format!("{as_other:?} may not")),
         "{stderr}"
     );
-    assert!(stderr.contains("ACTOR_NOT_ALLOWED"), "{stderr}");
+    assert!(stderr.contains("PERMISSION_MISSING"), "{stderr}");
 
     // Accept, contact (an appointment a day ahead, Beijing time), arrive.
     let order = server
-        .json(&["--actor", &as_outlet, "orders", "accept", id])
+        .json(&["--as", &as_outlet, "orders", "accept", id])
         .await;
     assert_eq!(order["status"], "ORDER_STATUS_ACCEPTED");
     let tomorrow = prost_types::Timestamp::from(SystemTime::now() + Duration::from_secs(86_400));
@@ -179,7 +184,7 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
     .replace('Z', "+08:00");
     let order = server
         .json(&[
-            "--actor",
+            "--as",
             &as_outlet,
             "orders",
             "contact",
@@ -198,14 +203,14 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
         .expect("an RFC 3339 time");
     assert_eq!(appointment, tomorrow, "{beijing} is read with its offset");
     let order = server
-        .json(&["--actor", &as_engineer, "orders", "arrive", id])
+        .json(&["--as", &as_engineer, "orders", "arrive", id])
         .await;
     assert_eq!(order["status"], "ORDER_STATUS_ON_SITE");
 
     // Completed, with a part whose old one goes back to the warehouse.
     let order = server
         .json(&[
-            "--actor",
+            "--as",
             &as_engineer,
             "orders",
             "complete",
@@ -227,7 +232,7 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
     // Quality control: a satisfied callback, then the check.
     let order = server
         .json(&[
-            "--actor",
+            "--as",
             CALL_CENTRE,
             "orders",
             "callback",
@@ -242,7 +247,7 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
     assert_eq!(order["quality_control"]["callbacks"][0]["satisfied"], true);
     server
         .json(&[
-            "--actor",
+            "--as",
             CALL_CENTRE,
             "orders",
             "check-quality",
@@ -282,9 +287,8 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
 
     // The same life as a stream: replay the region's events from the
     // start, keep this order's, and stop the watcher once all are in.
-    let mut watcher = Command::new(env!("CARGO_BIN_EXE_xingji"))
-        .args(["--server", &server.url, "orders", "watch"])
-        .args(["--after", "0", "--region", "shanghai"])
+    let mut watcher = server
+        .command(&["orders", "watch", "--after", "0", "--region", "shanghai"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -334,12 +338,12 @@ async fn an_order_lives_its_whole_life_through_the_command_line() {
 
 /// Runs `xingji ARGS…` (no `--server` added) to completion.
 fn xingji_bare(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_xingji"))
-        .args(args)
-        .env_remove("XINGJI_SERVER")
-        .env_remove("XINGJI_ACTOR")
-        .output()
-        .expect("run the xingji binary")
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xingji"));
+    command.args(args).env_remove("XINGJI_SERVER");
+    for name in CREDENTIAL_ENV {
+        command.env_remove(name);
+    }
+    command.output().expect("run the xingji binary")
 }
 
 /// What the CLI printed on standard output, as text.
@@ -383,20 +387,20 @@ const INTAKE: &[&str] = &[
 const XUHUI: &[&str] = &["--lat", "31.19", "--lon", "121.43"];
 
 /// The call centre, which records intakes.
-const AS_CALL_CENTRE: &[&str] = &["--actor", "call-centre:07"];
+const AS_CALL_CENTRE: &[&str] = &["--as", "call-centre:07"];
 
 /// The kind of the intake of [`INTAKE`].
 const REPAIR: &[&str] = &["--kind", "repair"];
 
 /// What `xingji ARGS…` printed against `server`, which must succeed.
 async fn printed(server: &DemoServer, args: &[&str]) -> String {
-    stdout(&cli(&server.url, args).await)
+    stdout(&server.cli(args).await)
 }
 
 /// Closes a month of Shanghai as finance at hq.
 async fn close_month(server: &DemoServer, month: &str) -> Output {
-    let args = ["--actor", "hq:finance", "month", "close", "shanghai", month];
-    cli(&server.url, &args).await
+    let args = ["--as", "hq:finance", "month", "close", "shanghai", month];
+    server.cli(&args).await
 }
 
 /// The birthday visits due in `window` (FROM TO, or --month MONTH), as the
@@ -404,7 +408,7 @@ async fn close_month(server: &DemoServer, month: &str) -> Output {
 async fn birthdays(server: &DemoServer, window: [&str; 2]) -> serde_json::Value {
     let [first, second] = window;
     let args = [
-        "--actor",
+        "--as",
         "call-centre:07",
         "birthdays",
         "shanghai",
@@ -496,7 +500,7 @@ async fn months_and_days_can_be_named_relative_to_today() {
     // This month has not ended: the server says so, for the month named.
     let refused = close_month(&server, "this-month").await;
     assert!(failure(&refused).contains(&format!("{} has not ended", month_before(this, 0))));
-    let typo = cli(&server.url, &["month", "get", "shanghai", "last-moth"]).await;
+    let typo = server.cli(&["month", "get", "shanghai", "last-moth"]).await;
     assert!(
         failure(&typo).contains("N-months-ago"),
         "the help says the forms"
@@ -566,7 +570,7 @@ async fn months_and_days_can_be_named_relative_to_today() {
         .to_owned();
     let plan = server
         .json(&[
-            "--actor",
+            "--as",
             "call-centre:07",
             "tours",
             "shanghai",
@@ -662,7 +666,7 @@ async fn errors_name_the_flag_to_fix() {
     let server = DemoServer::start().await;
     let bad_appliance = ["--purchase-date", "2023-02-30", "--price-fen", "-5"];
     let args = [AS_CALL_CENTRE, INTAKE, REPAIR, XUHUI, &bad_appliance].concat();
-    let refused = cli(&server.url, &args).await;
+    let refused = server.cli(&args).await;
     let stderr = failure(&refused);
     assert!(
         stderr.starts_with(
@@ -675,18 +679,16 @@ async fn errors_name_the_flag_to_fix() {
         "{stderr}"
     );
     // A positional argument is named as in the usage line.
-    let refused = cli(
-        &server.url,
-        &["tours", "shanghai", "", "--date", "today", "--dry-run"],
-    )
-    .await;
+    let refused = server
+        .cli(&["tours", "shanghai", "", "--date", "today", "--dry-run"])
+        .await;
     let stderr = failure(&refused);
     assert!(
         stderr.contains("<OUTLET> (outlet_id): is required"),
         "{stderr}"
     );
     // A field no flag sets keeps its path.
-    let refused = cli(&server.url, &["outlets", "update", "out_NOSUCH"]).await;
+    let refused = server.cli(&["outlets", "update", "out_NOSUCH"]).await;
     let stderr = failure(&refused);
     assert!(
         stderr.contains("InvalidArgument: update_mask: must name"),
@@ -727,7 +729,7 @@ fn a_server_address_that_cannot_work_says_why() {
 async fn value_prints_one_field_for_scripts() {
     let server = DemoServer::start().await;
     let create = |request_id: &'static str, value: &'static str, description: &'static str| {
-        let url = server.url.as_str();
+        let server = &server;
         async move {
             let extra = [
                 "--request-id",
@@ -737,11 +739,9 @@ async fn value_prints_one_field_for_scripts() {
                 "--value",
                 value,
             ];
-            cli(
-                url,
-                &[AS_CALL_CENTRE, INTAKE, REPAIR, XUHUI, &extra].concat(),
-            )
-            .await
+            server
+                .cli(&[AS_CALL_CENTRE, INTAKE, REPAIR, XUHUI, &extra].concat())
+                .await
         }
     };
 
@@ -800,11 +800,9 @@ async fn value_prints_one_field_for_scripts() {
         !token.trim().is_empty() && !token.contains('"'),
         "{token:?}"
     );
-    let not_a_list = cli(
-        &server.url,
-        &["orders", "get", order, "--value", "history.action"],
-    )
-    .await;
+    let not_a_list = server
+        .cli(&["orders", "get", order, "--value", "history.action"])
+        .await;
     assert!(failure(&not_a_list).contains("history is a list"));
 
     server.stop().await;

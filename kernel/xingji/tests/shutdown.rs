@@ -8,6 +8,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use xingji_identity::{EmbeddedIssuer, TokenRequest};
 
 /// The grace period the test asks for, and how long it waits for the exit:
 /// well past the grace, well short of "hangs".
@@ -79,6 +80,23 @@ async fn wait_until_serving(serving: &mut Serving, address: SocketAddr, log_path
     );
 }
 
+/// A headquarters token of the server's own issuer, whose key it made in
+/// `data_dir`: a call without a credential is answered at once, so the
+/// stalled call must carry one to be held open.
+fn hq_token(data_dir: &Path) -> String {
+    let dir = data_dir.join(xingji::tokens::IDENTITY_DIR);
+    let issuer = EmbeddedIssuer::open_or_create(&dir, "xingji").expect("the server's issuer");
+    issuer
+        .issue(TokenRequest {
+            subject: "shutdown-test".to_owned(),
+            role: "hq".to_owned(),
+            ttl: Duration::from_secs(600),
+            audience: "xingji".to_owned(),
+            ..TokenRequest::default()
+        })
+        .expect("a token")
+}
+
 /// Polls until the process exits, for at most `within`.
 async fn exit_status(serving: &mut Serving, within: Duration) -> Option<ExitStatus> {
     let started = Instant::now();
@@ -133,6 +151,7 @@ async fn sigterm_stops_the_server_within_its_grace_despite_a_stalled_call() {
         .uri(format!("http://{address}/xingji.v1.OrderService/GetOrder"))
         .header("content-type", "application/grpc")
         .header("te", "trailers")
+        .header("authorization", format!("Bearer {}", hq_token(&data_dir)))
         .body(())
         .expect("a request");
     let (response, mut body) = client

@@ -24,6 +24,7 @@ use tonic_health::pb::{HealthCheckRequest, HealthCheckResponse};
 use xingji::config::{Config, TlsConfig};
 use xingji_api::v1::ListOutletsRequest;
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
+use xingji_identity::{ClientConfig, TokenRequest};
 
 mod common;
 
@@ -129,6 +130,9 @@ impl Files {
 /// The real server (`xingji::server::serve`) on a loopback port.
 struct Server {
     address: std::net::SocketAddr,
+    /// A headquarters token of the server's own issuer: every RPC but
+    /// health needs a credential.
+    token: String,
     stop: tokio::sync::oneshot::Sender<()>,
     serving: tokio::task::JoinHandle<()>,
     _dir: tempfile::TempDir,
@@ -138,14 +142,33 @@ impl Server {
     /// Starts one with `tls`; returns once it listens (the listener is
     /// bound before it starts, so connections wait for it).
     async fn start(tls: Option<TlsConfig>) -> Server {
+        Server::start_with(tls, Vec::new()).await
+    }
+
+    /// Starts one with `tls` that maps client certificates to `clients`.
+    async fn start_with(tls: Option<TlsConfig>, clients: Vec<ClientConfig>) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let address = listener.local_addr().expect("address");
-        let config = Config {
+        let mut config = Config {
             data_dir: dir.path().to_owned(),
             tls,
             ..Config::default()
         };
+        config.identity.clients = clients;
+        // The issuer's key is made here, before the server reads it.
+        let issuer = xingji::tokens::embedded_issuer(&config)
+            .expect("the embedded issuer")
+            .expect("enabled by default");
+        let token = issuer
+            .issue(TokenRequest {
+                subject: "tls-test".to_owned(),
+                role: "hq".to_owned(),
+                ttl: Duration::from_secs(600),
+                audience: config.identity.audience.clone(),
+                ..TokenRequest::default()
+            })
+            .expect("a token");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let serving = tokio::spawn(async move {
             xingji::server::serve(&config, listener, async {
@@ -156,6 +179,7 @@ impl Server {
         });
         Server {
             address,
+            token,
             stop,
             serving,
             _dir: dir,
@@ -265,17 +289,25 @@ async fn a_tls_server_answers_tls_clients_and_refuses_plaintext_cleanly() {
         .connect()
         .await
         .expect("connects over TLS");
+    let mut request = Request::new(ListOutletsRequest::default());
+    let bearer = format!("Bearer {}", server.token);
+    request
+        .metadata_mut()
+        .insert("authorization", bearer.parse().expect("ASCII"));
     let outlets = OutletServiceClient::new(channel)
-        .list_outlets(ListOutletsRequest::default())
+        .list_outlets(request)
         .await
         .expect("lists outlets over TLS")
         .into_inner();
     assert!(outlets.outlets.is_empty(), "a new store");
 
     // The CLI with --ca-file, and with XINGJI_CA_FILE.
+    let token = server.token.as_str();
     let listed = cli(
         &https,
         &[
+            "--token",
+            token,
             "--ca-file",
             path(&ca_file),
             "outlets",
@@ -287,11 +319,12 @@ async fn a_tls_server_answers_tls_clients_and_refuses_plaintext_cleanly() {
     .await;
     assert!(answer(&listed).is_object());
     let from_env = tokio::task::spawn_blocking({
-        let (https, ca_file) = (https.clone(), ca_file.clone());
+        let (https, ca_file, token) = (https.clone(), ca_file.clone(), server.token.clone());
         move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_xingji"))
                 .args(["--server", &https, "outlets", "list"])
                 .env("XINGJI_CA_FILE", ca_file)
+                .env("XINGJI_TOKEN", token)
                 .output()
                 .expect("run the xingji binary")
         }
@@ -304,7 +337,7 @@ async fn a_tls_server_answers_tls_clients_and_refuses_plaintext_cleanly() {
     let plaintext = server.url("http");
     let error = fails_promptly("a plaintext tonic client", health(&plaintext, None)).await;
     assert!(!error.is_empty());
-    let refused = cli(&plaintext, &["outlets", "list"]).await;
+    let refused = cli(&plaintext, &["--token", token, "outlets", "list"]).await;
     let stderr = failure(&refused);
     assert!(
         stderr.contains(&format!("the server at {plaintext} "))
@@ -315,7 +348,18 @@ async fn a_tls_server_answers_tls_clients_and_refuses_plaintext_cleanly() {
     // The CLI trusting another authority: refused, saying which.
     let stranger = Authority::new("some other CA");
     let wrong_ca = files.write("wrong-ca.pem", &stranger.pem);
-    let refused = cli(&https, &["--ca-file", path(&wrong_ca), "outlets", "list"]).await;
+    let refused = cli(
+        &https,
+        &[
+            "--token",
+            token,
+            "--ca-file",
+            path(&wrong_ca),
+            "outlets",
+            "list",
+        ],
+    )
+    .await;
     let stderr = failure(&refused);
     assert!(
         stderr.contains(&format!(
@@ -327,7 +371,14 @@ async fn a_tls_server_answers_tls_clients_and_refuses_plaintext_cleanly() {
     // TLS flags with an http:// server are a usage error naming the flag.
     let mixed = cli(
         &plaintext,
-        &["--ca-file", path(&ca_file), "outlets", "list"],
+        &[
+            "--token",
+            token,
+            "--ca-file",
+            path(&ca_file),
+            "outlets",
+            "list",
+        ],
     )
     .await;
     let stderr = failure(&mixed);
@@ -351,7 +402,15 @@ async fn the_cli_never_falls_back_to_plaintext_for_https() {
 
     let https = server.url("https");
     let started = std::time::Instant::now();
-    let refused = cli(&https, &["--ca-file", path(&ca_file), "outlets", "list"]).await;
+    let args = [
+        "--token",
+        server.token.as_str(),
+        "--ca-file",
+        path(&ca_file),
+        "outlets",
+        "list",
+    ];
+    let refused = cli(&https, &args).await;
     let stderr = failure(&refused);
     assert!(
         stderr.contains(&format!(
@@ -376,11 +435,26 @@ async fn mutual_tls_takes_partners_certificates_and_callers_without_one() {
     let ca = Authority::new("xingji test CA");
     let partners = Authority::new("partners CA");
     let files = Files::new();
-    let server = Server::start(Some(files.tls(&ca.server(), Some(&partners)))).await;
+    // The partner's certificate stands for a partner system that may read
+    // the network of Shanghai.
+    let acme_client = ClientConfig {
+        subject: "acme call centre".to_owned(),
+        role: "partner".to_owned(),
+        name: "acme".to_owned(),
+        regions: vec!["shanghai".to_owned()],
+        permissions: vec!["network.read".to_owned()],
+        ..ClientConfig::default()
+    };
+    let server = Server::start_with(
+        Some(files.tls(&ca.server(), Some(&partners))),
+        vec![acme_client],
+    )
+    .await;
     let https = server.url("https");
     let ca_file = files.write("ca.pem", &ca.pem);
 
-    // A partner's certificate, signed by the client CA: connects.
+    // A partner's certificate, signed by the client CA: connects, and is
+    // the credential.
     let acme = partners.client("acme call centre");
     let tls = client_tls(&ca, Some(&acme));
     assert_eq!(
@@ -409,7 +483,15 @@ async fn mutual_tls_takes_partners_certificates_and_callers_without_one() {
         health(&https, Some(client_tls(&ca, None))).await,
         Ok(ServingStatus::Serving)
     );
-    answer(&cli(&https, &["--ca-file", path(&ca_file), "outlets", "list"]).await);
+    let args = [
+        "--token",
+        server.token.as_str(),
+        "--ca-file",
+        path(&ca_file),
+        "outlets",
+        "list",
+    ];
+    answer(&cli(&https, &args).await);
 
     // A certificate that another authority signed: refused.
     let stranger = Authority::new("some other CA").client("mallory");

@@ -26,8 +26,8 @@ pub struct Load {
     pub networks: Vec<RegionNetwork>,
     /// Makes each order.
     pub maker: OrderMaker,
-    /// The `xingji-actor` of every CreateOrder.
-    pub actor: AsciiMetadataValue,
+    /// The credential of every CreateOrder (`Bearer <token>`).
+    pub credential: AsciiMetadataValue,
 }
 
 /// One answer, as a sink sees it.
@@ -48,18 +48,22 @@ pub type Sink = Arc<dyn Fn(Answer<'_>) + Send + Sync>;
 
 impl Load {
     /// The load for `regions` (their networks read once, over the first
-    /// connection), sent as `actor`.
-    pub async fn new(channels: Vec<Channel>, regions: &[&str], actor: &str) -> crate::Result<Self> {
+    /// connection), sent with `credential`.
+    pub async fn new(
+        channels: Vec<Channel>,
+        regions: &[&str],
+        credential: AsciiMetadataValue,
+    ) -> Self {
         let mut networks = Vec::new();
         for region in regions {
-            networks.push(RegionNetwork::load(&channels[0], region).await);
+            networks.push(RegionNetwork::load(&channels[0], &credential, region).await);
         }
-        Ok(Load {
+        Load {
             channels,
             networks,
             maker: OrderMaker::new(),
-            actor: crate::net::actor_value(actor)?,
-        })
+            credential,
+        }
     }
 
     /// Sends order `k`; returns its region index and the answer.
@@ -72,7 +76,7 @@ impl Load {
         let channel = &self.channels[(mix(k) % self.channels.len() as u64) as usize];
         let mut client = OrderServiceClient::new(channel.clone());
         let result = client
-            .create_order(acting(&self.actor, request))
+            .create_order(acting(&self.credential, request))
             .await
             .map(tonic::Response::into_inner);
         (region, result)

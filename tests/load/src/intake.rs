@@ -1,5 +1,6 @@
 //! `xingji-load intake`: the order-intake benchmark.
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -8,6 +9,7 @@ use clap::Args;
 use serde_json::json;
 use tokio::time::Instant;
 
+use crate::credentials::{CallerArgs, bearer};
 use crate::engine::{Answer, Load, Sink, closed_loop, open_loop, stop_at};
 use crate::net::connect;
 use crate::tally::{Tally, round3};
@@ -43,17 +45,22 @@ pub struct IntakeArgs {
     /// or CANCELLED).
     #[arg(long, default_value = "30", value_parser = parse_secs)]
     pub timeout: Duration,
-    /// The `xingji-actor` of each CreateOrder: the call centre records
-    /// customers' requests.
-    #[arg(long, default_value = "call-centre:xingji-load")]
-    pub actor: String,
+    /// Who sends the orders (and reads the regions' outlets to place
+    /// them): the call centre records customers' requests.
+    #[command(flatten)]
+    pub caller: CallerArgs,
 }
 
-/// Runs the benchmark against `addr`.
-pub async fn run(args: &IntakeArgs, addr: &str) -> Result<Report> {
+/// Who sends the orders unless the flags say: the demo's call centre, of
+/// every demo region.
+pub const ORDERS_AS: &str = "call-centre:07";
+
+/// Runs the benchmark against `addr`, finding saved tokens in `tokens_dir`.
+pub async fn run(args: &IntakeArgs, addr: &str, tokens_dir: &Path) -> Result<Report> {
+    let credential = bearer(args.caller.source(), ORDERS_AS, tokens_dir)?;
     let channels = connect(addr, args.connections, args.timeout).await?;
     let regions: Vec<&str> = args.regions.iter().map(String::as_str).collect();
-    let load = Arc::new(Load::new(channels, &regions, &args.actor).await?);
+    let load = Arc::new(Load::new(channels, &regions, credential).await);
 
     let start = Instant::now();
     let measure_from = start + args.warmup;

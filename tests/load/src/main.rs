@@ -9,10 +9,20 @@
 //! Each can start its own server (`--server target/release/xingji`) on a
 //! free loopback port over a fresh data dir, and report its peak memory.
 //!
+//! Every call carries a bearer token, one per purpose: the orders' (`--as`,
+//! `--token` or `--token-file`; by default the token saved for
+//! `call-centre:07`), `setup`'s creates (by default `hq:demo`'s) and
+//! `swap`'s activations (`--admin-as`, `--admin-token`,
+//! `--admin-token-file`; by default `regional-it:<region A>`'s). Saved
+//! tokens are read from `--tokens-dir` as the `xingji` CLI reads them; with
+//! `--server`, from the tokens its `serve --demo` saved.
+//!
 //! ```sh
 //! cargo build --release -p xingji-load -p xingji
 //! # 60 s of intake, 64 callers, against a server of its own:
 //! target/release/xingji-load intake --server target/release/xingji
+//! # Against a running `xingji serve --demo --data-dir data`, as its call centre:
+//! target/release/xingji-load intake --tokens-dir data/tokens --as call-centre:07
 //! # Open loop at 150 orders/s over two regions, one JSON line on stdout:
 //! target/release/xingji-load intake --rate 150 --regions shanghai,qingdao --json
 //! # A bigger network first, then intake over it, in one kept data dir:
@@ -26,6 +36,7 @@
 //! Load goes only to the address given (loopback by default) and every run
 //! is bounded: by `--duration` (or the swap schedule) plus `--timeout`.
 
+mod credentials;
 mod engine;
 mod intake;
 mod net;
@@ -92,6 +103,11 @@ pub struct Target {
     /// summary then goes to standard error.
     #[arg(long)]
     pub json: bool,
+    /// Where --as (and --admin-as) find saved tokens, as the `xingji` CLI
+    /// lays them out: <DIR>/<role>/<name>.jwt [default: with --server, the
+    /// tokens its `serve --demo` saved; else data/tokens].
+    #[arg(long, env = "XINGJI_TOKENS_DIR", value_name = "DIR")]
+    pub tokens_dir: Option<PathBuf>,
 }
 
 impl Command {
@@ -161,10 +177,16 @@ async fn run(command: Command) -> Result<()> {
     let addr = server
         .as_ref()
         .map_or_else(|| target.addr.clone(), |s| s.url().to_owned());
+    // Read once the server runs: `serve --demo` saves its tokens at start.
+    let tokens_dir = target
+        .tokens_dir
+        .clone()
+        .or_else(|| server.as_ref().map(ManagedServer::tokens_dir))
+        .unwrap_or_else(|| PathBuf::from(credentials::DEFAULT_TOKENS_DIR));
     let outcome = match &command {
-        Command::Intake(args) => intake::run(args, &addr).await,
-        Command::Setup(args) => setup::run(args, &addr).await,
-        Command::Swap(args) => swap::run(args, &addr).await,
+        Command::Intake(args) => intake::run(args, &addr, &tokens_dir).await,
+        Command::Setup(args) => setup::run(args, &addr, &tokens_dir).await,
+        Command::Swap(args) => swap::run(args, &addr, &tokens_dir).await,
     };
     // The server is stopped whatever the command's outcome, so that a
     // failed run leaves no process behind (its Drop kills it otherwise).

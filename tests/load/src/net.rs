@@ -2,15 +2,12 @@
 
 use std::time::Duration;
 
-use tonic::metadata::{AsciiMetadataValue, MetadataValue};
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::{Channel, Endpoint};
 use xingji_api::v1::outlet_service_client::OutletServiceClient;
 use xingji_api::v1::{ListOutletsRequest, Outlet};
 
 use crate::Result;
-
-/// The metadata key the kernel reads the actor from.
-const ACTOR_HEADER: &str = "xingji-actor";
 
 /// Opens `n` HTTP/2 connections to `addr`. Each `Endpoint::connect` makes a
 /// connection of its own, so requests spread over them are not serialised
@@ -29,32 +26,37 @@ pub async fn connect(addr: &str, n: usize, timeout: Duration) -> Result<Vec<Chan
     Ok(channels)
 }
 
-/// The actor as a metadata value, checked once rather than per request.
-pub fn actor_value(actor: &str) -> Result<AsciiMetadataValue> {
-    Ok(MetadataValue::try_from(actor)
-        .map_err(|_| format!("actor {actor:?} is not printable ASCII"))?)
-}
-
-/// `message` as a request from `actor`, in the `xingji-actor` metadata.
-pub fn acting<T>(actor: &AsciiMetadataValue, message: T) -> tonic::Request<T> {
+/// `message` with `credential` (`Bearer <token>`, see
+/// [`crate::credentials::bearer`]) as its `authorization`.
+pub fn acting<T>(credential: &AsciiMetadataValue, message: T) -> tonic::Request<T> {
     let mut request = tonic::Request::new(message);
-    request.metadata_mut().insert(ACTOR_HEADER, actor.clone());
+    request
+        .metadata_mut()
+        .insert("authorization", credential.clone());
     request
 }
 
-/// Every outlet of `region`, following page tokens to the end.
-pub async fn all_outlets(channel: &Channel, region: &str) -> Result<Vec<Outlet>> {
+/// Every outlet of `region` that `credential` may see, following page
+/// tokens to the end.
+pub async fn all_outlets(
+    channel: &Channel,
+    credential: &AsciiMetadataValue,
+    region: &str,
+) -> Result<Vec<Outlet>> {
     let mut client = OutletServiceClient::new(channel.clone());
     let mut outlets = Vec::new();
     let mut page_token = String::new();
     loop {
         let page = client
-            .list_outlets(ListOutletsRequest {
-                region: region.to_owned(),
-                page_size: 1000,
-                page_token,
-                ..ListOutletsRequest::default()
-            })
+            .list_outlets(acting(
+                credential,
+                ListOutletsRequest {
+                    region: region.to_owned(),
+                    page_size: 1000,
+                    page_token,
+                    ..ListOutletsRequest::default()
+                },
+            ))
             .await?
             .into_inner();
         outlets.extend(page.outlets);

@@ -113,6 +113,12 @@ impl ManagedServer {
         &self.url
     }
 
+    /// Where `serve --demo` saved the tokens of the demo's people
+    /// (`<data dir>/tokens`).
+    pub fn tokens_dir(&self) -> PathBuf {
+        self.data_dir.join("tokens")
+    }
+
     async fn wait_until_serving(&mut self) -> Result<()> {
         let started = Instant::now();
         loop {

@@ -2,6 +2,7 @@
 //! intake benchmark dispatches among many real candidates.
 
 use std::collections::HashSet;
+use std::path::Path;
 use std::time::Duration;
 
 use clap::Args;
@@ -14,7 +15,8 @@ use xingji_api::v1::{
     OutletTier, Person, PersonLevel, ProductLine, Skill,
 };
 
-use crate::net::{acting, actor_value, all_outlets, connect};
+use crate::credentials::{CallerArgs, bearer};
+use crate::net::{acting, all_outlets, connect};
 use crate::workload::{mix, unit};
 use crate::{Report, Result, Target};
 
@@ -57,10 +59,14 @@ pub struct SetupArgs {
     /// the run measures refusals; the intake benchmark sets it high.
     #[arg(long, default_value_t = 0)]
     pub capacity: i32,
-    /// The `xingji-actor` of the creates: headquarters runs the network.
-    #[arg(long, default_value = "hq:xingji-load")]
-    pub actor: String,
+    /// Who creates the outlets and engineers (regional IT of the region,
+    /// or headquarters).
+    #[command(flatten)]
+    pub caller: CallerArgs,
 }
+
+/// Who grows the network unless the flags say: headquarters.
+pub const SETUP_AS: &str = "hq:demo";
 
 fn near(at: &GeoPoint, jitter: f64, seed: u64) -> GeoPoint {
     GeoPoint {
@@ -69,16 +75,17 @@ fn near(at: &GeoPoint, jitter: f64, seed: u64) -> GeoPoint {
     }
 }
 
-/// Grows `args.region` on the server at `addr`.
-pub async fn run(args: &SetupArgs, addr: &str) -> Result<Report> {
+/// Grows `args.region` on the server at `addr`, finding saved tokens in
+/// `tokens_dir`.
+pub async fn run(args: &SetupArgs, addr: &str, tokens_dir: &Path) -> Result<Report> {
     let started = Instant::now();
+    let actor = bearer(args.caller.source(), SETUP_AS, tokens_dir)?;
     let channel = connect(addr, 1, Duration::from_secs(30)).await?.remove(0);
-    let actor = actor_value(&args.actor)?;
     let mut outlets_api = OutletServiceClient::new(channel.clone());
     let mut people_api = PersonServiceClient::new(channel.clone());
     let region = args.region.as_str();
 
-    let existing = all_outlets(&channel, region).await?;
+    let existing = all_outlets(&channel, &actor, region).await?;
     let before = existing.len();
     if before >= args.outlets {
         let text = format!(

@@ -3,6 +3,8 @@
 //! and forth. The claim under test: a swap is atomic and costs the other
 //! region nothing (plugin.proto, ActivatePlugin).
 
+use std::collections::BTreeSet;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -17,8 +19,10 @@ use xingji_api::v1::{
     ActivatePluginRequest, GetRegionPluginsRequest, ListPluginsRequest, Plugin, PluginSlot,
 };
 
+use crate::credentials::{AdminArgs, CallerArgs, bearer};
 use crate::engine::{Answer, Load, Sink, open_loop};
-use crate::net::{acting, actor_value, connect};
+use crate::intake::ORDERS_AS;
+use crate::net::{acting, connect};
 use crate::tally::{Tally, round3};
 use crate::{Report, Result, Target, parse_rate, parse_secs};
 
@@ -62,12 +66,14 @@ pub struct SwapArgs {
     /// Give up on a request after this long.
     #[arg(long, default_value = "30", value_parser = parse_secs)]
     pub timeout: Duration,
-    /// The `xingji-actor` of each CreateOrder.
-    #[arg(long, default_value = "call-centre:xingji-load")]
-    pub actor: String,
-    /// The `xingji-actor` of the activations: regional IT swaps plugins.
-    #[arg(long, default_value = "hq:xingji-load")]
-    pub admin_actor: String,
+    /// Who sends the orders (and reads the regions' outlets to place
+    /// them).
+    #[command(flatten)]
+    pub caller: CallerArgs,
+    /// Who reads the plugins and activates region A's: regional IT swaps
+    /// plugins.
+    #[command(flatten)]
+    pub admin: AdminArgs,
 }
 
 /// The measured window before the first swap (an index into a region's
@@ -92,15 +98,19 @@ struct Swap {
     read_back: String,
 }
 
-/// Region A's dispatch plugin now, as `name@version`.
+/// `region`'s dispatch plugin now, as `name@version`, read as `admin`.
 async fn active_dispatch(
     plugins: &mut PluginServiceClient<Channel>,
+    admin: &AsciiMetadataValue,
     region: &str,
 ) -> Result<String> {
     let set = plugins
-        .get_region_plugins(GetRegionPluginsRequest {
-            region: region.to_owned(),
-        })
+        .get_region_plugins(acting(
+            admin,
+            GetRegionPluginsRequest {
+                region: region.to_owned(),
+            },
+        ))
         .await?
         .into_inner();
     set.plugins
@@ -110,17 +120,23 @@ async fn active_dispatch(
         .ok_or_else(|| format!("region {region:?} runs no dispatch plugin").into())
 }
 
-/// Every installed dispatch plugin.
-async fn installed_dispatch(plugins: &mut PluginServiceClient<Channel>) -> Result<Vec<Plugin>> {
+/// Every installed dispatch plugin, read as `admin`.
+async fn installed_dispatch(
+    plugins: &mut PluginServiceClient<Channel>,
+    admin: &AsciiMetadataValue,
+) -> Result<Vec<Plugin>> {
     let mut all = Vec::new();
     let mut page_token = String::new();
     loop {
         let page = plugins
-            .list_plugins(ListPluginsRequest {
-                slot: PluginSlot::Dispatch as i32,
-                page_size: 1000,
-                page_token,
-            })
+            .list_plugins(acting(
+                admin,
+                ListPluginsRequest {
+                    slot: PluginSlot::Dispatch as i32,
+                    page_size: 1000,
+                    page_token,
+                },
+            ))
             .await?
             .into_inner();
         all.extend(page.plugins);
@@ -135,10 +151,11 @@ async fn installed_dispatch(plugins: &mut PluginServiceClient<Channel>) -> Resul
 /// region's current plugin is the other unless `asked` says otherwise.
 async fn choose(
     plugins: &mut PluginServiceClient<Channel>,
+    admin: &AsciiMetadataValue,
     original: &str,
     asked: Option<&[String]>,
 ) -> Result<[String; 2]> {
-    let installed = installed_dispatch(plugins).await?;
+    let installed = installed_dispatch(plugins, admin).await?;
     let ids: Vec<String> = installed
         .iter()
         .map(|p| format!("{}@{}", p.name, p.version))
@@ -203,18 +220,23 @@ async fn activate(
     Ok(activation.seq)
 }
 
-/// Runs the hot-swap test against `addr`.
-pub async fn run(args: &SwapArgs, addr: &str) -> Result<Report> {
+/// Runs the hot-swap test against `addr`, finding saved tokens in
+/// `tokens_dir`.
+pub async fn run(args: &SwapArgs, addr: &str, tokens_dir: &Path) -> Result<Report> {
     let (a, b) = (args.region_a.as_str(), args.region_b.as_str());
+    let orders = bearer(args.caller.source(), ORDERS_AS, tokens_dir)?;
+    let admin_default = format!("regional-it:{a}");
+    let admin = bearer(args.admin.source(), &admin_default, tokens_dir)?;
     let channels = connect(addr, args.connections, args.timeout).await?;
     let admin_channel = connect(addr, 1, args.timeout).await?.remove(0);
     let mut plugins = PluginServiceClient::new(admin_channel);
-    let admin = actor_value(&args.admin_actor)?;
-    let original = active_dispatch(&mut plugins, a).await?;
-    let b_plugin = active_dispatch(&mut plugins, b).await?;
-    let pair = choose(&mut plugins, &original, args.plugins.as_deref()).await?;
+    let original = active_dispatch(&mut plugins, &admin, a).await?;
+    // Region A's IT may not read region B's plugins: then B's orders'
+    // history says which plugin dispatched them (below).
+    let b_plugin = active_dispatch(&mut plugins, &admin, b).await.ok();
+    let pair = choose(&mut plugins, &admin, &original, args.plugins.as_deref()).await?;
 
-    let load = Arc::new(Load::new(channels, &[a, b], &args.actor).await?);
+    let load = Arc::new(Load::new(channels, &[a, b], orders).await);
 
     let start = Instant::now();
     let baseline_from = start + args.warmup;
@@ -270,7 +292,7 @@ pub async fn run(args: &SwapArgs, addr: &str) -> Result<Report> {
         )
         .await;
         let ms = asked.elapsed().as_secs_f64() * 1000.0;
-        let read_back = active_dispatch(&mut plugins, a)
+        let read_back = active_dispatch(&mut plugins, &admin, a)
             .await
             .unwrap_or_else(|error| format!("(read failed: {error})"));
         eprintln!(
@@ -296,7 +318,7 @@ pub async fn run(args: &SwapArgs, addr: &str) -> Result<Report> {
     let schedule = load_task.await?;
 
     // Leave region A as it was found (outside the measured windows).
-    let now_active = active_dispatch(&mut plugins, a).await?;
+    let now_active = active_dispatch(&mut plugins, &admin, a).await?;
     let restored = if now_active == original {
         None
     } else {
@@ -309,6 +331,18 @@ pub async fn run(args: &SwapArgs, addr: &str) -> Result<Report> {
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .clone();
+    let b_plugin = b_plugin.unwrap_or_else(|| {
+        let seen: BTreeSet<&str> = tallies[1]
+            .iter()
+            .flat_map(|t| t.dispatched_by.keys().map(String::as_str))
+            .collect();
+        let seen = if seen.is_empty() {
+            "an unknown plugin".to_owned()
+        } else {
+            seen.into_iter().collect::<Vec<_>>().join(", ")
+        };
+        format!("{seen} (by its orders' history: the admin credential may not read {b}'s plugins)")
+    });
     Ok(report(
         args,
         addr,

@@ -4,6 +4,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use tonic::metadata::AsciiMetadataValue;
 use tonic::transport::Channel;
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{
@@ -42,14 +43,14 @@ pub struct RegionNetwork {
 }
 
 impl RegionNetwork {
-    /// Reads `region`'s outlets. A region without service outlets still
+    /// Reads `region`'s outlets, as `credential`. A region without service outlets still
     /// gets orders (at a fixed place in Shanghai, for refrigerators), so
     /// that a run against it shows what the kernel answers.
     /// If the outlets cannot be listed (a region id the kernel refuses),
     /// that is said on standard error and the orders are sent all the same,
     /// so that the run counts what CreateOrder answers them.
-    pub async fn load(channel: &Channel, region: &str) -> Self {
-        let outlets = match all_outlets(channel, region).await {
+    pub async fn load(channel: &Channel, credential: &AsciiMetadataValue, region: &str) -> Self {
+        let outlets = match all_outlets(channel, credential, region).await {
             Ok(outlets) => outlets,
             Err(error) => {
                 eprintln!("xingji-load: cannot list the outlets of {region:?}: {error}");

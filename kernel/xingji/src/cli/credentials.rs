@@ -75,12 +75,20 @@ impl Credential {
             }
             (None, None, None) => return Ok(Credential(None)),
         };
-        let value = format!("Bearer {token}").parse().map_err(|_| {
+        let not_a_token = || {
             ClientError::Usage(format!(
                 "{}: a token is printable ASCII (a JWT)",
                 given.first().copied().unwrap_or("--token")
             ))
-        })?;
+        };
+        // A metadata value takes any byte from 0x80 up, which the server
+        // cannot read back as a token: checked here, where the flag is known.
+        if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(not_a_token());
+        }
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| not_a_token())?;
         Ok(Credential(Some(value)))
     }
 }
@@ -122,6 +130,19 @@ mod tests {
         };
         let error = Credential::from_flags(&both).expect_err("two").to_string();
         assert!(error.contains("--token and --as"), "{error}");
+        for unreadable in ["李娜", "a b", ""] {
+            let flags = CredentialFlags {
+                token: Some(unreadable),
+                ..flags.clone()
+            };
+            let error = Credential::from_flags(&flags)
+                .expect_err("not a token")
+                .to_string();
+            assert!(
+                error.contains("--token: a token is printable ASCII"),
+                "{error}"
+            );
+        }
         let missing = CredentialFlags {
             token: None,
             token_file: None,
