@@ -77,13 +77,18 @@ async fn the_readme_walk_runs_as_written() {
     let server = DemoServer::start().await;
     let script = script(&blocks);
     let url = server.url.clone();
+    let tokens = server.tokens_dir.clone();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg("-c")
             .arg(&script)
             .env("XINGJI", env!("CARGO_BIN_EXE_xingji"))
             .env("XINGJI_SERVER", url)
-            .env_remove("XINGJI_ACTOR")
+            // The README's `data/tokens` is this demo server's.
+            .env("XINGJI_TOKENS_DIR", tokens)
+            .env_remove("XINGJI_AS")
+            .env_remove("XINGJI_TOKEN")
+            .env_remove("XINGJI_TOKEN_FILE")
             .output()
             .expect("run bash")
     })
