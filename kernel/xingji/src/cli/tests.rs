@@ -59,6 +59,7 @@ const EVERY_COMMAND: &[&str] = &[
     "birthdays shanghai --month next-month",
     "tours shanghai out_1 --date tomorrow",
     "audit verify --data-dir data",
+    "tokens issue --role call-centre --subject 07 --region shanghai --ttl 8h --save",
 ];
 
 /// Parses `xingji LINE`, its words split at white space.
