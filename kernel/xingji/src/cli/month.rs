@@ -16,7 +16,7 @@ use super::output::Output;
 /// `xingji month …`
 #[derive(Debug, Subcommand)]
 pub enum MonthCommand {
-    /// Close a month of a region (as hq: or system:): grade every outlet,
+    /// Close a month of a region (as hq or its regional-it): grade every outlet,
     /// settle the quality-checked orders, store the statements. Closing a
     /// closed month prints the stored close.
     Close {

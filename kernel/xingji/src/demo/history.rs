@@ -162,7 +162,7 @@ fn intake(lived: &OutletMonth<'_>, n: usize, open: bool, dice: &mut Dice) -> Ord
             price_fen: (2_000 + dice.below(8_000)) as i64 * 100,
         }),
         description: "演示工单".to_owned(),
-        history: vec![created_entry(at(created), "system:crm")],
+        history: vec![created_entry(at(created), "partner:crm")],
         create_time: Some(at(created)),
         ..Order::default()
     }

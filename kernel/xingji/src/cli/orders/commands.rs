@@ -47,7 +47,7 @@ pub enum OrdersCommand {
     /// Record a service request (intake).
     Create(CreateOrderArgs),
     /// Dispatch an order in intake through its region's dispatch plugin
-    /// (hq:, call-centre: or system:).
+    /// (hq, call-centre, or a partner given orders.dispatch).
     Dispatch {
         /// The order's id.
         id: String,
@@ -169,8 +169,8 @@ pub enum OrdersCommand {
         #[arg(long, default_value_t = 0, hide_default_value = true)]
         expect_version: i64,
     },
-    /// Withdraw an order before completion (call-centre:, hq:, or the
-    /// system: that created it).
+    /// Withdraw an order before completion (call-centre, hq, or the
+    /// partner that created it).
     Cancel {
         /// The order's id.
         id: String,
