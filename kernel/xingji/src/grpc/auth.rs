@@ -104,7 +104,9 @@ impl Credential {
 /// The token of an `authorization: Bearer <token>` header.
 fn bearer(value: &http::HeaderValue) -> Result<&str, Status> {
     let refuse = || Status::unauthenticated("the authorization header must be `Bearer <token>`");
-    let text = value.to_str().map_err(|_| refuse())?;
+    let text = value.to_str().map_err(|_| {
+        Status::unauthenticated("the authorization header is not printable ASCII, as a token is")
+    })?;
     let (scheme, token) = text.split_once(' ').ok_or_else(refuse)?;
     if !scheme.eq_ignore_ascii_case("bearer") || token.trim().is_empty() {
         return Err(refuse());
