@@ -32,6 +32,11 @@ const MAC_LEN: usize = 16;
 /// The longest token this kernel issues is well under this.
 const MAX_TOKEN: usize = 512;
 
+/// What every page token starts with. Base64url may start with `-`, and a
+/// token passed to a command line as `--page-token -zQ…` would read as a
+/// flag (a README example failed that way one run in 64).
+const TOKEN_PREFIX: char = 'p';
+
 /// Issues and checks page tokens.
 #[derive(Clone)]
 pub struct PageTokens {
@@ -59,7 +64,7 @@ impl PageTokens {
         let tag = self.mac(scope, last_id).finalize().into_bytes();
         let mut raw = tag[..MAC_LEN].to_vec();
         raw.extend_from_slice(last_id.as_bytes());
-        URL_SAFE_NO_PAD.encode(raw)
+        format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw))
     }
 
     /// The last id in `token`, or `None` for an empty token (the first page).
@@ -76,7 +81,8 @@ impl PageTokens {
         if token.len() > MAX_TOKEN {
             return Err(refuse());
         }
-        let raw = URL_SAFE_NO_PAD.decode(token).map_err(|_| refuse())?;
+        let encoded = token.strip_prefix(TOKEN_PREFIX).ok_or_else(refuse)?;
+        let raw = URL_SAFE_NO_PAD.decode(encoded).map_err(|_| refuse())?;
         if raw.len() < MAC_LEN {
             return Err(refuse());
         }
@@ -289,16 +295,27 @@ mod tests {
                 .is_err(),
             "other key"
         );
-        let mut raw = URL_SAFE_NO_PAD.decode(&token).unwrap_or_default();
+        let encoded = token.strip_prefix(TOKEN_PREFIX).expect("the prefix");
+        let mut raw = URL_SAFE_NO_PAD.decode(encoded).expect("base64url");
+        let untouched = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(&raw));
+        assert!(tokens.open(b"region=shanghai", &untouched).is_ok());
         if let Some(last) = raw.last_mut() {
             *last ^= 1;
         }
+        let edited = format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw));
         assert!(
-            tokens
-                .open(b"region=shanghai", &URL_SAFE_NO_PAD.encode(raw))
-                .is_err(),
+            tokens.open(b"region=shanghai", &edited).is_err(),
             "edited id"
         );
+        assert!(
+            tokens.open(b"region=shanghai", encoded).is_err(),
+            "no prefix"
+        );
+        // A command line never reads a token as a flag.
+        for n in 0..512 {
+            let token = tokens.issue(b"region=shanghai", &format!("out_{n}"));
+            assert!(token.starts_with(TOKEN_PREFIX), "{token}");
+        }
         assert!(tokens.open(b"region=shanghai", "not base64!").is_err());
         assert!(tokens.open(b"region=shanghai", "AAAA").is_err());
         assert!(
