@@ -1,7 +1,9 @@
 //! The demo's static data (regions, districts, names, product lines) and
 //! the deterministic dice that make every demo the same.
 
-use xingji_api::v1::{OutletClass, ProductLine};
+use xingji_api::v1::{AuditEvent, OutletClass, ProductLine};
+use xingji_core::actor::Actor;
+use xingji_core::audit;
 
 pub(super) struct District {
     pub(super) name: &'static str,
@@ -142,4 +144,10 @@ impl Dice {
     pub(super) fn phone(&mut self) -> String {
         format!("13{}{:08}", 5 + self.below(5), self.next() % 100_000_000)
     }
+}
+
+/// The audit event of a record the demo seeds: the kernel's own, as
+/// `demo.seed`.
+pub(super) fn seeded(target: String, region: &str) -> AuditEvent {
+    audit::event(&Actor::Kernel, "demo.seed", target, region)
 }

@@ -16,7 +16,6 @@ use xingji_api::v1::{
 use xingji_store::{Store, StoreError};
 
 use xingji_core::actor::{Actor, Role};
-use xingji_core::audit;
 use xingji_core::calendar::Month;
 use xingji_core::ids::new_id;
 use xingji_core::orders::history::append;
@@ -24,7 +23,7 @@ use xingji_core::orders::lifecycle::Step;
 use xingji_core::orders::sla;
 use xingji_core::settings::SlaTargets;
 
-use super::data::{Dice, District, Region};
+use super::data::{Dice, District, Region, seeded};
 use super::orders::{created_entry, store_order};
 
 /// One service outlet in one lived month.
@@ -369,7 +368,7 @@ async fn seed_audit(
                 create_time: Some(now),
                 ..Audit::default()
             },
-            audit::event(&Actor::Kernel, "demo.seed", target, region),
+            seeded(target, region),
         )
         .await?;
     Ok(())

@@ -9,12 +9,10 @@ use xingji_api::v1::{
 };
 use xingji_store::{Store, StoreError};
 
-use xingji_core::actor::Actor;
-use xingji_core::audit;
 use xingji_core::ids::new_id;
 use xingji_core::licence::{self, LICENCE_POINTS};
 
-use super::data::{ALL_LINES, Dice, District, Region};
+use super::data::{ALL_LINES, Dice, District, Region, seeded};
 
 /// The region's outlets: a regional centre, then per district a star
 /// centre and its two sub-outlets. Returns the service outlets (star
@@ -67,12 +65,7 @@ async fn create_regional_centre(
                 update_time: Some(now),
                 ..Outlet::default()
             },
-            audit::event(
-                &Actor::Kernel,
-                "demo.seed",
-                format!("outlets/{id}"),
-                region.id,
-            ),
+            seeded(format!("outlets/{id}"), region.id),
         )
         .await
 }
@@ -117,12 +110,7 @@ async fn create_star_centre(
                 update_time: Some(now),
                 ..Outlet::default()
             },
-            audit::event(
-                &Actor::Kernel,
-                "demo.seed",
-                format!("outlets/{id}"),
-                region.id,
-            ),
+            seeded(format!("outlets/{id}"), region.id),
         )
         .await
 }
@@ -193,12 +181,7 @@ async fn create_sub_outlet(
                 update_time: Some(now),
                 ..Outlet::default()
             },
-            audit::event(
-                &Actor::Kernel,
-                "demo.seed",
-                format!("outlets/{id}"),
-                region.id,
-            ),
+            seeded(format!("outlets/{id}"), region.id),
         )
         .await
 }
@@ -293,12 +276,7 @@ async fn hire(
                 update_time: Some(now),
                 ..Person::default()
             },
-            audit::event(
-                &Actor::Kernel,
-                "demo.seed",
-                format!("people/{id}"),
-                region.id,
-            ),
+            seeded(format!("people/{id}"), region.id),
         )
         .await
 }
@@ -351,11 +329,6 @@ async fn record_licence(
         licence_state: state as i32,
         ..person
     };
-    let audit = audit::event(
-        &Actor::Kernel,
-        "demo.seed",
-        format!("people/{}", person.id),
-        &person.region,
-    );
+    let audit = seeded(format!("people/{}", person.id), &person.region);
     Ok(store.record_licence_event(person, event, audit).await?.0)
 }

@@ -11,13 +11,11 @@ use xingji_api::v1::{
 };
 use xingji_store::{CreateOutcome, Store, StoreError};
 
-use xingji_core::actor::Actor;
-use xingji_core::audit;
 use xingji_core::ids::new_id;
 use xingji_core::orders::sla;
 use xingji_core::settings::SlaTargets;
 
-use super::data::{ALL_LINES, Dice, District, Region};
+use super::data::{ALL_LINES, Dice, District, Region, seeded};
 
 /// The first entry of a seeded order's history: created, in intake.
 pub(super) fn created_entry(time: Timestamp, actor: &str) -> HistoryEntry {
@@ -36,7 +34,7 @@ pub(super) fn created_entry(time: Timestamp, actor: &str) -> HistoryEntry {
 pub(super) async fn store_order(store: &dyn Store, order: Order) -> Result<Order, StoreError> {
     let request_id = format!("demo-{}", order.id);
     let target = format!("orders/{}", order.id);
-    let audit = audit::event(&Actor::Kernel, "demo.seed", target, &order.region);
+    let audit = seeded(target, &order.region);
     match store
         .create_order(&request_id, request_id.as_bytes(), order, audit)
         .await?
