@@ -230,7 +230,7 @@ listed! {
     Order, OrderFilter, |store, filter, page| store.list_orders(filter, page);
     Audit, AuditFilter, |store, filter, page| store.list_audits(filter, page);
     LicenceEvent, String, |store, person, page| store.list_licence_events(person, page);
-    MonthClose, Option<String>, |store, region, page| store.list_month_closes(region.as_deref(), page);
+    MonthClose, Option<Vec<String>>, |store, regions, page| store.list_month_closes(regions.as_deref(), page);
 }
 
 /// Every record of a store listing, read a page at a time.

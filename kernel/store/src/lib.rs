@@ -321,9 +321,12 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<LicenceEvent>>;
     /// The close of `month` (`YYYY-MM`) in `region`.
     async fn get_month_close(&self, region: &str, month: &str) -> Result<MonthClose>;
-    /// Stored closes by region, then month.
-    async fn list_month_closes(&self, region: Option<&str>, page: &Page)
-    -> Result<Vec<MonthClose>>;
+    /// Stored closes by region, then month, of `regions` (`None`: all).
+    async fn list_month_closes(
+        &self,
+        regions: Option<&[String]>,
+        page: &Page,
+    ) -> Result<Vec<MonthClose>>;
     /// Writes a month close, all or nothing: `AlreadyExists("month close")`
     /// if the month is closed already, `VersionMismatch` if any record
     /// changed since it was read. Appends `commit.audit`.

@@ -225,8 +225,6 @@ impl MonthCloses<'_> {
     }
 
     /// `ListMonthCloses`: the stored closes' summaries, by region then month.
-    /// A caller of several regions that names none gets pages of its own
-    /// regions' closes (a page may come out short).
     pub async fn list(
         &self,
         actor: &Actor,
@@ -236,15 +234,10 @@ impl MonthCloses<'_> {
             .kernel
             .list_regions(actor, Permission::MonthRead, &request.region)
             .await?;
-        let region = match regions.as_deref() {
-            Some([one]) => Some(one.clone()),
-            _ => None,
-        };
-        let (closes, next_page_token) = self.kernel.list(&request, &region).await?;
+        let (closes, next_page_token) = self.kernel.list(&request, &regions).await?;
         // The summaries: the statements are for GetMonthClose.
         let closes = closes
             .into_iter()
-            .filter(|close: &MonthClose| regions.as_ref().is_none_or(|r| r.contains(&close.region)))
             .map(|close| MonthClose {
                 outlets: Vec::new(),
                 engineers: Vec::new(),

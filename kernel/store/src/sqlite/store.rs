@@ -273,11 +273,11 @@ impl Store for SqliteStore {
 
     async fn list_month_closes(
         &self,
-        region: Option<&str>,
+        regions: Option<&[String]>,
         page: &Page,
     ) -> Result<Vec<MonthClose>> {
         let mut conditions = Vec::new();
-        text_eq(&mut conditions, "region = ", &region.map(str::to_owned));
+        region_in(&mut conditions, &regions.map(<[String]>::to_vec));
         self.list_in("month_closes", conditions, page).await
     }
 
