@@ -1,6 +1,7 @@
 //! A region's settings, as a deployment declares them under
 //! `[regions.<id>]` in its config: the plugin set, each slot's parameters
-//! and call limits, the SLA targets and the rules of its order life.
+//! and call limits, the SLA targets and the rules of its order life; and
+//! the sandbox's deployment-wide settings (`[plugins]`).
 //! (The config file itself, its layers and the server's own settings are
 //! the binary's: `xingji::config`.)
 
@@ -77,6 +78,9 @@ pub struct LimitsConfig {
     pub memory_mib: Option<usize>,
     /// Fuel per call (a deterministic CPU quota); unlimited by default.
     pub fuel: Option<u64>,
+    /// Calls running at once in this region and slot (over
+    /// `[plugins] max_concurrent_calls`).
+    pub concurrency: Option<u32>,
 }
 
 /// A region's SLA targets, minutes after the order's creation:
@@ -112,4 +116,56 @@ impl Default for SlaTargets {
             completion_minutes: 48 * 60,
         }
     }
+}
+
+/// The plugin sandbox's settings for the whole deployment:
+///
+/// ```toml
+/// [plugins]
+/// max_concurrent_calls = 8
+/// allow_unsigned = false
+/// [[plugins.publishers]]
+/// name = "acme"
+/// key_file = "/etc/xingji/publishers/acme.pub"
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PluginsConfig {
+    /// The most calls one region may have running in one slot at once; a
+    /// call beyond it is refused with `RESOURCE_EXHAUSTED`. A region's
+    /// `limits.<slot>.concurrency` overrides it.
+    pub max_concurrent_calls: u32,
+    /// The largest component `InstallPlugin` takes, in bytes.
+    pub max_component_bytes: usize,
+    /// How long compiling one component may take before the install is
+    /// refused, in seconds.
+    pub compile_timeout_seconds: u64,
+    /// Accept components with no publisher's signature. Off by default;
+    /// the demo turns it on.
+    pub allow_unsigned: bool,
+    /// The publishers whose signed components this deployment installs.
+    pub publishers: Vec<PublisherConfig>,
+}
+
+impl Default for PluginsConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent_calls: 8,
+            max_component_bytes: 16 << 20,
+            compile_timeout_seconds: 30,
+            allow_unsigned: false,
+            publishers: Vec::new(),
+        }
+    }
+}
+
+/// A publisher the deployment trusts: its name, which owns the plugin
+/// names it installs first, and its Ed25519 public key (PEM).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherConfig {
+    /// The publisher's name: `acme`.
+    pub name: String,
+    /// Its public key, a PEM file (`-----BEGIN PUBLIC KEY-----`).
+    pub key_file: std::path::PathBuf,
 }

@@ -169,7 +169,7 @@ fn main() {
                 .expect("store"),
         );
         let regions = Arc::new(Regions::load(BTreeMap::new(), store.clone()).await.expect("regions"));
-        let sets = PluginSets::start(store, data.path().join("artifacts"), regions, &xingji::server::BUNDLED)
+        let sets = PluginSets::start(store, data.path().join("artifacts"), regions, &xingji::server::BUNDLED, &Default::default())
             .await
             .expect("plugins");
         let plugin = sets.active("bench", Slot::Tour).map(|(id, _)| id).unwrap_or_default();

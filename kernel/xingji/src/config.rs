@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use xingji_core::settings::RegionConfig;
+use xingji_core::settings::{PluginsConfig, RegionConfig};
 use xingji_identity::IdentityConfig;
 
 /// The file read when `--config` is not given, if it exists.
@@ -49,6 +49,10 @@ pub struct Config {
     /// id (a region also comes into being with its first outlet).
     #[serde(default)]
     pub regions: BTreeMap<String, RegionConfig>,
+    /// The plugin sandbox: concurrency caps, install bounds, trusted
+    /// publishers (`[plugins]`).
+    #[serde(default)]
+    pub plugins: PluginsConfig,
     /// TLS on the gRPC listener (`[tls]`). Without it the server speaks
     /// plaintext: for loopback and the demo only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -97,6 +101,7 @@ impl Default for Config {
             open_reflection: true,
             identity: IdentityConfig::default(),
             regions: BTreeMap::new(),
+            plugins: PluginsConfig::default(),
             tls: None,
         }
     }

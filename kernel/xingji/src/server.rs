@@ -81,6 +81,7 @@ pub async fn start_kernel(
         config.data_dir.join(ARTIFACTS_DIR),
         regions.clone(),
         &BUNDLED,
+        &config.plugins,
     )
     .await
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;

@@ -54,9 +54,15 @@ fn outlet(id: &str, region: &str) -> Outlet {
 async fn plugin_sets(store: &Arc<dyn Store>, dir: &std::path::Path) -> PluginSets {
     let regions = Regions::load(BTreeMap::new(), store.clone()).await;
     let regions = Arc::new(regions.expect("regions"));
-    PluginSets::start(store.clone(), dir.join("artifacts"), regions, &BUNDLED)
-        .await
-        .expect("start")
+    PluginSets::start(
+        store.clone(),
+        dir.join("artifacts"),
+        regions,
+        &BUNDLED,
+        &Default::default(),
+    )
+    .await
+    .expect("start")
 }
 
 #[tokio::test]

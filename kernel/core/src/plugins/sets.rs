@@ -27,6 +27,7 @@ use crate::plugins::registry::{Bundled, Registry};
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
 use crate::regions::Regions;
+use crate::settings::PluginsConfig;
 
 /// The plugin registry and every region's plugin set.
 pub struct PluginSets {
@@ -36,6 +37,8 @@ pub struct PluginSets {
     defaults: HashMap<Slot, String>,
     activations: Activations,
     pub(crate) stats: CallStats,
+    /// The deployment's `[plugins]` settings.
+    pub(crate) config: PluginsConfig,
 }
 
 /// What a call in a region and slot runs with.
@@ -54,6 +57,7 @@ impl PluginSets {
         cache_dir: PathBuf,
         regions: Arc<Regions>,
         bundled: &Bundled,
+        config: &PluginsConfig,
     ) -> Result<Self, String> {
         let registry = Registry::load(store.clone(), cache_dir, bundled).await?;
         let activations = Activations::load(store.as_ref()).await?;
@@ -88,6 +92,7 @@ impl PluginSets {
                 .collect(),
             activations,
             stats: CallStats::default(),
+            config: config.clone(),
         })
     }
 

@@ -50,9 +50,15 @@ pub async fn kernel(regions: &[&str], options: Options) -> TestKernel {
         plugins: xingji_bundled::EMBEDDED,
         defaults: xingji_bundled::DEFAULT_SET,
     };
-    let plugins = PluginSets::start(store.clone(), artifacts, regions.clone(), &bundled)
-        .await
-        .expect("plugins");
+    let plugins = PluginSets::start(
+        store.clone(),
+        artifacts,
+        regions.clone(),
+        &bundled,
+        &Default::default(),
+    )
+    .await
+    .expect("plugins");
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let kernel = Kernel::new(store, regions, plugins, options, stopping)
         .await
