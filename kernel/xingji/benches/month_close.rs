@@ -167,6 +167,7 @@ fn order(
             status: OrderStatus::Intake as i32,
             reason: String::new(),
             from_status: OrderStatus::Unspecified as i32,
+            repeats: 0,
         }],
         create_time: Some(at(created)),
         outlet_id: outlet_id.clone(),

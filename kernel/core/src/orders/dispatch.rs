@@ -10,7 +10,7 @@ use crate::actor::Actor;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::orders::candidates;
-use crate::orders::history;
+use crate::orders::history::{self, plugin_text};
 use crate::orders::lifecycle::Step;
 use crate::orders::write::{Entry, Orders, present, target};
 
@@ -118,16 +118,16 @@ impl Orders<'_> {
                 Entry {
                     action: Step::Dispatch.action(),
                     status,
-                    reason: format!(
+                    reason: plugin_text(format!(
                         "{plugin} chose {} and {}: {}",
                         outlet.id, engineer.id, assignment.reason
-                    ),
+                    )),
                 }
             }
             Decision::Refuse(reason) => Entry {
                 action: "dispatch-refused",
                 status: order.status(),
-                reason: format!("{plugin} refused: {reason}"),
+                reason: plugin_text(format!("{plugin} refused: {reason}")),
             },
         })
     }
@@ -140,6 +140,6 @@ fn dispatch_failed(order: &Order, failure: &KernelError) -> Entry {
     Entry {
         action: "dispatch-failed",
         status: order.status(),
-        reason: format!("dispatch failed: {failure}"),
+        reason: plugin_text(format!("dispatch failed: {failure}")),
     }
 }

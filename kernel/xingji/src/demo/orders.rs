@@ -26,6 +26,7 @@ pub(super) fn created_entry(time: Timestamp, actor: &str) -> HistoryEntry {
         status: OrderStatus::Intake as i32,
         reason: String::new(),
         from_status: OrderStatus::Unspecified as i32,
+        repeats: 0,
     }
 }
 
@@ -87,6 +88,7 @@ fn installed_order(region: &Region, n: usize, now: Timestamp, dice: &mut Dice) -
             status: status as i32,
             reason: "installed and settled before this system".to_owned(),
             from_status: OrderStatus::Intake as i32,
+            repeats: 0,
         });
     }
     // The customer is drawn before the appliance, as the demo always has.
