@@ -440,7 +440,21 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
 #[tokio::test]
 async fn hostile_plugins_fail_their_call_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_config(manual(dir.path())).await;
+    // A deadline ten times the slot's default: on a busy machine the memory
+    // hog must meet its memory limit before its deadline.
+    let mut lab = RegionConfig::default();
+    lab.limits.insert(
+        "dispatch".into(),
+        xingji_core::settings::LimitsConfig {
+            deadline_ms: Some(2000),
+            ..Default::default()
+        },
+    );
+    let server = TestServer::start_config(Config {
+        regions: [("lab".to_owned(), lab)].into(),
+        ..manual(dir.path())
+    })
+    .await;
     let mut plugins = server.plugins().await;
     let installed = plugins
         .install_plugin(InstallPluginRequest {
