@@ -96,11 +96,19 @@ impl Capabilities {
 
     /// Checks and keeps a kv write (`None` deletes), reading what the
     /// bounds need from the store the first time: the plugin's usage once
-    /// per call, a key's stored size once per key.
-    async fn kv_write(&self, key: String, value: Option<Vec<u8>>) -> Result<(), String> {
+    /// per call, a key's stored size once per key. The inner error is this
+    /// write's refusal; the outer one traps.
+    async fn kv_write(
+        &self,
+        key: String,
+        value: Option<Vec<u8>>,
+    ) -> Result<Result<(), String>, String> {
         let mut pending = self.writes.lock().await;
-        // Refused already: the call fails anyway; no store reads more.
-        pending.refused()?;
+        // A call that writes on after a refusal fails anyway: it ends now,
+        // not after thousands more writes the host must copy in and drop.
+        if let Err(why) = pending.refused() {
+            return Err(format!("{why}; the call wrote on after that refusal"));
+        }
         if pending.needs_usage() {
             let usage = self.store.kv_usage(&self.region, &self.plugin).await;
             pending.set_usage(usage.map_err(failed)?);
@@ -113,7 +121,7 @@ impl Capabilities {
         } else {
             0
         };
-        pending.write(key, value, stored)
+        Ok(pending.write(key, value, stored))
     }
 
     /// One page of the region's records for a `records.list-*` call.
@@ -218,15 +226,16 @@ impl HostServices for Capabilities {
             .map_err(failed)
     }
 
-    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<(), String> {
-        check_key(&key)?;
-        check_value(&value)?;
+    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<Result<(), String>, String> {
+        if let Err(why) = check_key(&key).and_then(|()| check_value(&value)) {
+            return Ok(Err(why));
+        }
         self.kv_write(key, Some(value)).await
     }
 
     async fn kv_delete(&self, key: String) -> Result<(), String> {
         check_key(&key)?;
-        self.kv_write(key, None).await
+        self.kv_write(key, None).await?
     }
 
     async fn kv_list_keys(

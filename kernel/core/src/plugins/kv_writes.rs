@@ -4,8 +4,9 @@
 //! is one small transaction.
 //!
 //! A write refused for a bound of the call (its keys, its bytes) or of the
-//! store (the quota) fails the call when it ends, whatever the plugin did
-//! with the error: its writes are applied all or none, as before the bound.
+//! store (the quota) fails the call, whatever the plugin did with the
+//! error: a later write traps, and the commit writes nothing. A call's
+//! writes are applied all or none, as before the bounds.
 
 use std::collections::BTreeMap;
 
