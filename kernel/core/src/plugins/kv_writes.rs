@@ -67,6 +67,9 @@ pub fn over_quota(used: u64) -> String {
     format!("key-value quota exceeded: {used} bytes, the limit is {KV_TOTAL_BYTES}")
 }
 
+/// Writes to commit, by key: `None` deletes.
+pub type KvWrites = Vec<(String, Option<Vec<u8>>)>;
+
 /// One pending write.
 struct Write {
     /// The new value; `None` deletes.
@@ -202,7 +205,7 @@ impl PendingWrites {
 
     /// The writes to commit, leaving none; the refusal if a write was
     /// refused for a bound.
-    pub fn take(&mut self) -> Result<Vec<(String, Option<Vec<u8>>)>, String> {
+    pub fn take(&mut self) -> Result<KvWrites, String> {
         self.refused()?;
         self.held = 0;
         Ok(std::mem::take(&mut self.writes)

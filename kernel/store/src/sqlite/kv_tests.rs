@@ -14,11 +14,14 @@ async fn store() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
-fn set(key: &str, value: &[u8]) -> (String, Option<Vec<u8>>) {
+/// One write of a batch: `None` deletes.
+type Write = (String, Option<Vec<u8>>);
+
+fn set(key: &str, value: &[u8]) -> Write {
     (key.to_owned(), Some(value.to_vec()))
 }
 
-fn delete(key: &str) -> (String, Option<Vec<u8>>) {
+fn delete(key: &str) -> Write {
     (key.to_owned(), None)
 }
 
@@ -36,12 +39,7 @@ async fn summed(store: &SqliteStore, region: &str, plugin: &str) -> u64 {
     sum.unsigned_abs()
 }
 
-async fn apply(
-    store: &SqliteStore,
-    region: &str,
-    plugin: &str,
-    writes: &[(String, Option<Vec<u8>>)],
-) {
+async fn apply(store: &SqliteStore, region: &str, plugin: &str, writes: &[Write]) {
     let dyn_store: &dyn Store = store;
     dyn_store
         .kv_apply(region, plugin, writes, 1 << 20, AuditEvent::default())
@@ -82,7 +80,7 @@ async fn usage_follows_sets_overwrites_and_deletes() {
         0
     );
 
-    let steps: [&[(String, Option<Vec<u8>>)]; 4] = [
+    let steps: [&[Write]; 4] = [
         &[set("合同/1", &[2; 300])],               // an overwrite, larger
         &[set("合同/1", &[3; 10]), set("x", b"")], // smaller, and an empty value
         &[delete("n"), delete("never-set")],
