@@ -15,5 +15,6 @@ mod people;
 mod permissions;
 mod plugins;
 mod principals;
+mod sandbox_kv;
 mod sandbox_records;
 mod server;

@@ -203,7 +203,7 @@ impl kv::Host for HostState {
         self.services()?.kv_get(key).await.map_err(trap)
     }
     async fn set(&mut self, key: String, value: Vec<u8>) -> wasmtime::Result<Result<(), String>> {
-        Ok(self.services()?.kv_set(key, value).await)
+        self.services()?.kv_set(key, value).await.map_err(trap)
     }
     async fn delete(&mut self, key: String) -> wasmtime::Result<()> {
         self.services()?.kv_delete(key).await.map_err(trap)

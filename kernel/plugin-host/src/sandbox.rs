@@ -82,8 +82,10 @@ pub trait HostServices: Send + Sync {
     async fn list_orders(&self, after: String, limit: u32) -> Result<Vec<types::Order>, String>;
     /// `kv.get`.
     async fn kv_get(&self, key: String) -> Result<Option<Vec<u8>>, String>;
-    /// `kv.set`.
-    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<(), String>;
+    /// `kv.set`: the inner error is the plugin's to handle (a limit it
+    /// hit), the outer one traps (the store failed; a write after one that
+    /// was refused for a bound, which fails the call anyway).
+    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<Result<(), String>, String>;
     /// `kv.delete`.
     async fn kv_delete(&self, key: String) -> Result<(), String>;
     /// `kv.list-keys`.

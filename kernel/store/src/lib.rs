@@ -369,9 +369,16 @@ pub trait Store: Send + Sync + 'static {
         after: &str,
         limit: u32,
     ) -> Result<Vec<String>>;
+    /// The bytes (keys and values) `plugin` keeps in `region`: one row's
+    /// read, kept up to date with every write.
+    async fn kv_usage(&self, region: &str, plugin: &str) -> Result<u64>;
+    /// The bytes `key` and its value take in `plugin`'s store in `region`
+    /// (0 if it is not set).
+    async fn kv_entry_bytes(&self, region: &str, plugin: &str, key: &str) -> Result<u64>;
     /// Applies writes (`None` deletes) to `plugin`'s store in `region`, all
     /// or none: none if the store would then hold more than `max_bytes` of
-    /// keys and values (`StoreError::Quota`).
+    /// keys and values (`StoreError::Quota`). One transaction holding the
+    /// write lock: the caller keeps `writes` small.
     async fn kv_apply(
         &self,
         region: &str,

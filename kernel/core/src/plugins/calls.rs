@@ -11,12 +11,11 @@ use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher
     Decision, DispatchRequest,
 };
 use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
-use xingji_store::StoreError;
 
 use crate::actor::Actor;
 use crate::audit;
 use crate::error::{KernelError, Result};
-use crate::plugins::capabilities::Capabilities;
+use crate::plugins::capabilities::{Capabilities, Commit};
 use crate::plugins::failure::plugin_failed;
 use crate::plugins::sets::{PluginSets, Resolved};
 
@@ -130,15 +129,10 @@ impl PluginSets {
                 .commit(audit)
                 .await
                 .map_err(|error| match error {
-                    StoreError::Quota { used, limit } => plugin_failed(
-                        &plugin,
-                        region,
-                        slot,
-                        &PluginError::Trap(format!(
-                            "key-value quota exceeded: {used} bytes, the limit is {limit}"
-                        )),
-                    ),
-                    error => KernelError::store(error, "plugin kv", region),
+                    Commit::Refused(why) => {
+                        plugin_failed(&plugin, region, slot, &PluginError::Trap(why))
+                    }
+                    Commit::Store(error) => KernelError::store(error, "plugin kv", region),
                 })?;
         }
         Ok(Called {

@@ -2,13 +2,14 @@
 //! `order-writer` capabilities, for one call in one region.
 //!
 //! `records` reads only the calling region. `kv` reads see the call's own
-//! writes; the writes are kept aside and applied together, by
-//! [`Capabilities::commit`], only when the call succeeded, so a failed call
-//! leaves the store as it was. `order-writer` creates orders at once,
+//! writes; the writes are kept aside, bounded as they come in
+//! ([`PendingWrites`]), and applied together, by [`Capabilities::commit`],
+//! only when the call succeeded, so a failed call leaves the store as it
+//! was. `order-writer` creates orders at once,
 //! through the same intake as `CreateOrder`; each is idempotent on its
 //! request key, so a call that failed half-way can simply be run again.
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use xingji_api::google::r#type::Date;
@@ -24,16 +25,13 @@ use crate::audit;
 use crate::calendar::today;
 use crate::orders::intake::new_order;
 use crate::paging::Listed;
+use crate::plugins::kv_writes::{
+    KV_TOTAL_BYTES, PendingWrites, check_bound, check_key, check_value, over_quota,
+};
 use crate::settings::SlaTargets;
 use crate::validate::{self, Violations};
 use crate::wit as wit_records;
 
-/// The longest key, in bytes.
-pub const KV_KEY_BYTES: usize = 256;
-/// The largest value, in bytes.
-pub const KV_VALUE_BYTES: usize = 64 << 10;
-/// The most one plugin may keep in one region, keys and values.
-pub const KV_TOTAL_BYTES: u64 = 16 << 20;
 /// The most records one `list-*` call returns.
 pub const RECORDS_PAGE: u32 = 1000;
 
@@ -45,7 +43,9 @@ pub struct Capabilities {
     sla: SlaTargets,
     /// Whom the call is for: the audit trail's principal of what it writes.
     by: Actor,
-    writes: Mutex<BTreeMap<String, Option<Vec<u8>>>>,
+    /// The call's kv writes. An async lock: a write reads the store (the
+    /// plugin's usage, the key's stored size) while it holds it.
+    writes: tokio::sync::Mutex<PendingWrites>,
     /// The orders `order-writer` created in this call.
     created: Mutex<Vec<Order>>,
 }
@@ -66,15 +66,9 @@ impl Capabilities {
             region: region.to_owned(),
             plugin: plugin.to_owned(),
             sla,
-            writes: Mutex::new(BTreeMap::new()),
+            writes: tokio::sync::Mutex::new(PendingWrites::default()),
             created: Mutex::new(Vec::new()),
         })
-    }
-
-    fn writes(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Option<Vec<u8>>>> {
-        self.writes
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The orders this call created (not those it found made already).
@@ -84,15 +78,50 @@ impl Capabilities {
 
     /// Applies the call's key-value writes, all or none, with `audit` (not
     /// appended when the call wrote nothing). Only after the call succeeded.
-    pub async fn commit(&self, audit: AuditEvent) -> Result<(), StoreError> {
-        let writes: Vec<(String, Option<Vec<u8>>)> =
-            std::mem::take(&mut *self.writes()).into_iter().collect();
+    /// Nothing is written if a write was refused for a bound (the call's or
+    /// the quota): the call fails with that refusal.
+    pub async fn commit(&self, audit: AuditEvent) -> Result<(), Commit> {
+        let writes = self.writes.lock().await.take().map_err(Commit::Refused)?;
         if writes.is_empty() {
             return Ok(());
         }
         self.store
             .kv_apply(&self.region, &self.plugin, &writes, KV_TOTAL_BYTES, audit)
             .await
+            .map_err(|error| match error {
+                StoreError::Quota { used, .. } => Commit::Refused(over_quota(used)),
+                error => Commit::Store(error),
+            })
+    }
+
+    /// Checks and keeps a kv write (`None` deletes), reading what the
+    /// bounds need from the store the first time: the plugin's usage once
+    /// per call, a key's stored size once per key. The inner error is this
+    /// write's refusal; the outer one traps.
+    async fn kv_write(
+        &self,
+        key: String,
+        value: Option<Vec<u8>>,
+    ) -> Result<Result<(), String>, String> {
+        let mut pending = self.writes.lock().await;
+        // A call that writes on after a refusal fails anyway: it ends now,
+        // not after thousands more writes the host must copy in and drop.
+        if let Err(why) = pending.refused() {
+            return Err(format!("{why}; the call wrote on after that refusal"));
+        }
+        if pending.needs_usage() {
+            let usage = self.store.kv_usage(&self.region, &self.plugin).await;
+            pending.set_usage(usage.map_err(failed)?);
+        }
+        let stored = if pending.needs_stored(&key) {
+            self.store
+                .kv_entry_bytes(&self.region, &self.plugin, &key)
+                .await
+                .map_err(failed)?
+        } else {
+            0
+        };
+        Ok(pending.write(key, value, stored))
     }
 
     /// One page of the region's records for a `records.list-*` call.
@@ -110,6 +139,16 @@ impl Capabilities {
             .await
             .map_err(failed)
     }
+}
+
+/// Why a commit wrote nothing.
+#[derive(Debug)]
+pub enum Commit {
+    /// A write was refused for a bound (the call's or the quota): the
+    /// plugin's fault, named in the message.
+    Refused(String),
+    /// The store failed.
+    Store(StoreError),
 }
 
 fn failed(error: StoreError) -> String {
@@ -177,8 +216,9 @@ impl HostServices for Capabilities {
     }
 
     async fn kv_get(&self, key: String) -> Result<Option<Vec<u8>>, String> {
-        if let Some(pending) = self.writes().get(&key) {
-            return Ok(pending.clone());
+        check_key(&key)?;
+        if let Some(pending) = self.writes.lock().await.get(&key) {
+            return Ok(pending.map(<[u8]>::to_vec));
         }
         self.store
             .kv_get(&self.region, &self.plugin, &key)
@@ -186,20 +226,16 @@ impl HostServices for Capabilities {
             .map_err(failed)
     }
 
-    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<(), String> {
-        if key.is_empty() || key.len() > KV_KEY_BYTES {
-            return Err(format!("a key is 1 to {KV_KEY_BYTES} bytes"));
+    async fn kv_set(&self, key: String, value: Vec<u8>) -> Result<Result<(), String>, String> {
+        if let Err(why) = check_key(&key).and_then(|()| check_value(&value)) {
+            return Ok(Err(why));
         }
-        if value.len() > KV_VALUE_BYTES {
-            return Err(format!("a value is at most {KV_VALUE_BYTES} bytes"));
-        }
-        self.writes().insert(key, Some(value));
-        Ok(())
+        self.kv_write(key, Some(value)).await
     }
 
     async fn kv_delete(&self, key: String) -> Result<(), String> {
-        self.writes().insert(key, None);
-        Ok(())
+        check_key(&key)?;
+        self.kv_write(key, None).await?
     }
 
     async fn kv_list_keys(
@@ -208,9 +244,11 @@ impl HostServices for Capabilities {
         after: String,
         limit: u32,
     ) -> Result<Vec<String>, String> {
+        check_bound("prefix", &prefix)?;
+        check_bound("after", &after)?;
         let limit = limit.min(RECORDS_PAGE);
         // Stored keys, then this call's own writes over them.
-        let pending = self.writes().clone();
+        let pending = self.writes.lock().await.keys_in(&prefix, &after);
         let stored = self
             .store
             .kv_keys(
@@ -222,13 +260,12 @@ impl HostServices for Capabilities {
             )
             .await
             .map_err(failed)?;
-        let mut keys: std::collections::BTreeSet<String> = stored.into_iter().collect();
-        for (key, value) in pending {
-            if key.starts_with(&prefix) && key > after {
-                match value {
-                    Some(_) => keys.insert(key),
-                    None => keys.remove(&key),
-                };
+        let mut keys: BTreeSet<String> = stored.into_iter().collect();
+        for (key, set) in pending {
+            if set {
+                keys.insert(key);
+            } else {
+                keys.remove(&key);
             }
         }
         Ok(keys.into_iter().take(limit as usize).collect())

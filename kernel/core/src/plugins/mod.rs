@@ -9,7 +9,8 @@
 //!   capabilities, in its span, counted (`stats`), failures named
 //!   (`failure`);
 //! - `capabilities`: what a call gets behind `records`, `kv` and
-//!   `order-writer`, for one region;
+//!   `order-writer`, for one region; `kv_writes`: the kv limits, and a
+//!   call's pending kv writes, bounded as they come in;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
 //! - `slots`: slots as the API numbers them.
 
@@ -18,6 +19,7 @@ mod admin;
 pub mod calls;
 pub mod capabilities;
 pub mod failure;
+pub mod kv_writes;
 pub mod registry;
 pub mod sets;
 pub mod slots;

@@ -24,4 +24,6 @@ pub use handle::SqliteStore;
 #[cfg(test)]
 mod audit_tests;
 #[cfg(test)]
+mod kv_tests;
+#[cfg(test)]
 mod tests;

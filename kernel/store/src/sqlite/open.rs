@@ -51,6 +51,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit",
         include_str!("../../migrations/sqlite/0007_audit.sql"),
     ),
+    (
+        9,
+        "plugin_kv_usage",
+        include_str!("../../migrations/sqlite/0009_plugin_kv_usage.sql"),
+    ),
 ];
 
 impl SqliteStore {
@@ -68,6 +73,10 @@ impl SqliteStore {
             // one transaction, and spilled pages were a third of its time.
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory")
+            // A checkpoint that resets the WAL truncates it to 64 MiB: left
+            // alone, the file keeps the size of its largest transaction
+            // since open (a month close, a big import) for good.
+            .pragma("journal_size_limit", "67108864")
             .foreign_keys(true);
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -355,6 +355,29 @@ impl Store for SqliteStore {
             .collect())
     }
 
+    async fn kv_usage(&self, region: &str, plugin: &str) -> Result<u64> {
+        let used: Option<i64> =
+            sqlx::query_scalar("SELECT bytes FROM plugin_kv_usage WHERE region = ? AND plugin = ?")
+                .bind(region)
+                .bind(plugin)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(used.unwrap_or(0).unsigned_abs())
+    }
+
+    async fn kv_entry_bytes(&self, region: &str, plugin: &str, key: &str) -> Result<u64> {
+        let bytes: Option<i64> = sqlx::query_scalar(
+            "SELECT LENGTH(CAST(key AS BLOB)) + LENGTH(value) FROM plugin_kv \
+             WHERE region = ? AND plugin = ? AND key = ?",
+        )
+        .bind(region)
+        .bind(plugin)
+        .bind(key)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(bytes.unwrap_or(0).unsigned_abs())
+    }
+
     async fn kv_apply(
         &self,
         region: &str,
@@ -390,8 +413,11 @@ impl Store for SqliteStore {
                 }
             }
         }
+        // The last guard (the caller checked the call's writes against the
+        // usage it read, which a concurrent call may have raised since): one
+        // row, kept by triggers (migration 0009).
         let used: i64 = sqlx::query_scalar(
-            "SELECT COALESCE(SUM(LENGTH(CAST(key AS BLOB)) + LENGTH(value)), 0) FROM plugin_kv WHERE region = ? AND plugin = ?",
+            "SELECT COALESCE((SELECT bytes FROM plugin_kv_usage WHERE region = ? AND plugin = ?), 0)",
         )
         .bind(region)
         .bind(plugin)
