@@ -8,6 +8,8 @@
 //! - `calls`: calling a region's plugin, with its limits, parameters and
 //!   capabilities, in its span, counted (`stats`), failures named
 //!   (`failure`);
+//! - `concurrency`: the caps on calls running at once, per region and slot
+//!   and for the whole kernel;
 //! - `capabilities`: what a call gets behind `records`, `kv` and
 //!   `order-writer`, for one region;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
@@ -17,6 +19,7 @@ pub mod activations;
 mod admin;
 pub mod calls;
 pub mod capabilities;
+pub mod concurrency;
 pub mod failure;
 pub mod registry;
 pub mod sets;
