@@ -25,10 +25,13 @@ use crate::error::{KernelError, PluginBusy, Result};
 /// How long a call beyond a cap waits for a place.
 pub const QUEUE_WAIT: Duration = Duration::from_millis(25);
 
+/// Each region and slot's cap, and its semaphore.
+type SlotCaps = HashMap<(String, Slot), (usize, Arc<Semaphore>)>;
+
 /// The permits of calls running now.
 pub(crate) struct CallPermits {
-    /// Per region and slot: its cap and its semaphore.
-    slots: Mutex<HashMap<(String, Slot), (usize, Arc<Semaphore>)>>,
+    /// Per region and slot.
+    slots: Mutex<SlotCaps>,
     /// The whole kernel's.
     kernel: Arc<Semaphore>,
     kernel_cap: usize,
