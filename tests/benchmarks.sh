@@ -2,7 +2,8 @@
 # The benchmark suite behind BENCHMARKS.md, in one command.
 #
 #   tests/benchmarks.sh          # plugin call (native and sandboxed), cold
-#                                # start, 60 s of order intake, hot swap
+#                                # start, 60 s of order intake, hot swap,
+#                                # a spinning plugin's soak
 #   tests/benchmarks.sh --all    # also the long ones: Solomon VRPTW (56
 #                                # instances, 2 s each) and the month close
 #                                # of 1,000,000 orders (generated once, ~10 min)
@@ -38,6 +39,12 @@ done
 echo "== 4. hot swap under load, 20 swaps: at the target's 2,000 orders/s, then within intake capacity"
 "${load[@]}" swap "${server[@]}" --rate 2000 --baseline 20 --swaps 20 --every 1 || true
 "${load[@]}" swap "${server[@]}" --rate 600 --baseline 20 --swaps 20 --every 1
+
+echo "== 7. soak: 32 callers into qingdao, whose dispatch plugin spins to its deadline; shanghai's CreateOrder p99 before and during"
+cargo build --release --locked --manifest-path plugins/Cargo.toml -p test-sleeper \
+    --target wasm32-wasip2 --target-dir "$target/plugins"
+"${load[@]}" spin "${server[@]}" --plugin "$target/plugins/wasm32-wasip2/release/test_sleeper.wasm" \
+    --region-a shanghai --region-b qingdao --calls 32 --rate 200 --baseline 20 --soak 20
 
 if $all; then
     echo "== 5. rural tours: Solomon VRPTW through the sandbox"

@@ -17,4 +17,5 @@ mod plugins;
 mod principals;
 mod sandbox_kv;
 mod sandbox_records;
+mod sandbox_time;
 mod server;

@@ -68,6 +68,10 @@ pub enum KernelError {
     },
     /// A quota is used up (`RESOURCE_EXHAUSTED`).
     Exhausted(String),
+    /// A plugin call refused because as many calls as allowed are running
+    /// (`RESOURCE_EXHAUSTED`): the region's cap in the slot, or the
+    /// kernel's for all plugin calls.
+    PluginBusy(Box<PluginBusy>),
     /// The kernel cannot serve this now, such as while shutting down
     /// (`UNAVAILABLE`).
     Unavailable(String),
@@ -141,6 +145,22 @@ pub struct PluginFailure {
     pub message: String,
     /// Whether the host, not the plugin, is at fault.
     pub host_fault: bool,
+}
+
+/// A plugin call refused for a cap on calls running at once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PluginBusy {
+    /// The plugin it would have called, `name@version`.
+    pub plugin: String,
+    /// The region it was for.
+    pub region: String,
+    /// Its slot.
+    pub slot: &'static str,
+    /// Which cap: `region-slot` (the region's in the slot) or `kernel`
+    /// (every plugin call of the kernel: its instance pool).
+    pub scope: &'static str,
+    /// The cap.
+    pub limit: usize,
 }
 
 /// A shorthand for the kernel's results.
@@ -281,6 +301,16 @@ impl fmt::Display for KernelError {
                 failure.plugin, failure.version, failure.slot, failure.region, failure.message
             ),
             KernelError::PluginRejected { message, .. } => write!(f, "plugin rejected: {message}"),
+            KernelError::PluginBusy(busy) if busy.scope == "kernel" => write!(
+                f,
+                "plugin {} ({} slot, region {}) not called: the kernel already runs {} plugin calls, its most at once; retry shortly",
+                busy.plugin, busy.slot, busy.region, busy.limit
+            ),
+            KernelError::PluginBusy(busy) => write!(
+                f,
+                "plugin {} not called: region {} already runs {} {} calls, its most at once ([plugins] max_concurrent_calls, or regions.{}.limits.{}.concurrency); retry shortly",
+                busy.plugin, busy.region, busy.limit, busy.slot, busy.region, busy.slot
+            ),
             KernelError::Exhausted(message)
             | KernelError::Unavailable(message)
             | KernelError::Internal(message) => f.write_str(message),

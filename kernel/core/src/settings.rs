@@ -132,8 +132,11 @@ impl Default for SlaTargets {
 #[serde(default, deny_unknown_fields)]
 pub struct PluginsConfig {
     /// The most calls one region may have running in one slot at once; a
-    /// call beyond it is refused with `RESOURCE_EXHAUSTED`. A region's
-    /// `limits.<slot>.concurrency` overrides it.
+    /// call beyond it (after at most 25 ms of waiting) is refused with
+    /// `RESOURCE_EXHAUSTED`. A region's `limits.<slot>.concurrency`
+    /// overrides it (0 counts as 1). Over all regions, the kernel admits
+    /// at most its instance pool's 1000 calls less 32 kept for `describe`
+    /// (ARCHITECTURE.md, "Plugin calls at once are capped").
     pub max_concurrent_calls: u32,
     /// The largest component `InstallPlugin` takes, in bytes.
     pub max_component_bytes: usize,

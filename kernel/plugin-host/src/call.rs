@@ -4,6 +4,7 @@
 //! calls in `slots/` wrap each export's call in a [`Call`], through
 //! [`call_export!`] (and [`export_call!`], which writes the whole method).
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -150,6 +151,25 @@ impl Call {
     }
 }
 
+/// How long after its deadline a call is dropped if it has not ended.
+/// The epoch interrupt ends running wasm at the deadline itself; this
+/// outer bound is for a call that waits rather than runs (in a host
+/// function or a pollable), where no epoch can reach it.
+pub const OUTER_GRACE: Duration = Duration::from_millis(50);
+
+/// Runs `call` (instantiation and the call, or a `describe`) and drops it
+/// if it has not ended [`OUTER_GRACE`] after `limits.deadline`: dropping
+/// it drops its store, which gives its instance back to the pool, so a
+/// guest that waits can hold neither the caller nor a pool slot.
+pub(crate) async fn bounded<T>(
+    limits: Limits,
+    call: impl Future<Output = Result<T, PluginError>>,
+) -> Result<T, PluginError> {
+    tokio::time::timeout(limits.deadline.saturating_add(OUTER_GRACE), call)
+        .await
+        .unwrap_or(Err(PluginError::Deadline(limits.deadline)))
+}
+
 /// The result of a call, or why it failed.
 fn map_failure<T>(
     store: &mut Store<HostState>,
@@ -178,21 +198,23 @@ fn map_failure<T>(
 /// Calls function `$func` of the exported interface `$interface` (the
 /// bindings' accessor, `xingji_plugins_tour_planner`) of `$plugin`, typed
 /// as world `$world`, with `$args`: instantiated afresh in a new [`Call`]
-/// within `$limits`, with `$services` behind the capabilities. Evaluates
-/// to the function's result and its [`CallCost`], or the [`PluginError`].
+/// within `$limits`, with `$services` behind the capabilities, the whole
+/// of it [`bounded`] by the deadline. Evaluates to the function's result
+/// and its [`CallCost`], or the [`PluginError`].
 macro_rules! call_export {
-    ($plugin:expr, $world:ty, $limits:expr, $services:expr, $interface:ident . $func:ident ($($args:expr),* $(,)?)) => {
-        async {
-            let (pre, mut call) = $plugin.call::<$world>($limits, $services)?;
+    ($plugin:expr, $world:ty, $limits:expr, $services:expr, $interface:ident . $func:ident ($($args:expr),* $(,)?)) => {{
+        let limits: $crate::sandbox::Limits = $limits;
+        $crate::call::bounded(limits, async {
+            let (pre, mut call) = $plugin.call::<$world>(limits, $services)?;
             let result = async {
                 let instance = pre.instantiate_async(call.store()).await?;
                 instance.$interface().$func(call.store(), $($args),*).await
             }
             .await;
             call.finish(result)
-        }
+        })
         .await
-    };
+    }};
 }
 pub(crate) use call_export;
 

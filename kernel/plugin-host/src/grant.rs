@@ -6,7 +6,8 @@
 use std::fmt;
 
 use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
+use wasmtime::component::{HasSelf, Linker, Resource};
+use wasmtime_wasi::p2::DynPollable;
 
 use crate::bindings::host::xingji::plugins::{
     budget, kv, log, month, order_writer, records, types,
@@ -101,12 +102,71 @@ pub const LINK_ONLY_WASI: &[&str] = &[
     "wasi:filesystem/preopens",
 ];
 
-/// The linker for a slot: link-only WASI, the type-only interfaces and
-/// exactly `grants`. (The imports a component may use are checked against
-/// the same grants at load.)
+/// The monotonic clock's interface under the exact name wasmtime-wasi
+/// defines it (its `wit/deps/clocks.wit`). The linker's semver matching
+/// resolves every `@0.2.x` import to it, so shadowing its functions here
+/// covers components built against any WASI 0.2 release. [`linker`] fails
+/// if wasmtime-wasi stops defining this name, so an upgrade cannot leave
+/// the clock's waiting unshadowed.
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// The trap a plugin gets for waiting on the clock.
+fn frozen_clock(function: &str) -> wasmtime::Error {
+    wasmtime::Error::new(HostLimit::Capability(format!(
+        "the sandbox's clock is frozen: a plugin cannot sleep or wait ({}.{function})",
+        MONOTONIC_CLOCK.split('@').next().unwrap_or(MONOTONIC_CLOCK)
+    )))
+}
+
+/// Makes waiting on WASI trap at once. The sandbox's clocks are frozen
+/// (`sandbox.rs`), so a pollable on the monotonic clock could never fire
+/// by the plugin's reckoning, and wasmtime-wasi's would sleep on the real
+/// clock, where the epoch deadline cannot reach: a plugin that sleeps
+/// (`std::thread::sleep`) or polls with a timeout would hold its call and
+/// its pool slot. The clock's `subscribe-duration` and `subscribe-instant`
+/// are the only pollables that wait on time; the other pollables a
+/// link-only plugin can make are on its streams (an empty stdin, a
+/// discarded stdout, a bounded in-memory stderr), which are always ready,
+/// and it has no files or sockets. So `wasi:io/poll`'s `poll` and `block`
+/// never wait.
+fn freeze_waiting(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    let trap_duration = |_: wasmtime::StoreContextMut<'_, HostState>,
+                         (_,): (u64,)|
+     -> wasmtime::Result<(Resource<DynPollable>,)> {
+        Err(frozen_clock("subscribe-duration"))
+    };
+    let trap_instant = |_: wasmtime::StoreContextMut<'_, HostState>,
+                        (_,): (u64,)|
+     -> wasmtime::Result<(Resource<DynPollable>,)> {
+        Err(frozen_clock("subscribe-instant"))
+    };
+    // Without shadowing, defining the function again fails exactly when
+    // wasmtime-wasi defined it under this name.
+    if linker
+        .instance(MONOTONIC_CLOCK)?
+        .func_wrap("subscribe-duration", trap_duration)
+        .is_ok()
+    {
+        wasmtime::bail!(
+            "wasmtime-wasi does not define {MONOTONIC_CLOCK}: update MONOTONIC_CLOCK in grant.rs"
+        );
+    }
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock.func_wrap("subscribe-duration", trap_duration)?;
+    clock.func_wrap("subscribe-instant", trap_instant)?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+/// The linker for a slot: link-only WASI (with waiting on the clock
+/// trapping, [`freeze_waiting`]), the type-only interfaces and exactly
+/// `grants`. (The imports a component may use are checked against the same
+/// grants at load.)
 pub(crate) fn linker(engine: &Engine, grants: &[Grant]) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    freeze_waiting(&mut linker)?;
     // Instances with no functions: a world that uses their types imports
     // them, and its component cannot link without them.
     types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
@@ -138,7 +198,9 @@ impl log::Host for HostState {
                 bytes: self.budget.log_bytes,
             }));
         }
-        // The call's span carries the plugin, version, region and slot.
+        // The call's span carries the plugin, version, region and slot. The
+        // message is the plugin's text, escaped so that it stays on its line.
+        let message = escaped(&message);
         match level {
             log::Level::Trace => tracing::trace!(target: "xingji::plugin", "{message}"),
             log::Level::Debug => tracing::debug!(target: "xingji::plugin", "{message}"),
@@ -148,6 +210,32 @@ impl log::Host for HostState {
         }
         Ok(())
     }
+}
+
+/// A plugin's log message with every control character escaped visibly
+/// (`\n`, `\r`, `\t`, `\u{1b}`), and `\` as `\\` so an escape cannot be
+/// forged either: the text log gets one line per message, and no plugin
+/// can write a line that looks like the kernel's, move the cursor or
+/// recolour a terminal. Unicode's line and paragraph separators and
+/// bidirectional overrides, which some viewers also act on, are escaped
+/// too.
+pub(crate) fn escaped(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    for c in message.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') =>
+            {
+                out.extend(c.escape_unicode())
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Turns a service's error message into a trap.
@@ -227,5 +315,25 @@ impl order_writer::Host for HostState {
         order: order_writer::NewOrder,
     ) -> wasmtime::Result<Result<String, String>> {
         Ok(self.services()?.create_order(order).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escaped;
+
+    #[test]
+    fn log_messages_cannot_break_their_line() {
+        let forged = "done\n2026-01-01T00:00:00Z  INFO xingji: forged\r\x1b[2Jx\u{7f}\u{2028}";
+        let line = escaped(forged);
+        assert!(!line.chars().any(char::is_control), "{line:?}");
+        assert_eq!(
+            line,
+            "done\\n2026-01-01T00:00:00Z  INFO xingji: forged\\r\\u{1b}[2Jx\\u{7f}\\u{2028}"
+        );
+        // A backslash is escaped, so a plugin cannot write what looks like
+        // an escape, and the text reads back unambiguously.
+        assert_eq!(escaped("a\\nb"), "a\\\\nb");
+        assert_eq!(escaped("plain text, 中文 ok"), "plain text, 中文 ok");
     }
 }

@@ -69,7 +69,7 @@ pub use call::{CallCost, PluginError};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
 pub use plugin::Plugin;
-pub use runtime::{EPOCH_TICK, Runtime, hex};
+pub use runtime::{EPOCH_TICK, POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime, hex};
 pub use sandbox::{HostServices, Limits};
 pub use slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
 pub use world::Manifest;

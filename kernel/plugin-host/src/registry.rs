@@ -7,7 +7,7 @@ use std::any::Any;
 
 use wasmtime::component::InstancePre;
 
-use crate::call::Call;
+use crate::call::{Call, bounded};
 use crate::grant::Grant;
 use crate::load_error::LoadError;
 use crate::sandbox::{HostState, Limits};
@@ -79,9 +79,12 @@ async fn prepare_world<W: World>(
 ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
     let engine = instance.engine().clone();
     let pre = W::prepare(instance).map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
-    let mut call = Call::new(&engine, W::LIMITS, None);
-    let result = W::describe(&pre, call.store()).await;
-    let (manifest, _) = call.finish(result)?;
+    let (manifest, _) = bounded(W::LIMITS, async {
+        let mut call = Call::new(&engine, W::LIMITS, None);
+        let result = W::describe(&pre, call.store()).await;
+        call.finish(result)
+    })
+    .await?;
     Ok((Box::new(pre), manifest))
 }
 

@@ -252,12 +252,37 @@ fn ours(name: &str) -> Option<(&str, &str)> {
 /// memory limit may exceed it.
 const POOL_MAX_MEMORY: usize = 512 << 20;
 
+/// The component instances the pool holds: plugin calls and `describe`s
+/// alive at once. The kernel admits at most this many less
+/// [`POOL_DESCRIBE_HEADROOM`] calls at once (its last guard over the
+/// per-region caps), so the pool cannot run out under calls.
+pub const POOL_INSTANCES: u32 = 1000;
+
+/// Instances of the pool kept for `describe` at load and install, which
+/// the kernel's call guard does not count.
+pub const POOL_DESCRIBE_HEADROOM: u32 = 32;
+
+/// Core instances, memories and tables one plugin may have. Every bundled
+/// plugin, a Rust `wasm32-wasip2` component, has 3 core modules (its own,
+/// wit-component's shim and fixups), each instantiated once, with 1
+/// memory and 2 tables defined among them (counted in their binaries; and
+/// 650 held calls took the old pool's 2,000 core instances, issue 13);
+/// these leave room for other toolchains. A component that needs more fails its
+/// own calls; the pool's totals are these times [`POOL_INSTANCES`], so no
+/// mix of components can exhaust one kind of slot before the instances.
+const POOL_CORE_INSTANCES_PER_PLUGIN: u32 = 8;
+const POOL_MEMORIES_PER_PLUGIN: u32 = 2;
+const POOL_TABLES_PER_PLUGIN: u32 = 4;
+
 fn pooling() -> InstanceAllocationStrategy {
     let mut pool = PoolingAllocationConfig::default();
-    pool.total_component_instances(1000)
-        .total_core_instances(2000)
-        .total_memories(2000)
-        .total_tables(2000)
+    pool.total_component_instances(POOL_INSTANCES)
+        .max_core_instances_per_component(POOL_CORE_INSTANCES_PER_PLUGIN)
+        .max_memories_per_component(POOL_MEMORIES_PER_PLUGIN)
+        .max_tables_per_component(POOL_TABLES_PER_PLUGIN)
+        .total_core_instances(POOL_INSTANCES * POOL_CORE_INSTANCES_PER_PLUGIN)
+        .total_memories(POOL_INSTANCES * POOL_MEMORIES_PER_PLUGIN)
+        .total_tables(POOL_INSTANCES * POOL_TABLES_PER_PLUGIN)
         .max_memory_size(POOL_MAX_MEMORY)
         // Every call ends its instance. Without these the slot's touched
         // pages are given back with madvise and faulted in again by the

@@ -4,7 +4,9 @@
 //! - `intake`: the order-intake benchmark (CreateOrder, closed or open loop);
 //! - `setup`: grows a region's network so dispatch has real candidates;
 //! - `swap`: swaps a region's dispatch plugin back and forth under load and
-//!   shows what that does to both regions' latencies.
+//!   shows what that does to both regions' latencies;
+//! - `spin`: a region's CreateOrder latency before and while another
+//!   region's dispatch plugin spins under 32 callers (issue 13's soak).
 //!
 //! Each can start its own server (`--server target/release/xingji`) on a
 //! free loopback port over a fresh data dir, and report its peak memory.
@@ -42,6 +44,7 @@ mod intake;
 mod net;
 mod server;
 mod setup;
+mod spin;
 mod swap;
 mod tally;
 mod workload;
@@ -81,6 +84,9 @@ enum Command {
     /// Hot swap under load: an open-loop intake over two regions while the
     /// first one's dispatch plugin is swapped back and forth.
     Swap(swap::SwapArgs),
+    /// A soak: region A's intake latency before and while region B's
+    /// dispatch plugin spins under many callers.
+    Spin(spin::SpinArgs),
 }
 
 /// Which server to load and how to print the result; every command has these.
@@ -116,6 +122,7 @@ impl Command {
             Command::Intake(args) => &args.target,
             Command::Setup(args) => &args.target,
             Command::Swap(args) => &args.target,
+            Command::Spin(args) => &args.target,
         }
     }
 }
@@ -187,6 +194,7 @@ async fn run(command: Command) -> Result<()> {
         Command::Intake(args) => intake::run(args, &addr, &tokens_dir).await,
         Command::Setup(args) => setup::run(args, &addr, &tokens_dir).await,
         Command::Swap(args) => swap::run(args, &addr, &tokens_dir).await,
+        Command::Spin(args) => spin::run(args, &addr, &tokens_dir).await,
     };
     // The server is stopped whatever the command's outcome, so that a
     // failed run leaves no process behind (its Drop kills it otherwise).

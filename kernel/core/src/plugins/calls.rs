@@ -1,5 +1,6 @@
-//! Calling a region's plugin: resolve what the region runs, run the call
-//! inside its `plugin_call` span, count it, keep its key-value writes only
+//! Calling a region's plugin: resolve what the region runs, take a place
+//! under the caps on calls at once (`concurrency`), run the call inside its
+//! `plugin_call` span, count it, keep its key-value writes only
 //! if it succeeded, and name the plugin in any failure.
 
 use std::future::Future;
@@ -67,6 +68,15 @@ impl PluginSets {
     ) -> Result<(Decision, String)> {
         let resolved = self.resolve(region, Slot::Dispatch)?;
         request.params = resolved.params.clone();
+        let _permit = self
+            .permits
+            .admit(
+                region,
+                Slot::Dispatch,
+                &resolved.plugin.id(),
+                resolved.concurrency,
+            )
+            .await?;
         let call = resolved.plugin.dispatch(&request, resolved.limits);
         let decision = self
             .observe(region, Slot::Dispatch, &resolved.plugin, call)
@@ -109,12 +119,19 @@ impl PluginSets {
             plugin,
             limits,
             params,
+            concurrency,
         } = self.resolve(region, slot)?;
+        // Held until the answer is in: the instance lives that long.
+        let permit = self
+            .permits
+            .admit(region, slot, &plugin.id(), concurrency)
+            .await?;
         let sla = self.regions.settings(region).sla;
         let capabilities =
             Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla, by);
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
+        drop(permit);
         if let Writes::Keep(operation) = writes {
             let audit = AuditEvent {
                 detail: plugin.id(),

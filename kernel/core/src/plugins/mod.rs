@@ -8,6 +8,8 @@
 //! - `calls`: calling a region's plugin, with its limits, parameters and
 //!   capabilities, in its span, counted (`stats`), failures named
 //!   (`failure`);
+//! - `concurrency`: the caps on calls running at once, per region and slot
+//!   and for the whole kernel;
 //! - `capabilities`: what a call gets behind `records`, `kv` and
 //!   `order-writer`, for one region; `kv_writes`: the kv limits, and a
 //!   call's pending kv writes, bounded as they come in;
@@ -18,6 +20,7 @@ pub mod activations;
 mod admin;
 pub mod calls;
 pub mod capabilities;
+pub mod concurrency;
 pub mod failure;
 pub mod kv_writes;
 pub mod registry;

@@ -23,6 +23,7 @@ use xingji_store::Store;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::plugins::activations::Activations;
+use crate::plugins::concurrency::CallPermits;
 use crate::plugins::registry::{Bundled, Registry};
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
@@ -39,6 +40,8 @@ pub struct PluginSets {
     pub(crate) stats: CallStats,
     /// The deployment's `[plugins]` settings.
     pub(crate) config: PluginsConfig,
+    /// The caps on calls running at once.
+    pub(crate) permits: CallPermits,
 }
 
 /// What a call in a region and slot runs with.
@@ -46,6 +49,8 @@ pub(crate) struct Resolved {
     pub plugin: Arc<Plugin>,
     pub limits: Limits,
     pub params: Vec<(String, String)>,
+    /// The most calls at once in this region and slot.
+    pub concurrency: usize,
 }
 
 impl PluginSets {
@@ -93,6 +98,7 @@ impl PluginSets {
             activations,
             stats: CallStats::default(),
             config: config.clone(),
+            permits: CallPermits::default(),
         })
     }
 
@@ -161,8 +167,12 @@ impl PluginSets {
             ))
         })?;
         let mut limits = Limits::for_slot(slot);
+        let mut concurrency = self.config.max_concurrent_calls as usize;
         let config = self.regions.declared().get(region);
         if let Some(overrides) = config.and_then(|c| c.limits.get(slot.name())) {
+            if let Some(cap) = overrides.concurrency {
+                concurrency = cap as usize;
+            }
             if let Some(ms) = overrides.deadline_ms {
                 limits.deadline = Duration::from_millis(ms);
             }
@@ -181,6 +191,7 @@ impl PluginSets {
             plugin,
             limits,
             params,
+            concurrency,
         })
     }
 

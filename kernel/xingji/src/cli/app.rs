@@ -71,6 +71,17 @@ pub struct Cli {
     /// --ca-file, --cert, --key: TLS to an https:// --server.
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// End each call after this many seconds (sent to the server as the
+    /// call's deadline): a client never hangs.
+    #[arg(
+        long,
+        global = true,
+        env = "XINGJI_TIMEOUT",
+        default_value_t = super::connection::DEFAULT_TIMEOUT_SECONDS,
+        value_name = "SECONDS",
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub timeout: u64,
     /// Print only this field of the answer, for scripts: a dot path of
     /// field names as printed (id, next_page_token, history.0.action);
     /// strings without quotes, an unset field as an empty line.
@@ -149,7 +160,8 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
         acting_as: cli.acting_as.as_deref(),
         tokens_dir: &cli.tokens_dir,
     })?;
-    let conn = Connection::open(&cli.server, credential, &cli.tls).await?;
+    let timeout = std::time::Duration::from_secs(cli.timeout);
+    let conn = Connection::open(&cli.server, credential, &cli.tls, timeout).await?;
     let result = match cli.command {
         Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) => Err(not_a_client()),
         Command::Outlets(command) => command.run(&conn, &out).await,

@@ -4,8 +4,10 @@
 
 use std::time::Duration;
 
+use tonic::service::Interceptor;
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::{Channel, Endpoint};
+use tonic::{Request, Status};
 
 use super::credentials::Credential;
 use super::errors::ClientError;
@@ -15,29 +17,56 @@ use super::tls::TlsArgs;
 /// that drops packets would otherwise hang the command.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connected server, and the credential every request carries.
+/// How long a call may take when neither `--timeout` nor `XINGJI_TIMEOUT`
+/// says: long enough for a network's month close (minutes at a million
+/// orders, 173 s in BENCHMARKS.md), and still an end to a call the server never
+/// answers.
+pub const DEFAULT_TIMEOUT_SECONDS: u64 = 600;
+
+/// A connected server, and the credential and deadline every request
+/// carries.
 #[derive(Debug, Clone)]
 pub struct Connection {
     channel: Channel,
     credential: Credential,
+    timeout: Duration,
     server: String,
     https: bool,
     tls: TlsArgs,
 }
 
 /// What a service client sends its calls over: the channel, each request
-/// carrying the credential.
-pub type Service = InterceptedService<Channel, Credential>;
+/// carrying the credential and its deadline.
+pub type Service = InterceptedService<Channel, CallMetadata>;
+
+/// What every request carries: the credential, and the call's deadline as
+/// `grpc-timeout`, which the server honours (tonic's server drops the
+/// request's handling when it passes, and a plugin call with it).
+#[derive(Debug, Clone)]
+pub struct CallMetadata {
+    credential: Credential,
+    timeout: Duration,
+}
+
+impl Interceptor for CallMetadata {
+    fn call(&mut self, request: Request<()>) -> Result<Request<()>, Status> {
+        let mut request = self.credential.call(request)?;
+        request.set_timeout(self.timeout);
+        Ok(request)
+    }
+}
 
 impl Connection {
     /// Checks `server` and the TLS flags, then connects: over TLS for
-    /// `https://`, never falling back to plaintext.
+    /// `https://`, never falling back to plaintext. Every call ends within
+    /// `timeout`, on the client's side whatever the server does.
     pub async fn open(
         server: &str,
         credential: Credential,
         tls: &TlsArgs,
+        timeout: Duration,
     ) -> Result<Connection, ClientError> {
-        let endpoint = endpoint(server, tls)?;
+        let endpoint = endpoint(server, tls)?.timeout(timeout);
         let https = endpoint.uri().scheme_str() == Some("https");
         let channel = endpoint.connect().await.map_err(|error| {
             ClientError::Usage(match tls.explain(server, https, &error) {
@@ -51,6 +80,7 @@ impl Connection {
         Ok(Connection {
             channel,
             credential,
+            timeout,
             server: server.to_owned(),
             https,
             tls: tls.clone(),
@@ -78,9 +108,15 @@ impl Connection {
     }
 
     /// The channel, for a service client: its requests carry the
-    /// credential.
+    /// credential and the deadline.
     pub fn channel(&self) -> Service {
-        InterceptedService::new(self.channel.clone(), self.credential.clone())
+        InterceptedService::new(
+            self.channel.clone(),
+            CallMetadata {
+                credential: self.credential.clone(),
+                timeout: self.timeout,
+            },
+        )
     }
 }
 

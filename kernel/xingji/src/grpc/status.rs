@@ -125,6 +125,21 @@ pub fn status(error: KernelError) -> Status {
             ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new()),
         ),
         KernelError::Exhausted(_) => Status::resource_exhausted(message),
+        KernelError::PluginBusy(busy) => Status::with_error_details(
+            Code::ResourceExhausted,
+            message,
+            ErrorDetails::with_error_info(
+                "PLUGIN_CONCURRENCY_LIMIT",
+                DOMAIN,
+                [
+                    ("plugin".to_owned(), busy.plugin),
+                    ("region".to_owned(), busy.region),
+                    ("slot".to_owned(), busy.slot.to_owned()),
+                    ("scope".to_owned(), busy.scope.to_owned()),
+                    ("limit".to_owned(), busy.limit.to_string()),
+                ],
+            ),
+        ),
         KernelError::Unavailable(_) => Status::unavailable(message),
         KernelError::Internal(_) => Status::internal(message),
     }
