@@ -11,6 +11,7 @@
 //! - `capabilities`: what a call gets behind `records`, `kv` and
 //!   `order-writer`, for one region;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
+//! - `uninstall`: removing a version nothing runs;
 //! - `slots`: slots as the API numbers them.
 
 pub mod activations;
@@ -22,8 +23,9 @@ pub mod registry;
 pub mod sets;
 pub mod slots;
 pub mod stats;
+mod uninstall;
 
-pub use admin::{MAX_COMPONENT_BYTES, PluginAdmin};
+pub use admin::PluginAdmin;
 pub use calls::{Called, PluginCall, Writes};
 pub use registry::Bundled;
 pub use sets::PluginSets;
