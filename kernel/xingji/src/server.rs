@@ -192,9 +192,10 @@ pub async fn serve(
         .add_service(PersonServiceServer::new(PersonApi::new(kernel.clone())))
         .add_service(
             PluginServiceServer::new(PluginApi::new(kernel.clone()))
-                // The largest component the config admits, and the
-                // request's framing.
-                .max_decoding_message_size(config.plugins.max_component_bytes + 1024),
+                // The largest component the config admits, its framing,
+                // and a margin: a component a little over is refused by
+                // the kernel, naming the limit, not by the transport.
+                .max_decoding_message_size(config.plugins.max_component_bytes + (64 << 10)),
         )
         .add_service(MonthCloseServiceServer::new(MonthCloseApi::new(
             kernel.clone(),
