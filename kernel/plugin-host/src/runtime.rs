@@ -41,8 +41,8 @@ pub struct Runtime {
     pooling: bool,
     ticker_stop: Arc<AtomicBool>,
     shape: Shape,
-    /// One compile at a time: it takes a core of its own (no parallel
-    /// compilation), and the other stays with the regions' calls.
+    /// One install's compile at a time: it takes one core (no parallel
+    /// compilation), and the others stay with the regions' calls.
     compiling: Arc<tokio::sync::Semaphore>,
     describes: AtomicU64,
 }
@@ -220,18 +220,25 @@ impl Runtime {
         }
     }
 
-    /// Compiles on the blocking pool, one compile at a time, within
-    /// `limit` (waiting for the compiler included). A compile cannot be
+    /// Compiles on the blocking pool within `limit` (waiting for the
+    /// compiler included), one bounded compile at a time. A compile cannot be
     /// cancelled: past the limit it runs on, holding the compiler, and its
     /// result is dropped unseen.
     async fn compile(&self, bytes: &[u8], limit: Option<Duration>) -> Result<Component, LoadError> {
         let compiling = async {
-            let permit = self
-                .compiling
-                .clone()
-                .acquire_owned()
-                .await
-                .map_err(|_| LoadError::Runtime("the compiler has stopped".into()))?;
+            // Only a bounded compile (an install) waits for the one
+            // compiler; the start's loads, before any call is served, run
+            // side by side.
+            let permit = match limit {
+                Some(_) => Some(
+                    self.compiling
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| LoadError::Runtime("the compiler has stopped".into()))?,
+                ),
+                None => None,
+            };
             let (engine, bytes) = (self.engine.clone(), bytes.to_vec());
             tokio::task::spawn_blocking(move || {
                 let _permit = permit;
