@@ -198,6 +198,54 @@ mod tests {
     }
 
     #[test]
+    fn the_name_section_names_the_function() {
+        let shape = Shape {
+            max_function_bytes: 4096,
+            ..Shape::default()
+        };
+        let error = check_shape(&rename(module(2, 5000), 0, "spin"), &shape)
+            .expect_err("over")
+            .to_string();
+        assert!(
+            error.contains("function 0 (\"spin\") of core module 0"),
+            "{error}"
+        );
+    }
+
+    /// `module` with a name section naming function `index`.
+    fn rename(mut module: Vec<u8>, index: u32, name: &str) -> Vec<u8> {
+        let mut names = leb(1);
+        names.extend(leb(index));
+        names.extend(leb(name.len() as u32));
+        names.extend_from_slice(name.as_bytes());
+        let mut contents = leb(4);
+        contents.extend_from_slice(b"name");
+        contents.push(1);
+        contents.extend(leb(names.len() as u32));
+        contents.extend(names);
+        section(&mut module, 0, &contents);
+        module
+    }
+
+    #[test]
+    fn too_many_modules_are_refused() {
+        let inner = module(1, 10);
+        let mut component = b"\0asm\x0d\0\x01\0".to_vec();
+        for _ in 0..3 {
+            section(&mut component, 1, &inner);
+        }
+        let shape = Shape {
+            max_modules: 2,
+            ..Shape::default()
+        };
+        let error = check_shape(&component, &shape)
+            .expect_err("over the count")
+            .to_string();
+        assert!(error.contains("more than 2 core modules"), "{error}");
+        assert!(check_shape(&component, &Shape::default()).is_ok());
+    }
+
+    #[test]
     fn too_many_functions_are_refused() {
         let shape = Shape {
             max_functions: 10,

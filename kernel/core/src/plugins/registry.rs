@@ -42,8 +42,8 @@ pub struct Registry {
     compile_limit: Duration,
 }
 
-/// How many plugins start loads at once: a warm start only deserializes
-/// artifacts; a cold one waits for the runtime's one compiler anyway.
+/// How many plugins the start loads at once: a warm start deserializes
+/// artifacts, a cold one compiles (single-threaded each) side by side.
 const PARALLEL_LOADS: usize = 4;
 
 impl Registry {
@@ -65,18 +65,10 @@ impl Registry {
             installed: RwLock::new(HashMap::new()),
             compile_limit: Duration::from_secs(config.compile_timeout_seconds),
         };
-        let components = bundled
-            .plugins
-            .iter()
-            .map(|(name, bytes)| (name.to_string(), bytes.to_vec()));
-        for (name, loaded) in registry.load_all(components).await {
+        let components = bundled.plugins.iter().map(|(_, bytes)| bytes.to_vec());
+        let loaded = registry.load_all(components).await;
+        for ((name, bytes), loaded) in bundled.plugins.iter().zip(loaded) {
             let plugin = loaded.map_err(|error| format!("bundled plugin {name}: {error}"))?;
-            let bytes = bundled
-                .plugins
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map(|(_, bytes)| *bytes)
-                .unwrap_or_default();
             registry
                 .record(plugin, bytes, "xingji", true)
                 .await
@@ -87,7 +79,7 @@ impl Registry {
             .list_plugins()
             .await
             .map_err(|error| error.to_string())?;
-        let mut records = HashMap::new();
+        let mut records = Vec::new();
         let mut components = Vec::new();
         for record in stored {
             let id = format!("{}@{}", record.name, record.version);
@@ -99,52 +91,49 @@ impl Registry {
                 .plugin_component(&record.sha256)
                 .await
                 .map_err(|error| error.to_string())?;
-            components.push((id.clone(), bytes));
-            records.insert(id, record);
+            components.push(bytes);
+            records.push((id, record));
         }
-        for (id, loaded) in registry.load_all(components).await {
-            match (loaded, records.remove(&id)) {
-                (Ok(plugin), Some(record)) => {
+        let loaded = registry.load_all(components).await;
+        for ((id, record), loaded) in records.into_iter().zip(loaded) {
+            match loaded {
+                Ok(plugin) => {
                     let plugin = Arc::new(plugin);
                     registry.write().insert(id, Installed { record, plugin });
                 }
-                (Err(error), _) => {
+                Err(error) => {
                     tracing::warn!(plugin = %id, %error, "an installed plugin no longer loads; it cannot be activated")
                 }
-                (Ok(_), None) => {}
             }
         }
         Ok(registry)
     }
 
-    /// Loads `(label, bytes)` components at most [`PARALLEL_LOADS`] at a
-    /// time, with no compile limit (they were accepted before), each
-    /// labelled as given, in the order given.
+    /// Loads components at most [`PARALLEL_LOADS`] at a time, with no
+    /// compile limit (the kernel carries them, or accepted them before);
+    /// the results in the order given.
     async fn load_all(
         &self,
-        components: impl IntoIterator<Item = (String, Vec<u8>)>,
-    ) -> Vec<(String, Result<Plugin, LoadError>)> {
+        components: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Vec<Result<Plugin, LoadError>> {
         let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL_LOADS));
-        let mut loading = tokio::task::JoinSet::new();
-        for (index, (label, bytes)) in components.into_iter().enumerate() {
-            let (runtime, permits) = (self.runtime.clone(), permits.clone());
-            loading.spawn(async move {
-                let _permit = permits.acquire_owned().await;
-                (index, label, runtime.load(&bytes, None).await)
-            });
-        }
-        let mut loaded = Vec::new();
-        while let Some(done) = loading.join_next().await {
-            match done {
-                Ok(done) => loaded.push(done),
-                Err(error) => tracing::error!(%error, "loading a plugin panicked"),
-            }
-        }
-        loaded.sort_by_key(|(index, _, _)| *index);
-        loaded
+        let loading: Vec<_> = components
             .into_iter()
-            .map(|(_, label, result)| (label, result))
-            .collect()
+            .map(|bytes| {
+                let (runtime, permits) = (self.runtime.clone(), permits.clone());
+                tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    runtime.load(&bytes, None).await
+                })
+            })
+            .collect();
+        let mut loaded = Vec::with_capacity(loading.len());
+        for task in loading {
+            loaded.push(task.await.unwrap_or_else(|error| {
+                Err(LoadError::Runtime(format!("loading panicked: {error}")))
+            }));
+        }
+        loaded
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Installed>> {
