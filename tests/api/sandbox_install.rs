@@ -2,7 +2,8 @@
 //! start-up describe of 7): a component of a few huge functions refused
 //! before it is compiled while other regions work, the size limit, nothing
 //! left on disk by a refused component, uninstall, and a restart that does
-//! not describe installed plugins again.
+//! not describe installed plugins again; a large component compiled off the
+//! request path.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -437,4 +438,43 @@ async fn a_restart_does_not_describe_installed_plugins_again() {
     assert_eq!(kernel.plugins.describes(), 1);
     drop(kernel);
     let _ = stop.send(true);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_component_compiles_off_the_request_path_while_regions_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(manual(dir.path())).await;
+    let mut outlets = server.outlets().await;
+    let centre = create_outlet(&mut outlets, regional_centre("shanghai", "RC-1")).await;
+    create_outlet(&mut outlets, star_centre("shanghai", "SC-1", &centre.id)).await;
+    let before = artifacts(dir.path());
+
+    // Within the bounds (functions of 200 KiB), but seconds of compiling.
+    let component = huge_functions(20, 200 << 10);
+    let mut plugins = server.plugins().await;
+    let installing = tokio::spawn(async move { plugins.install_plugin(install(component)).await });
+    let mut orders = server.orders().await;
+    let mut served = 0;
+    while !installing.is_finished() {
+        orders
+            .create_order(CreateOrderRequest {
+                request_id: unique("compiling"),
+                order: Some(repair("shanghai")),
+            })
+            .await
+            .expect("another region's CreateOrder succeeds meanwhile");
+        outlets
+            .list_outlets(ListOutletsRequest {
+                region: "shanghai".into(),
+                ..Default::default()
+            })
+            .await
+            .expect("ListOutlets succeeds meanwhile");
+        served += 1;
+    }
+    let error = installing.await.unwrap().expect_err("it fills no slot");
+    assert_eq!(error_info(&error).0, "NO_SLOT", "{error:?}");
+    assert!(served > 0, "calls were served while it compiled");
+    assert_eq!(artifacts(dir.path()), before, "nothing kept");
+    server.stop().await;
 }
