@@ -478,3 +478,45 @@ async fn a_large_component_compiles_off_the_request_path_while_regions_work() {
     assert_eq!(artifacts(dir.path()), before, "nothing kept");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn uninstall_is_refused_for_a_version_a_region_s_config_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(manual(dir.path())).await;
+    let installed = server
+        .plugins()
+        .await
+        .install_plugin(install(built_plugin("test-warranty")))
+        .await
+        .expect("installed")
+        .into_inner();
+    server.stop().await;
+
+    // Removing it would leave the config naming what is not installed, and
+    // the next start would fail.
+    let id = format!("{}@{}", installed.name, installed.version);
+    let mut config = manual(dir.path());
+    let mut lab = xingji_core::settings::RegionConfig::default();
+    lab.plugins.insert("warranty".into(), id.clone());
+    config.regions.insert("lab".into(), lab);
+    let server = TestServer::start_config(config).await;
+    let error = server
+        .plugins()
+        .await
+        .uninstall_plugin(UninstallPluginRequest {
+            name: installed.name.clone(),
+            version: installed.version.clone(),
+        })
+        .await
+        .expect_err("named by a region's config");
+    assert_eq!(
+        precondition_failures(&error),
+        [("ACTIVE".into(), "name".into())]
+    );
+    assert!(
+        error.message().contains("region lab (its config)"),
+        "{}",
+        error.message()
+    );
+    server.stop().await;
+}
