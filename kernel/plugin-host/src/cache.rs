@@ -8,7 +8,7 @@
 //! their digests is used: deserializing runs native code.
 
 use std::hash::{Hash, Hasher};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
 use wasmtime::Engine;
@@ -119,11 +119,6 @@ impl ArtifactCache {
                 tracing::warn!(%error, file = %entry.path().display(), "cannot remove an artifact");
             }
         }
-    }
-
-    /// The directory.
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 }
 

@@ -129,11 +129,6 @@ impl Runtime {
         self.describes.load(Ordering::Relaxed)
     }
 
-    /// The artifact cache's directory, if there is one.
-    pub fn cache_dir(&self) -> Option<&std::path::Path> {
-        self.cache.as_ref().map(ArtifactCache::dir)
-    }
-
     /// Compiles (or loads from the cache), checks and describes a plugin.
     /// A compile is refused past `compile_limit` (`None`: no limit, for
     /// components the kernel already trusts). The artifact is cached only
