@@ -125,6 +125,7 @@ enum Rpc {
     RunBirthdayCampaign,
     PlanTours,
     InstallPlugin,
+    UninstallPlugin,
     ActivatePlugin,
     RollbackPlugin,
 }
@@ -187,6 +188,7 @@ const POLICY: &[(Rpc, &str, [&str; 7])] = &[
     (RunBirthdayCampaign, "campaigns.run",    ["AA--", "DD--", "AD--", "DD--", "DD--", "DD--", "AD--"]),
     (PlanTours,           "tours.plan",       ["AA-A", "DD-D", "AD-A", "AD-D", "DD-D", "DD-D", "DD-D"]),
     (InstallPlugin,       "plugins.install",  ["--A-", "--D-", "--D-", "--D-", "--D-", "--D-", "--D-"]),
+    (UninstallPlugin,     "plugins.install",  ["--A-", "--D-", "--D-", "--D-", "--D-", "--D-", "--D-"]),
     (ActivatePlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
     (RollbackPlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
 ];
@@ -1131,6 +1133,16 @@ impl World {
                         .await,
                 )
             }
+            // A bundled plugin: refused (FAILED_PRECONDITION) once allowed,
+            // so that the call changes nothing.
+            UninstallPlugin => seen_nothing(
+                plugins
+                    .uninstall_plugin(req!(UninstallPluginRequest {
+                        name: "settlement-flat".into(),
+                        version: "1.0.0".into(),
+                    }))
+                    .await,
+            ),
             ActivatePlugin => seen_nothing(
                 plugins
                     .activate_plugin(req!(ActivatePluginRequest {

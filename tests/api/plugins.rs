@@ -391,8 +391,8 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
     let before_restart = artifact_times(dir.path());
     assert_eq!(
         before_restart.len(),
-        2 * xingji_bundled::EMBEDDED.len(),
-        "every bundled plugin: an artifact and a checksum each"
+        3 * xingji_bundled::EMBEDDED.len(),
+        "every bundled plugin: an artifact, its description and their digests"
     );
 
     let server = TestServer::start_config(manual(dir.path())).await;

@@ -51,9 +51,13 @@
 //! - `plugin.rs`: [`Plugin`];
 //! - `slots/<name>.rs`: one slot each;
 //! - `registry.rs`: the list expanded over the slot files;
-//! - `runtime.rs`: [`Runtime`]: the engine, loading and checking.
+//! - `shape.rs`: [`Shape`], the bounds checked before compiling;
+//! - `cache.rs`: the artifact cache (compiled component and describe);
+//! - `runtime.rs`: [`Runtime`]: the engine, loading (compiled on the
+//!   blocking pool, bounded) and checking.
 
 pub mod bindings;
+mod cache;
 mod call;
 mod grant;
 mod load_error;
@@ -61,15 +65,18 @@ mod plugin;
 mod registry;
 mod runtime;
 mod sandbox;
+mod shape;
 mod slot;
 mod slots;
 mod world;
 
+pub use cache::hex;
 pub use call::{CallCost, PluginError};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
 pub use plugin::Plugin;
-pub use runtime::{EPOCH_TICK, POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime, hex};
+pub use runtime::{EPOCH_TICK, POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime};
 pub use sandbox::{HostServices, Limits};
+pub use shape::Shape;
 pub use slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
 pub use world::Manifest;

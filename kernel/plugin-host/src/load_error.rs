@@ -33,6 +33,19 @@ pub enum LoadError {
         /// What the slot grants.
         grants: String,
     },
+    /// The component is beyond a bound checked before compiling.
+    #[error(
+        "the component is too large to compile: {0}. Split the work into smaller functions, or build with optimisations (--release)"
+    )]
+    TooBig(String),
+    /// Compiling took longer than the deployment allows.
+    #[error(
+        "compiling the component took longer than the limit of {seconds} s ([plugins] compile_timeout_seconds): make it smaller, or raise the limit"
+    )]
+    CompileTimeout {
+        /// The limit.
+        seconds: f64,
+    },
     /// The manifest is unusable.
     #[error("bad manifest from plugin.describe: {0}")]
     BadManifest(String),

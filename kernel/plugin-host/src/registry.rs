@@ -48,13 +48,15 @@ macro_rules! registry {
         }
 
         /// A component pre-instantiated for `slot`, typed by the slot's
-        /// world (its `World::Pre`), and its manifest.
+        /// world (its `World::Pre`), and its manifest (`cached`, or
+        /// described).
         pub(crate) async fn prepare(
             slot: Slot,
             instance: InstancePre<HostState>,
+            cached: Option<Manifest>,
         ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
             match slot {
-                $(Slot::$variant => prepare_world::<slots::$file::$variant>(instance).await,)*
+                $(Slot::$variant => prepare_world::<slots::$file::$variant>(instance, cached).await,)*
             }
         }
 
@@ -72,13 +74,18 @@ macro_rules! registry {
 }
 for_each_slot!(registry);
 
-/// [`prepare`] for world `W`: its typed component, and the manifest from a
-/// call of `plugin.describe` within the world's default limits.
+/// [`prepare`] for world `W`: its typed component, and the manifest
+/// `cached` with its artifact, else from a call of `plugin.describe` within
+/// the world's default limits.
 async fn prepare_world<W: World>(
     instance: InstancePre<HostState>,
+    cached: Option<Manifest>,
 ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
     let engine = instance.engine().clone();
     let pre = W::prepare(instance).map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
+    if let Some(manifest) = cached {
+        return Ok((Box::new(pre), manifest));
+    }
     let (manifest, _) = bounded(W::LIMITS, async {
         let mut call = Call::new(&engine, W::LIMITS, None);
         let result = W::describe(&pre, call.store()).await;

@@ -3,21 +3,22 @@
 //! and instantiated afresh for every call.
 
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
 
+use crate::cache::{ArtifactCache, Described, hex};
 use crate::grant::{LINK_ONLY_WASI, TYPE_INTERFACES, linker};
 use crate::load_error::LoadError;
 use crate::plugin::Plugin;
 use crate::registry::prepare;
 use crate::sandbox::HostState;
+use crate::shape::{Shape, check_shape};
 use crate::slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
 use crate::world::Manifest;
 
@@ -36,9 +37,14 @@ fn one_line(error: &wasmtime::Error) -> String {
 pub struct Runtime {
     engine: Engine,
     linkers: HashMap<Slot, Linker<HostState>>,
-    cache_dir: Option<PathBuf>,
+    cache: Option<ArtifactCache>,
     pooling: bool,
     ticker_stop: Arc<AtomicBool>,
+    shape: Shape,
+    /// One install's compile at a time: it takes one core (no parallel
+    /// compilation), and the others stay with the regions' calls.
+    compiling: Arc<tokio::sync::Semaphore>,
+    describes: AtomicU64,
 }
 
 impl Drop for Runtime {
@@ -55,6 +61,7 @@ impl Runtime {
             .wasm_component_model(true)
             .epoch_interruption(true)
             .consume_fuel(true)
+            .parallel_compilation(false)
             .max_wasm_stack(1 << 20);
         let (engine, pooling) = match Engine::new(config.clone().allocation_strategy(pooling())) {
             Ok(engine) => (engine, true),
@@ -90,17 +97,18 @@ impl Runtime {
                     .map_err(|error| LoadError::Runtime(format!("{error:#}")))?,
             );
         }
-        if let Some(dir) = &cache_dir {
-            std::fs::create_dir_all(dir).map_err(|error| {
-                LoadError::Runtime(format!("cache dir {}: {error}", dir.display()))
-            })?;
-        }
+        let cache = cache_dir
+            .map(|dir| ArtifactCache::new(dir, &engine))
+            .transpose()?;
         Ok(Self {
             engine,
             linkers,
-            cache_dir,
+            cache,
             pooling,
             ticker_stop,
+            shape: Shape::default(),
+            compiling: Arc::new(tokio::sync::Semaphore::new(1)),
+            describes: AtomicU64::new(0),
         })
     }
 
@@ -109,15 +117,81 @@ impl Runtime {
         self.pooling
     }
 
+    /// The bounds a component's shape must keep to be compiled.
+    pub fn with_shape(mut self, shape: Shape) -> Self {
+        self.shape = shape;
+        self
+    }
+
+    /// How many times a component's `describe` has run: a restart over a
+    /// warm artifact cache runs none.
+    pub fn describes(&self) -> u64 {
+        self.describes.load(Ordering::Relaxed)
+    }
+
     /// Compiles (or loads from the cache), checks and describes a plugin.
-    pub async fn load(&self, bytes: &[u8]) -> Result<Plugin, LoadError> {
+    /// A compile is refused past `compile_limit` (`None`: no limit, for
+    /// components the kernel already trusts). The artifact is cached only
+    /// once every check has passed: a refused component leaves nothing on
+    /// disk.
+    pub async fn load(
+        &self,
+        bytes: &[u8],
+        compile_limit: Option<Duration>,
+    ) -> Result<Plugin, LoadError> {
         let sha256 = hex(&Sha256::digest(bytes));
-        let component = self.compile(bytes, &sha256)?;
+        let cached = self
+            .cache
+            .as_ref()
+            .and_then(|cache| cache.load(&self.engine, &sha256));
+        if let Some((component, described)) = cached {
+            let (slot, wit_version) = self.check(&component)?;
+            let manifest = described
+                .filter(|d| d.slot == slot && d.wit_version == wit_version)
+                .map(|d| d.manifest);
+            let fresh = manifest.is_none();
+            let plugin = self
+                .ready(&component, slot, wit_version, sha256, manifest)
+                .await?;
+            if fresh {
+                self.keep(&component, &plugin);
+            }
+            return Ok(plugin);
+        }
+        check_shape(bytes, &self.shape)?;
+        let component = self.compile(bytes, compile_limit).await?;
         let (slot, wit_version) = self.check(&component)?;
+        let plugin = self
+            .ready(&component, slot, wit_version, sha256, None)
+            .await?;
+        self.keep(&component, &plugin);
+        Ok(plugin)
+    }
+
+    /// Removes the cached artifacts of the component with this SHA-256.
+    pub fn forget(&self, sha256: &str) {
+        if let Some(cache) = &self.cache {
+            cache.remove(sha256);
+        }
+    }
+
+    /// The checked component pre-instantiated and typed for its slot, with
+    /// its manifest: `manifest` if cached, else from a call of `describe`.
+    async fn ready(
+        &self,
+        component: &Component,
+        slot: Slot,
+        wit_version: String,
+        sha256: String,
+        manifest: Option<Manifest>,
+    ) -> Result<Plugin, LoadError> {
         let instance = self.linkers[&slot]
-            .instantiate_pre(&component)
+            .instantiate_pre(component)
             .map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
-        let (pre, manifest) = prepare(slot, instance).await?;
+        if manifest.is_none() {
+            self.describes.fetch_add(1, Ordering::Relaxed);
+        }
+        let (pre, manifest) = prepare(slot, instance, manifest).await?;
         check_manifest(&manifest)?;
         Ok(Plugin::new(
             manifest,
@@ -129,51 +203,54 @@ impl Runtime {
         ))
     }
 
-    /// The component, from the artifact cache if a valid artifact for these
-    /// bytes and these engine settings is there, else compiled (and cached).
-    fn compile(&self, bytes: &[u8], sha256: &str) -> Result<Component, LoadError> {
-        let Some(dir) = &self.cache_dir else {
-            return Component::new(&self.engine, bytes)
-                .map_err(|error| LoadError::NotAComponent(one_line(&error)));
+    /// Caches a plugin that passed every check, with its description.
+    fn keep(&self, component: &Component, plugin: &Plugin) {
+        if let Some(cache) = &self.cache {
+            let described = Described {
+                slot: plugin.slot,
+                wit_version: plugin.wit_version.clone(),
+                manifest: plugin.manifest.clone(),
+            };
+            cache.store(&plugin.sha256, component, &described);
+        }
+    }
+
+    /// Compiles on the blocking pool within `limit` (waiting for the
+    /// compiler included), one bounded compile at a time. A compile cannot be
+    /// cancelled: past the limit it runs on, holding the compiler, and its
+    /// result is dropped unseen.
+    async fn compile(&self, bytes: &[u8], limit: Option<Duration>) -> Result<Component, LoadError> {
+        let compiling = async {
+            // Only a bounded compile (an install) waits for the one
+            // compiler; the start's loads, before any call is served, run
+            // side by side.
+            let permit = match limit {
+                Some(_) => Some(
+                    self.compiling
+                        .clone()
+                        .acquire_owned()
+                        .await
+                        .map_err(|_| LoadError::Runtime("the compiler has stopped".into()))?,
+                ),
+                None => None,
+            };
+            let (engine, bytes) = (self.engine.clone(), bytes.to_vec());
+            tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                Component::new(&engine, &bytes)
+            })
+            .await
+            .map_err(|error| LoadError::Runtime(format!("the compile failed: {error}")))?
+            .map_err(|error| LoadError::NotAComponent(one_line(&error)))
         };
-        let mut settings = std::hash::DefaultHasher::new();
-        self.engine
-            .precompile_compatibility_hash()
-            .hash(&mut settings);
-        let key = format!("{sha256}-{:016x}", settings.finish());
-        let artifact = dir.join(format!("{key}.cwasm"));
-        let checksum = dir.join(format!("{key}.sha256"));
-        if let (Ok(compiled), Ok(expected)) =
-            (std::fs::read(&artifact), std::fs::read_to_string(&checksum))
-        {
-            // Deserializing runs native code, so only our own intact artifact
-            // is loaded; anything else is recompiled.
-            if hex(&Sha256::digest(&compiled)) == expected.trim() {
-                // SAFETY: the artifact was written by `serialize` below, for
-                // these exact bytes and engine settings, and is intact.
-                match unsafe { Component::deserialize(&self.engine, &compiled) } {
-                    Ok(component) => return Ok(component),
-                    Err(error) => {
-                        tracing::warn!(%error, artifact = %artifact.display(), "stale artifact; recompiling")
-                    }
-                }
-            } else {
-                tracing::warn!(artifact = %artifact.display(), "artifact does not match its checksum; recompiling");
-            }
+        match limit {
+            None => compiling.await,
+            Some(limit) => tokio::time::timeout(limit, compiling).await.unwrap_or(Err(
+                LoadError::CompileTimeout {
+                    seconds: limit.as_secs_f64(),
+                },
+            )),
         }
-        let component = Component::new(&self.engine, bytes)
-            .map_err(|error| LoadError::NotAComponent(one_line(&error)))?;
-        match component.serialize() {
-            Ok(compiled) => {
-                let written = std::fs::write(&artifact, &compiled)
-                    .and_then(|()| std::fs::write(&checksum, hex(&Sha256::digest(&compiled))));
-                if let Err(error) = written {
-                    tracing::warn!(%error, "cannot cache a compiled plugin");
-                }
-            }
-            Err(error) => tracing::warn!(%error, "cannot serialize a compiled plugin"),
-        }
-        Ok(component)
     }
 
     /// The slot and WIT version a component targets, after checking that it
@@ -295,10 +372,6 @@ fn pooling() -> InstanceAllocationStrategy {
     InstanceAllocationStrategy::Pooling(pool)
 }
 
-/// Lower-case hexadecimal.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
 /// Refuses a manifest the kernel cannot show or version.
 fn check_manifest(manifest: &Manifest) -> Result<(), LoadError> {
     let bad = |why: String| Err(LoadError::BadManifest(why));

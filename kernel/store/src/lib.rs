@@ -346,6 +346,10 @@ pub trait Store: Send + Sync + 'static {
         component: &[u8],
         audit: AuditEvent,
     ) -> Result<Plugin>;
+    /// Removes a plugin version: its record and, with it, its component
+    /// bytes (each row holds its own), appending `audit`. `NotFound` if it
+    /// is not installed. The activation history keeps naming it.
+    async fn delete_plugin(&self, name: &str, version: &str, audit: AuditEvent) -> Result<Plugin>;
     /// Every installed plugin, by name and version.
     async fn list_plugins(&self) -> Result<Vec<Plugin>>;
     /// The component bytes of the plugin with this SHA-256.

@@ -78,7 +78,7 @@ fn main() {
             if !name.starts_with("dispatch-") {
                 continue;
             }
-            let plugin = engine.load(bytes).await.expect("load");
+            let plugin = engine.load(bytes, None).await.expect("load");
             assert_eq!(plugin.slot, Slot::Dispatch, "{name}");
             for outlets in sizes() {
                 let request = request(outlets);

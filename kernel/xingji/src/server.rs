@@ -18,7 +18,7 @@ use xingji_api::v1::person_service_server::PersonServiceServer;
 use xingji_api::v1::plugin_service_server::PluginServiceServer;
 use xingji_api::v1::tour_service_server::TourServiceServer;
 use xingji_api::v1::warranty_service_server::WarrantyServiceServer;
-use xingji_core::plugins::{Bundled, MAX_COMPONENT_BYTES, PluginSets};
+use xingji_core::plugins::{Bundled, PluginSets};
 use xingji_core::regions::Regions;
 use xingji_core::{Kernel, Options};
 use xingji_identity::{CertificateMap, Verifier};
@@ -192,7 +192,10 @@ pub async fn serve(
         .add_service(PersonServiceServer::new(PersonApi::new(kernel.clone())))
         .add_service(
             PluginServiceServer::new(PluginApi::new(kernel.clone()))
-                .max_decoding_message_size(MAX_COMPONENT_BYTES + 1024),
+                // The largest component the config admits, its framing,
+                // and a margin: a component a little over is refused by
+                // the kernel, naming the limit, not by the transport.
+                .max_decoding_message_size(config.plugins.max_component_bytes + (64 << 10)),
         )
         .add_service(MonthCloseServiceServer::new(MonthCloseApi::new(
             kernel.clone(),

@@ -76,6 +76,40 @@ async fn regional_it_manages_outlets_and_plugins_from_the_command_line() {
     server.stop().await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_plugin_version_is_uninstalled_from_the_command_line() {
+    let server = DemoServer::start().await;
+    let file = std::path::Path::new(xingji_bundled::BUILT_PLUGINS_DIR).join("test_warranty.wasm");
+    let file = file.to_str().expect("a UTF-8 path");
+    let installed = server.json(&["plugins", "install", file]).await;
+    let plugin = format!(
+        "{}@{}",
+        installed["name"].as_str().expect("a name"),
+        installed["version"].as_str().expect("a version")
+    );
+
+    let removed = server.json(&["plugins", "uninstall", &plugin]).await;
+    assert_eq!(removed["sha256"], installed["sha256"]);
+    let listed = server
+        .json(&["plugins", "list", "--slot", "warranty"])
+        .await;
+    let listed = listed["plugins"].as_array().expect("plugins");
+    assert!(listed.iter().all(|p| p["sha256"] != installed["sha256"]));
+
+    let refused = server
+        .cli(&["plugins", "uninstall", "warranty-jiujiu@1.0.0"])
+        .await;
+    assert!(failure(&refused).contains("bundled"), "says why");
+    let refused = server
+        .cli(&["plugins", "uninstall", "warranty-jiujiu"])
+        .await;
+    assert!(
+        failure(&refused).contains("NAME@VERSION"),
+        "says what to type"
+    );
+    server.stop().await;
+}
+
 /// The order's life in the README walkthrough, step by step, as the people
 /// who take each step would type it.
 #[tokio::test(flavor = "multi_thread")]

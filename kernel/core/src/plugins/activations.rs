@@ -53,6 +53,16 @@ impl Activations {
             .cloned()
     }
 
+    /// Every region's last activation in every slot.
+    pub fn current(&self) -> Vec<Activation> {
+        self.last
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
     /// Stores `activation` in the history, then makes it the region's
     /// current one. (Call with `changing` held.)
     pub async fn persist(

@@ -6,6 +6,7 @@ use xingji_api::v1::{
     ActivatePluginRequest, Activation, GetPluginStatsRequest, GetRegionPluginsRequest,
     InstallPluginRequest, ListActivationsRequest, ListActivationsResponse, ListPluginsRequest,
     ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, RollbackPluginRequest,
+    UninstallPluginRequest,
 };
 use xingji_plugin_host::Slot;
 
@@ -18,9 +19,6 @@ use crate::permission::Permission::{PluginsActivate, PluginsInstall, PluginsRead
 use crate::plugins::slots::slot_from_proto;
 use crate::regions::record_region;
 use crate::validate::{MAX_REASON, Violations};
-
-/// The largest component `InstallPlugin` takes.
-pub const MAX_COMPONENT_BYTES: usize = 64 << 20;
 
 /// The plugin administration of a kernel.
 #[derive(Clone, Copy)]
@@ -50,16 +48,41 @@ impl PluginAdmin<'_> {
                 "is required: the .wasm file's bytes",
             ));
         }
-        if component.len() > MAX_COMPONENT_BYTES {
+        let limit = self.kernel.plugins.config.max_component_bytes;
+        if component.len() > limit {
             return Err(KernelError::invalid(
                 "component",
-                format!("is larger than {MAX_COMPONENT_BYTES} bytes"),
+                format!(
+                    "is {} bytes, over the limit of {limit} bytes ([plugins] max_component_bytes)",
+                    component.len()
+                ),
             ));
         }
         self.kernel
             .plugins
             .install(&component, &actor.to_string(), false)
             .await
+    }
+
+    /// `UninstallPlugin`: removes a version nothing runs, with its
+    /// component and compiled artifacts.
+    pub async fn uninstall(
+        &self,
+        actor: &Actor,
+        request: UninstallPluginRequest,
+    ) -> Result<PluginRecord> {
+        access::check(actor, PluginsInstall, Target::Registry)?;
+        let mut violations = Violations::default();
+        for (field, value) in [("name", &request.name), ("version", &request.version)] {
+            if value.is_empty() {
+                violations.add(field, "is required");
+            } else {
+                violations.text(field, value, 1, 64);
+            }
+        }
+        violations.into_result()?;
+        let id = format!("{}@{}", request.name, request.version);
+        self.kernel.plugins.uninstall(&id, &actor.to_string()).await
     }
 
     /// `ListPlugins`: installed plugins by name and version.

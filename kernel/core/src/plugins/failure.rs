@@ -32,6 +32,8 @@ pub fn rejected(error: LoadError) -> KernelError {
         LoadError::UnsupportedVersion { .. } => "UNSUPPORTED_WIT_VERSION",
         LoadError::ForbiddenImport { .. } => "FORBIDDEN_IMPORT",
         LoadError::BadManifest(_) => "BAD_MANIFEST",
+        LoadError::TooBig(_) => "TOO_BIG_TO_COMPILE",
+        LoadError::CompileTimeout { .. } => "COMPILE_TIMEOUT",
         LoadError::Plugin(_) => "DESCRIBE_FAILED",
         LoadError::Runtime(_) => return KernelError::Internal(error.to_string()),
     };

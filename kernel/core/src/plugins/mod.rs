@@ -14,6 +14,7 @@
 //!   `order-writer`, for one region; `kv_writes`: the kv limits, and a
 //!   call's pending kv writes, bounded as they come in;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
+//! - `uninstall`: removing a version nothing runs;
 //! - `slots`: slots as the API numbers them.
 
 pub mod activations;
@@ -27,8 +28,9 @@ pub mod registry;
 pub mod sets;
 pub mod slots;
 pub mod stats;
+mod uninstall;
 
-pub use admin::{MAX_COMPONENT_BYTES, PluginAdmin};
+pub use admin::PluginAdmin;
 pub use calls::{Called, PluginCall, Writes};
 pub use registry::Bundled;
 pub use sets::PluginSets;

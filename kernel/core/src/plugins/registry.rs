@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use xingji_api::v1::Plugin as PluginRecord;
-use xingji_plugin_host::{Plugin, Runtime, Slot};
+use xingji_plugin_host::{LoadError, Plugin, Runtime, Shape, Slot};
 use xingji_store::{Store, StoreError};
 
 use crate::audit;
@@ -14,6 +15,7 @@ use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::plugins::failure::rejected;
 use crate::plugins::slots::slot_to_proto;
+use crate::settings::PluginsConfig;
 
 /// The plugins a kernel binary carries: installed at every start, and
 /// the default of each slot.
@@ -33,28 +35,42 @@ struct Installed {
 
 /// Installed plugins by `name@version`.
 pub struct Registry {
-    runtime: Runtime,
+    runtime: Arc<Runtime>,
     store: Arc<dyn Store>,
     installed: RwLock<HashMap<String, Installed>>,
+    /// How long compiling an installed component may take.
+    compile_limit: Duration,
 }
 
+/// How many plugins the start loads at once: a warm start deserializes
+/// artifacts, a cold one compiles (single-threaded each) side by side.
+const PARALLEL_LOADS: usize = 4;
+
 impl Registry {
-    /// The runtime, with compiled artifacts cached in `cache_dir`; the
-    /// bundled plugins installed, then every stored one loaded.
+    /// The runtime, with compiled artifacts cached in `cache_dir` and
+    /// installs bounded by `config`; the bundled plugins installed, then
+    /// every stored one loaded, several at a time.
     pub async fn load(
         store: Arc<dyn Store>,
         cache_dir: PathBuf,
         bundled: &Bundled,
+        config: &PluginsConfig,
     ) -> Result<Registry, String> {
-        let runtime = Runtime::new(Some(cache_dir)).map_err(|error| error.to_string())?;
+        let runtime = Runtime::new(Some(cache_dir))
+            .map_err(|error| error.to_string())?
+            .with_shape(Shape::default());
         let registry = Registry {
-            runtime,
+            runtime: Arc::new(runtime),
             store,
             installed: RwLock::new(HashMap::new()),
+            compile_limit: Duration::from_secs(config.compile_timeout_seconds),
         };
-        for (name, bytes) in bundled.plugins {
+        let components = bundled.plugins.iter().map(|(_, bytes)| bytes.to_vec());
+        let loaded = registry.load_all(components).await;
+        for ((name, bytes), loaded) in bundled.plugins.iter().zip(loaded) {
+            let plugin = loaded.map_err(|error| format!("bundled plugin {name}: {error}"))?;
             registry
-                .install(bytes, "xingji", true)
+                .record(plugin, bytes, "xingji", true)
                 .await
                 .map_err(|error| format!("bundled plugin {name}: {error}"))?;
         }
@@ -63,6 +79,8 @@ impl Registry {
             .list_plugins()
             .await
             .map_err(|error| error.to_string())?;
+        let mut records = Vec::new();
+        let mut components = Vec::new();
         for record in stored {
             let id = format!("{}@{}", record.name, record.version);
             if registry.read().contains_key(&id) {
@@ -73,7 +91,12 @@ impl Registry {
                 .plugin_component(&record.sha256)
                 .await
                 .map_err(|error| error.to_string())?;
-            match registry.runtime.load(&bytes).await {
+            components.push(bytes);
+            records.push((id, record));
+        }
+        let loaded = registry.load_all(components).await;
+        for ((id, record), loaded) in records.into_iter().zip(loaded) {
+            match loaded {
                 Ok(plugin) => {
                     let plugin = Arc::new(plugin);
                     registry.write().insert(id, Installed { record, plugin });
@@ -84,6 +107,33 @@ impl Registry {
             }
         }
         Ok(registry)
+    }
+
+    /// Loads components at most [`PARALLEL_LOADS`] at a time, with no
+    /// compile limit (the kernel carries them, or accepted them before);
+    /// the results in the order given.
+    async fn load_all(
+        &self,
+        components: impl IntoIterator<Item = Vec<u8>>,
+    ) -> Vec<Result<Plugin, LoadError>> {
+        let permits = Arc::new(tokio::sync::Semaphore::new(PARALLEL_LOADS));
+        let loading: Vec<_> = components
+            .into_iter()
+            .map(|bytes| {
+                let (runtime, permits) = (self.runtime.clone(), permits.clone());
+                tokio::spawn(async move {
+                    let _permit = permits.acquire_owned().await;
+                    runtime.load(&bytes, None).await
+                })
+            })
+            .collect();
+        let mut loaded = Vec::with_capacity(loading.len());
+        for task in loading {
+            loaded.push(task.await.unwrap_or_else(|error| {
+                Err(LoadError::Runtime(format!("loading panicked: {error}")))
+            }));
+        }
+        loaded
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Installed>> {
@@ -98,7 +148,19 @@ impl Registry {
     /// Validates and installs a component. Installing the same bytes again
     /// returns the installed plugin.
     pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
-        let plugin = self.runtime.load(bytes).await.map_err(rejected)?;
+        let limit = (!bundled).then_some(self.compile_limit);
+        let plugin = self.runtime.load(bytes, limit).await.map_err(rejected)?;
+        self.record(plugin, bytes, actor, bundled).await
+    }
+
+    /// Stores a loaded plugin's record and component, and makes it callable.
+    async fn record(
+        &self,
+        plugin: Plugin,
+        bytes: &[u8],
+        actor: &str,
+        bundled: bool,
+    ) -> Result<PluginRecord> {
         let id = plugin.id();
         let record = PluginRecord {
             name: plugin.manifest.name.clone(),
@@ -138,6 +200,35 @@ impl Registry {
             },
         );
         Ok(record)
+    }
+
+    /// Removes the installed plugin `id`: its record and component from
+    /// the store, then from the loaded set, then its artifacts. (The caller
+    /// has checked that nothing runs it.)
+    pub async fn uninstall(&self, record: &PluginRecord, actor: &str) -> Result<PluginRecord> {
+        let id = format!("{}@{}", record.name, record.version);
+        let audit = audit::event(&actor, "plugins.uninstall", format!("plugins/{id}"), "");
+        let removed = self
+            .store
+            .delete_plugin(&record.name, &record.version, audit)
+            .await
+            .map_err(|error| KernelError::store(error, "plugin", &id))?;
+        self.write().remove(&id);
+        // Calls running hold the plugin in memory: its files can go.
+        if !self
+            .read()
+            .values()
+            .any(|i| i.record.sha256 == removed.sha256)
+        {
+            self.runtime.forget(&removed.sha256);
+        }
+        tracing::info!(plugin = %id, actor, "plugin uninstalled");
+        Ok(removed)
+    }
+
+    /// How many times a component's `describe` has run since start.
+    pub fn describes(&self) -> u64 {
+        self.runtime.describes()
     }
 
     /// Every installed plugin, by name and version.

@@ -35,8 +35,8 @@ pub struct PluginSets {
     pub(crate) registry: Registry,
     pub(crate) store: Arc<dyn Store>,
     pub(crate) regions: Arc<Regions>,
-    defaults: HashMap<Slot, String>,
-    activations: Activations,
+    pub(crate) defaults: HashMap<Slot, String>,
+    pub(crate) activations: Activations,
     pub(crate) stats: CallStats,
     /// The deployment's `[plugins]` settings.
     pub(crate) config: PluginsConfig,
@@ -64,7 +64,7 @@ impl PluginSets {
         bundled: &Bundled,
         config: &PluginsConfig,
     ) -> Result<Self, String> {
-        let registry = Registry::load(store.clone(), cache_dir, bundled).await?;
+        let registry = Registry::load(store.clone(), cache_dir, bundled, config).await?;
         let activations = Activations::load(store.as_ref()).await?;
         for (region, config) in regions.declared() {
             for (slot, id) in &config.plugins {
@@ -110,6 +110,12 @@ impl PluginSets {
     /// Every installed plugin, by name and version.
     pub fn list(&self) -> Vec<PluginRecord> {
         self.registry.list()
+    }
+
+    /// How many times a component's `describe` has run since start: none
+    /// for plugins whose artifact (and description) was cached.
+    pub fn describes(&self) -> u64 {
+        self.registry.describes()
     }
 
     /// What `region` runs in `slot` (`name@version`), and why; `None` if

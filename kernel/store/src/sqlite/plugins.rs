@@ -46,6 +46,32 @@ impl SqliteStore {
         Ok(plugin)
     }
 
+    pub(super) async fn delete_plugin(
+        &self,
+        name: &str,
+        version: &str,
+        audit: AuditEvent,
+    ) -> Result<Plugin> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let existing: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT sha256, body FROM plugins WHERE name = ? AND version = ?")
+                .bind(name)
+                .bind(version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let Some((sha256, body)) = existing else {
+            tx.rollback().await?;
+            return Err(StoreError::NotFound);
+        };
+        sqlx::query("DELETE FROM plugins WHERE sha256 = ?")
+            .bind(&sha256)
+            .execute(&mut *tx)
+            .await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        decode(&sha256, &body)
+    }
+
     pub(super) async fn list_plugins(&self) -> Result<Vec<Plugin>> {
         let rows: Vec<(String, Vec<u8>)> =
             sqlx::query_as("SELECT sha256, body FROM plugins ORDER BY name, version")

@@ -158,6 +158,10 @@ impl Store for SqliteStore {
         Self::install_plugin(self, plugin, component, audit).await
     }
 
+    async fn delete_plugin(&self, name: &str, version: &str, audit: AuditEvent) -> Result<Plugin> {
+        Self::delete_plugin(self, name, version, audit).await
+    }
+
     async fn list_plugins(&self) -> Result<Vec<Plugin>> {
         Self::list_plugins(self).await
     }

@@ -20,6 +20,12 @@ pub enum PluginsCommand {
         /// The .wasm file.
         file: PathBuf,
     },
+    /// Uninstall a plugin version no region runs, with its compiled
+    /// artifacts.
+    Uninstall {
+        /// The plugin as NAME@VERSION, e.g. dispatch-balanced@1.0.0.
+        plugin: String,
+    },
     /// List the installed plugins.
     List {
         /// Only plugins of this slot (dispatch, warranty, campaign, tour,
@@ -70,6 +76,7 @@ pub enum PluginsCommand {
 }
 
 const INSTALL: FieldFlags = &[("component", "<FILE>")];
+const UNINSTALL: FieldFlags = &[("name", "<PLUGIN>"), ("version", "<PLUGIN>")];
 const LIST: FieldFlags = &[("slot", "--slot")];
 const ACTIVE: FieldFlags = &[("region", "<REGION>")];
 const ACTIVATE: FieldFlags = &[
@@ -92,6 +99,7 @@ impl PluginsCommand {
     pub fn flags(&self) -> FieldFlags {
         match self {
             PluginsCommand::Install { .. } => INSTALL,
+            PluginsCommand::Uninstall { .. } => UNINSTALL,
             PluginsCommand::List { .. } => LIST,
             PluginsCommand::Active { .. } => ACTIVE,
             PluginsCommand::Activate { .. } => ACTIVATE,
@@ -112,6 +120,11 @@ impl PluginsCommand {
                 let request = InstallPluginRequest { component };
                 out.print(client.install_plugin(request)).await
             }
+            PluginsCommand::Uninstall { plugin } => {
+                let (name, version) = name_and_version(&plugin)?;
+                let request = UninstallPluginRequest { name, version };
+                out.print(client.uninstall_plugin(request)).await
+            }
             PluginsCommand::List { slot } => {
                 let request = ListPluginsRequest {
                     slot,
@@ -130,14 +143,12 @@ impl PluginsCommand {
                 plugin,
                 reason,
             } => {
-                let (name, version) = plugin.split_once('@').ok_or_else(|| {
-                    ClientError::Usage(format!("{plugin:?}: give the plugin as NAME@VERSION"))
-                })?;
+                let (name, version) = name_and_version(&plugin)?;
                 let request = ActivatePluginRequest {
                     region,
                     slot,
-                    name: name.into(),
-                    version: version.into(),
+                    name,
+                    version,
                     reason,
                 };
                 out.print(client.activate_plugin(request)).await
@@ -164,4 +175,12 @@ impl PluginsCommand {
             }
         }
     }
+}
+
+/// `NAME@VERSION` split.
+fn name_and_version(plugin: &str) -> Result<(String, String), ClientError> {
+    plugin
+        .split_once('@')
+        .map(|(name, version)| (name.to_owned(), version.to_owned()))
+        .ok_or_else(|| ClientError::Usage(format!("{plugin:?}: give the plugin as NAME@VERSION")))
 }

@@ -41,6 +41,7 @@ const EVERY_COMMAND: &[&str] = &[
     "orders complaint ord_1 --step accept",
     "orders watch",
     "plugins install p.wasm",
+    "plugins uninstall dispatch-balanced@1.0.0",
     "plugins list",
     "plugins active shanghai",
     "plugins activate shanghai dispatch dispatch-balanced@1.0.0",

@@ -94,6 +94,7 @@ adapter! {
     /// The `PluginService` implementation.
     PluginApi: PluginService {
         install_plugin(InstallPluginRequest) -> Plugin = plugin_admin.install;
+        uninstall_plugin(UninstallPluginRequest) -> Plugin = plugin_admin.uninstall;
         list_plugins(ListPluginsRequest) -> ListPluginsResponse = plugin_admin.list;
         get_region_plugins(GetRegionPluginsRequest) -> RegionPlugins = plugin_admin.region_plugins;
         activate_plugin(ActivatePluginRequest) -> Activation = plugin_admin.activate;
