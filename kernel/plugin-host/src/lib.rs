@@ -51,7 +51,9 @@
 //! - `plugin.rs`: [`Plugin`];
 //! - `slots/<name>.rs`: one slot each;
 //! - `registry.rs`: the list expanded over the slot files;
-//! - `runtime.rs`: [`Runtime`]: the engine, loading and checking.
+//! - `runtime.rs`: [`Runtime`]: the engine, loading and checking;
+//! - `signature.rs`: a component's detached signature (a Sigstore bundle)
+//!   and publisher keys, apart from the rest.
 
 pub mod bindings;
 mod call;
@@ -61,6 +63,7 @@ mod plugin;
 mod registry;
 mod runtime;
 mod sandbox;
+pub mod signature;
 mod slot;
 mod slots;
 mod world;
