@@ -24,4 +24,6 @@ pub use handle::SqliteStore;
 #[cfg(test)]
 mod audit_tests;
 #[cfg(test)]
+mod publishers_tests;
+#[cfg(test)]
 mod tests;
