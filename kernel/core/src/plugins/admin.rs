@@ -56,9 +56,15 @@ impl PluginAdmin<'_> {
                 format!("is larger than {MAX_COMPONENT_BYTES} bytes"),
             ));
         }
+        let actor = actor.to_string();
+        let publisher =
+            self.kernel
+                .plugins
+                .publishers
+                .identify(&actor, &component, &request.signature)?;
         self.kernel
             .plugins
-            .install(&component, &actor.to_string(), false)
+            .install(&component, &actor, &publisher)
             .await
     }
 

@@ -10,6 +10,8 @@
 //!   (`failure`);
 //! - `capabilities`: what a call gets behind `records`, `kv` and
 //!   `order-writer`, for one region;
+//! - `publishers`: who published a component (its signature, checked
+//!   against the publishers the deployment trusts) and who owns a name;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
 //! - `slots`: slots as the API numbers them.
 
@@ -18,6 +20,7 @@ mod admin;
 pub mod calls;
 pub mod capabilities;
 pub mod failure;
+pub mod publishers;
 pub mod registry;
 pub mod sets;
 pub mod slots;

@@ -13,6 +13,7 @@ use crate::audit;
 use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::plugins::failure::rejected;
+use crate::plugins::publishers::{BUNDLED_PUBLISHER, check_owner, not_the_owner};
 use crate::plugins::slots::slot_to_proto;
 
 /// The plugins a kernel binary carries: installed at every start, and
@@ -54,7 +55,7 @@ impl Registry {
         };
         for (name, bytes) in bundled.plugins {
             registry
-                .install(bytes, "xingji", true)
+                .install(bytes, "xingji", BUNDLED_PUBLISHER)
                 .await
                 .map_err(|error| format!("bundled plugin {name}: {error}"))?;
         }
@@ -95,11 +96,19 @@ impl Registry {
         self.installed.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Validates and installs a component. Installing the same bytes again
-    /// returns the installed plugin.
-    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
+    /// Validates and installs `publisher`'s component. Installing the same
+    /// bytes again returns the installed plugin. A name another publisher
+    /// owns is refused.
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &str,
+        publisher: &str,
+    ) -> Result<PluginRecord> {
         let plugin = self.runtime.load(bytes).await.map_err(rejected)?;
         let id = plugin.id();
+        let name = &plugin.manifest.name;
+        check_owner(self.store.as_ref(), actor, name, publisher).await?;
         let record = PluginRecord {
             name: plugin.manifest.name.clone(),
             version: plugin.manifest.version.clone(),
@@ -111,7 +120,8 @@ impl Registry {
             size_bytes: bytes.len() as i64,
             install_time: Some(now()),
             installed_by: actor.to_owned(),
-            bundled,
+            bundled: publisher == BUNDLED_PUBLISHER,
+            publisher: publisher.to_owned(),
         };
         let audit = audit::event(&actor, "plugins.install", format!("plugins/{id}"), "");
         let record = self
@@ -119,6 +129,10 @@ impl Registry {
             .install_plugin(record, bytes, audit)
             .await
             .map_err(|error| match error {
+                // Another publisher's install of the name came first.
+                StoreError::AlreadyExists("plugin name of another publisher") => {
+                    not_the_owner(actor, name, "another publisher", publisher)
+                }
                 StoreError::AlreadyExists(_) => KernelError::Conflict(Conflict::Exists {
                     kind: "plugin",
                     name: bounded(&id),

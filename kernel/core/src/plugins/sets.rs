@@ -23,6 +23,7 @@ use xingji_store::Store;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::plugins::activations::Activations;
+use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
@@ -39,11 +40,15 @@ pub struct PluginSets {
     pub(crate) stats: CallStats,
     /// The deployment's `[plugins]` settings.
     pub(crate) config: PluginsConfig,
+    /// The publishers it trusts.
+    pub(crate) publishers: Publishers,
 }
 
 /// What a call in a region and slot runs with.
 pub(crate) struct Resolved {
     pub plugin: Arc<Plugin>,
+    /// Its publisher, which with its name owns its key-value data.
+    pub publisher: String,
     pub limits: Limits,
     pub params: Vec<(String, String)>,
 }
@@ -59,6 +64,7 @@ impl PluginSets {
         bundled: &Bundled,
         config: &PluginsConfig,
     ) -> Result<Self, String> {
+        let publishers = Publishers::load(config)?;
         let registry = Registry::load(store.clone(), cache_dir, bundled).await?;
         let activations = Activations::load(store.as_ref()).await?;
         for (region, config) in regions.declared() {
@@ -93,12 +99,19 @@ impl PluginSets {
             activations,
             stats: CallStats::default(),
             config: config.clone(),
+            publishers,
         })
     }
 
-    /// Validates and installs a component (see [`Registry::install`]).
-    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
-        self.registry.install(bytes, actor, bundled).await
+    /// Validates and installs `publisher`'s component (see
+    /// [`Registry::install`]).
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &str,
+        publisher: &str,
+    ) -> Result<PluginRecord> {
+        self.registry.install(bytes, actor, publisher).await
     }
 
     /// Every installed plugin, by name and version.
@@ -155,7 +168,7 @@ impl PluginSets {
                 format!("region {region:?} has no {slot} plugin: install and activate one"),
             )
         })?;
-        let (_, plugin) = self.registry.get(&id).ok_or_else(|| {
+        let (record, plugin) = self.registry.get(&id).ok_or_else(|| {
             KernelError::Internal(format!(
                 "the active {slot} plugin {id} of region {region:?} is not loaded"
             ))
@@ -179,6 +192,7 @@ impl PluginSets {
             .unwrap_or_default();
         Ok(Resolved {
             plugin,
+            publisher: record.publisher,
             limits,
             params,
         })
