@@ -15,4 +15,5 @@ mod people;
 mod permissions;
 mod plugins;
 mod principals;
+mod sandbox_identity;
 mod server;
