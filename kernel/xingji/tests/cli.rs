@@ -809,7 +809,7 @@ async fn value_prints_one_field_for_scripts() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_author_signs_a_plugin_and_regional_it_installs_it_as_its_publishers() {
+async fn an_author_signs_a_plugin_and_hq_installs_it_as_its_publishers() {
     let server = DemoServer::start().await;
     // `serve --demo` made the demo publisher's key pair in its data dir.
     let data_dir = server.tokens_dir.parent().expect("the data dir");
@@ -840,15 +840,7 @@ async fn an_author_signs_a_plugin_and_regional_it_installs_it_as_its_publishers(
     );
 
     // `install` sends FILE.sigstore.json beside the file.
-    let installed = server
-        .json(&[
-            "--as",
-            "regional-it:shanghai",
-            "plugins",
-            "install",
-            &path(&wasm),
-        ])
-        .await;
+    let installed = server.json(&["plugins", "install", &path(&wasm)]).await;
     assert_eq!(installed["name"], "test-warranty");
     assert_eq!(installed["publisher"], "demo");
 
@@ -889,8 +881,6 @@ async fn an_author_signs_a_plugin_and_regional_it_installs_it_as_its_publishers(
     assert!(signing.status.success(), "{signing:?}");
     let refused = server
         .cli(&[
-            "--as",
-            "regional-it:shanghai",
             "plugins",
             "install",
             &path(&wasm),
