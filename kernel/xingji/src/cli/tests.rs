@@ -41,6 +41,8 @@ const EVERY_COMMAND: &[&str] = &[
     "orders complaint ord_1 --step accept",
     "orders watch",
     "plugins install p.wasm",
+    "plugins sign p.wasm --key k.pem",
+    "plugins keygen --out keys --name acme",
     "plugins list",
     "plugins active shanghai",
     "plugins activate shanghai dispatch dispatch-balanced@1.0.0",
