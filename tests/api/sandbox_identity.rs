@@ -101,7 +101,7 @@ async fn an_impostor_of_jiujiu_is_refused_and_the_contracts_stay_jiujius() {
         }
     };
     let before = contracts(&mut warranty).await;
-    assert_eq!(before, [first.clone()]);
+    assert_eq!(before, std::slice::from_ref(&first));
 
     // Unsigned (this deployment takes unsigned components): the name is
     // xingji's, not unsigned's.
