@@ -127,6 +127,14 @@ impl Interceptor for DefaultCredential {
     }
 }
 
+/// `[plugins]` with `allow_unsigned`, as the test servers run.
+pub fn unsigned_allowed() -> xingji_core::settings::PluginsConfig {
+    xingji_core::settings::PluginsConfig {
+        allow_unsigned: true,
+        ..Default::default()
+    }
+}
+
 /// A kernel running in this process on a loopback port.
 pub struct TestServer {
     /// Where it listens.
@@ -139,10 +147,15 @@ pub struct TestServer {
 
 impl TestServer {
     /// Starts a kernel over `data_dir`, seeding the demo network if `demo`.
+    /// It takes unsigned components, as the demo does: the tests install
+    /// their unsigned test plugins, and what a component may do does not
+    /// depend on its signature. Tests of publishers and signatures pass
+    /// their own `[plugins]` to [`Self::start_config`].
     pub async fn start_with(data_dir: &Path, demo: bool) -> Self {
         Self::start_config(Config {
             data_dir: data_dir.to_owned(),
             demo,
+            plugins: unsigned_allowed(),
             ..Config::default()
         })
         .await

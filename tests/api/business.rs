@@ -358,7 +358,7 @@ async fn a_birthday_campaign_finds_the_anniversaries_and_runs_once() {
     let made = birthday_visits(&server).await;
     assert_eq!(made.len(), 4);
     for order in &made {
-        assert_eq!(order.history[0].actor, "plugin:campaign-birthday");
+        assert_eq!(order.history[0].actor, "plugin:xingji/campaign-birthday");
         assert!(
             order.history.len() >= 2,
             "dispatched on intake like any new order: {:?}",

@@ -15,6 +15,7 @@ mod people;
 mod permissions;
 mod plugins;
 mod principals;
+mod sandbox_identity;
 mod sandbox_install;
 mod sandbox_kv;
 mod sandbox_records;

@@ -1129,7 +1129,10 @@ impl World {
                 let component = built_plugin("settlement-flat");
                 seen_nothing(
                     plugins
-                        .install_plugin(req!(InstallPluginRequest { component }))
+                        .install_plugin(req!(InstallPluginRequest {
+                            component,
+                            ..Default::default()
+                        }))
                         .await,
                 )
             }

@@ -56,6 +56,7 @@ fn manual(dir: &std::path::Path) -> Config {
     Config {
         data_dir: dir.to_owned(),
         auto_dispatch: false,
+        plugins: xingji_tests::unsigned_allowed(),
         ..Config::default()
     }
 }
@@ -459,6 +460,7 @@ async fn hostile_plugins_fail_their_call_and_nothing_else() {
     let installed = plugins
         .install_plugin(InstallPluginRequest {
             component: built_plugin("test-hostile"),
+            ..Default::default()
         })
         .await
         .unwrap()
@@ -550,7 +552,10 @@ async fn install_refuses_what_does_not_fit() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_config(manual(dir.path())).await;
     let mut plugins = server.plugins().await;
-    let install = |component: Vec<u8>| InstallPluginRequest { component };
+    let install = |component: Vec<u8>| InstallPluginRequest {
+        component,
+        ..Default::default()
+    };
 
     let nearest = built_plugin("dispatch-nearest");
     let truncated = nearest[..nearest.len() / 2].to_vec();

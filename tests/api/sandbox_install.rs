@@ -24,6 +24,7 @@ fn manual(dir: &Path) -> Config {
     Config {
         data_dir: dir.to_owned(),
         auto_dispatch: false,
+        plugins: xingji_tests::unsigned_allowed(),
         ..Config::default()
     }
 }
@@ -92,7 +93,10 @@ fn huge_functions(functions: usize, size: usize) -> Vec<u8> {
 
 /// An install with a generous deadline: it must end well inside it.
 fn install(component: Vec<u8>) -> tonic::Request<InstallPluginRequest> {
-    let mut request = tonic::Request::new(InstallPluginRequest { component });
+    let mut request = tonic::Request::new(InstallPluginRequest {
+        component,
+        ..Default::default()
+    });
     request.set_timeout(Duration::from_secs(20));
     request
 }

@@ -27,6 +27,7 @@ async fn hoarder_in(dir: &std::path::Path, regions: &[&str]) -> TestServer {
     plugins
         .install_plugin(InstallPluginRequest {
             component: built_plugin("test-hoarder"),
+            ..Default::default()
         })
         .await
         .unwrap();

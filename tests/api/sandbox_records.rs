@@ -19,6 +19,7 @@ async fn a_plugins_refusals_cannot_grow_an_order() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_config(Config {
         data_dir: dir.path().to_owned(),
+        plugins: xingji_tests::unsigned_allowed(),
         ..Config::default()
     })
     .await;

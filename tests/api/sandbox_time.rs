@@ -33,6 +33,7 @@ fn config(dir: &std::path::Path, lab_deadline_ms: u64) -> Config {
         data_dir: dir.to_owned(),
         auto_dispatch: false,
         regions: [("lab".to_owned(), lab)].into(),
+        plugins: xingji_tests::unsigned_allowed(),
         ..Config::default()
     }
 }
@@ -43,6 +44,7 @@ async fn run_in(server: &TestServer, region: &str, name: &str) {
     plugins
         .install_plugin(InstallPluginRequest {
             component: built_plugin(name),
+            ..Default::default()
         })
         .await
         .expect("install");

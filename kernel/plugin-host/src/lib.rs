@@ -54,7 +54,9 @@
 //! - `shape.rs`: [`Shape`], the bounds checked before compiling;
 //! - `cache.rs`: the artifact cache (compiled component and describe);
 //! - `runtime.rs`: [`Runtime`]: the engine, loading (compiled on the
-//!   blocking pool, bounded) and checking.
+//!   blocking pool, bounded) and checking;
+//! - `signature.rs`: a component's detached signature (a Sigstore bundle)
+//!   and publisher keys, apart from the rest.
 
 pub mod bindings;
 mod cache;
@@ -66,6 +68,7 @@ mod registry;
 mod runtime;
 mod sandbox;
 mod shape;
+pub mod signature;
 mod slot;
 mod slots;
 mod world;

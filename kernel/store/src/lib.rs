@@ -338,8 +338,11 @@ pub trait Store: Send + Sync + 'static {
 
     /// Installs a plugin version with its component bytes. Installing the
     /// same bytes again returns the stored plugin; another component under
-    /// the same name and version fails with `AlreadyExists("plugin version")`.
-    /// Either way nothing is written, `audit` included.
+    /// the same name and version fails with `AlreadyExists("plugin version")`,
+    /// and one whose `publisher` is not the name's (see
+    /// [`Store::plugin_publisher`]) with `AlreadyExists("plugin name of
+    /// another publisher")`. Either way nothing is written, `audit` included.
+    /// The first version of a name makes its publisher the name's.
     async fn install_plugin(
         &self,
         plugin: Plugin,
@@ -354,6 +357,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_plugins(&self) -> Result<Vec<Plugin>>;
     /// The component bytes of the plugin with this SHA-256.
     async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>>;
+    /// The publisher a plugin name belongs to, if it was ever installed.
+    async fn plugin_publisher(&self, name: &str) -> Result<Option<String>>;
     /// Appends an activation to the history, giving it the next `seq`.
     async fn add_activation(&self, activation: Activation, audit: AuditEvent)
     -> Result<Activation>;

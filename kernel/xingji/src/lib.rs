@@ -7,6 +7,7 @@ pub mod config;
 pub mod demo;
 pub mod grpc;
 pub mod server;
+pub mod signing;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;

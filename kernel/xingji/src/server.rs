@@ -76,12 +76,17 @@ pub async fn start_kernel(
         config.regions.clone()
     };
     let regions = Arc::new(Regions::load(settings, store.clone()).await?);
+    let plugins_config = if config.demo {
+        crate::demo::publisher::plugins(&config.plugins, &config.data_dir)?
+    } else {
+        config.plugins.clone()
+    };
     let plugins = PluginSets::start(
         store.clone(),
         config.data_dir.join(ARTIFACTS_DIR),
         regions.clone(),
         &BUNDLED,
-        &config.plugins,
+        &plugins_config,
     )
     .await
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;

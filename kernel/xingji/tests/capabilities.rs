@@ -88,7 +88,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
             .expect("outlet");
     }
     let sets = plugin_sets(&store, dir.path()).await;
-    sets.install(&built("test-warranty"), "test", false)
+    sets.install(&built("test-warranty"), "test", "unsigned")
         .await
         .expect("install");
     for region in ["east", "west"] {
@@ -167,7 +167,7 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
 
     assert_eq!(
         store
-            .kv_get("east", "test-warranty", "quotes")
+            .kv_get("east", "unsigned/test-warranty", "quotes")
             .await
             .expect("kv"),
         Some(3u32.to_le_bytes().to_vec())
@@ -227,7 +227,7 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
     let sets = plugin_sets(&store, dir.path()).await;
     for (name, slot) in [("test-campaign", Slot::Campaign), ("test-tour", Slot::Tour)] {
         let installed = sets
-            .install(&built(name), "test", false)
+            .install(&built(name), "test", "unsigned")
             .await
             .expect("install");
         assert_eq!(installed.name, name);
@@ -295,7 +295,7 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
     );
     assert_eq!(orders[0].kind, OrderKind::BirthdayVisit as i32);
     assert_eq!(orders[0].status, OrderStatus::Intake as i32);
-    assert_eq!(orders[0].history[0].actor, "plugin:test-campaign");
+    assert_eq!(orders[0].history[0].actor, "plugin:unsigned/test-campaign");
     assert_eq!(orders[0].id, made[0]);
     let again = campaign(true).await.expect("visits");
     assert_eq!(again[0].years, 1, "records now show the order");

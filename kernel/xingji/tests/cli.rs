@@ -841,3 +841,92 @@ async fn value_prints_one_field_for_scripts() {
 
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_author_signs_a_plugin_and_hq_installs_it_as_its_publishers() {
+    let server = DemoServer::start().await;
+    // `serve --demo` made the demo publisher's key pair in its data dir.
+    let data_dir = server.tokens_dir.parent().expect("the data dir");
+    let demo_key = data_dir.join("publishers").join("demo.key");
+    let work = tempfile::tempdir().expect("temp dir");
+    let wasm = work.path().join("test_warranty.wasm");
+    std::fs::copy(
+        std::path::Path::new(xingji_bundled::BUILT_PLUGINS_DIR).join("test_warranty.wasm"),
+        &wasm,
+    )
+    .expect("copy the built plugin");
+    let path = |p: &std::path::Path| p.to_str().expect("utf-8 path").to_owned();
+
+    let signing = server
+        .cli(&["plugins", "sign", &path(&wasm), "--key", &path(&demo_key)])
+        .await;
+    assert!(signing.status.success(), "{signing:?}");
+    let bundle = work.path().join("test_warranty.wasm.sigstore.json");
+    assert_eq!(
+        String::from_utf8_lossy(&signing.stdout).trim(),
+        path(&bundle)
+    );
+    let bundle: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&bundle).expect("the bundle")).expect("json");
+    assert_eq!(
+        bundle["mediaType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+
+    // `install` sends FILE.sigstore.json beside the file.
+    let installed = server.json(&["plugins", "install", &path(&wasm)]).await;
+    assert_eq!(installed["name"], "test-warranty");
+    assert_eq!(installed["publisher"], "demo");
+
+    // Another author's key, which the demo does not trust: refused, and
+    // the name stays demo's.
+    let keygen = server
+        .cli(&[
+            "plugins",
+            "keygen",
+            "--out",
+            &path(work.path()),
+            "--name",
+            "acme",
+        ])
+        .await;
+    assert!(keygen.status.success(), "{keygen:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(work.path().join("acme.key"))
+            .expect("acme.key")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let acme_bundle = work.path().join("by-acme.sigstore.json");
+    let signing = server
+        .cli(&[
+            "plugins",
+            "sign",
+            &path(&wasm),
+            "--key",
+            &path(&work.path().join("acme.key")),
+            "--out",
+            &path(&acme_bundle),
+        ])
+        .await;
+    assert!(signing.status.success(), "{signing:?}");
+    let refused = server
+        .cli(&[
+            "plugins",
+            "install",
+            &path(&wasm),
+            "--signature",
+            &path(&acme_bundle),
+        ])
+        .await;
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("PermissionDenied") && stderr.contains("no publisher's"),
+        "{stderr}"
+    );
+    server.stop().await;
+}

@@ -87,7 +87,13 @@ async fn install_spinner(
     let component =
         std::fs::read(path).map_err(|error| format!("--plugin {}: {error}", path.display()))?;
     let installed = plugins
-        .install_plugin(acting(admin, InstallPluginRequest { component }))
+        .install_plugin(acting(
+            admin,
+            InstallPluginRequest {
+                component,
+                ..Default::default()
+            },
+        ))
         .await?
         .into_inner();
     plugins

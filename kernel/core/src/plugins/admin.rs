@@ -58,9 +58,15 @@ impl PluginAdmin<'_> {
                 ),
             ));
         }
+        let actor = actor.to_string();
+        let publisher =
+            self.kernel
+                .plugins
+                .publishers
+                .identify(&actor, &component, &request.signature)?;
         self.kernel
             .plugins
-            .install(&component, &actor.to_string(), false)
+            .install(&component, &actor, &publisher)
             .await
     }
 

@@ -117,6 +117,7 @@ impl PluginSets {
     {
         let Resolved {
             plugin,
+            publisher,
             limits,
             params,
             concurrency,
@@ -127,8 +128,10 @@ impl PluginSets {
             .admit(region, slot, &plugin.id(), concurrency)
             .await?;
         let sla = self.regions.settings(region).sla;
-        let capabilities =
-            Capabilities::new(self.store.clone(), region, &plugin.manifest.name, sla, by);
+        // The publisher and name own the data, not whatever name a
+        // component declares: `xingji/warranty-jiujiu`.
+        let namespace = format!("{publisher}/{}", plugin.manifest.name);
+        let capabilities = Capabilities::new(self.store.clone(), region, &namespace, sla, by);
         let running = call(plugin.clone(), limits, params, capabilities.clone());
         let answer = self.observe(region, slot, &plugin, running).await?;
         drop(permit);

@@ -51,7 +51,7 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// For a call of `plugin` (its name) in `region` for `by`, whose
+    /// For a call of `plugin` (its namespace: `publisher/name`) in `region` for `by`, whose
     /// orders run on the SLA targets `sla`.
     pub fn new(
         store: Arc<dyn Store>,

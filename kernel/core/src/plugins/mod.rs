@@ -13,6 +13,8 @@
 //! - `capabilities`: what a call gets behind `records`, `kv` and
 //!   `order-writer`, for one region; `kv_writes`: the kv limits, and a
 //!   call's pending kv writes, bounded as they come in;
+//! - `publishers`: who published a component (its signature, checked
+//!   against the publishers the deployment trusts) and who owns a name;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
 //! - `uninstall`: removing a version nothing runs;
 //! - `slots`: slots as the API numbers them.
@@ -24,6 +26,7 @@ pub mod capabilities;
 pub mod concurrency;
 pub mod failure;
 pub mod kv_writes;
+pub mod publishers;
 pub mod registry;
 pub mod sets;
 pub mod slots;

@@ -14,6 +14,7 @@ use crate::audit;
 use crate::calendar::now;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::plugins::failure::rejected;
+use crate::plugins::publishers::{BUNDLED_PUBLISHER, check_owner, not_the_owner};
 use crate::plugins::slots::slot_to_proto;
 use crate::settings::PluginsConfig;
 
@@ -70,7 +71,7 @@ impl Registry {
         for ((name, bytes), loaded) in bundled.plugins.iter().zip(loaded) {
             let plugin = loaded.map_err(|error| format!("bundled plugin {name}: {error}"))?;
             registry
-                .record(plugin, bytes, "xingji", true)
+                .record(plugin, bytes, "xingji", BUNDLED_PUBLISHER)
                 .await
                 .map_err(|error| format!("bundled plugin {name}: {error}"))?;
         }
@@ -145,23 +146,38 @@ impl Registry {
         self.installed.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Validates and installs a component. Installing the same bytes again
-    /// returns the installed plugin.
-    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
-        let limit = (!bundled).then_some(self.compile_limit);
+    /// Validates and installs `publisher`'s component. Installing the same
+    /// bytes again returns the installed plugin. A name another publisher
+    /// owns is refused.
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &str,
+        publisher: &str,
+    ) -> Result<PluginRecord> {
+        let limit = Some(self.compile_limit);
         let plugin = self.runtime.load(bytes, limit).await.map_err(rejected)?;
-        self.record(plugin, bytes, actor, bundled).await
+        self.record(plugin, bytes, actor, publisher).await
     }
 
-    /// Stores a loaded plugin's record and component, and makes it callable.
+    /// Stores a loaded plugin's record and component, and makes it
+    /// callable, unless another publisher owns its name.
     async fn record(
         &self,
         plugin: Plugin,
         bytes: &[u8],
         actor: &str,
-        bundled: bool,
+        publisher: &str,
     ) -> Result<PluginRecord> {
         let id = plugin.id();
+        let name = &plugin.manifest.name;
+        // The very bytes installed already change nothing, whoever sends them.
+        if let Some((record, _)) = self.get(&id)
+            && record.sha256 == plugin.sha256
+        {
+            return Ok(record);
+        }
+        check_owner(self.store.as_ref(), actor, name, publisher).await?;
         let record = PluginRecord {
             name: plugin.manifest.name.clone(),
             version: plugin.manifest.version.clone(),
@@ -173,7 +189,8 @@ impl Registry {
             size_bytes: bytes.len() as i64,
             install_time: Some(now()),
             installed_by: actor.to_owned(),
-            bundled,
+            bundled: publisher == BUNDLED_PUBLISHER,
+            publisher: publisher.to_owned(),
         };
         let audit = audit::event(&actor, "plugins.install", format!("plugins/{id}"), "");
         let record = self
@@ -181,6 +198,10 @@ impl Registry {
             .install_plugin(record, bytes, audit)
             .await
             .map_err(|error| match error {
+                // Another publisher's install of the name came first.
+                StoreError::AlreadyExists("plugin name of another publisher") => {
+                    not_the_owner(actor, name, "another publisher", publisher)
+                }
                 StoreError::AlreadyExists(_) => KernelError::Conflict(Conflict::Exists {
                     kind: "plugin",
                     name: bounded(&id),

@@ -24,6 +24,7 @@ use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::plugins::activations::Activations;
 use crate::plugins::concurrency::CallPermits;
+use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
@@ -42,11 +43,15 @@ pub struct PluginSets {
     pub(crate) config: PluginsConfig,
     /// The caps on calls running at once.
     pub(crate) permits: CallPermits,
+    /// The publishers it trusts.
+    pub(crate) publishers: Publishers,
 }
 
 /// What a call in a region and slot runs with.
 pub(crate) struct Resolved {
     pub plugin: Arc<Plugin>,
+    /// Its publisher, which with its name owns its key-value data.
+    pub publisher: String,
     pub limits: Limits,
     pub params: Vec<(String, String)>,
     /// The most calls at once in this region and slot.
@@ -64,6 +69,7 @@ impl PluginSets {
         bundled: &Bundled,
         config: &PluginsConfig,
     ) -> Result<Self, String> {
+        let publishers = Publishers::load(config)?;
         let registry = Registry::load(store.clone(), cache_dir, bundled, config).await?;
         let activations = Activations::load(store.as_ref()).await?;
         for (region, config) in regions.declared() {
@@ -99,12 +105,19 @@ impl PluginSets {
             stats: CallStats::default(),
             config: config.clone(),
             permits: CallPermits::default(),
+            publishers,
         })
     }
 
-    /// Validates and installs a component (see [`Registry::install`]).
-    pub async fn install(&self, bytes: &[u8], actor: &str, bundled: bool) -> Result<PluginRecord> {
-        self.registry.install(bytes, actor, bundled).await
+    /// Validates and installs `publisher`'s component (see
+    /// [`Registry::install`]).
+    pub async fn install(
+        &self,
+        bytes: &[u8],
+        actor: &str,
+        publisher: &str,
+    ) -> Result<PluginRecord> {
+        self.registry.install(bytes, actor, publisher).await
     }
 
     /// Every installed plugin, by name and version.
@@ -167,7 +180,7 @@ impl PluginSets {
                 format!("region {region:?} has no {slot} plugin: install and activate one"),
             )
         })?;
-        let (_, plugin) = self.registry.get(&id).ok_or_else(|| {
+        let (record, plugin) = self.registry.get(&id).ok_or_else(|| {
             KernelError::Internal(format!(
                 "the active {slot} plugin {id} of region {region:?} is not loaded"
             ))
@@ -195,6 +208,7 @@ impl PluginSets {
             .unwrap_or_default();
         Ok(Resolved {
             plugin,
+            publisher: record.publisher,
             limits,
             params,
             concurrency,

@@ -26,4 +26,6 @@ mod audit_tests;
 #[cfg(test)]
 mod kv_tests;
 #[cfg(test)]
+mod publishers_tests;
+#[cfg(test)]
 mod tests;

@@ -15,7 +15,7 @@ use super::intake::GROUP_MAX;
 use crate::Result;
 
 /// Schema migrations, applied in order on open and recorded in the file.
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "records",
@@ -50,6 +50,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "audit",
         include_str!("../../migrations/sqlite/0007_audit.sql"),
+    ),
+    (
+        8,
+        "publishers",
+        include_str!("../../migrations/sqlite/0008_publishers.sql"),
     ),
     (
         9,

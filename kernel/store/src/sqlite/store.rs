@@ -170,6 +170,10 @@ impl Store for SqliteStore {
         Self::plugin_component(self, sha256).await
     }
 
+    async fn plugin_publisher(&self, name: &str) -> Result<Option<String>> {
+        Self::plugin_publisher(self, name).await
+    }
+
     async fn add_activation(
         &self,
         activation: Activation,

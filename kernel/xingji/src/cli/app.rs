@@ -152,6 +152,12 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     if let Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) = cli.command {
         return Err(not_a_client());
     }
+    // `plugins sign` and `keygen` are the author's, offline.
+    if let Command::Plugins(command) = &cli.command
+        && command.is_local()
+    {
+        return command.run_local();
+    }
     let flags = cli.command.flags();
     let out = Output::new(cli.value);
     let credential = Credential::from_flags(&CredentialFlags {

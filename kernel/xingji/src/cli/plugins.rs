@@ -11,14 +11,44 @@ use super::args::{PageArgs, enum_arg, page_flags, page_request};
 use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
+use crate::signing::{sign_file, signature_path, write_key_pair};
 
 /// `xingji plugins …`
 #[derive(Debug, Subcommand)]
 pub enum PluginsCommand {
-    /// Install a plugin: a component (.wasm) built for wasm32-wasip2.
+    /// Install a plugin: a component (.wasm) built for wasm32-wasip2, with
+    /// its signature FILE.sigstore.json if there is one.
     Install {
         /// The .wasm file.
         file: PathBuf,
+        /// Its signature (a Sigstore bundle) [default: FILE.sigstore.json
+        /// if it exists, else none: unsigned].
+        #[arg(long)]
+        signature: Option<PathBuf>,
+    },
+    /// Sign a component as its publisher: writes FILE.sigstore.json, which
+    /// `install` sends with it. Works offline.
+    Sign {
+        /// The .wasm file.
+        file: PathBuf,
+        /// The publisher's private key (PKCS#8 PEM, as `keygen` or
+        /// `openssl genpkey -algorithm ed25519` writes it).
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the signature [default: FILE.sigstore.json].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Make a publisher's key pair: DIR/NAME.key (private, mode 0600) and
+    /// DIR/NAME.pub (for a deployment's [[plugins.publishers]]). Works
+    /// offline.
+    Keygen {
+        /// The directory to write them in.
+        #[arg(long)]
+        out: PathBuf,
+        /// The publisher's name.
+        #[arg(long)]
+        name: String,
     },
     /// Uninstall a plugin version no region runs, with its compiled
     /// artifacts.
@@ -75,7 +105,7 @@ pub enum PluginsCommand {
     },
 }
 
-const INSTALL: FieldFlags = &[("component", "<FILE>")];
+const INSTALL: FieldFlags = &[("component", "<FILE>"), ("signature", "--signature")];
 const UNINSTALL: FieldFlags = &[("name", "<PLUGIN>"), ("version", "<PLUGIN>")];
 const LIST: FieldFlags = &[("slot", "--slot")];
 const ACTIVE: FieldFlags = &[("region", "<REGION>")];
@@ -100,6 +130,7 @@ impl PluginsCommand {
         match self {
             PluginsCommand::Install { .. } => INSTALL,
             PluginsCommand::Uninstall { .. } => UNINSTALL,
+            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. } => &[],
             PluginsCommand::List { .. } => LIST,
             PluginsCommand::Active { .. } => ACTIVE,
             PluginsCommand::Activate { .. } => ACTIVATE,
@@ -109,15 +140,53 @@ impl PluginsCommand {
         }
     }
 
+    /// Whether it works offline, with no server.
+    pub fn is_local(&self) -> bool {
+        matches!(
+            self,
+            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. }
+        )
+    }
+
+    /// Runs an offline command: `sign` or `keygen`.
+    pub fn run_local(&self) -> Result<(), ClientError> {
+        match self {
+            PluginsCommand::Sign { file, key, out } => {
+                let written = sign_file(file, key, out.clone()).map_err(ClientError::Usage)?;
+                println!("{}", written.display());
+            }
+            PluginsCommand::Keygen { out, name } => {
+                let (key, public) = write_key_pair(out, name).map_err(ClientError::Usage)?;
+                println!("{}\n{}", key.display(), public.display());
+            }
+            _ => {
+                return Err(ClientError::Usage("this command calls a server".to_owned()));
+            }
+        }
+        Ok(())
+    }
+
     /// Calls the server and prints its answer.
     pub async fn run(self, conn: &Connection, out: &Output) -> Result<(), ClientError> {
         let mut client =
             PluginServiceClient::new(conn.channel()).max_decoding_message_size(64 << 20);
         match self {
-            PluginsCommand::Install { file } => {
-                let component = std::fs::read(&file)
-                    .map_err(|error| ClientError::Usage(format!("{}: {error}", file.display())))?;
-                let request = InstallPluginRequest { component };
+            PluginsCommand::Install { file, signature } => {
+                let read = |path: &PathBuf| {
+                    std::fs::read(path)
+                        .map_err(|error| ClientError::Usage(format!("{}: {error}", path.display())))
+                };
+                let component = read(&file)?;
+                let beside = signature_path(&file);
+                let signature = match signature {
+                    Some(path) => read(&path)?,
+                    None if beside.exists() => read(&beside)?,
+                    None => Vec::new(),
+                };
+                let request = InstallPluginRequest {
+                    component,
+                    signature,
+                };
                 out.print(client.install_plugin(request)).await
             }
             PluginsCommand::Uninstall { plugin } => {
@@ -125,6 +194,7 @@ impl PluginsCommand {
                 let request = UninstallPluginRequest { name, version };
                 out.print(client.uninstall_plugin(request)).await
             }
+            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. } => self.run_local(),
             PluginsCommand::List { slot } => {
                 let request = ListPluginsRequest {
                     slot,

@@ -42,6 +42,8 @@ const EVERY_COMMAND: &[&str] = &[
     "orders watch",
     "plugins install p.wasm",
     "plugins uninstall dispatch-balanced@1.0.0",
+    "plugins sign p.wasm --key k.pem",
+    "plugins keygen --out keys --name acme",
     "plugins list",
     "plugins active shanghai",
     "plugins activate shanghai dispatch dispatch-balanced@1.0.0",

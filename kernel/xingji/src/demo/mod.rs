@@ -13,13 +13,15 @@
 //! - `seed`: the steps in order, region by region;
 //! - `contracts`: the Jiujiu contracts;
 //! - `settings`: the region settings the demo declares;
-//! - `tokens`: tokens for the demo's people.
+//! - `tokens`: tokens for the demo's people;
+//! - `publisher`: the demo's plugin settings and its `demo` publisher.
 
 mod contracts;
 mod data;
 mod history;
 mod network;
 mod orders;
+pub mod publisher;
 mod seed;
 mod settings;
 mod tokens;
