@@ -192,9 +192,14 @@ async fn held_calls_beyond_the_cap_are_refused_by_name_not_by_the_pool() {
     let east = outlet(&server, "east").await;
     let mut orders = server.orders().await;
 
-    let mut held = JoinSet::new();
+    // The orders first, then every dispatch at once: made one by one
+    // between dispatches, on a busy machine the calls did not overlap.
+    let mut waiting = Vec::new();
     for _ in 0..120 {
-        let order = new_order(&mut orders, "lab", ProductLine::Computer).await;
+        waiting.push(new_order(&mut orders, "lab", ProductLine::Computer).await);
+    }
+    let mut held = JoinSet::new();
+    for order in waiting {
         let orders = orders.clone();
         held.spawn(async move { dispatch(orders, &order, Duration::from_secs(30)).await });
     }

@@ -78,10 +78,24 @@ async fn the_readme_walk_runs_as_written() {
     let script = script(&blocks);
     let url = server.url.clone();
     let tokens = server.tokens_dir.clone();
+    // The walk runs where `data` is this demo server's data directory, and
+    // `my_plugin.wasm` an author's build: a plugin the demo does not carry.
+    let work = tempfile::tempdir().expect("a working directory");
+    let data = tokens
+        .parent()
+        .expect("the tokens are in the data directory");
+    std::os::unix::fs::symlink(data, work.path().join("data")).expect("link data");
+    std::fs::copy(
+        std::path::Path::new(xingji_bundled::BUILT_PLUGINS_DIR).join("test_warranty.wasm"),
+        work.path().join("my_plugin.wasm"),
+    )
+    .expect("copy a built plugin");
+    let cwd = work.path().to_owned();
     let output = tokio::task::spawn_blocking(move || {
         Command::new("bash")
             .arg("-c")
             .arg(&script)
+            .current_dir(cwd)
             .env("XINGJI", env!("CARGO_BIN_EXE_xingji"))
             .env("XINGJI_SERVER", url)
             // The README's `data/tokens` is this demo server's.
@@ -109,6 +123,8 @@ async fn the_readme_walk_runs_as_written() {
     // suspended the bad sub-outlet.
     assert!(stdout.contains("ORDER_STATUS_QUALITY_CHECKED"), "{stdout}");
     assert!(stdout.contains("OUTLET_STATUS_SUSPENDED"), "{stdout}");
+    // The author's plugin, signed with the demo publisher's key, is demo's.
+    assert!(stdout.lines().any(|line| line == "demo"), "{stdout}");
 }
 
 #[test]
