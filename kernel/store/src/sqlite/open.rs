@@ -63,6 +63,24 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// The migrations up to and including version `through`.
+pub(super) fn migrator(through: i64) -> Migrator {
+    let migrations = MIGRATIONS
+        .iter()
+        .filter(|(version, _, _)| *version <= through)
+        .map(|&(version, name, sql)| {
+            Migration::new(
+                version,
+                name.into(),
+                MigrationType::Simple,
+                sql.into_sql_str(),
+                false,
+            )
+        })
+        .collect();
+    Migrator::with_migrations(migrations)
+}
+
 impl SqliteStore {
     /// Opens (creating if needed) the database file at `path` and brings its
     /// schema up to date.
@@ -87,19 +105,7 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let migrations = MIGRATIONS
-            .iter()
-            .map(|&(version, name, sql)| {
-                Migration::new(
-                    version,
-                    name.into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect();
-        Migrator::with_migrations(migrations)
+        migrator(i64::MAX)
             .run(&pool)
             .await
             .map_err(sqlx::Error::from)?;

@@ -2,13 +2,11 @@
 //! migration of a store made before publishers existed.
 
 use prost::Message;
-use sqlx::SqlSafeStr;
-use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::sqlite::SqliteConnectOptions;
 use xingji_api::v1::{AuditEvent, Plugin};
 
 use super::handle::SqliteStore;
-use super::open::MIGRATIONS;
+use super::open::migrator;
 use crate::{Store, StoreError};
 
 fn plugin(name: &str, version: &str, publisher: &str) -> Plugin {
@@ -75,23 +73,7 @@ async fn the_migration_gives_existing_names_and_data_to_their_installer() {
         let pool = sqlx::SqlitePool::connect_with(options)
             .await
             .expect("connect");
-        let before = MIGRATIONS
-            .iter()
-            .filter(|(version, _, _)| *version < 8)
-            .map(|&(version, name, sql)| {
-                Migration::new(
-                    version,
-                    name.into(),
-                    MigrationType::Simple,
-                    sql.into_sql_str(),
-                    false,
-                )
-            })
-            .collect();
-        Migrator::with_migrations(before)
-            .run(&pool)
-            .await
-            .expect("migrate to 7");
+        migrator(7).run(&pool).await.expect("migrate to 7");
         let bundled = Plugin {
             bundled: true,
             publisher: String::new(),
