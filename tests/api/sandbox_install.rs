@@ -43,52 +43,37 @@ fn artifacts(data_dir: &Path) -> BTreeSet<String> {
         .collect()
 }
 
-fn leb(mut n: usize, out: &mut Vec<u8>) {
-    loop {
-        let byte = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            out.push(byte);
-            return;
-        }
-        out.push(byte | 0x80);
-    }
-}
-
-fn section(id: u8, contents: &[u8], out: &mut Vec<u8>) {
-    out.push(id);
-    leb(contents.len(), out);
-    out.extend_from_slice(contents);
-}
-
 /// A component holding one core module of `functions` functions, each
-/// `size` bytes of arithmetic on a local: what a compiler takes long over.
-/// It exports no slot, like the attacker's in the issue.
+/// about `size` bytes of arithmetic on a local: what a compiler takes long
+/// over. It exports no slot, like the attacker's in the issue.
 fn huge_functions(functions: usize, size: usize) -> Vec<u8> {
-    let mut module = b"\0asm\x01\0\0\0".to_vec();
-    section(1, &[1, 0x60, 0, 0], &mut module); // one type: () -> ()
-    let mut declared = Vec::new();
-    leb(functions, &mut declared);
-    declared.extend(std::iter::repeat_n(0u8, functions));
-    section(3, &declared, &mut module);
-    let mut code = Vec::new();
-    leb(functions, &mut code);
+    use wasm_encoder::{
+        CodeSection, Component, Function, FunctionSection, Module, ModuleSection, TypeSection,
+        ValType,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut declared = FunctionSection::new();
+    let mut code = CodeSection::new();
     for _ in 0..functions {
-        // one i32 local; `local.get 0, i32.const 1, i32.add, local.set 0`
-        // (7 bytes) repeated; `end`
-        let mut body = vec![1, 1, 0x7f];
-        while body.len() + 7 < size {
-            body.extend_from_slice(&[0x20, 0, 0x41, 1, 0x6a, 0x21, 0]);
+        declared.function(0);
+        let mut body = Function::new([(1, ValType::I32)]);
+        // `local.get 0, i32.const 1, i32.add, local.set 0`: 7 bytes.
+        for _ in 0..size / 7 {
+            body.instructions()
+                .local_get(0)
+                .i32_const(1)
+                .i32_add()
+                .local_set(0);
         }
-        body.push(0x0b);
-        leb(body.len(), &mut code);
-        code.extend(body);
+        body.instructions().end();
+        code.function(&body);
     }
-    section(10, &code, &mut module);
-    // A component (version 0x0d, layer 1) whose one section is the module.
-    let mut component = b"\0asm\x0d\0\x01\0".to_vec();
-    section(1, &module, &mut component);
-    component
+    let mut module = Module::new();
+    module.section(&types).section(&declared).section(&code);
+    let mut component = Component::new();
+    component.section(&ModuleSection(&module));
+    component.finish()
 }
 
 /// An install with a generous deadline: it must end well inside it.

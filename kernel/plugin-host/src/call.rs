@@ -93,6 +93,9 @@ pub struct CallCost {
     pub duration: Duration,
 }
 
+/// Epoch ticks (`EPOCH_TICK`, 100 µs) a call runs before it first yields.
+const FIRST_SLICE_TICKS: u64 = 10;
+
 /// One call in progress: its own store, so no state leaks between calls.
 pub(crate) struct Call {
     store: Store<HostState>,
@@ -113,7 +116,11 @@ impl Call {
         // Fuel is on in the engine's config, so this cannot fail.
         let _ = store.set_fuel(limits.fuel);
         let started = Instant::now();
-        store.set_epoch_deadline(1);
+        // A call of ordinary length (a dispatch takes tens of microseconds)
+        // runs to its end without yielding, so it is not queued again; a
+        // long one yields every tick after its first slice, so that it
+        // shares its worker thread with other requests.
+        store.set_epoch_deadline(FIRST_SLICE_TICKS);
         store.epoch_deadline_callback(move |_| {
             if started.elapsed() >= limits.deadline {
                 Ok(UpdateDeadline::Interrupt)
