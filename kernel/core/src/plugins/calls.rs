@@ -73,7 +73,7 @@ impl PluginSets {
             .admit(
                 region,
                 Slot::Dispatch,
-                &resolved.plugin.id(),
+                || resolved.plugin.id(),
                 resolved.concurrency,
             )
             .await?;
@@ -125,7 +125,7 @@ impl PluginSets {
         // Held until the answer is in: the instance lives that long.
         let permit = self
             .permits
-            .admit(region, slot, &plugin.id(), concurrency)
+            .admit(region, slot, || plugin.id(), concurrency)
             .await?;
         let sla = self.regions.settings(region).sla;
         // The publisher and name own the data, not whatever name a

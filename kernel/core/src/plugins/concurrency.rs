@@ -59,21 +59,22 @@ impl CallPermits {
         }
     }
 
-    /// A place for a call of `plugin` (`name@version`) in `region`'s
-    /// `slot`, whose cap is `cap` (at least 1), or
-    /// [`KernelError::PluginBusy`] naming the cap that is full.
+    /// A place for a call of `plugin` in `region`'s `slot`, whose cap is
+    /// `cap` (at least 1), or [`KernelError::PluginBusy`] naming the cap
+    /// that is full. (`plugin` gives `name@version` only for a refusal: an
+    /// admitted call, every dispatch, formats nothing.)
     pub(crate) async fn admit(
         &self,
         region: &str,
         slot: Slot,
-        plugin: &str,
+        plugin: impl Fn() -> String,
         cap: usize,
     ) -> Result<Permit> {
         let cap = cap.max(1);
         let semaphore = self.slot_semaphore(region, slot, cap);
         let busy = |scope, limit| {
             KernelError::PluginBusy(Box::new(PluginBusy {
-                plugin: plugin.to_owned(),
+                plugin: plugin(),
                 region: region.to_owned(),
                 slot: slot.name(),
                 scope,
@@ -149,26 +150,30 @@ mod tests {
     async fn each_region_and_slot_has_its_cap_and_the_kernel_its_own() {
         let permits = CallPermits::new(3);
         let a = permits
-            .admit("a", Slot::Dispatch, "p@1.0.0", 2)
+            .admit("a", Slot::Dispatch, || "p@1.0.0".into(), 2)
             .await
             .expect("1st");
         let _b = permits
-            .admit("a", Slot::Dispatch, "p@1.0.0", 2)
+            .admit("a", Slot::Dispatch, || "p@1.0.0".into(), 2)
             .await
             .expect("2nd");
-        let refused = permits.admit("a", Slot::Dispatch, "p@1.0.0", 2).await;
+        let refused = permits
+            .admit("a", Slot::Dispatch, || "p@1.0.0".into(), 2)
+            .await;
         assert_eq!(scope(refused), ("region-slot", 2));
         // Another slot of the region, and another region, have their own
         // caps; the kernel's (3) is then full for everyone.
         let _c = permits
-            .admit("a", Slot::Warranty, "w@1.0.0", 2)
+            .admit("a", Slot::Warranty, || "w@1.0.0".into(), 2)
             .await
             .expect("warranty");
-        let refused = permits.admit("b", Slot::Dispatch, "p@1.0.0", 2).await;
+        let refused = permits
+            .admit("b", Slot::Dispatch, || "p@1.0.0".into(), 2)
+            .await;
         assert_eq!(scope(refused), ("kernel", 3));
         drop(a);
         permits
-            .admit("b", Slot::Dispatch, "p@1.0.0", 2)
+            .admit("b", Slot::Dispatch, || "p@1.0.0".into(), 2)
             .await
             .expect("freed");
     }
