@@ -469,6 +469,12 @@ mod tests {
     }
 
     #[test]
+    fn a_component_the_shape_admits_fits_the_pool() {
+        let shape = crate::shape::Shape::default();
+        assert!(shape.max_modules <= POOL_CORE_INSTANCES_PER_PLUGIN as usize);
+    }
+
+    #[test]
     fn every_slot_fits_in_a_pooled_memory() {
         for slot in Slot::ALL {
             let limits = Limits::for_slot(slot);

@@ -25,7 +25,10 @@ impl Default for Shape {
         Shape {
             max_function_bytes: 256 << 10,
             max_functions: 10_000,
-            max_modules: 16,
+            // Each module is instantiated at least once, and the pool holds
+            // 8 core instances per plugin (`runtime.rs`, checked by a test):
+            // more would pass here only to fail at its first instantiation.
+            max_modules: 8,
         }
     }
 }
