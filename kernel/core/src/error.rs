@@ -243,6 +243,15 @@ impl KernelError {
                 "{kind} {}: quota exceeded: {used} bytes, the limit is {limit}",
                 quoted(id)
             )),
+            // The database is away (a lost connection, a failover): the
+            // caller may retry, and nothing unacknowledged was written.
+            StoreError::Unavailable(why) => {
+                tracing::warn!(why, kind, id = %bounded(id), "store unavailable");
+                KernelError::Unavailable(format!(
+                    "storage unavailable on {kind} {}: try again",
+                    quoted(id)
+                ))
+            }
             error @ (StoreError::Corrupt { .. } | StoreError::Backend(_)) => {
                 tracing::error!(%error, kind, id = %bounded(id), "store failure");
                 KernelError::Internal(format!("storage failure on {kind} {}", quoted(id)))

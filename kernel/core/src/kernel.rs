@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use tokio::sync::watch;
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::error::{KernelError, Result};
 use crate::orders::candidates::Networks;
@@ -53,6 +53,33 @@ impl Default for Options {
 }
 
 impl Kernel {
+    /// Follows what other kernels sharing the store change: when the
+    /// store's registry version moves (an install, an uninstall, an
+    /// activation or a rollback, through any kernel), reloads the plugin
+    /// sets. The task holds the kernel weakly and ends with it, or when the
+    /// kernel stops. (The cached networks follow `network_version` when
+    /// read; regions founded elsewhere are looked up when first named.)
+    pub fn follow_shared_state(kernel: &Arc<Kernel>) {
+        let mut registry = kernel.store.registry_version();
+        let mut stopping = kernel.stopping.clone();
+        let kernel = Arc::downgrade(kernel);
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    changed = registry.changed() => if changed.is_err() { return },
+                    _ = stopping.wait_for(|stop| *stop) => return,
+                }
+                let Some(kernel) = kernel.upgrade() else {
+                    return;
+                };
+                if let Err(error) = kernel.plugins.refresh().await {
+                    // The next change, or the store's own poll, tries again.
+                    tracing::warn!(%error, "reloading the plugin sets failed");
+                }
+            }
+        });
+    }
+
     /// A kernel over `store`, with its `regions` and their `plugins`; the
     /// page-token key is made once and kept in the store.
     pub async fn new(

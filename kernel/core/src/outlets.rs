@@ -6,7 +6,7 @@ use xingji_api::v1::{
     ListOutletsRequest, ListOutletsResponse, Outlet, OutletGrade, OutletStatus, OutletTier,
     ProductLine, RecordAuditRequest, ServiceStandard, UpdateOutletRequest,
 };
-use xingji_store::{AuditFilter, OutletFilter, Store, StoreError};
+use xingji_store::{AuditFilter, OutletFilter, StoreError, prelude::*};
 
 use crate::access::{self, Target};
 use crate::actor::Actor;

@@ -5,7 +5,7 @@ use xingji_api::v1::{
     ListLicenceEventsRequest, ListLicenceEventsResponse, ListPeopleRequest, ListPeopleResponse,
     Person, PersonLevel, PersonStatus, ProductLine, RecordLicenceEventRequest, UpdatePersonRequest,
 };
-use xingji_store::{PersonFilter, Store};
+use xingji_store::{PersonFilter, prelude::*};
 
 use crate::access::{self, Target};
 use crate::actor::Actor;

@@ -10,7 +10,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, RwLock};
 
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::error::{KernelError, Missing, Result, bounded, quoted};
 use crate::settings::RegionConfig;

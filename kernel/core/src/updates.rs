@@ -3,7 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::error::{KernelError, Result, quoted};
 use crate::records::get;

@@ -26,7 +26,7 @@ use xingji_core::calendar::Month;
 use xingji_core::orders::history::append;
 use xingji_core::orders::lifecycle::Step;
 use xingji_core::settings::SlaTargets;
-use xingji_store::SqliteStore;
+use xingji_store_sqlite::SqliteStore;
 
 const REGION: &str = "bench";
 const MONTH: &str = "2025-10";
@@ -260,7 +260,7 @@ async fn generated(orders: usize) -> PathBuf {
     let chunk = 50_000;
     for first in (0..orders).step_by(chunk) {
         let batch = (first..(first + chunk).min(orders))
-            .map(|n| order(n, &mut ids, &outlets, &people, &mut dice))
+            .map(|n| xingji_core::orders::sla::indexed(order(n, &mut ids, &outlets, &people, &mut dice)))
             .collect();
         store
             .import(Vec::new(), Vec::new(), batch)

@@ -21,7 +21,8 @@ use xingji_plugin_host::bindings::host::xingji::plugins::types::Geo;
 use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::{
     Fleet, Metric, PlanRequest, Stop, TourPlan,
 };
-use xingji_store::{SqliteStore, Store};
+use xingji_store::prelude::*;
+use xingji_store_sqlite::SqliteStore;
 
 /// One Solomon instance: the depot is customer 0.
 struct Instance {

@@ -53,6 +53,10 @@ pub struct Config {
     /// publishers (`[plugins]`).
     #[serde(default)]
     pub plugins: PluginsConfig,
+    /// Where records are kept (`[store]`): SQLite in `data_dir` unless a
+    /// PostgreSQL `url` is given.
+    #[serde(default)]
+    pub store: StoreConfig,
     /// TLS on the gRPC listener (`[tls]`). Without it the server speaks
     /// plaintext: for loopback and the demo only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -102,9 +106,23 @@ impl Default for Config {
             identity: IdentityConfig::default(),
             regions: BTreeMap::new(),
             plugins: PluginsConfig::default(),
+            store: StoreConfig::default(),
             tls: None,
         }
     }
+}
+
+/// `[store]`: which database holds the records.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// `postgres://user@host:port/database` (libpq's URL form, with its
+    /// `sslmode` and other parameters): the kernel keeps everything there,
+    /// and several kernels may share it. Unset: one kernel's SQLite file,
+    /// `<data_dir>/xingji.db`. Plugin artifacts and the embedded issuer's
+    /// key stay in `data_dir` either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 /// Settings given as flags; `None` leaves the lower layers' value.
@@ -125,6 +143,9 @@ pub struct Overrides {
     /// `--shutdown-grace-seconds`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shutdown_grace_seconds: Option<u64>,
+    /// `--store-url`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub store: Option<StoreConfig>,
 }
 
 impl Config {
@@ -155,6 +176,12 @@ impl Config {
                 "log_filter",
                 "shutdown_grace_seconds",
             ]))
+            // `XINGJI_STORE_URL` is `store.url`.
+            .merge(
+                Env::prefixed("XINGJI_STORE_")
+                    .only(&["url"])
+                    .map(|key| format!("store.{key}").into()),
+            )
             // `XINGJI_TLS_CERT_FILE` is `tls.cert_file`, and so on.
             .merge(
                 Env::prefixed("XINGJI_TLS_")
@@ -180,6 +207,7 @@ mod tests {
                 "listen = \"127.0.0.1:6000\"\ndata_dir = \"/tmp/x\"\ndemo = true\n",
             )?;
             jail.set_env("XINGJI_DATA_DIR", "/tmp/from-env");
+            jail.set_env("XINGJI_STORE_URL", "postgres://kernel@db/xingji");
             let flags = Overrides {
                 demo: Some(false),
                 ..Overrides::default()
@@ -191,6 +219,18 @@ mod tests {
             assert_eq!(config.log_format, LogFormat::Text);
             assert!(Config::load(Some(Path::new("missing.toml")), &flags).is_err());
             assert_eq!(config.tls, None, "plaintext unless [tls] is given");
+            assert_eq!(
+                config.store.url.as_deref(),
+                Some("postgres://kernel@db/xingji")
+            );
+            let flag = Overrides {
+                store: Some(StoreConfig {
+                    url: Some("postgres://other/db".into()),
+                }),
+                ..Overrides::default()
+            };
+            let config = Config::load(None, &flag).map_err(|e| *e)?;
+            assert_eq!(config.store.url.as_deref(), Some("postgres://other/db"));
             Ok(())
         });
     }

@@ -22,7 +22,8 @@ use xingji_core::plugins::{Bundled, PluginSets};
 use xingji_core::regions::Regions;
 use xingji_core::{Kernel, Options};
 use xingji_identity::{CertificateMap, Verifier};
-use xingji_store::{SqliteStore, Store};
+use xingji_store::prelude::*;
+use xingji_store_sqlite::SqliteStore;
 
 use crate::config::Config;
 use crate::grpc::auth::{AuthLayer, Authenticator};
@@ -94,6 +95,7 @@ pub async fn start_kernel(
         auto_dispatch: config.auto_dispatch,
     };
     let kernel = Arc::new(Kernel::new(store, regions, plugins, options, stopping).await?);
+    Kernel::follow_shared_state(&kernel);
     if seeded {
         crate::demo::sell_contracts(&kernel)
             .await

@@ -23,7 +23,8 @@ use xingji_plugin_host::bindings::tour::exports::xingji::plugins::tour_planner::
 };
 use xingji_plugin_host::bindings::warranty::exports::xingji::plugins::warranty_plans::Appliance;
 use xingji_store::audit::verify_chain;
-use xingji_store::{AuditEventFilter, OrderFilter, Page, SqliteStore, Store};
+use xingji_store::{AuditEventFilter, OrderFilter, Page, prelude::*};
+use xingji_store_sqlite::SqliteStore;
 
 const TODAY: Date = Date {
     year: 2026,

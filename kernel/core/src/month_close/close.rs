@@ -174,8 +174,7 @@ impl MonthCloses<'_> {
             return Ok(close);
         }
 
-        let sla = kernel.regions.settings(region).sla;
-        let commit = facts.commit(sla, close, now, actor);
+        let commit = facts.commit(close, now, actor);
         match store.commit_month_close(commit).await {
             Ok(close) => {
                 // Where a close's time goes, for whoever runs a big region.

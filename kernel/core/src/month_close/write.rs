@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use prost_types::Timestamp;
 use xingji_api::v1::{
-    EngineerPay, Kpis, LicenceCharge, LicenceEvent, LicenceState, MonthClose, Order, Outlet,
+    EngineerPay, Kpis, LicenceCharge, LicenceEvent, LicenceState, MonthClose, OrderStatus, Outlet,
     OutletGrade, OutletMonth, Person, Statement, StatementLine,
 };
 use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::Evaluation;
@@ -20,7 +20,6 @@ use crate::licence;
 use crate::month_close::gather::Gathered;
 use crate::orders::history;
 use crate::orders::lifecycle::Step;
-use crate::settings::SlaTargets;
 use crate::wit::{charge_kind_from, grade_from, incentive_from, outlet_status_from};
 
 impl Gathered {
@@ -118,10 +117,8 @@ impl Gathered {
 
     /// What the close writes: outlets whose grade or status changed, the
     /// licence charges on their engineers, and the settled orders.
-    /// What the close writes; the settled orders' SLA stamps use `sla`.
     pub(crate) fn commit(
         self,
-        sla: SlaTargets,
         close: MonthClose,
         now: Timestamp,
         actor: &Actor,
@@ -175,22 +172,16 @@ impl Gathered {
             });
         }
 
-        let reason = format!("{note}, by {actor}: see its statement");
-        let settle_order = Box::new(move |order: &mut Order| {
-            let Ok(to) = Step::Settle.target(order.kind(), order.status()) else {
-                return false;
-            };
-            history::append(
-                order,
-                now,
-                &Actor::Kernel,
-                Step::Settle.action(),
-                to,
-                reason.clone(),
-                &sla,
-            );
-            true
-        });
+        // Only quality-checked orders are settled (`Facts::to_settle`), each
+        // at the version read: one entry fits every one of them.
+        let settlement = history::entry(
+            now,
+            &Actor::Kernel,
+            Step::Settle.action(),
+            OrderStatus::QualityChecked,
+            OrderStatus::Settled,
+            format!("{note}, by {actor}: see its statement"),
+        );
         let target = format!("months/{}/{}", close.region, close.month);
         let audit = audit::event(actor, "month.close", target, &close.region);
         MonthCloseCommit {
@@ -199,7 +190,7 @@ impl Gathered {
             outlets,
             people: charged.into_values().collect(),
             settle: self.to_settle,
-            settle_order,
+            settlement,
         }
     }
 }

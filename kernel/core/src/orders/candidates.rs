@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use xingji_api::v1::{LicenceState, Order, Outlet, Person, RefusedBy};
 use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::DispatchRequest;
-use xingji_store::{OutletFilter, PersonFilter, Store, StoreError};
+use xingji_store::{OutletFilter, PersonFilter, StoreError, prelude::*};
 
 use crate::calendar::now;
 use crate::paging::read_all;

@@ -38,6 +38,27 @@ pub fn plugin_text(text: String) -> String {
     format!("{}{note}", &text[..end])
 }
 
+/// A history entry: `actor` did `action` at `time`, moving an order from
+/// `from` to `status`.
+pub fn entry(
+    time: Timestamp,
+    actor: &Actor,
+    action: &str,
+    from: OrderStatus,
+    status: OrderStatus,
+    reason: String,
+) -> HistoryEntry {
+    HistoryEntry {
+        time: Some(time),
+        actor: actor.to_string(),
+        action: action.to_owned(),
+        status: status as i32,
+        reason,
+        from_status: from as i32,
+        repeats: 0,
+    }
+}
+
 /// Moves `order` to `status` at `time`, appending the one history entry of
 /// the write (who, what, from which status, why) and stamping the SLA
 /// clocks. A retried dispatch ([`RETRIED`]) right after another replaces it.
@@ -50,15 +71,7 @@ pub fn append(
     reason: String,
     targets: &SlaTargets,
 ) {
-    let mut entry = HistoryEntry {
-        time: Some(time),
-        actor: actor.to_string(),
-        action: action.to_owned(),
-        status: status as i32,
-        reason,
-        from_status: order.status,
-        repeats: 0,
-    };
+    let mut entry = entry(time, actor, action, order.status(), status, reason);
     let retry_of = order.history.last_mut().filter(|last| {
         RETRIED.contains(&action)
             && RETRIED.contains(&last.action.as_str())

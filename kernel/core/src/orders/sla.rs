@@ -8,6 +8,8 @@
 use prost_types::Timestamp;
 use xingji_api::v1::{Order, OrderKind, OrderStatus, Sla, SlaClock};
 
+use xingji_store::OrderWrite;
+
 use crate::settings::SlaTargets;
 
 /// Sets the order's clocks from its history: due times from `targets` and
@@ -74,6 +76,25 @@ pub fn all_met(order: &Order) -> bool {
             _ => false,
         })
     })
+}
+
+/// The earliest due time of an SLA clock still running, or `None` when none
+/// runs (the order is no longer open, or has no clocks): what the store
+/// indexes for lists of orders due before a time.
+pub fn due_at(order: &Order) -> Option<i64> {
+    let sla = order.sla.as_ref().filter(|_| order.status().is_open())?;
+    clocks(sla)
+        .filter(|clock| clock.done_time.is_none())
+        .filter_map(|clock| clock.due_time.map(|due| due.seconds))
+        .min()
+}
+
+/// An order as the kernel hands it to the store: with its due time.
+pub fn indexed(order: Order) -> OrderWrite {
+    OrderWrite {
+        due_at: due_at(&order),
+        order,
+    }
 }
 
 /// Whether a clock of `order` was running past its due time at `seconds`.

@@ -7,7 +7,7 @@ use std::sync::RwLock;
 
 use xingji_api::v1::{Activation, ActivationAction, AuditEvent};
 use xingji_plugin_host::Slot;
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::audit;
 use crate::error::{KernelError, Result};
@@ -25,18 +25,27 @@ impl Activations {
     /// The stored history's last activation per region and slot.
     pub async fn load(store: &dyn Store) -> Result<Activations, String> {
         let activations = Activations::default();
+        activations.reload(store).await?;
+        Ok(activations)
+    }
+
+    /// Reads the history again, for the activations other kernels on the
+    /// same database made. Waits for an activation of this kernel being
+    /// persisted, so the two never interleave.
+    pub async fn reload(&self, store: &dyn Store) -> Result<(), String> {
+        let _changing = self.changing.lock().await;
+        let mut last = HashMap::new();
         for activation in store
             .list_activations()
             .await
             .map_err(|error| error.to_string())?
         {
             if let Some(slot) = slot_from_proto(activation.slot) {
-                activations
-                    .write()
-                    .insert((activation.region.clone(), slot), activation);
+                last.insert((activation.region.clone(), slot), activation);
             }
         }
-        Ok(activations)
+        *self.write() = last;
+        Ok(())
     }
 
     fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<(String, Slot), Activation>> {

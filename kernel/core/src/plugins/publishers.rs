@@ -15,7 +15,7 @@
 //! audit trail records as a denial.
 
 use xingji_plugin_host::signature::{ComponentSignature, PublicKey, SignatureError};
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::error::{KernelError, Result};
 use crate::settings::PluginsConfig;

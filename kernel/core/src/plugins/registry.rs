@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use xingji_api::v1::Plugin as PluginRecord;
 use xingji_plugin_host::{LoadError, Plugin, Runtime, Shape, Slot};
-use xingji_store::{Store, StoreError};
+use xingji_store::{StoreError, prelude::*};
 
 use crate::audit;
 use crate::calendar::now;
@@ -75,19 +75,33 @@ impl Registry {
                 .await
                 .map_err(|error| format!("bundled plugin {name}: {error}"))?;
         }
-        let stored = registry
+        registry.sync().await?;
+        Ok(registry)
+    }
+
+    /// Brings the loaded set to what the store holds: loads (compiling, or
+    /// from the artifact cache) what another kernel on the same database
+    /// installed, and drops what it uninstalled. At start, every stored
+    /// plugin is new.
+    pub async fn sync(&self) -> Result<(), String> {
+        let stored = self
             .store
             .list_plugins()
             .await
             .map_err(|error| error.to_string())?;
+        let ids: std::collections::HashSet<String> = stored
+            .iter()
+            .map(|record| format!("{}@{}", record.name, record.version))
+            .collect();
+        self.write().retain(|id, _| ids.contains(id));
         let mut records = Vec::new();
         let mut components = Vec::new();
         for record in stored {
             let id = format!("{}@{}", record.name, record.version);
-            if registry.read().contains_key(&id) {
+            if self.read().contains_key(&id) {
                 continue;
             }
-            let bytes = registry
+            let bytes = self
                 .store
                 .plugin_component(&record.sha256)
                 .await
@@ -95,19 +109,19 @@ impl Registry {
             components.push(bytes);
             records.push((id, record));
         }
-        let loaded = registry.load_all(components).await;
+        let loaded = self.load_all(components).await;
         for ((id, record), loaded) in records.into_iter().zip(loaded) {
             match loaded {
                 Ok(plugin) => {
                     let plugin = Arc::new(plugin);
-                    registry.write().insert(id, Installed { record, plugin });
+                    self.write().insert(id, Installed { record, plugin });
                 }
                 Err(error) => {
                     tracing::warn!(plugin = %id, %error, "an installed plugin no longer loads; it cannot be activated")
                 }
             }
         }
-        Ok(registry)
+        Ok(())
     }
 
     /// Loads components at most [`PARALLEL_LOADS`] at a time, with no

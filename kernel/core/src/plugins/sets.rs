@@ -18,7 +18,7 @@ use xingji_api::v1::{
     PluginSource,
 };
 use xingji_plugin_host::{Limits, Plugin, Slot};
-use xingji_store::Store;
+use xingji_store::prelude::*;
 
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
@@ -107,6 +107,13 @@ impl PluginSets {
             permits: CallPermits::default(),
             publishers,
         })
+    }
+
+    /// Catches up with what other kernels on the same database installed,
+    /// uninstalled and activated (see [`Self::follow`]).
+    pub async fn refresh(&self) -> Result<(), String> {
+        self.registry.sync().await?;
+        self.activations.reload(self.store.as_ref()).await
     }
 
     /// Validates and installs `publisher`'s component (see

@@ -17,7 +17,8 @@ use xingji_core::plugins::{Bundled, PluginSets};
 use xingji_core::regions::Regions;
 use xingji_core::settings::RegionConfig;
 use xingji_core::{Kernel, KernelError, Options};
-use xingji_store::{SqliteStore, Store};
+use xingji_store::prelude::*;
+use xingji_store_sqlite::SqliteStore;
 
 /// A kernel over a fresh store, and what keeps it alive.
 pub struct TestKernel {

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use xingji_store::audit::{VerifyError, verify_chain};
-use xingji_store::{SqliteStore, Store};
+use xingji_store::prelude::*;
+use xingji_store_sqlite::SqliteStore;
 
 use crate::config::{Config, Overrides};
 use crate::server::{BoxError, DATABASE_FILE};

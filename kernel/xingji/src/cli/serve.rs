@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::config::{Config, LogFormat, Overrides};
+use crate::config::{Config, LogFormat, Overrides, StoreConfig};
 
 /// `xingji serve` flags; each overrides the config file and environment.
 #[derive(Debug, Args)]
@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// [default: 10].
     #[arg(long)]
     pub shutdown_grace_seconds: Option<u64>,
+    /// Keep records in this PostgreSQL database (`postgres://…`), shared
+    /// with other kernels, instead of SQLite in the data directory.
+    #[arg(long, value_name = "URL")]
+    pub store_url: Option<String>,
 }
 
 impl ServeArgs {
@@ -39,6 +43,7 @@ impl ServeArgs {
             demo: self.demo.then_some(true),
             log_format: self.log_format,
             shutdown_grace_seconds: self.shutdown_grace_seconds,
+            store: self.store_url.clone().map(|url| StoreConfig { url: Some(url) }),
         };
         Config::load(self.config.as_deref(), &overrides)
     }

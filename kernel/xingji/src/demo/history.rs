@@ -13,7 +13,7 @@ use xingji_api::v1::{
     Appliance, Audit, Callback, Complaint, Customer, GeoPoint, LicenceState, Order, OrderKind,
     OrderStatus, Outlet, OutletStatus, OutletTier, PartUsed, Person, QualityControl, ServiceReport,
 };
-use xingji_store::{Store, StoreError};
+use xingji_store::{StoreError, prelude::*};
 
 use xingji_core::actor::{Actor, Role};
 use xingji_core::calendar::Month;

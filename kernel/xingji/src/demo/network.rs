@@ -7,7 +7,7 @@ use xingji_api::v1::{
     CertificationLevel, GeoPoint, LicenceEvent, LicenceEventKind, LicenceState, Outlet,
     OutletClass, OutletGrade, OutletStatus, OutletTier, Person, PersonLevel, ProductLine, Skill,
 };
-use xingji_store::{Store, StoreError};
+use xingji_store::{StoreError, prelude::*};
 
 use xingji_core::ids::new_id;
 use xingji_core::licence::{self, LICENCE_POINTS};

@@ -9,7 +9,7 @@ use xingji_api::v1::{
     Appliance, Customer, GeoPoint, HistoryEntry, Order, OrderKind, OrderStatus, Outlet, OutletTier,
     ProductLine, TourNeeds,
 };
-use xingji_store::{CreateOutcome, Store, StoreError};
+use xingji_store::{CreateOutcome, StoreError, prelude::*};
 
 use xingji_core::ids::new_id;
 use xingji_core::orders::sla;
@@ -37,7 +37,7 @@ pub(super) async fn store_order(store: &dyn Store, order: Order) -> Result<Order
     let target = format!("orders/{}", order.id);
     let audit = seeded(target, &order.region);
     match store
-        .create_order(&request_id, request_id.as_bytes(), order, audit)
+        .create_order(&request_id, request_id.as_bytes(), sla::indexed(order), audit)
         .await?
     {
         CreateOutcome::Created(order) | CreateOutcome::Existing { order, .. } => Ok(order),

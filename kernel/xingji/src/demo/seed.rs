@@ -1,7 +1,7 @@
 //! Seeding the demo: region by region, step by step, from one `Dice`.
 
 use prost_types::Timestamp;
-use xingji_store::{OutletFilter, Page, Store, StoreError};
+use xingji_store::{OutletFilter, Page, StoreError, prelude::*};
 
 use super::data::{Dice, REGIONS, Region};
 use super::history::seed_history;

@@ -9,7 +9,7 @@ use std::time::Duration;
 use xingji_api::v1::{Outlet, Person};
 use xingji_core::paging::read_all;
 use xingji_identity::{EmbeddedIssuer, TokenRequest};
-use xingji_store::{OutletFilter, PersonFilter, Store};
+use xingji_store::{OutletFilter, PersonFilter, prelude::*};
 
 use super::data::REGIONS;
 use crate::tokens::save_token;

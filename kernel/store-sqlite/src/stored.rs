@@ -5,6 +5,7 @@ use prost::Message;
 use xingji_api::v1::{Audit, LicenceEvent, Order, Outlet, Person};
 
 /// A column value.
+#[derive(Clone)]
 pub(super) enum Value {
     Text(String),
     Int(i64),
@@ -101,7 +102,6 @@ impl Stored for Order {
             ("outlet_id", Value::Text(self.outlet_id.clone())),
             ("engineer_id", Value::Text(self.engineer_id.clone())),
             ("product_line", Value::Int(product_line.into())),
-            ("due_at", Value::Int(due_at(self))),
             (
                 "original_order_id",
                 Value::Text(
@@ -124,20 +124,13 @@ fn product_lines_column(lines: impl Iterator<Item = i32>) -> String {
     })
 }
 
-/// The `due_at` column: the earliest due time of an SLA clock still running,
-/// or `i64::MAX` when none runs (the order is no longer open, or has no
-/// clocks).
-fn due_at(order: &Order) -> i64 {
-    let Some(sla) = order.sla.as_ref().filter(|_| order.status().is_open()) else {
-        return i64::MAX;
-    };
-    [&sla.dispatch, &sla.contact, &sla.arrival, &sla.completion]
-        .into_iter()
-        .flatten()
-        .filter(|clock| clock.done_time.is_none())
-        .filter_map(|clock| clock.due_time.map(|due| due.seconds))
-        .min()
-        .unwrap_or(i64::MAX)
+/// The `due_at` column of an order the kernel says runs no SLA clock (or
+/// when none is given): later than any `due_before`.
+pub(super) const NOT_DUE: i64 = i64::MAX;
+
+/// The `due_at` column of an order write.
+pub(super) fn due_at(due_at: Option<i64>) -> Vec<(&'static str, Value)> {
+    vec![("due_at", Value::Int(due_at.unwrap_or(NOT_DUE)))]
 }
 
 /// Records that are written once: their `version` column stays 1.

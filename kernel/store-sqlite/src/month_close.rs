@@ -8,7 +8,8 @@ use xingji_api::v1::{MonthClose, Order};
 
 use super::handle::SqliteStore;
 use super::records::decode;
-use crate::{MonthCloseCommit, Result, StoreError};
+use super::stored::due_at;
+use xingji_store::{MonthCloseCommit, Result, StoreError};
 
 /// Orders a month close settles per statement (15 columns each, well under
 /// SQLite's 32,766 bound parameters).
@@ -21,7 +22,7 @@ impl SqliteStore {
             outlets,
             people,
             settle,
-            settle_order,
+            settlement,
             audit,
         } = commit;
         let (_writing, mut tx) = self.begin_write().await?;
@@ -82,14 +83,15 @@ impl SqliteStore {
                         current: order.version,
                     });
                 }
-                if settle_order(&mut order) {
-                    order.version += 1;
-                    settled.push(order);
-                }
+                order.status = settlement.status;
+                order.update_time = settlement.time;
+                order.history.push(settlement.clone());
+                order.version += 1;
+                settled.push(order);
             }
             // Settling moves the status and the SLA due time, nothing else
             // the columns hold.
-            Self::replace_all(&mut tx, &settled, &["status", "due_at"]).await?;
+            Self::replace_all(&mut tx, &settled, &["status", "due_at"], &due_at(None)).await?;
             last = Self::append_last_events(&mut tx, &settled).await?.or(last);
         }
         let orders_done = started.elapsed();

@@ -1,7 +1,7 @@
 use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderStatus, Outlet};
 
 use super::handle::SqliteStore;
-use crate::{CreateOutcome, EventFilter, Result, Store, StoreError};
+use xingji_store::{CreateOutcome, EventFilter, Result, Store, StoreError};
 
 /// The open-loads triggers count the orders in hand with a status range
 /// in SQL: it must be the API's one definition of "in hand".

@@ -1,15 +1,15 @@
 //! The audit trail on SQLite (table `audit_events`, migration 0007):
 //! appending inside a write's transaction, listing, and reading the chain
 //! as stored. What a hash is and how the chain is checked is in
-//! `crate::audit`, the same for every backend.
+//! `xingji_store::audit`, the same for every backend.
 
 use sqlx::{QueryBuilder, Row, Sqlite};
 use xingji_api::v1::AuditEvent;
 
 use super::handle::SqliteStore;
 use super::records::regions_json;
-use crate::audit::{AuditEventFilter, GENESIS_HASH, StoredAuditEvent, seal, time_ns};
-use crate::{Page, Result, StoreError};
+use xingji_store::audit::{AuditEventFilter, GENESIS_HASH, StoredAuditEvent, seal, time_ns};
+use xingji_store::{Page, Result, StoreError};
 
 impl SqliteStore {
     /// Appends `event` to the chain inside the caller's write transaction.

@@ -11,7 +11,8 @@ use xingji_api::v1::{AuditEvent, Order, Outlet, Person};
 use super::events::announce;
 use super::handle::{PendingCreate, SqliteStore};
 use super::records::decode;
-use crate::{CreateOutcome, Result, StoreError};
+use super::stored::due_at;
+use xingji_store::{CreateOutcome, OrderWrite, Result, StoreError};
 
 /// The most new orders one transaction takes.
 pub(super) const GROUP_MAX: usize = 256;
@@ -22,7 +23,7 @@ impl SqliteStore {
         &self,
         request_id: &str,
         fingerprint: &[u8],
-        order: Order,
+        order: OrderWrite,
         audit: AuditEvent,
     ) -> Result<CreateOutcome> {
         let (reply, outcome) = oneshot::channel();
@@ -33,7 +34,7 @@ impl SqliteStore {
             audit,
             reply,
         };
-        let gone = || StoreError::Backend(sqlx::Error::PoolClosed);
+        let gone = || StoreError::Unavailable("the store is closing".into());
         self.creates.send(pending).await.map_err(|_| gone())?;
         outcome.await.map_err(|_| gone())?
     }
@@ -61,14 +62,16 @@ impl SqliteStore {
                     }
                 }
                 Err(error) => {
-                    let message = error.to_string();
+                    // Each caller hears the group's failure, sorted as it was
+                    // (a lost database is Unavailable to every one of them).
                     for pending in group.drain(..) {
-                        let _ =
-                            pending
-                                .reply
-                                .send(Err(StoreError::Backend(sqlx::Error::Protocol(format!(
-                                    "group commit failed: {message}"
-                                )))));
+                        let failure = match &error {
+                            StoreError::Unavailable(why) => StoreError::Unavailable(format!(
+                                "group commit failed: {why}"
+                            )),
+                            other => StoreError::Backend(format!("group commit failed: {other}")),
+                        };
+                        let _ = pending.reply.send(Err(failure));
                     }
                 }
             }
@@ -90,7 +93,13 @@ impl SqliteStore {
         let mut last = None;
         for pending in group.iter_mut() {
             let mut one = sqlx::Connection::begin(&mut *tx).await?;
-            let order = std::mem::take(&mut pending.order);
+            let order = std::mem::replace(
+                &mut pending.order,
+                OrderWrite {
+                    order: Order::default(),
+                    due_at: None,
+                },
+            );
             let audit = std::mem::take(&mut pending.audit);
             let created = Self::create_in(
                 &mut one,
@@ -123,9 +132,10 @@ impl SqliteStore {
         tx: &mut sqlx::SqliteConnection,
         request_id: &str,
         fingerprint: &[u8],
-        order: Order,
+        write: OrderWrite,
         audit: AuditEvent,
     ) -> Result<(CreateOutcome, Option<i64>)> {
+        let OrderWrite { order, due_at: due } = write;
         let claimed = sqlx::query(
             "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
              ON CONFLICT (request_id) DO NOTHING",
@@ -138,7 +148,7 @@ impl SqliteStore {
         .rows_affected()
             == 1;
         if claimed {
-            let order = Self::insert(&mut *tx, order).await?;
+            let order = Self::insert_with(&mut *tx, order, due_at(due)).await?;
             let mut last = None;
             for entry in &order.history {
                 last = Some(Self::append_event(tx, &order, entry).await?);
@@ -170,7 +180,7 @@ impl SqliteStore {
         &self,
         outlets: Vec<Outlet>,
         people: Vec<Person>,
-        orders: Vec<Order>,
+        orders: Vec<OrderWrite>,
     ) -> Result<()> {
         let (_writing, mut tx) = self.begin_write().await?;
         for outlet in outlets {
@@ -180,8 +190,8 @@ impl SqliteStore {
             Self::insert(&mut *tx, person).await?;
         }
         let mut last = None;
-        for order in orders {
-            let order = Self::insert(&mut *tx, order).await?;
+        for OrderWrite { order, due_at: due } in orders {
+            let order = Self::insert_with(&mut *tx, order, due_at(due)).await?;
             last = Some(Self::append_last_event(&mut tx, &order).await?);
         }
         tx.commit().await?;

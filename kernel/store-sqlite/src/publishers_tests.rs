@@ -7,7 +7,7 @@ use xingji_api::v1::{AuditEvent, Plugin};
 
 use super::handle::SqliteStore;
 use super::open::migrator;
-use crate::{Store, StoreError};
+use xingji_store::{Store, StoreError};
 
 fn plugin(name: &str, version: &str, publisher: &str) -> Plugin {
     Plugin {

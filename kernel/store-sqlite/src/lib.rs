@@ -1,4 +1,5 @@
-//! The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
+//! `xingji-store-sqlite`: the embedded backend of `xingji_store::Store`, one
+//! SQLite file in WAL mode with `synchronous=FULL`,
 //! so that a write acknowledged to a client survives a crash or power loss.
 //!
 //! One file per job: `handle` (the store and what it is made of), `open`
@@ -7,6 +8,9 @@
 //! log), `audit` (the audit trail), `month_close`, `plugins`, and `store`
 //! (the `Store` trait: the plugin kv and meta in place, the rest delegated
 //! to the files above).
+//!
+//! What it does not know: the order workflow, SLA rules, gRPC. The kernel
+//! gives it the columns lists filter on (an order's `due_at` included).
 
 mod audit;
 mod events;

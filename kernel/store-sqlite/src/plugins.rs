@@ -6,7 +6,7 @@ use xingji_api::v1::{Activation, AuditEvent, Plugin};
 
 use super::handle::SqliteStore;
 use super::records::decode;
-use crate::{Result, StoreError};
+use xingji_store::{Result, StoreError};
 
 impl SqliteStore {
     pub(super) async fn install_plugin(

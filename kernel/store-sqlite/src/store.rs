@@ -17,15 +17,16 @@ use super::handle::SqliteStore;
 use super::records::{
     Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
 };
-use super::stored::Value;
-use crate::audit::{AuditEventFilter, StoredAuditEvent};
-use crate::{
-    AuditFilter, CreateOutcome, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
-    PersonFilter, Result, Store, StoreError,
+use super::stored::{Value, due_at};
+use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
+use xingji_store::{
+    AuditFilter, CreateOutcome, OrderWrite, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
+    PersonFilter, Result, StoreError,
+    AuditTrail, Meta, MonthCloses, OrderLog, PluginKv, PluginRegistry, Records,
 };
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Records for SqliteStore {
     async fn create_outlet(&self, outlet: Outlet, audit: AuditEvent) -> Result<Outlet> {
         let (_writing, mut tx) = self.begin_write().await?;
         let outlet = Self::insert(&mut *tx, outlet).await?;
@@ -75,6 +76,10 @@ impl Store for SqliteStore {
         )
     }
 
+    fn network_version(&self) -> u64 {
+        self.network.load(Ordering::Acquire)
+    }
+
     async fn create_person(&self, person: Person, audit: AuditEvent) -> Result<Person> {
         let (_writing, mut tx) = self.begin_write().await?;
         let person = Self::insert(&mut *tx, person).await?;
@@ -110,125 +115,6 @@ impl Store for SqliteStore {
         tx.commit().await?;
         self.network_changed();
         Ok(person)
-    }
-
-    async fn create_order(
-        &self,
-        request_id: &str,
-        fingerprint: &[u8],
-        order: Order,
-        audit: AuditEvent,
-    ) -> Result<CreateOutcome> {
-        Self::create_order(self, request_id, fingerprint, order, audit).await
-    }
-
-    async fn get_order(&self, id: &str) -> Result<Order> {
-        self.get(id).await
-    }
-
-    async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>> {
-        let mut conditions = Vec::new();
-        region_in(&mut conditions, &filter.regions);
-        int_eq(&mut conditions, "status = ", filter.status);
-        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
-        text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
-        int_eq(&mut conditions, "kind = ", filter.kind);
-        int_eq(&mut conditions, "product_line = ", filter.product_line);
-        text_eq(
-            &mut conditions,
-            "original_order_id = ",
-            &filter.original_order_id,
-        );
-        if let Some(now) = filter.due_before {
-            conditions.push(Condition {
-                before: "due_at < ",
-                value: Value::Int(now),
-                after: "",
-            });
-        }
-        self.list(conditions, page).await
-    }
-
-    async fn install_plugin(
-        &self,
-        plugin: Plugin,
-        component: &[u8],
-        audit: AuditEvent,
-    ) -> Result<Plugin> {
-        Self::install_plugin(self, plugin, component, audit).await
-    }
-
-    async fn delete_plugin(&self, name: &str, version: &str, audit: AuditEvent) -> Result<Plugin> {
-        Self::delete_plugin(self, name, version, audit).await
-    }
-
-    async fn list_plugins(&self) -> Result<Vec<Plugin>> {
-        Self::list_plugins(self).await
-    }
-
-    async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>> {
-        Self::plugin_component(self, sha256).await
-    }
-
-    async fn plugin_publisher(&self, name: &str) -> Result<Option<String>> {
-        Self::plugin_publisher(self, name).await
-    }
-
-    async fn add_activation(
-        &self,
-        activation: Activation,
-        audit: AuditEvent,
-    ) -> Result<Activation> {
-        Self::add_activation(self, activation, audit).await
-    }
-
-    async fn list_activations(&self) -> Result<Vec<Activation>> {
-        Self::list_activations(self).await
-    }
-
-    async fn update_order(&self, order: Order, audit: AuditEvent) -> Result<Order> {
-        let (_writing, mut tx) = self.begin_write().await?;
-        let order = Self::update_in(&mut tx, order).await?;
-        let seq = Self::append_last_event(&mut tx, &order).await?;
-        Self::append_audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        self.announce(seq);
-        Ok(order)
-    }
-
-    async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new("SELECT seq, body FROM order_events WHERE seq > ");
-        query.push_bind(filter.after);
-        if let Some(regions) = &filter.regions {
-            query
-                .push(" AND region IN (SELECT value FROM json_each(")
-                .push_bind(regions_json(regions))
-                .push("))");
-        }
-        if let Some(outlet) = &filter.outlet_id {
-            query.push(" AND outlet_id = ").push_bind(outlet.clone());
-        }
-        query
-            .push(" ORDER BY seq LIMIT ")
-            .push_bind(i64::from(limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| {
-                let seq: i64 = row.get("seq");
-                let mut event: OrderEvent = decode(&seq.to_string(), row.get("body"))?;
-                event.cursor = seq.to_string();
-                Ok(event)
-            })
-            .collect()
-    }
-
-    fn order_events(&self) -> watch::Receiver<i64> {
-        self.last_event.subscribe()
-    }
-
-    fn network_version(&self) -> u64 {
-        self.network.load(Ordering::Acquire)
     }
 
     async fn record_licence_event(
@@ -269,6 +155,122 @@ impl Store for SqliteStore {
         rows.iter().map(|(id, body)| decode(id, body)).collect()
     }
 
+    async fn create_audit(&self, record: Audit, audit: AuditEvent) -> Result<Audit> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let record = Self::insert(&mut *tx, record).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        Ok(record)
+    }
+
+    async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>> {
+        let mut conditions = Vec::new();
+        region_in(&mut conditions, &filter.regions);
+        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
+        self.list(conditions, page).await
+    }
+}
+
+#[async_trait]
+impl OrderLog for SqliteStore {
+    async fn create_order(
+        &self,
+        request_id: &str,
+        fingerprint: &[u8],
+        order: OrderWrite,
+        audit: AuditEvent,
+    ) -> Result<CreateOutcome> {
+        Self::create_order(self, request_id, fingerprint, order, audit).await
+    }
+
+    async fn get_order(&self, id: &str) -> Result<Order> {
+        self.get(id).await
+    }
+
+    async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>> {
+        let mut conditions = Vec::new();
+        region_in(&mut conditions, &filter.regions);
+        int_eq(&mut conditions, "status = ", filter.status);
+        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
+        text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
+        int_eq(&mut conditions, "kind = ", filter.kind);
+        int_eq(&mut conditions, "product_line = ", filter.product_line);
+        text_eq(
+            &mut conditions,
+            "original_order_id = ",
+            &filter.original_order_id,
+        );
+        if let Some(now) = filter.due_before {
+            conditions.push(Condition {
+                before: "due_at < ",
+                value: Value::Int(now),
+                after: "",
+            });
+        }
+        self.list(conditions, page).await
+    }
+
+    async fn update_order(&self, write: OrderWrite, audit: AuditEvent) -> Result<Order> {
+        let (_writing, mut tx) = self.begin_write().await?;
+        let order = Self::update_with(&mut tx, write.order, due_at(write.due_at)).await?;
+        let seq = Self::append_last_event(&mut tx, &order).await?;
+        Self::append_audit_in(&mut tx, audit).await?;
+        tx.commit().await?;
+        self.announce(seq);
+        Ok(order)
+    }
+
+    async fn list_order_events(&self, filter: &EventFilter, limit: u32) -> Result<Vec<OrderEvent>> {
+        let mut query =
+            QueryBuilder::<Sqlite>::new("SELECT seq, body FROM order_events WHERE seq > ");
+        query.push_bind(filter.after);
+        if let Some(regions) = &filter.regions {
+            query
+                .push(" AND region IN (SELECT value FROM json_each(")
+                .push_bind(regions_json(regions))
+                .push("))");
+        }
+        if let Some(outlet) = &filter.outlet_id {
+            query.push(" AND outlet_id = ").push_bind(outlet.clone());
+        }
+        query
+            .push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(limit));
+        let rows = query.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| {
+                let seq: i64 = row.get("seq");
+                let mut event: OrderEvent = decode(&seq.to_string(), row.get("body"))?;
+                event.cursor = seq.to_string();
+                Ok(event)
+            })
+            .collect()
+    }
+
+    fn order_events(&self) -> watch::Receiver<i64> {
+        self.last_event.subscribe()
+    }
+
+    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
+        // Kept by triggers (migration 0006). One row of JSON, not a row per
+        // engineer: sqlx hands each row across threads, and dispatch asks
+        // this for every order (it was a third of CreateOrder's time).
+        let loads: String = sqlx::query_scalar(
+            "SELECT json_group_array(json_array(outlet_id, engineer_id, open)) \
+             FROM open_loads WHERE region = ? AND open > 0",
+        )
+        .bind(region)
+        .fetch_one(&self.pool)
+        .await?;
+        serde_json::from_str(&loads).map_err(|error| StoreError::Corrupt {
+            id: format!("open_loads/{region}"),
+            reason: error.to_string(),
+        })
+    }
+}
+
+#[async_trait]
+impl MonthCloses for SqliteStore {
     async fn get_month_close(&self, region: &str, month: &str) -> Result<MonthClose> {
         let id = format!("{region}/{month}");
         let body: Vec<u8> = sqlx::query_scalar("SELECT body FROM month_closes WHERE id = ?")
@@ -292,39 +294,60 @@ impl Store for SqliteStore {
     async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose> {
         Self::commit_month_close(self, commit).await
     }
+}
 
-    async fn create_audit(&self, record: Audit, audit: AuditEvent) -> Result<Audit> {
-        let (_writing, mut tx) = self.begin_write().await?;
-        let record = Self::insert(&mut *tx, record).await?;
-        Self::append_audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
-        Ok(record)
+#[async_trait]
+impl PluginRegistry for SqliteStore {
+    async fn install_plugin(
+        &self,
+        plugin: Plugin,
+        component: &[u8],
+        audit: AuditEvent,
+    ) -> Result<Plugin> {
+        let installed = Self::install_plugin(self, plugin, component, audit).await?;
+        self.registry_changed();
+        Ok(installed)
     }
 
-    async fn list_audits(&self, filter: &AuditFilter, page: &Page) -> Result<Vec<Audit>> {
-        let mut conditions = Vec::new();
-        region_in(&mut conditions, &filter.regions);
-        text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
-        self.list(conditions, page).await
+    async fn delete_plugin(&self, name: &str, version: &str, audit: AuditEvent) -> Result<Plugin> {
+        let deleted = Self::delete_plugin(self, name, version, audit).await?;
+        self.registry_changed();
+        Ok(deleted)
     }
 
-    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
-        // Kept by triggers (migration 0006). One row of JSON, not a row per
-        // engineer: sqlx hands each row across threads, and dispatch asks
-        // this for every order (it was a third of CreateOrder's time).
-        let loads: String = sqlx::query_scalar(
-            "SELECT json_group_array(json_array(outlet_id, engineer_id, open)) \
-             FROM open_loads WHERE region = ? AND open > 0",
-        )
-        .bind(region)
-        .fetch_one(&self.pool)
-        .await?;
-        serde_json::from_str(&loads).map_err(|error| StoreError::Corrupt {
-            id: format!("open_loads/{region}"),
-            reason: error.to_string(),
-        })
+    async fn list_plugins(&self) -> Result<Vec<Plugin>> {
+        Self::list_plugins(self).await
     }
 
+    async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>> {
+        Self::plugin_component(self, sha256).await
+    }
+
+    async fn plugin_publisher(&self, name: &str) -> Result<Option<String>> {
+        Self::plugin_publisher(self, name).await
+    }
+
+    async fn add_activation(
+        &self,
+        activation: Activation,
+        audit: AuditEvent,
+    ) -> Result<Activation> {
+        let added = Self::add_activation(self, activation, audit).await?;
+        self.registry_changed();
+        Ok(added)
+    }
+
+    async fn list_activations(&self) -> Result<Vec<Activation>> {
+        Self::list_activations(self).await
+    }
+
+    fn registry_version(&self) -> watch::Receiver<u64> {
+        self.registry.subscribe()
+    }
+}
+
+#[async_trait]
+impl PluginKv for SqliteStore {
     async fn kv_get(&self, region: &str, plugin: &str, key: &str) -> Result<Option<Vec<u8>>> {
         let value = sqlx::query_scalar(
             "SELECT value FROM plugin_kv WHERE region = ? AND plugin = ? AND key = ?",
@@ -442,22 +465,10 @@ impl Store for SqliteStore {
         tx.commit().await?;
         Ok(())
     }
+}
 
-    async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {
-        let writing = self.writer.lock().await;
-        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
-            .bind(key)
-            .bind(init)
-            .execute(&self.pool)
-            .await?;
-        drop(writing);
-        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
-            .bind(key)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(value)
-    }
-
+#[async_trait]
+impl AuditTrail for SqliteStore {
     async fn append_audit(&self, event: AuditEvent) -> Result<AuditEvent> {
         Self::append_audit(self, event).await
     }
@@ -472,5 +483,23 @@ impl Store for SqliteStore {
 
     async fn audit_chain(&self, after_seq: u64, limit: u32) -> Result<Vec<StoredAuditEvent>> {
         Self::audit_chain(self, after_seq, limit).await
+    }
+}
+
+#[async_trait]
+impl Meta for SqliteStore {
+    async fn meta_get_or_init(&self, key: &str, init: &[u8]) -> Result<Vec<u8>> {
+        let writing = self.writer.lock().await;
+        sqlx::query("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING")
+            .bind(key)
+            .bind(init)
+            .execute(&self.pool)
+            .await?;
+        drop(writing);
+        let value = sqlx::query_scalar("SELECT value FROM meta WHERE key = ?")
+            .bind(key)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(value)
     }
 }

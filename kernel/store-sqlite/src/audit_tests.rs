@@ -10,8 +10,8 @@ use xingji_api::v1::{
 };
 
 use super::handle::SqliteStore;
-use crate::audit::{ChainBreak, ChainHead, VerifyError, chain_hash, verify_chain};
-use crate::{AuditEventFilter, CreateOutcome, MonthCloseCommit, Page, Store, StoreError};
+use xingji_store::audit::{ChainBreak, ChainHead, VerifyError, chain_hash, verify_chain};
+use xingji_store::{AuditEventFilter, CreateOutcome, MonthCloseCommit, Page, Store, StoreError};
 
 async fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -4,7 +4,7 @@
 use xingji_api::v1::AuditEvent;
 
 use super::handle::SqliteStore;
-use crate::{Store, StoreError};
+use xingji_store::{Store, StoreError};
 
 async fn store() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -5,7 +5,7 @@ use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, Sqlite};
 
 use super::handle::SqliteStore;
 use super::stored::{Stored, Value};
-use crate::{Page, Result, StoreError};
+use xingji_store::{Page, Result, StoreError};
 
 /// One `AND` term of a list query: `before`, a bound value, `after`.
 pub(super) struct Condition {
@@ -129,10 +129,21 @@ impl SqliteStore {
 
     pub(super) async fn insert<'c, R: Stored>(
         executor: impl Executor<'c, Database = Sqlite>,
+        record: R,
+    ) -> Result<R> {
+        Self::insert_with(executor, record, Vec::new()).await
+    }
+
+    /// [`Self::insert`], with columns the caller gives beside the record's
+    /// own (an order's due time, which the kernel decides).
+    pub(super) async fn insert_with<'c, R: Stored>(
+        executor: impl Executor<'c, Database = Sqlite>,
         mut record: R,
+        extra: Vec<(&'static str, Value)>,
     ) -> Result<R> {
         record.set_version(1);
-        let columns = record.columns();
+        let mut columns = record.columns();
+        columns.extend(extra);
         let mut query =
             QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
         for (name, _) in &columns {
@@ -161,7 +172,17 @@ impl SqliteStore {
     /// Replaces `record` if it is still at the version it was read at.
     pub(super) async fn update_in<R: Stored>(
         connection: &mut sqlx::SqliteConnection,
+        record: R,
+    ) -> Result<R> {
+        Self::update_with(connection, record, Vec::new()).await
+    }
+
+    /// [`Self::update_in`], with columns the caller gives beside the
+    /// record's own.
+    pub(super) async fn update_with<R: Stored>(
+        connection: &mut sqlx::SqliteConnection,
         mut record: R,
+        extra: Vec<(&'static str, Value)>,
     ) -> Result<R> {
         let read_at = record.version();
         record.set_version(read_at + 1);
@@ -171,7 +192,7 @@ impl SqliteStore {
             .push_bind_unseparated(record.version());
         sets.push("body = ")
             .push_bind_unseparated(record.encode_to_vec());
-        for (name, value) in record.columns() {
+        for (name, value) in record.columns().into_iter().chain(extra) {
             sets.push(name).push_unseparated(" = ");
             match value {
                 Value::Text(text) => sets.push_bind_unseparated(text),
@@ -203,15 +224,22 @@ impl SqliteStore {
     /// statement: for batches inside a transaction that checked them. Of
     /// the filter columns only `changed` are written: SQLite then leaves the
     /// indexes of the others alone.
+    /// `extra` are columns the caller gives, the same for every record.
     pub(super) async fn replace_all<R: Stored>(
         connection: &mut sqlx::SqliteConnection,
         records: &[R],
         changed: &[&str],
+        extra: &[(&'static str, Value)],
     ) -> Result<()> {
         let Some(first) = records.first() else {
             return Ok(());
         };
-        let names: Vec<&str> = first.columns().iter().map(|(name, _)| *name).collect();
+        let names: Vec<&str> = first
+            .columns()
+            .iter()
+            .chain(extra)
+            .map(|(name, _)| *name)
+            .collect();
         let mut query =
             QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
         for name in &names {
@@ -222,7 +250,7 @@ impl SqliteStore {
             row.push_bind(record.id().to_owned())
                 .push_bind(record.version())
                 .push_bind(record.encode_to_vec());
-            for (_, value) in record.columns() {
+            for (_, value) in record.columns().into_iter().chain(extra.iter().cloned()) {
                 match value {
                     Value::Text(text) => row.push_bind(text),
                     Value::Int(int) => row.push_bind(int),

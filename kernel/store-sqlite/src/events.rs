@@ -7,7 +7,7 @@ use tokio::sync::watch;
 use xingji_api::v1::{HistoryEntry, Order, OrderEvent};
 
 use super::handle::SqliteStore;
-use crate::Result;
+use xingji_store::Result;
 
 impl SqliteStore {
     /// Appends the event of an order write for one of its history entries.

@@ -9,7 +9,7 @@ use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot, watch};
 use xingji_api::v1::{AuditEvent, Order};
 
-use crate::{CreateOutcome, Result};
+use xingji_store::{CreateOutcome, OrderWrite, Result};
 
 /// The SQLite store. Cheap to clone: clones share one connection pool.
 #[derive(Debug, Clone)]
@@ -19,6 +19,9 @@ pub struct SqliteStore {
     pub(super) last_event: watch::Sender<i64>,
     /// Bumped after every write to outlets or people.
     pub(super) network: Arc<AtomicU64>,
+    /// Bumped after every install, uninstall and activation. (One process
+    /// per file: this store does not hear another process's writes.)
+    pub(super) registry: watch::Sender<u64>,
     /// New orders, for the group committer.
     pub(super) creates: mpsc::Sender<PendingCreate>,
     /// Taken by every write before SQLite's write lock: writers queue here
@@ -31,7 +34,7 @@ pub struct SqliteStore {
 pub(super) struct PendingCreate {
     pub(super) request_id: String,
     pub(super) fingerprint: Vec<u8>,
-    pub(super) order: Order,
+    pub(super) order: OrderWrite,
     /// Appended with the order; not if the request id was used before.
     pub(super) audit: AuditEvent,
     pub(super) reply: oneshot::Sender<Result<CreateOutcome>>,
@@ -53,5 +56,10 @@ impl SqliteStore {
     /// Tells readers that cached outlets or people to read them again.
     pub(super) fn network_changed(&self) {
         self.network.fetch_add(1, Ordering::Release);
+    }
+
+    /// Tells the kernel to reload its plugin sets.
+    pub(super) fn registry_changed(&self) {
+        self.registry.send_modify(|version| *version += 1);
     }
 }

@@ -12,54 +12,54 @@ use tokio::sync::{mpsc, watch};
 
 use super::handle::SqliteStore;
 use super::intake::GROUP_MAX;
-use crate::Result;
+use xingji_store::Result;
 
 /// Schema migrations, applied in order on open and recorded in the file.
 pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
         1,
         "records",
-        include_str!("../../migrations/sqlite/0001_records.sql"),
+        include_str!("../migrations/sqlite/0001_records.sql"),
     ),
     (
         2,
         "plugins",
-        include_str!("../../migrations/sqlite/0002_plugins.sql"),
+        include_str!("../migrations/sqlite/0002_plugins.sql"),
     ),
     (
         3,
         "plugin_kv",
-        include_str!("../../migrations/sqlite/0003_plugin_kv.sql"),
+        include_str!("../migrations/sqlite/0003_plugin_kv.sql"),
     ),
     (
         4,
         "lifecycle",
-        include_str!("../../migrations/sqlite/0004_lifecycle.sql"),
+        include_str!("../migrations/sqlite/0004_lifecycle.sql"),
     ),
     (
         5,
         "month_close",
-        include_str!("../../migrations/sqlite/0005_month_close.sql"),
+        include_str!("../migrations/sqlite/0005_month_close.sql"),
     ),
     (
         6,
         "open_loads",
-        include_str!("../../migrations/sqlite/0006_open_loads.sql"),
+        include_str!("../migrations/sqlite/0006_open_loads.sql"),
     ),
     (
         7,
         "audit",
-        include_str!("../../migrations/sqlite/0007_audit.sql"),
+        include_str!("../migrations/sqlite/0007_audit.sql"),
     ),
     (
         8,
         "publishers",
-        include_str!("../../migrations/sqlite/0008_publishers.sql"),
+        include_str!("../migrations/sqlite/0008_publishers.sql"),
     ),
     (
         9,
         "plugin_kv_usage",
-        include_str!("../../migrations/sqlite/0009_plugin_kv_usage.sql"),
+        include_str!("../migrations/sqlite/0009_plugin_kv_usage.sql"),
     ),
 ];
 
@@ -125,6 +125,7 @@ impl SqliteStore {
             pool,
             last_event,
             network: Arc::new(AtomicU64::new(0)),
+            registry: watch::Sender::new(0),
             creates,
             writer,
         })
