@@ -11,7 +11,7 @@ use xingji_api::v1::{AuditEvent, Order, Outlet, Person};
 use super::events::announce;
 use super::handle::{PendingCreate, SqliteStore};
 use super::records::decode;
-use super::stored::due_at;
+use super::stored::kernel_columns;
 use xingji_store::{CreateOutcome, OrderWrite, Result, StoreError};
 
 /// The most new orders one transaction takes.
@@ -98,6 +98,7 @@ impl SqliteStore {
                 OrderWrite {
                     order: Order::default(),
                     due_at: None,
+                    in_hand: false,
                 },
             );
             let audit = std::mem::take(&mut pending.audit);
@@ -135,7 +136,11 @@ impl SqliteStore {
         write: OrderWrite,
         audit: AuditEvent,
     ) -> Result<(CreateOutcome, Option<i64>)> {
-        let OrderWrite { order, due_at: due } = write;
+        let OrderWrite {
+            order,
+            due_at,
+            in_hand,
+        } = write;
         let claimed = sqlx::query(
             "INSERT INTO order_requests (request_id, order_id, fingerprint) VALUES (?, ?, ?) \
              ON CONFLICT (request_id) DO NOTHING",
@@ -148,7 +153,7 @@ impl SqliteStore {
         .rows_affected()
             == 1;
         if claimed {
-            let order = Self::insert_with(&mut *tx, order, due_at(due)).await?;
+            let order = Self::insert_with(&mut *tx, order, kernel_columns(due_at, in_hand)).await?;
             let mut last = None;
             for entry in &order.history {
                 last = Some(Self::append_event(tx, &order, entry).await?);
@@ -190,8 +195,13 @@ impl SqliteStore {
             Self::insert(&mut *tx, person).await?;
         }
         let mut last = None;
-        for OrderWrite { order, due_at: due } in orders {
-            let order = Self::insert_with(&mut *tx, order, due_at(due)).await?;
+        for OrderWrite {
+            order,
+            due_at,
+            in_hand,
+        } in orders
+        {
+            let order = Self::insert_with(&mut *tx, order, kernel_columns(due_at, in_hand)).await?;
             last = Some(Self::append_last_event(&mut tx, &order).await?);
         }
         tx.commit().await?;

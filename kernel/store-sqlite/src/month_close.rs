@@ -8,7 +8,7 @@ use xingji_api::v1::{MonthClose, Order};
 
 use super::handle::SqliteStore;
 use super::records::decode;
-use super::stored::due_at;
+use super::stored::kernel_columns;
 use xingji_store::{MonthCloseCommit, Result, StoreError};
 
 /// Orders a month close settles per statement (15 columns each, well under
@@ -89,9 +89,16 @@ impl SqliteStore {
                 order.version += 1;
                 settled.push(order);
             }
-            // Settling moves the status and the SLA due time, nothing else
-            // the columns hold.
-            Self::replace_all(&mut tx, &settled, &["status", "due_at"], &due_at(None)).await?;
+            // Settling moves the status, nothing else the columns hold but
+            // the kernel's two (a settled order is neither due nor in hand).
+            let columns = kernel_columns(None, false);
+            Self::replace_all(
+                &mut tx,
+                &settled,
+                &["status", "due_at", "in_hand"],
+                &columns,
+            )
+            .await?;
             last = Self::append_last_events(&mut tx, &settled).await?.or(last);
         }
         let orders_done = started.elapsed();

@@ -61,6 +61,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plugin_kv_usage",
         include_str!("../migrations/sqlite/0009_plugin_kv_usage.sql"),
     ),
+    (
+        10,
+        "kernel_indexes",
+        include_str!("../migrations/sqlite/0010_kernel_indexes.sql"),
+    ),
 ];
 
 /// The migrations up to and including version `through`.

@@ -17,7 +17,7 @@ use super::handle::SqliteStore;
 use super::records::{
     Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
 };
-use super::stored::{Value, due_at};
+use super::stored::{Value, kernel_columns};
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
 use xingji_store::{
     AuditFilter, AuditTrail, CreateOutcome, EventFilter, Meta, MonthCloseCommit, MonthCloses,
@@ -212,7 +212,8 @@ impl OrderLog for SqliteStore {
 
     async fn update_order(&self, write: OrderWrite, audit: AuditEvent) -> Result<Order> {
         let (_writing, mut tx) = self.begin_write().await?;
-        let order = Self::update_with(&mut tx, write.order, due_at(write.due_at)).await?;
+        let columns = kernel_columns(write.due_at, write.in_hand);
+        let order = Self::update_with(&mut tx, write.order, columns).await?;
         let seq = Self::append_last_event(&mut tx, &order).await?;
         Self::append_audit_in(&mut tx, audit).await?;
         tx.commit().await?;

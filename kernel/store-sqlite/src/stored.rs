@@ -128,9 +128,13 @@ fn product_lines_column(lines: impl Iterator<Item = i32>) -> String {
 /// when none is given): later than any `due_before`.
 pub(super) const NOT_DUE: i64 = i64::MAX;
 
-/// The `due_at` column of an order write.
-pub(super) fn due_at(due_at: Option<i64>) -> Vec<(&'static str, Value)> {
-    vec![("due_at", Value::Int(due_at.unwrap_or(NOT_DUE)))]
+/// The columns of an order write that the kernel decides: its due time
+/// and whether it counts toward a load.
+pub(super) fn kernel_columns(due_at: Option<i64>, in_hand: bool) -> Vec<(&'static str, Value)> {
+    vec![
+        ("due_at", Value::Int(due_at.unwrap_or(NOT_DUE))),
+        ("in_hand", Value::Int(in_hand.into())),
+    ]
 }
 
 /// Records that are written once: their `version` column stays 1.

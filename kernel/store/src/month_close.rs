@@ -20,7 +20,7 @@ pub struct MonthCloseCommit {
     pub settle: Vec<(String, i64)>,
     /// What settling writes on each of [`Self::settle`], as the kernel made
     /// it: this history entry appended as it is, the order's status and
-    /// update time set to the entry's, its SLA due time cleared. The update
+    /// update time set to the entry's; it is no longer due nor in hand. The update
     /// appends the entry's event, as for any order write.
     pub settlement: HistoryEntry,
     /// The audit event of the close (one for the whole close).

@@ -31,6 +31,9 @@ pub struct OrderWrite {
     /// `None` when no clock runs: what `OrderFilter::due_before` finds. The
     /// kernel's SLA rules say; the store keeps it beside the record.
     pub due_at: Option<i64>,
+    /// Whether it counts toward its outlet's and engineer's load, as
+    /// [`OrderLog::open_order_counts`] gives them (the kernel's "in hand").
+    pub in_hand: bool,
 }
 
 /// Orders, their event log, and the loads dispatch reads.
@@ -71,7 +74,8 @@ pub trait OrderLog: Send + Sync + 'static {
     /// moves after every order write through this store, and within a second
     /// of one through any other process sharing its database.
     fn order_events(&self) -> tokio::sync::watch::Receiver<i64>;
-    /// How many open orders (dispatched, not yet completed) each outlet and
-    /// engineer of `region` has: `(outlet_id, engineer_id, count)`.
+    /// How many orders written `in_hand` each outlet and engineer of
+    /// `region` has: `(outlet_id, engineer_id, count)`, kept as orders are
+    /// written, not counted when asked.
     async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>>;
 }

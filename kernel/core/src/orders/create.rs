@@ -10,7 +10,6 @@ use crate::audit;
 use crate::calendar::today;
 use crate::error::{Conflict, KernelError, Result, bounded};
 use crate::orders::intake::{check_request_id, client_fields, new_order};
-use crate::orders::sla;
 use crate::orders::write::{Orders, present};
 use crate::permission::Permission::OrdersCreate;
 use crate::regions::record_region;
@@ -58,7 +57,12 @@ impl Orders<'_> {
         let outcome = self
             .kernel
             .store
-            .create_order(&request_id, &fingerprint, sla::indexed(order), audit)
+            .create_order(
+                &request_id,
+                &fingerprint,
+                crate::orders::indexed(order),
+                audit,
+            )
             .await
             .map_err(|error| KernelError::store(error, "order", ""))?;
         match outcome {

@@ -30,3 +30,14 @@ pub mod watch;
 pub mod write;
 
 pub use write::{Orders, present};
+
+/// An order as the kernel hands it to the store, with what the store keeps
+/// beside it but does not decide: when its first running SLA clock falls
+/// due, and whether it is in hand (counts toward a load).
+pub fn indexed(order: xingji_api::v1::Order) -> xingji_store::OrderWrite {
+    xingji_store::OrderWrite {
+        due_at: sla::due_at(&order),
+        in_hand: order.status().is_in_hand(),
+        order,
+    }
+}

@@ -8,8 +8,6 @@
 use prost_types::Timestamp;
 use xingji_api::v1::{Order, OrderKind, OrderStatus, Sla, SlaClock};
 
-use xingji_store::OrderWrite;
-
 use crate::settings::SlaTargets;
 
 /// Sets the order's clocks from its history: due times from `targets` and
@@ -87,14 +85,6 @@ pub fn due_at(order: &Order) -> Option<i64> {
         .filter(|clock| clock.done_time.is_none())
         .filter_map(|clock| clock.due_time.map(|due| due.seconds))
         .min()
-}
-
-/// An order as the kernel hands it to the store: with its due time.
-pub fn indexed(order: Order) -> OrderWrite {
-    OrderWrite {
-        due_at: due_at(&order),
-        order,
-    }
 }
 
 /// Whether a clock of `order` was running past its due time at `seconds`.

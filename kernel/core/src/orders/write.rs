@@ -85,7 +85,7 @@ impl Orders<'_> {
         let audit = audit::event(actor, &operation, format!("orders/{id}"), &order.region);
         self.kernel
             .store
-            .update_order(sla::indexed(order), audit)
+            .update_order(crate::orders::indexed(order), audit)
             .await
             .map_err(|error| KernelError::store(error, "order", &id))
     }

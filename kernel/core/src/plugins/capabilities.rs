@@ -321,7 +321,7 @@ impl HostServices for Capabilities {
             .create_order(
                 &request_id,
                 &fingerprint,
-                crate::orders::sla::indexed(order),
+                crate::orders::indexed(order),
                 audit,
             )
             .await

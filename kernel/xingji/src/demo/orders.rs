@@ -40,7 +40,7 @@ pub(super) async fn store_order(store: &dyn Store, order: Order) -> Result<Order
         .create_order(
             &request_id,
             request_id.as_bytes(),
-            sla::indexed(order),
+            xingji_core::orders::indexed(order),
             audit,
         )
         .await?
