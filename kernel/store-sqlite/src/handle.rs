@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use sqlx::Sqlite;
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot, watch};
-use xingji_api::v1::{AuditEvent, Order};
+use xingji_api::v1::AuditEvent;
 
 use xingji_store::{CreateOutcome, OrderWrite, Result};
 

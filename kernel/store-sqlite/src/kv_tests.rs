@@ -75,7 +75,13 @@ async fn the_migration_counts_existing_data() {
     assert_eq!(store.kv_usage("bj", "jj").await.expect("usage"), 10);
     // The figures are the sums they stand for, and the triggers keep them
     // so after the backfill.
-    apply(&sqlite, "sh", "jj", &[set("a", &[1; 7]), ("bb".to_owned(), None)]).await;
+    apply(
+        &sqlite,
+        "sh",
+        "jj",
+        &[set("a", &[1; 7]), ("bb".to_owned(), None)],
+    )
+    .await;
     for (region, expected) in [("sh", 8), ("bj", 10)] {
         assert_eq!(summed(&sqlite, region, "jj").await, expected);
         assert_eq!(store.kv_usage(region, "jj").await.expect("usage"), expected);

@@ -75,7 +75,7 @@ pub(super) fn decode<R: Message + Default>(id: &str, body: &[u8]) -> Result<R> {
 fn unique_violation(error: sqlx::Error, what: &'static str) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::AlreadyExists(what),
-        _ => StoreError::Backend(error),
+        _ => StoreError::from(error),
     }
 }
 

@@ -108,4 +108,3 @@ pub struct AuditFilter {
     /// Only this outlet.
     pub outlet_id: Option<String>,
 }
-

@@ -11,7 +11,6 @@ use super::fixtures::{
 };
 use super::harness::Database;
 use crate::audit::AuditEventFilter;
-use crate::prelude::*;
 use crate::{CreateOutcome, MonthCloseCommit, Page, StoreError};
 
 fn plugin(sha256: &str) -> Plugin {
@@ -64,7 +63,12 @@ pub async fn every_write_appends_its_audit_event(db: Database) {
         .expect("mystery audit");
     let first = created(
         store
-            .create_order("r1", b"1", write(order("ord_1", "sh", 1)), ok("orders.create"))
+            .create_order(
+                "r1",
+                b"1",
+                write(order("ord_1", "sh", 1)),
+                ok("orders.create"),
+            )
             .await,
     );
     store
@@ -158,7 +162,12 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
     let store = db.store();
     let made = created(
         store
-            .create_order("r1", b"1", write(order("ord_1", "sh", 1)), ok("orders.create"))
+            .create_order(
+                "r1",
+                b"1",
+                write(order("ord_1", "sh", 1)),
+                ok("orders.create"),
+            )
             .await,
     );
     store
@@ -180,7 +189,10 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
 
     // `made` is at version 1; the order is at 2 now.
     let stale = store
-        .update_order(moved(made, "accept", OrderStatus::Accepted), ok("orders.accept"))
+        .update_order(
+            moved(made, "accept", OrderStatus::Accepted),
+            ok("orders.accept"),
+        )
         .await;
     assert!(
         matches!(stale, Err(StoreError::VersionMismatch { current: 2 })),
@@ -189,7 +201,10 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
     let taken = store
         .create_outlet(outlet("out_2", "sh", "1"), ok("outlets.create"))
         .await;
-    assert!(matches!(taken, Err(StoreError::AlreadyExists(_))), "{taken:?}");
+    assert!(
+        matches!(taken, Err(StoreError::AlreadyExists(_))),
+        "{taken:?}"
+    );
     let missing = store
         .update_person(person("per_9", "sh", "out_1"), ok("people.update"))
         .await;
@@ -205,10 +220,18 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
         .await;
     assert!(matches!(over, Err(StoreError::Quota { .. })), "{over:?}");
     let replay = store
-        .create_order("r1", b"1", write(order("ord_2", "sh", 1)), ok("orders.create"))
+        .create_order(
+            "r1",
+            b"1",
+            write(order("ord_2", "sh", 1)),
+            ok("orders.create"),
+        )
         .await
         .expect("replay");
-    assert!(matches!(replay, CreateOutcome::Existing { .. }), "{replay:?}");
+    assert!(
+        matches!(replay, CreateOutcome::Existing { .. }),
+        "{replay:?}"
+    );
     store
         .install_plugin(plugin("aa"), b"wasm", ok("plugins.install"))
         .await
@@ -216,7 +239,10 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
     let clash = store
         .install_plugin(plugin("bb"), b"other", ok("plugins.install"))
         .await;
-    assert!(matches!(clash, Err(StoreError::AlreadyExists(_))), "{clash:?}");
+    assert!(
+        matches!(clash, Err(StoreError::AlreadyExists(_))),
+        "{clash:?}"
+    );
     let gone = store
         .delete_plugin("never", "1.0.0", ok("plugins.delete"))
         .await;
@@ -231,9 +257,24 @@ pub async fn a_refused_or_repeated_write_appends_nothing(db: Database) {
 pub async fn concurrent_creates_append_one_event_each(db: Database) {
     let store = db.store();
     let (a, b, again) = tokio::join!(
-        store.create_order("r1", b"1", write(order("ord_1", "sh", 1)), ok("orders.create")),
-        store.create_order("r2", b"2", write(order("ord_2", "sh", 1)), ok("orders.create")),
-        store.create_order("r1", b"1", write(order("ord_3", "sh", 1)), ok("orders.create")),
+        store.create_order(
+            "r1",
+            b"1",
+            write(order("ord_1", "sh", 1)),
+            ok("orders.create")
+        ),
+        store.create_order(
+            "r2",
+            b"2",
+            write(order("ord_2", "sh", 1)),
+            ok("orders.create")
+        ),
+        store.create_order(
+            "r1",
+            b"1",
+            write(order("ord_3", "sh", 1)),
+            ok("orders.create")
+        ),
     );
     for outcome in [a, b, again] {
         outcome.expect("create");
@@ -290,10 +331,20 @@ pub async fn two_handles_append_to_one_chain(db: Database) {
         ..AuditEventFilter::default()
     };
     let listed = other
-        .list_audit_events(&issued, &Page { after: None, limit: 100 })
+        .list_audit_events(
+            &issued,
+            &Page {
+                after: None,
+                limit: 100,
+            },
+        )
         .await
         .expect("list");
-    let expected: Vec<String> = ["hq:0"; 10].into_iter().chain(["hq:1"; 10]).map(String::from).collect();
+    let expected: Vec<String> = ["hq:0"; 10]
+        .into_iter()
+        .chain(["hq:1"; 10])
+        .map(String::from)
+        .collect();
     assert_eq!(principals(listed), expected);
 }
 
@@ -340,7 +391,10 @@ pub async fn audit_lists_filter_and_page_by_seq(db: Database) {
     assert_eq!(list(all.clone(), None, 10).await, [1, 2, 3, 4, 5, 6]);
     assert_eq!(list(all.clone(), Some(2), 3).await, [3, 4, 5]);
     assert!(list(all, Some(6), 3).await.is_empty());
-    assert_eq!(list(AuditEventFilter::in_region("sh"), None, 10).await, [1, 2, 6]);
+    assert_eq!(
+        list(AuditEventFilter::in_region("sh"), None, 10).await,
+        [1, 2, 6]
+    );
     assert_eq!(list(AuditEventFilter::in_region(""), None, 10).await, [4]);
     let regions = AuditEventFilter {
         regions: Some(vec!["sh".into(), "qd".into()]),
@@ -374,30 +428,62 @@ pub async fn audit_lists_filter_and_page_by_seq(db: Database) {
         until: at(180),
         ..AuditEventFilter::default()
     };
-    assert_eq!(list(window, None, 10).await, [2, 3], "since is in, until out");
+    assert_eq!(
+        list(window, None, 10).await,
+        [2, 3],
+        "since is in, until out"
+    );
 
     let listed = store
-        .list_audit_events(&AuditEventFilter::default(), &Page { after: None, limit: 1 })
+        .list_audit_events(
+            &AuditEventFilter::default(),
+            &Page {
+                after: None,
+                limit: 1,
+            },
+        )
         .await
         .expect("list");
     let chain = store.audit_chain(0, 1).await.expect("chain");
     assert_eq!(Some(&listed[0]), chain[0].event().as_ref().ok());
-    assert_eq!(listed[0].target, "outlets.create/target", "events come whole");
+    assert_eq!(
+        listed[0].target, "outlets.create/target",
+        "events come whole"
+    );
 }
 
 /// `meta_get_or_init` sets a key once: later calls, and handles racing
 /// for it, all get the first value.
 pub async fn meta_is_initialised_once(db: Database) {
     let store = db.store();
-    assert_eq!(store.meta_get_or_init("key", b"first").await.expect("meta"), b"first");
-    assert_eq!(store.meta_get_or_init("key", b"second").await.expect("meta"), b"first");
-    assert_eq!(store.meta_get_or_init("other", b"").await.expect("meta"), b"");
+    assert_eq!(
+        store.meta_get_or_init("key", b"first").await.expect("meta"),
+        b"first"
+    );
+    assert_eq!(
+        store
+            .meta_get_or_init("key", b"second")
+            .await
+            .expect("meta"),
+        b"first"
+    );
+    assert_eq!(
+        store.meta_get_or_init("other", b"").await.expect("meta"),
+        b""
+    );
     let other = db.open_again().await;
-    assert_eq!(other.meta_get_or_init("key", b"third").await.expect("meta"), b"first");
+    assert_eq!(
+        other.meta_get_or_init("key", b"third").await.expect("meta"),
+        b"first"
+    );
 
     let mut racers = tokio::task::JoinSet::new();
     for n in 0..8u8 {
-        let store = if n % 2 == 0 { db.handle() } else { other.clone() };
+        let store = if n % 2 == 0 {
+            db.handle()
+        } else {
+            other.clone()
+        };
         racers.spawn(async move { store.meta_get_or_init("raced", &[n]).await });
     }
     let mut values = Vec::new();
@@ -405,5 +491,11 @@ pub async fn meta_is_initialised_once(db: Database) {
         values.push(value.expect("task").expect("meta"));
     }
     assert!(values.windows(2).all(|w| w[0] == w[1]), "{values:?}");
-    assert_eq!(store.meta_get_or_init("raced", b"late").await.expect("meta"), values[0]);
+    assert_eq!(
+        store
+            .meta_get_or_init("raced", b"late")
+            .await
+            .expect("meta"),
+        values[0]
+    );
 }

@@ -11,8 +11,8 @@ use xingji_api::v1::{Order, OrderEvent, OrderStatus};
 
 use super::fixtures::{create, cursor, eventually, last_event_seq, moved, ok, order};
 use super::harness::Database;
-use crate::prelude::*;
 use crate::EventFilter;
+use crate::prelude::*;
 
 async fn events(store: &dyn Store, filter: EventFilter, limit: u32) -> Vec<OrderEvent> {
     store
@@ -24,7 +24,13 @@ async fn events(store: &dyn Store, filter: EventFilter, limit: u32) -> Vec<Order
 fn actions(events: &[OrderEvent]) -> Vec<String> {
     events
         .iter()
-        .map(|e| format!("{}:{}", e.order_id, e.entry.as_ref().map_or("", |x| &x.action)))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e.order_id,
+                e.entry.as_ref().map_or("", |x| &x.action)
+            )
+        })
         .collect()
 }
 
@@ -85,14 +91,23 @@ pub async fn order_events_follow_writes(db: Database) {
         after,
         ..EventFilter::default()
     };
-    assert_eq!(actions(&events(store, from(seqs[1]), 10).await), actions(&all[2..]));
-    assert_eq!(actions(&events(store, from(seqs[1]), 2).await), actions(&all[2..4]));
+    assert_eq!(
+        actions(&events(store, from(seqs[1]), 10).await),
+        actions(&all[2..])
+    );
+    assert_eq!(
+        actions(&events(store, from(seqs[1]), 2).await),
+        actions(&all[2..4])
+    );
     assert!(events(store, from(seqs[4]), 10).await.is_empty());
     let regions = |regions: &[&str]| EventFilter {
         regions: Some(regions.iter().map(|r| (*r).to_owned()).collect()),
         ..EventFilter::default()
     };
-    assert_eq!(actions(&events(store, regions(&["bj"]), 10).await), ["ord_2:create-0"]);
+    assert_eq!(
+        actions(&events(store, regions(&["bj"]), 10).await),
+        ["ord_2:create-0"]
+    );
     assert_eq!(events(store, regions(&["sh", "bj"]), 10).await.len(), 5);
     assert!(events(store, regions(&[]), 10).await.is_empty());
     let outlet = |outlet: &str| EventFilter {
@@ -100,7 +115,10 @@ pub async fn order_events_follow_writes(db: Database) {
         ..EventFilter::default()
     };
     assert_eq!(events(store, outlet("out_1"), 10).await.len(), 3);
-    assert_eq!(actions(&events(store, outlet("out_2"), 10).await), ["ord_1:transfer"]);
+    assert_eq!(
+        actions(&events(store, outlet("out_2"), 10).await),
+        ["ord_1:transfer"]
+    );
     let both = EventFilter {
         after: seqs[0],
         regions: Some(vec!["sh".into()]),
@@ -117,7 +135,8 @@ pub async fn order_events_follow_writes(db: Database) {
 pub async fn order_events_watch_moves(db: Database) {
     let store = db.store();
     let feed = store.order_events();
-    assert_eq!(*feed.borrow(), last_event_seq(store).await);
+    let last = last_event_seq(store).await;
+    assert_eq!(*feed.borrow(), last);
     let made = create(store, order("ord_1", "sh", 2)).await;
     let last = last_event_seq(store).await;
     assert!(
@@ -128,14 +147,18 @@ pub async fn order_events_watch_moves(db: Database) {
     let mut waiting = store.order_events();
     waiting.borrow_and_update();
     store
-        .update_order(moved(made, "dispatch", OrderStatus::Dispatched), ok("orders.dispatch"))
+        .update_order(
+            moved(made, "dispatch", OrderStatus::Dispatched),
+            ok("orders.dispatch"),
+        )
         .await
         .expect("update");
     tokio::time::timeout(super::fixtures::WITHIN, waiting.changed())
         .await
         .expect("the feed moves after an update")
         .expect("the feed is open");
-    assert_eq!(*waiting.borrow(), last_event_seq(store).await);
+    let last = last_event_seq(store).await;
+    assert_eq!(*waiting.borrow(), last);
 }
 
 /// A write through one handle moves another handle's `order_events()`
@@ -198,13 +221,20 @@ pub async fn cursor_invariant_under_concurrency(db: Database) {
     };
     let mut writers = tokio::task::JoinSet::new();
     for writer in 0..WRITERS {
-        let store = if writer % 2 == 0 { db.handle() } else { other.clone() };
+        let store = if writer % 2 == 0 {
+            db.handle()
+        } else {
+            other.clone()
+        };
         writers.spawn(async move {
             for n in 0..ORDERS {
                 let id = format!("ord_{writer}_{n:02}");
                 let made = create(&*store, order(&id, "sh", 2)).await;
                 let dispatched = store
-                    .update_order(moved(made, "dispatch", OrderStatus::Dispatched), ok("orders.dispatch"))
+                    .update_order(
+                        moved(made, "dispatch", OrderStatus::Dispatched),
+                        ok("orders.dispatch"),
+                    )
                     .await
                     .expect("dispatch");
                 store

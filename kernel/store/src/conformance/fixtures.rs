@@ -6,7 +6,8 @@ use prost_types::Timestamp;
 use xingji_api::v1::{AuditEvent, AuditOutcome, HistoryEntry, Order, OrderStatus, Outlet, Person};
 
 use crate::audit::{ChainHead, verify_chain};
-use crate::{CreateOutcome, OrderWrite, Page, Result, Store, StoreError};
+use crate::prelude::*;
+use crate::{CreateOutcome, OrderWrite, Page, Result, StoreError};
 
 /// How soon a write through one handle must be seen through another
 /// (the seam's "within a second"), with a little room for a loaded machine.
@@ -117,7 +118,12 @@ pub async fn create(store: &dyn Store, order: Order) -> Order {
     let request = format!("r-{}", order.id);
     created(
         store
-            .create_order(&request, request.as_bytes(), write(order), ok("orders.create"))
+            .create_order(
+                &request,
+                request.as_bytes(),
+                write(order),
+                ok("orders.create"),
+            )
             .await,
     )
 }

@@ -31,7 +31,13 @@ async fn apply(store: &dyn Store, region: &str, plugin: &str, writes: &[Write]) 
 /// and keys list by prefix, after a key, up to a limit.
 pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
     let store = db.store();
-    assert_eq!(store.kv_get("sh", "jiujiu", "contract/1").await.expect("get"), None);
+    assert_eq!(
+        store
+            .kv_get("sh", "jiujiu", "contract/1")
+            .await
+            .expect("get"),
+        None
+    );
     store
         .kv_apply(
             "sh",
@@ -45,9 +51,20 @@ pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
     let get = async |region: &str, plugin: &str, key: &str| {
         store.kv_get(region, plugin, key).await.expect("get")
     };
-    assert_eq!(get("sh", "jiujiu", "contract/1").await, Some(b"one".to_vec()));
-    assert_eq!(get("bj", "jiujiu", "contract/1").await, None, "regions are apart");
-    assert_eq!(get("sh", "other", "contract/1").await, None, "plugins are apart");
+    assert_eq!(
+        get("sh", "jiujiu", "contract/1").await,
+        Some(b"one".to_vec())
+    );
+    assert_eq!(
+        get("bj", "jiujiu", "contract/1").await,
+        None,
+        "regions are apart"
+    );
+    assert_eq!(
+        get("sh", "other", "contract/1").await,
+        None,
+        "plugins are apart"
+    );
     let audits = operations(store).await;
     assert_eq!(audits, ["warranty.purchase"]);
 
@@ -60,9 +77,16 @@ pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
         matches!(refused, Err(StoreError::Quota { limit: 1000, .. })),
         "{refused:?}"
     );
-    assert_eq!(get("sh", "jiujiu", "contract/1").await, Some(b"one".to_vec()));
+    assert_eq!(
+        get("sh", "jiujiu", "contract/1").await,
+        Some(b"one".to_vec())
+    );
     assert_eq!(get("sh", "jiujiu", "contract/3").await, None);
-    assert_eq!(operations(store).await, audits, "a refused batch appends nothing");
+    assert_eq!(
+        operations(store).await,
+        audits,
+        "a refused batch appends nothing"
+    );
 
     store
         .kv_apply(
@@ -75,7 +99,13 @@ pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
         .await
         .expect("apply");
     assert_eq!(get("sh", "jiujiu", "contract/1").await, None);
-    apply(store, "sh", "jiujiu", &[set("contract/0", b"zero"), set("contracts", b"s")]).await;
+    apply(
+        store,
+        "sh",
+        "jiujiu",
+        &[set("contract/0", b"zero"), set("contracts", b"s")],
+    )
+    .await;
     apply(store, "sh", "other", &[set("contract/9", b"nine")]).await;
     let keys = async |prefix: &str, after: &str, limit: u32| {
         store
@@ -83,11 +113,21 @@ pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
             .await
             .expect("keys")
     };
-    assert_eq!(keys("contract/", "", 10).await, ["contract/0", "contract/2"]);
-    assert_eq!(keys("contract", "", 10).await, ["contract/0", "contract/2", "contracts"]);
+    assert_eq!(
+        keys("contract/", "", 10).await,
+        ["contract/0", "contract/2"]
+    );
+    assert_eq!(
+        keys("contract", "", 10).await,
+        ["contract/0", "contract/2", "contracts"]
+    );
     assert_eq!(keys("contract/", "", 1).await, ["contract/0"]);
     assert_eq!(keys("contract/", "contract/0", 10).await, ["contract/2"]);
-    assert_eq!(keys("", "contract/2", 10).await, ["contracts", "index"], "after skips up to and including the key");
+    assert_eq!(
+        keys("", "contract/2", 10).await,
+        ["contracts", "index"],
+        "after skips up to and including the key"
+    );
     assert_eq!(
         keys("", "", 10).await,
         ["contract/0", "contract/2", "contracts", "index"]
@@ -95,10 +135,19 @@ pub async fn kv_applies_all_or_none_within_the_quota(db: Database) {
     assert!(keys("zzz", "", 10).await.is_empty());
     assert!(keys("contract/", "contract/9", 10).await.is_empty());
     assert_eq!(
-        store.kv_keys("sh", "other", "", "", 10).await.expect("keys"),
+        store
+            .kv_keys("sh", "other", "", "", 10)
+            .await
+            .expect("keys"),
         ["contract/9"]
     );
-    assert!(store.kv_keys("bj", "jiujiu", "", "", 10).await.expect("keys").is_empty());
+    assert!(
+        store
+            .kv_keys("bj", "jiujiu", "", "", 10)
+            .await
+            .expect("keys")
+            .is_empty()
+    );
 }
 
 /// The usage figure is the bytes of keys (UTF-8) and values, through sets,
@@ -125,9 +174,24 @@ pub async fn kv_usage_follows_sets_overwrites_and_deletes(db: Database) {
     };
     // "合同" is 6 bytes of UTF-8: keys count in bytes, not characters.
     step(&[set("合同/1", &[1; 100]), set("n", b"7")], &mut model).await;
-    assert_eq!(store.kv_usage("sh", "jj").await.expect("usage"), 8 + 100 + 1 + 1);
-    assert_eq!(store.kv_entry_bytes("sh", "jj", "合同/1").await.expect("entry"), 108);
-    assert_eq!(store.kv_entry_bytes("sh", "jj", "absent").await.expect("entry"), 0);
+    assert_eq!(
+        store.kv_usage("sh", "jj").await.expect("usage"),
+        8 + 100 + 1 + 1
+    );
+    assert_eq!(
+        store
+            .kv_entry_bytes("sh", "jj", "合同/1")
+            .await
+            .expect("entry"),
+        108
+    );
+    assert_eq!(
+        store
+            .kv_entry_bytes("sh", "jj", "absent")
+            .await
+            .expect("entry"),
+        0
+    );
     let steps: [&[Write]; 4] = [
         &[set("合同/1", &[2; 300])],               // an overwrite, larger
         &[set("合同/1", &[3; 10]), set("x", b"")], // smaller, and an empty value
@@ -138,9 +202,21 @@ pub async fn kv_usage_follows_sets_overwrites_and_deletes(db: Database) {
         step(writes, &mut model).await;
     }
     assert_eq!(store.kv_usage("sh", "jj").await.expect("usage"), 18 + 1);
-    assert_eq!(store.kv_entry_bytes("sh", "jj", "合同/1").await.expect("entry"), 18);
-    assert_eq!(store.kv_entry_bytes("sh", "jj", "x").await.expect("entry"), 1);
-    assert_eq!(store.kv_get("sh", "jj", "x").await.expect("get"), Some(Vec::new()));
+    assert_eq!(
+        store
+            .kv_entry_bytes("sh", "jj", "合同/1")
+            .await
+            .expect("entry"),
+        18
+    );
+    assert_eq!(
+        store.kv_entry_bytes("sh", "jj", "x").await.expect("entry"),
+        1
+    );
+    assert_eq!(
+        store.kv_get("sh", "jj", "x").await.expect("get"),
+        Some(Vec::new())
+    );
     assert_eq!(store.kv_get("sh", "jj", "n").await.expect("get"), None);
 
     // Another region and another plugin have figures of their own.
@@ -149,7 +225,13 @@ pub async fn kv_usage_follows_sets_overwrites_and_deletes(db: Database) {
     assert_eq!(store.kv_usage("bj", "jj").await.expect("usage"), 51);
     assert_eq!(store.kv_usage("sh", "other").await.expect("usage"), 71);
     assert_eq!(store.kv_usage("sh", "jj").await.expect("usage"), 19);
-    assert_eq!(store.kv_entry_bytes("bj", "jj", "合同/1").await.expect("entry"), 0);
+    assert_eq!(
+        store
+            .kv_entry_bytes("bj", "jj", "合同/1")
+            .await
+            .expect("entry"),
+        0
+    );
 }
 
 /// A refused batch leaves the usage as it was; a batch that ends exactly
@@ -177,7 +259,10 @@ pub async fn kv_refused_batch_leaves_usage(db: Database) {
         "{refused:?}"
     );
     assert_eq!(store.kv_usage("sh", "jj").await.expect("usage"), 501);
-    assert_eq!(store.kv_get("sh", "jj", "a").await.expect("get"), Some(vec![0; 500]));
+    assert_eq!(
+        store.kv_get("sh", "jj", "a").await.expect("get"),
+        Some(vec![0; 500])
+    );
     assert_eq!(store.kv_get("sh", "jj", "b").await.expect("get"), None);
     store
         .kv_apply("sh", "jj", &[set("b", &[0; 498])], 1000, ok("kv.apply"))
@@ -188,7 +273,13 @@ pub async fn kv_refused_batch_leaves_usage(db: Database) {
         .kv_apply("sh", "jj", &[set("c", b"")], 1000, ok("kv.apply"))
         .await;
     assert!(
-        matches!(over, Err(StoreError::Quota { used: 1001, limit: 1000 })),
+        matches!(
+            over,
+            Err(StoreError::Quota {
+                used: 1001,
+                limit: 1000
+            })
+        ),
         "one byte over: {over:?}"
     );
     // Deleting within a full store is allowed.

@@ -6,8 +6,8 @@ use xingji_api::v1::{
 };
 
 use super::fixtures::{
-    after, assert_exists, assert_not_found, assert_stale, at, eventually, first,
-    last_event_seq, moved, ok, operations, order, outlet, person,
+    after, assert_exists, assert_not_found, assert_stale, at, eventually, first, last_event_seq,
+    moved, ok, operations, order, outlet, person,
 };
 use super::harness::Database;
 use crate::prelude::*;
@@ -186,14 +186,21 @@ pub async fn month_close_writes_everything_once(db: Database) {
     let events = store.list_order_events(&filter, 10).await.expect("events");
     let mut settled_ids: Vec<&str> = events.iter().map(|e| e.order_id.as_str()).collect();
     settled_ids.sort_unstable();
-    assert_eq!(settled_ids, ["ord_1", "ord_2"], "one event per settled order");
+    assert_eq!(
+        settled_ids,
+        ["ord_1", "ord_2"],
+        "one event per settled order"
+    );
     for event in &events {
         assert_eq!(event.entry.as_ref(), Some(&settlement()));
         assert_eq!(event.version, 2);
     }
     let feed = store.order_events();
     let last = last_event_seq(store).await;
-    assert!(eventually(|| *feed.borrow() == last).await, "the feed moves");
+    assert!(
+        eventually(|| *feed.borrow() == last).await,
+        "the feed moves"
+    );
     assert!(
         eventually(|| store.network_version() != version).await,
         "network_version moves"
@@ -214,7 +221,11 @@ pub async fn month_close_writes_everything_once(db: Database) {
             .await,
         "month close",
     );
-    assert_eq!(operations(store).await, audits, "a refused close appends nothing");
+    assert_eq!(
+        operations(store).await,
+        audits,
+        "a refused close appends nothing"
+    );
     assert_eq!(
         store.get_person("per_1").await.expect("person").version,
         2,
@@ -250,7 +261,10 @@ pub async fn month_close_writes_everything_once(db: Database) {
         "by region, then month"
     );
     let sh = ["sh".to_owned()];
-    assert_eq!(list(Some(&sh), first(10)).await, ["sh/2026-01", "sh/2026-02"]);
+    assert_eq!(
+        list(Some(&sh), first(10)).await,
+        ["sh/2026-01", "sh/2026-02"]
+    );
     assert_eq!(list(Some(&sh), first(1)).await, ["sh/2026-01"]);
     assert_eq!(list(Some(&[]), first(10)).await, Vec::<String>::new());
     let page = list(None, first(2)).await;
@@ -274,7 +288,11 @@ pub async fn stale_month_close_writes_nothing(db: Database) {
         .expect("person");
     let order = store
         .update_order(
-            moved(network.settle[1].clone(), "note", OrderStatus::QualityChecked),
+            moved(
+                network.settle[1].clone(),
+                "note",
+                OrderStatus::QualityChecked,
+            ),
             ok("orders.note"),
         )
         .await
@@ -309,8 +327,16 @@ pub async fn stale_month_close_writes_nothing(db: Database) {
             .await;
         assert_stale(refused, current);
         assert_not_found(store.get_month_close("sh", "2026-01").await);
-        assert_eq!(store.get_outlet("out_1").await.expect("outlet"), outlet, "{what}");
-        assert_eq!(store.get_person("per_1").await.expect("person"), person, "{what}");
+        assert_eq!(
+            store.get_outlet("out_1").await.expect("outlet"),
+            outlet,
+            "{what}"
+        );
+        assert_eq!(
+            store.get_person("per_1").await.expect("person"),
+            person,
+            "{what}"
+        );
         assert!(
             store
                 .list_licence_events("per_1", &first(10))
@@ -324,21 +350,30 @@ pub async fn stale_month_close_writes_nothing(db: Database) {
             network.settle[0],
             "{what}: an order of the close that was current is untouched"
         );
-        assert_eq!(store.get_order("ord_2").await.expect("order"), order, "{what}");
+        assert_eq!(
+            store.get_order("ord_2").await.expect("order"),
+            order,
+            "{what}"
+        );
         assert_eq!(last_event_seq(store).await, seq, "{what}: no order event");
         assert_eq!(operations(store).await, audits, "{what}: no audit event");
-        assert!(store
-            .list_month_closes(None, &first(10))
-            .await
-            .expect("list")
-            .is_empty());
+        assert!(
+            store
+                .list_month_closes(None, &first(10))
+                .await
+                .expect("list")
+                .is_empty()
+        );
     }
     // An order that is not there: refused as well, nothing written.
     let mut missing = commit(&fresh, "sh", "2026-01");
     missing.settle.push(("ord_9".into(), 1));
     assert!(store.commit_month_close(missing).await.is_err());
     assert_not_found(store.get_month_close("sh", "2026-01").await);
-    assert_eq!(store.get_order("ord_1").await.expect("order"), network.settle[0]);
+    assert_eq!(
+        store.get_order("ord_1").await.expect("order"),
+        network.settle[0]
+    );
     // And with every version current, it commits.
     store
         .commit_month_close(commit(&fresh, "sh", "2026-01"))
@@ -366,7 +401,8 @@ pub async fn concurrent_month_closes_commit_once(db: Database) {
     let other = db.open_again().await;
     let network = network(db.store()).await;
     let (a, b) = tokio::join!(
-        db.store().commit_month_close(commit(&network, "sh", "2026-01")),
+        db.store()
+            .commit_month_close(commit(&network, "sh", "2026-01")),
         other.commit_month_close(commit(&network, "sh", "2026-01")),
     );
     let (won, lost) = match (a, b) {

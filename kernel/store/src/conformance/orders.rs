@@ -8,7 +8,6 @@ use super::fixtures::{
     operations, order, write,
 };
 use super::harness::Database;
-use crate::prelude::*;
 use crate::{CreateOutcome, OrderFilter, OrderWrite};
 
 fn ids(orders: &[Order]) -> Vec<String> {
@@ -26,7 +25,12 @@ pub async fn create_order_is_idempotent(db: Database) {
     };
     let made = created(
         store
-            .create_order("r1", b"fp-1", write(first_order.clone()), ok("orders.create"))
+            .create_order(
+                "r1",
+                b"fp-1",
+                write(first_order.clone()),
+                ok("orders.create"),
+            )
             .await,
     );
     assert_eq!(made.version, 1, "a create stores version 1");
@@ -42,7 +46,12 @@ pub async fn create_order_is_idempotent(db: Database) {
     let audits = operations(store).await;
 
     let retry = store
-        .create_order("r1", b"fp-1", write(order("ord_2", "sh", 1)), ok("orders.create"))
+        .create_order(
+            "r1",
+            b"fp-1",
+            write(order("ord_2", "sh", 1)),
+            ok("orders.create"),
+        )
         .await
         .expect("retry");
     assert!(
@@ -50,7 +59,12 @@ pub async fn create_order_is_idempotent(db: Database) {
         "{retry:?}"
     );
     let reuse = store
-        .create_order("r1", b"fp-2", write(order("ord_3", "bj", 1)), ok("orders.create"))
+        .create_order(
+            "r1",
+            b"fp-2",
+            write(order("ord_3", "bj", 1)),
+            ok("orders.create"),
+        )
         .await
         .expect("reuse");
     assert!(
@@ -71,13 +85,23 @@ pub async fn create_order_is_idempotent(db: Database) {
     // another order.
     let second = created(
         store
-            .create_order("r2", b"fp-1", write(order("ord_4", "sh", 1)), ok("orders.create"))
+            .create_order(
+                "r2",
+                b"fp-1",
+                write(order("ord_4", "sh", 1)),
+                ok("orders.create"),
+            )
             .await,
     );
     assert_eq!(second.id, "ord_4");
     // The order id is the record's key: another request for it fails.
     let clash = store
-        .create_order("r3", b"fp-3", write(order("ord_1", "sh", 1)), ok("orders.create"))
+        .create_order(
+            "r3",
+            b"fp-3",
+            write(order("ord_1", "sh", 1)),
+            ok("orders.create"),
+        )
         .await;
     assert!(clash.is_err(), "a second order ord_1: {clash:?}");
     assert_eq!(store.get_order("ord_1").await.expect("get"), made);
@@ -89,11 +113,20 @@ pub async fn concurrent_creates_make_one_order(db: Database) {
     let other = db.open_again().await;
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..8 {
-        let store = if n % 2 == 0 { db.handle() } else { other.clone() };
+        let store = if n % 2 == 0 {
+            db.handle()
+        } else {
+            other.clone()
+        };
         tasks.spawn(async move {
             let id = format!("ord_{n}");
             store
-                .create_order("shared", b"fp", write(order(&id, "sh", 2)), ok("orders.create"))
+                .create_order(
+                    "shared",
+                    b"fp",
+                    write(order(&id, "sh", 2)),
+                    ok("orders.create"),
+                )
                 .await
         });
     }
@@ -136,7 +169,10 @@ pub async fn update_order_checks_versions(db: Database) {
     let made = create(store, order("ord_1", "sh", 1)).await;
     let seq = last_event_seq(store).await;
     let dispatched = store
-        .update_order(moved(made.clone(), "dispatch", OrderStatus::Dispatched), ok("orders.dispatch"))
+        .update_order(
+            moved(made.clone(), "dispatch", OrderStatus::Dispatched),
+            ok("orders.dispatch"),
+        )
         .await
         .expect("update");
     assert_eq!(dispatched.version, 2);
@@ -146,13 +182,23 @@ pub async fn update_order_checks_versions(db: Database) {
     assert!(after_update > seq, "the update appended an event");
 
     let stale = store
-        .update_order(moved(made, "cancel", OrderStatus::Cancelled), ok("orders.cancel"))
+        .update_order(
+            moved(made, "cancel", OrderStatus::Cancelled),
+            ok("orders.cancel"),
+        )
         .await;
     assert_stale(stale, 2);
     assert_eq!(store.get_order("ord_1").await.expect("get"), dispatched);
-    assert_eq!(last_event_seq(store).await, after_update, "no event appended");
+    assert_eq!(
+        last_event_seq(store).await,
+        after_update,
+        "no event appended"
+    );
     let missing = store
-        .update_order(moved(order("ord_9", "sh", 1), "x", OrderStatus::Cancelled), ok("x"))
+        .update_order(
+            moved(order("ord_9", "sh", 1), "x", OrderStatus::Cancelled),
+            ok("x"),
+        )
         .await;
     assert_not_found(missing);
     assert_eq!(last_event_seq(store).await, after_update);
@@ -192,7 +238,12 @@ pub async fn order_lists_filter_and_page(db: Database) {
                     product_line: ProductLine::Refrigerator as i32,
                     ..Appliance::default()
                 }),
-                ..with("ord_2", "sh", OrderStatus::Accepted, OrderKind::Installation)
+                ..with(
+                    "ord_2",
+                    "sh",
+                    OrderStatus::Accepted,
+                    OrderKind::Installation,
+                )
             },
             Some(2000),
         ),
@@ -236,8 +287,14 @@ pub async fn order_lists_filter_and_page(db: Database) {
         list(all.clone(), first(10)).await,
         ["ord_1", "ord_2", "ord_3", "ord_4"]
     );
-    assert_eq!(list(all.clone(), first(3)).await, ["ord_1", "ord_2", "ord_3"]);
-    assert_eq!(list(all.clone(), after("ord_2", 10)).await, ["ord_3", "ord_4"]);
+    assert_eq!(
+        list(all.clone(), first(3)).await,
+        ["ord_1", "ord_2", "ord_3"]
+    );
+    assert_eq!(
+        list(all.clone(), after("ord_2", 10)).await,
+        ["ord_3", "ord_4"]
+    );
     assert_eq!(list(all, after("ord_1", 1)).await, ["ord_2"]);
     let listed = store
         .list_orders(&OrderFilter::in_region("bj"), &first(10))
@@ -255,7 +312,10 @@ pub async fn order_lists_filter_and_page(db: Database) {
         regions: Some(regions.iter().map(|r| (*r).to_owned()).collect()),
         ..OrderFilter::default()
     };
-    assert_eq!(list(regions(&["sh", "gz"]), first(10)).await, ["ord_1", "ord_2", "ord_4"]);
+    assert_eq!(
+        list(regions(&["sh", "gz"]), first(10)).await,
+        ["ord_1", "ord_2", "ord_4"]
+    );
     assert!(list(regions(&[]), first(10)).await.is_empty());
     let status = OrderFilter {
         status: Some(OrderStatus::Accepted as i32),
@@ -309,7 +369,11 @@ pub async fn order_lists_filter_and_page(db: Database) {
     assert!(due(500).await.is_empty(), "strictly before");
     assert_eq!(due(501).await, ["ord_4"]);
     assert_eq!(due(1001).await, ["ord_1", "ord_4"]);
-    assert_eq!(due(i64::MAX).await, ["ord_1", "ord_2", "ord_4"], "None is never due");
+    assert_eq!(
+        due(i64::MAX).await,
+        ["ord_1", "ord_2", "ord_4"],
+        "None is never due"
+    );
     let in_sh = OrderFilter {
         due_before: Some(i64::MAX),
         ..OrderFilter::in_region("sh")
@@ -343,7 +407,11 @@ pub async fn order_lists_filter_and_page(db: Database) {
         status: Some(OrderStatus::Completed as i32),
         ..OrderFilter::default()
     };
-    assert_eq!(list(status, first(10)).await, ["ord_1", "ord_4"], "status follows updates");
+    assert_eq!(
+        list(status, first(10)).await,
+        ["ord_1", "ord_4"],
+        "status follows updates"
+    );
     assert_eq!(ord_1.version, 2);
 }
 
@@ -366,10 +434,30 @@ pub async fn open_order_counts_follow_in_hand_statuses(db: Database) {
     };
     assert!(loads("sh").await.is_empty());
     let (a, b, c, again) = tokio::join!(
-        store.create_order("r1", b"1", write(order("o1", OrderStatus::Dispatched, "x", "e1")), ok("orders.create")),
-        store.create_order("r2", b"2", write(order("o2", OrderStatus::Accepted, "x", "e1")), ok("orders.create")),
-        store.create_order("r3", b"3", write(order("o3", OrderStatus::Intake, "", "")), ok("orders.create")),
-        store.create_order("r1", b"1", write(order("o4", OrderStatus::Dispatched, "y", "e9")), ok("orders.create")),
+        store.create_order(
+            "r1",
+            b"1",
+            write(order("o1", OrderStatus::Dispatched, "x", "e1")),
+            ok("orders.create")
+        ),
+        store.create_order(
+            "r2",
+            b"2",
+            write(order("o2", OrderStatus::Accepted, "x", "e1")),
+            ok("orders.create")
+        ),
+        store.create_order(
+            "r3",
+            b"3",
+            write(order("o3", OrderStatus::Intake, "", "")),
+            ok("orders.create")
+        ),
+        store.create_order(
+            "r1",
+            b"1",
+            write(order("o4", OrderStatus::Dispatched, "y", "e9")),
+            ok("orders.create")
+        ),
     );
     let (a, b, c) = (created(a), created(b), created(c));
     assert!(
@@ -381,7 +469,11 @@ pub async fn open_order_counts_follow_in_hand_statuses(db: Database) {
         .list_order_events(&Default::default(), 100)
         .await
         .expect("events");
-    assert_eq!(events.len(), 6, "one event per history entry of each new order");
+    assert_eq!(
+        events.len(),
+        6,
+        "one event per history entry of each new order"
+    );
     store
         .create_order(
             "r5",
@@ -394,11 +486,18 @@ pub async fn open_order_counts_follow_in_hand_statuses(db: Database) {
         )
         .await
         .expect("create");
-    assert_eq!(loads("sh").await, [("x".into(), "e1".into(), 2)], "regions apart");
+    assert_eq!(
+        loads("sh").await,
+        [("x".into(), "e1".into(), 2)],
+        "regions apart"
+    );
     assert_eq!(loads("bj").await, [("z".into(), "e5".into(), 1)]);
 
     store
-        .update_order(moved(a, "complete", OrderStatus::Completed), ok("orders.complete"))
+        .update_order(
+            moved(a, "complete", OrderStatus::Completed),
+            ok("orders.complete"),
+        )
         .await
         .expect("complete");
     let mut dispatch = moved(c, "dispatch", OrderStatus::Dispatched);

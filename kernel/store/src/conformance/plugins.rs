@@ -5,7 +5,6 @@ use xingji_api::v1::{Activation, ActivationAction, Plugin, PluginSlot};
 
 use super::fixtures::{assert_exists, assert_not_found, eventually, ok, operations};
 use super::harness::Database;
-use crate::prelude::*;
 
 fn plugin(name: &str, version: &str, publisher: &str, sha256: &str) -> Plugin {
     Plugin {
@@ -46,7 +45,11 @@ pub async fn plugins_install_once_per_version_and_publisher(db: Database) {
         .expect("install");
     assert_eq!(installed, first);
     assert_eq!(
-        store.plugin_publisher("extra").await.expect("read").as_deref(),
+        store
+            .plugin_publisher("extra")
+            .await
+            .expect("read")
+            .as_deref(),
         Some("acme"),
         "the first version's publisher owns the name"
     );
@@ -65,7 +68,11 @@ pub async fn plugins_install_once_per_version_and_publisher(db: Database) {
     assert_eq!(stored, first, "the stored plugin, not the new request");
     assert_exists(
         store
-            .install_plugin(plugin("extra", "1.0.0", "acme", "bb02"), b"two", ok("plugins.install"))
+            .install_plugin(
+                plugin("extra", "1.0.0", "acme", "bb02"),
+                b"two",
+                ok("plugins.install"),
+            )
             .await,
         "plugin version",
     );
@@ -95,7 +102,11 @@ pub async fn plugins_install_once_per_version_and_publisher(db: Database) {
         .await
         .expect("an unsigned plugin");
     assert_eq!(
-        store.plugin_publisher("another").await.expect("read").as_deref(),
+        store
+            .plugin_publisher("another")
+            .await
+            .expect("read")
+            .as_deref(),
         Some("")
     );
     // Component bytes of any size come back as they went in.
@@ -106,7 +117,10 @@ pub async fn plugins_install_once_per_version_and_publisher(db: Database) {
         .await
         .expect("a large component");
     assert_eq!(store.plugin_component("ff06").await.expect("bytes"), big);
-    assert_eq!(store.plugin_component("dd04").await.expect("bytes"), b"four");
+    assert_eq!(
+        store.plugin_component("dd04").await.expect("bytes"),
+        b"four"
+    );
     assert_eq!(
         store.list_plugins().await.expect("list"),
         [other, first, next, large],
@@ -139,17 +153,40 @@ pub async fn plugins_delete_keeps_history(db: Database) {
     assert_not_found(store.plugin_component("aa01").await);
     assert_eq!(store.plugin_component("bb02").await.expect("bytes"), b"two");
     let audits = operations(store).await;
-    assert_not_found(store.delete_plugin("extra", "1.0.0", ok("plugins.delete")).await);
-    assert_not_found(store.delete_plugin("never", "1.0.0", ok("plugins.delete")).await);
-    assert_eq!(operations(store).await, audits, "a failed delete appends nothing");
-    assert_eq!(store.list_activations().await.expect("history"), [activated]);
+    assert_not_found(
+        store
+            .delete_plugin("extra", "1.0.0", ok("plugins.delete"))
+            .await,
+    );
+    assert_not_found(
+        store
+            .delete_plugin("never", "1.0.0", ok("plugins.delete"))
+            .await,
+    );
     assert_eq!(
-        store.plugin_publisher("extra").await.expect("read").as_deref(),
+        operations(store).await,
+        audits,
+        "a failed delete appends nothing"
+    );
+    assert_eq!(
+        store.list_activations().await.expect("history"),
+        [activated]
+    );
+    assert_eq!(
+        store
+            .plugin_publisher("extra")
+            .await
+            .expect("read")
+            .as_deref(),
         Some("acme")
     );
     assert_exists(
         store
-            .install_plugin(plugin("extra", "2.0.0", "mallory", "cc03"), b"x", ok("plugins.install"))
+            .install_plugin(
+                plugin("extra", "2.0.0", "mallory", "cc03"),
+                b"x",
+                ok("plugins.install"),
+            )
             .await,
         "plugin name of another publisher",
     );
@@ -203,29 +240,38 @@ pub async fn activations_keep_their_order(db: Database) {
 /// through this handle.
 pub async fn registry_version_moves(db: Database) {
     let store = db.store();
-    let mut version = store.registry_version();
-    let mut moved = async |what: &str| {
-        let before = *version.borrow_and_update();
-        assert!(
-            eventually(|| *version.borrow() != before).await,
-            "registry_version did not move after {what}"
-        );
-    };
+    let version = store.registry_version();
+    let before = *version.borrow();
     store
-        .install_plugin(plugin("extra", "1.0.0", "acme", "aa01"), b"one", ok("plugins.install"))
+        .install_plugin(
+            plugin("extra", "1.0.0", "acme", "aa01"),
+            b"one",
+            ok("plugins.install"),
+        )
         .await
         .expect("install");
-    moved("an install").await;
+    assert!(
+        eventually(|| *version.borrow() != before).await,
+        "registry_version did not move after an install"
+    );
+    let before = *version.borrow();
     store
         .add_activation(activation("sh", "extra", "1.0.0"), ok("plugins.activate"))
         .await
         .expect("activate");
-    moved("an activation").await;
+    assert!(
+        eventually(|| *version.borrow() != before).await,
+        "registry_version did not move after an activation"
+    );
+    let before = *version.borrow();
     store
         .delete_plugin("extra", "1.0.0", ok("plugins.delete"))
         .await
         .expect("delete");
-    moved("a delete").await;
+    assert!(
+        eventually(|| *version.borrow() != before).await,
+        "registry_version did not move after a delete"
+    );
 }
 
 /// An install and an activation through one handle move another handle's
@@ -235,7 +281,11 @@ pub async fn registry_version_moves_across_handles(db: Database) {
     let version = other.registry_version();
     let before = *version.borrow();
     db.store()
-        .install_plugin(plugin("extra", "1.0.0", "acme", "aa01"), b"one", ok("plugins.install"))
+        .install_plugin(
+            plugin("extra", "1.0.0", "acme", "aa01"),
+            b"one",
+            ok("plugins.install"),
+        )
         .await
         .expect("install");
     assert!(

@@ -146,7 +146,10 @@ pub async fn outlet_lists_filter_and_page(db: Database) {
         .expect("list");
     assert_eq!(listed[0].tier, OutletTier::Hq as i32, "records come whole");
     assert_eq!(listed[0].product_lines, hq.product_lines);
-    assert_eq!(list(OutletFilter::default(), first(2)).await, ["out_01", "out_02"]);
+    assert_eq!(
+        list(OutletFilter::default(), first(2)).await,
+        ["out_01", "out_02"]
+    );
     assert_eq!(
         list(OutletFilter::default(), after("out_02", 10)).await,
         ["out_03", "out_04"]
@@ -155,23 +158,42 @@ pub async fn outlet_lists_filter_and_page(db: Database) {
         list(OutletFilter::default(), after("out_01", 2)).await,
         ["out_02", "out_03"]
     );
-    assert!(list(OutletFilter::default(), after("out_04", 10)).await.is_empty());
+    assert!(
+        list(OutletFilter::default(), after("out_04", 10))
+            .await
+            .is_empty()
+    );
 
     let regions = |regions: &[&str]| OutletFilter {
         regions: Some(regions.iter().map(|r| (*r).to_owned()).collect()),
         ..OutletFilter::default()
     };
-    assert_eq!(list(OutletFilter::in_region("sh"), first(10)).await, ["out_01", "out_02"]);
-    assert_eq!(list(regions(&["bj", "gz"]), first(10)).await, ["out_03", "out_04"]);
-    assert!(list(regions(&[]), first(10)).await.is_empty(), "no regions: none");
+    assert_eq!(
+        list(OutletFilter::in_region("sh"), first(10)).await,
+        ["out_01", "out_02"]
+    );
+    assert_eq!(
+        list(regions(&["bj", "gz"]), first(10)).await,
+        ["out_03", "out_04"]
+    );
+    assert!(
+        list(regions(&[]), first(10)).await.is_empty(),
+        "no regions: none"
+    );
     assert!(list(regions(&["xx"]), first(10)).await.is_empty());
 
     let status = |status: OutletStatus| OutletFilter {
         status: Some(status as i32),
         ..OutletFilter::default()
     };
-    assert_eq!(list(status(OutletStatus::Active), first(10)).await, ["out_01", "out_03"]);
-    assert_eq!(list(status(OutletStatus::Eliminated), first(10)).await, ["out_04"]);
+    assert_eq!(
+        list(status(OutletStatus::Active), first(10)).await,
+        ["out_01", "out_03"]
+    );
+    assert_eq!(
+        list(status(OutletStatus::Eliminated), first(10)).await,
+        ["out_04"]
+    );
     let tier = OutletFilter {
         tier: Some(OutletTier::SubOutlet as i32),
         ..OutletFilter::default()
@@ -186,10 +208,23 @@ pub async fn outlet_lists_filter_and_page(db: Database) {
         product_line: Some(line as i32),
         ..OutletFilter::default()
     };
-    assert_eq!(list(line(ProductLine::Refrigerator), first(10)).await, ["out_01", "out_02"]);
-    assert_eq!(list(line(ProductLine::Tv), first(10)).await, ["out_01", "out_04"]);
-    assert_eq!(list(line(ProductLine::Computer), first(10)).await, ["out_04"]);
-    assert!(list(line(ProductLine::AirConditioner), first(10)).await.is_empty());
+    assert_eq!(
+        list(line(ProductLine::Refrigerator), first(10)).await,
+        ["out_01", "out_02"]
+    );
+    assert_eq!(
+        list(line(ProductLine::Tv), first(10)).await,
+        ["out_01", "out_04"]
+    );
+    assert_eq!(
+        list(line(ProductLine::Computer), first(10)).await,
+        ["out_04"]
+    );
+    assert!(
+        list(line(ProductLine::AirConditioner), first(10))
+            .await
+            .is_empty()
+    );
     let grade = OutletFilter {
         grade: Some(OutletGrade::B as i32),
         ..OutletFilter::default()
@@ -239,7 +274,7 @@ pub async fn children_and_regions(db: Database) {
 /// People: versions, a stale update refused, every filter and paging.
 pub async fn people_have_versions_filters_and_pages(db: Database) {
     let store = db.store();
-    let skilled = |lines: &[ProductLine]| {
+    let skilled = |lines: &[ProductLine]| -> Vec<Skill> {
         lines
             .iter()
             .map(|line| Skill {
@@ -317,10 +352,16 @@ pub async fn people_have_versions_filters_and_pages(db: Database) {
         ids(&listed, |p| &p.id)
     };
     let all = PersonFilter::default();
-    assert_eq!(list(all.clone(), first(10)).await, ["per_01", "per_02", "per_03"]);
+    assert_eq!(
+        list(all.clone(), first(10)).await,
+        ["per_01", "per_02", "per_03"]
+    );
     assert_eq!(list(all.clone(), first(1)).await, ["per_01"]);
     assert_eq!(list(all, after("per_01", 1)).await, ["per_02"]);
-    assert_eq!(list(PersonFilter::in_region("sh"), first(10)).await, ["per_01", "per_02"]);
+    assert_eq!(
+        list(PersonFilter::in_region("sh"), first(10)).await,
+        ["per_01", "per_02"]
+    );
     let none = PersonFilter {
         regions: Some(Vec::new()),
         ..PersonFilter::default()
@@ -430,7 +471,11 @@ pub async fn licence_events_are_atomic_with_their_person(db: Database) {
         .list_licence_events("per_1", &first(10))
         .await
         .expect("list");
-    assert_eq!(listed, [licence("lic_01", "per_1", -2)], "the first one kept");
+    assert_eq!(
+        listed,
+        [licence("lic_01", "per_1", -2)],
+        "the first one kept"
+    );
 
     // More events, of both people, out of id order.
     let mut per_1 = person_after;
@@ -470,7 +515,11 @@ pub async fn licence_events_are_atomic_with_their_person(db: Database) {
         ["lic_01", "lic_02", "lic_03", "lic_04"],
         "every person's, oldest first"
     );
-    assert_eq!(between("lic_01", "lic_04", 10).await, ["lic_02", "lic_03"], "strictly");
+    assert_eq!(
+        between("lic_01", "lic_04", 10).await,
+        ["lic_02", "lic_03"],
+        "strictly"
+    );
     assert_eq!(between("lic_00", "lic_99", 2).await, ["lic_01", "lic_02"]);
     assert!(between("lic_04", "lic_99", 10).await.is_empty());
 }
