@@ -228,3 +228,19 @@ pub fn assert_not_found<T: std::fmt::Debug>(result: Result<T>) {
         "expected NotFound, got {result:?}"
     );
 }
+
+/// Ids of a listing, to compare.
+pub fn ids<T>(records: &[T], id: impl Fn(&T) -> &str) -> Vec<String> {
+    records.iter().map(|r| id(r).to_owned()).collect()
+}
+
+/// Whether `network_version` moves (within a second) after `write`.
+pub async fn moves_network<T>(store: &dyn Store, write: impl Future<Output = T>) -> T {
+    let before = store.network_version();
+    let done = write.await;
+    assert!(
+        eventually(|| store.network_version() != before).await,
+        "network_version did not move after a network write"
+    );
+    done
+}

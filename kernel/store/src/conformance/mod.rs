@@ -44,6 +44,7 @@ mod events;
 mod fixtures;
 mod harness;
 mod kv;
+mod licences;
 mod month_close;
 mod orders;
 mod plugins;
@@ -57,6 +58,7 @@ pub mod cases {
     pub use super::audit_cases::*;
     pub use super::events::*;
     pub use super::kv::*;
+    pub use super::licences::*;
     pub use super::month_close::*;
     pub use super::orders::*;
     pub use super::plugins::*;

@@ -88,7 +88,10 @@ pub async fn plugins_install_once_per_version_and_publisher(db: Database) {
     );
     assert_not_found(store.plugin_component("bb02").await);
     assert_not_found(store.plugin_component("cc03").await);
-    assert_eq!(store.list_plugins().await.expect("list"), [first.clone()]);
+    assert_eq!(
+        store.list_plugins().await.expect("list"),
+        std::slice::from_ref(&first)
+    );
     assert_eq!(operations(store).await, audits, "nothing appended");
 
     let next = plugin("extra", "1.0.1", "acme", "dd04");
