@@ -18,9 +18,7 @@ use xingji_api::v1::{
     ListContractsRequest, ListLicenceEventsRequest, ListMonthClosesRequest, ListOrdersRequest,
     ListOutletsRequest, ListPeopleRequest, ListPluginsRequest, MonthClose, Order, Outlet, Person,
 };
-use xingji_store::{
-    AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*,
-};
+use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*};
 
 use crate::error::{KernelError, Result};
 use crate::validate::Violations;

@@ -66,9 +66,9 @@ impl SqliteStore {
                     // (a lost database is Unavailable to every one of them).
                     for pending in group.drain(..) {
                         let failure = match &error {
-                            StoreError::Unavailable(why) => {
-                                StoreError::Unavailable(format!("group commit failed: {why}"))
-                            }
+                            StoreError::Unavailable(why) => StoreError::Unavailable(format!(
+                                "group commit failed: {why}"
+                            )),
                             other => StoreError::Backend(format!("group commit failed: {other}")),
                         };
                         let _ = pending.reply.send(Err(failure));

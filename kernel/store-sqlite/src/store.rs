@@ -20,9 +20,9 @@ use super::records::{
 use super::stored::{Value, due_at};
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
 use xingji_store::{
-    AuditFilter, AuditTrail, CreateOutcome, EventFilter, Meta, MonthCloseCommit, MonthCloses,
-    OrderFilter, OrderLog, OrderWrite, OutletFilter, Page, PersonFilter, PluginKv, PluginRegistry,
-    Records, Result, StoreError,
+    AuditFilter, CreateOutcome, OrderWrite, EventFilter, MonthCloseCommit, OrderFilter, OutletFilter, Page,
+    PersonFilter, Result, StoreError,
+    AuditTrail, Meta, MonthCloses, OrderLog, PluginKv, PluginRegistry, Records,
 };
 
 #[async_trait]

@@ -108,3 +108,4 @@ pub struct AuditFilter {
     /// Only this outlet.
     pub outlet_id: Option<String>,
 }
+

@@ -260,9 +260,7 @@ async fn generated(orders: usize) -> PathBuf {
     let chunk = 50_000;
     for first in (0..orders).step_by(chunk) {
         let batch = (first..(first + chunk).min(orders))
-            .map(|n| {
-                xingji_core::orders::sla::indexed(order(n, &mut ids, &outlets, &people, &mut dice))
-            })
+            .map(|n| xingji_core::orders::sla::indexed(order(n, &mut ids, &outlets, &people, &mut dice)))
             .collect();
         store
             .import(Vec::new(), Vec::new(), batch)

@@ -10,9 +10,7 @@ use xingji_api::v1::{
 use xingji_plugin_host::bindings::host::xingji::plugins::month::{
     MonthFacts, MonthOrder, OutletFacts,
 };
-use xingji_store::{
-    AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*,
-};
+use xingji_store::{AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*};
 
 use crate::calendar::{DAY, Month};
 use crate::error::{KernelError, Result};

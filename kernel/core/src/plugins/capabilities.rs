@@ -16,9 +16,7 @@ use xingji_api::google::r#type::Date;
 use xingji_api::v1::{Appliance, AuditEvent, Customer, GeoPoint, Order, Outlet, Person};
 use xingji_plugin_host::HostServices;
 use xingji_plugin_host::bindings::host::xingji::plugins::{order_writer, types as wit};
-use xingji_store::{
-    CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*,
-};
+use xingji_store::{CreateOutcome, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*};
 
 use crate::actor::Actor;
 use crate::audit;
@@ -318,12 +316,7 @@ impl HostServices for Capabilities {
         );
         match self
             .store
-            .create_order(
-                &request_id,
-                &fingerprint,
-                crate::orders::sla::indexed(order),
-                audit,
-            )
+            .create_order(&request_id, &fingerprint, crate::orders::sla::indexed(order), audit)
             .await
             .map_err(failed)?
         {

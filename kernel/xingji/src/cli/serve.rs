@@ -43,10 +43,7 @@ impl ServeArgs {
             demo: self.demo.then_some(true),
             log_format: self.log_format,
             shutdown_grace_seconds: self.shutdown_grace_seconds,
-            store: self
-                .store_url
-                .clone()
-                .map(|url| StoreConfig { url: Some(url) }),
+            store: self.store_url.clone().map(|url| StoreConfig { url: Some(url) }),
         };
         Config::load(self.config.as_deref(), &overrides)
     }

@@ -37,12 +37,7 @@ pub(super) async fn store_order(store: &dyn Store, order: Order) -> Result<Order
     let target = format!("orders/{}", order.id);
     let audit = seeded(target, &order.region);
     match store
-        .create_order(
-            &request_id,
-            request_id.as_bytes(),
-            sla::indexed(order),
-            audit,
-        )
+        .create_order(&request_id, request_id.as_bytes(), sla::indexed(order), audit)
         .await?
     {
         CreateOutcome::Created(order) | CreateOutcome::Existing { order, .. } => Ok(order),
