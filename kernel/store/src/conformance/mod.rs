@@ -106,6 +106,7 @@ macro_rules! conformance_tests {
             month_close_writes_everything_once,
             stale_month_close_writes_nothing,
             concurrent_month_closes_commit_once,
+            big_month_close_settles_across_batches,
             // Plugins.
             plugins_install_once_per_version_and_publisher,
             plugins_delete_keeps_history,

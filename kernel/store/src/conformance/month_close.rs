@@ -432,3 +432,95 @@ pub async fn concurrent_month_closes_commit_once(db: Database) {
         .expect("charges");
     assert_eq!(charges.len(), 1);
 }
+
+/// A close of more orders than a backend writes in one batch: every order
+/// settled, one event each; and one stale order in the last batch undoes
+/// the batches before it.
+pub async fn big_month_close_settles_across_batches(db: Database) {
+    const ORDERS: usize = 1234;
+    let store = db.handle();
+    let mut creates = tokio::task::JoinSet::new();
+    for chunk in 0..ORDERS.div_ceil(100) {
+        let store = store.clone();
+        creates.spawn(async move {
+            let mut made = Vec::new();
+            for n in chunk * 100..((chunk + 1) * 100).min(ORDERS) {
+                let made_one = Order {
+                    status: OrderStatus::QualityChecked as i32,
+                    ..order(&format!("ord_{n:05}"), "sh", 1)
+                };
+                made.push(super::fixtures::create(&*store, made_one).await);
+            }
+            made
+        });
+    }
+    let mut orders = Vec::new();
+    while let Some(made) = creates.join_next().await {
+        orders.extend(made.expect("creates"));
+    }
+    orders.sort_by(|a, b| a.id.cmp(&b.id));
+    let last_order = orders.last().cloned().expect("orders");
+    let settle: Vec<(String, i64)> = orders.iter().map(|o| (o.id.clone(), o.version)).collect();
+    let empty = |settle: Vec<(String, i64)>| MonthCloseCommit {
+        close: close("sh", "2026-01"),
+        outlets: Vec::new(),
+        people: Vec::new(),
+        settle,
+        settlement: settlement(),
+        audit: ok("month.close"),
+    };
+    // The last order moves on: the close, read before, is stale there.
+    store
+        .update_order(
+            moved(last_order, "note", OrderStatus::QualityChecked),
+            ok("orders.note"),
+        )
+        .await
+        .expect("update");
+    let seq = last_event_seq(&*store).await;
+    assert_stale(store.commit_month_close(empty(settle.clone())).await, 2);
+    assert_not_found(store.get_month_close("sh", "2026-01").await);
+    assert_eq!(last_event_seq(&*store).await, seq, "no order event");
+    let settled = OrderFilter {
+        status: Some(OrderStatus::Settled as i32),
+        ..OrderFilter::default()
+    };
+    assert!(
+        store
+            .list_orders(&settled, &first(10))
+            .await
+            .expect("list")
+            .is_empty(),
+        "no order of an earlier batch settled"
+    );
+
+    let mut current = settle;
+    if let Some(last) = current.last_mut() {
+        last.1 = 2;
+    }
+    store
+        .commit_month_close(empty(current))
+        .await
+        .expect("close");
+    let mut count = 0;
+    let mut page = first(500);
+    loop {
+        let listed = store.list_orders(&settled, &page).await.expect("list");
+        let Some(last) = listed.last() else { break };
+        page = after(&last.id, 500);
+        for order in &listed {
+            assert_eq!(order.history.last(), Some(&settlement()));
+        }
+        count += listed.len();
+    }
+    assert_eq!(count, ORDERS, "every order settled");
+    let filter = crate::EventFilter {
+        after: seq,
+        ..crate::EventFilter::default()
+    };
+    let events = store
+        .list_order_events(&filter, 10_000)
+        .await
+        .expect("events");
+    assert_eq!(events.len(), ORDERS, "one event per settled order");
+}
