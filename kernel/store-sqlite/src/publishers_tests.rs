@@ -1,13 +1,13 @@
-//! Plugin names and their publishers: ownership on install, and the 0008
-//! migration of a store made before publishers existed.
+//! The 0008 migration of a store made before plugin publishers existed.
+//! (Ownership of a name on install is the conformance suite's.)
 
 use prost::Message;
 use sqlx::sqlite::SqliteConnectOptions;
-use xingji_api::v1::{AuditEvent, Plugin};
+use xingji_api::v1::Plugin;
 
 use super::handle::SqliteStore;
 use super::open::migrator;
-use xingji_store::{Store, StoreError};
+use xingji_store::prelude::*;
 
 fn plugin(name: &str, version: &str, publisher: &str) -> Plugin {
     Plugin {
@@ -18,47 +18,6 @@ fn plugin(name: &str, version: &str, publisher: &str) -> Plugin {
         publisher: publisher.into(),
         ..Plugin::default()
     }
-}
-
-fn audit() -> AuditEvent {
-    AuditEvent {
-        principal: "test".into(),
-        operation: "plugins.install".into(),
-        ..AuditEvent::default()
-    }
-}
-
-#[tokio::test]
-async fn a_name_belongs_to_its_first_publisher() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let store = SqliteStore::open(&dir.path().join("test.db"))
-        .await
-        .expect("open");
-    assert_eq!(store.plugin_publisher("extra").await.expect("read"), None);
-    let first = plugin("extra", "1.0.0", "acme");
-    let installed = store
-        .install_plugin(first.clone(), b"one", audit())
-        .await
-        .expect("first install");
-    assert_eq!(installed.publisher, "acme");
-    assert_eq!(
-        store.plugin_publisher("extra").await.expect("read"),
-        Some("acme".to_owned())
-    );
-    let impostor = plugin("extra", "1.0.1", "unsigned");
-    assert!(matches!(
-        store.install_plugin(impostor, b"two", audit()).await,
-        Err(StoreError::AlreadyExists(
-            "plugin name of another publisher"
-        ))
-    ));
-    store
-        .install_plugin(plugin("extra", "1.0.1", "acme"), b"three", audit())
-        .await
-        .expect("the owner's next version");
-    let listed = store.list_plugins().await.expect("list");
-    assert_eq!(listed.len(), 2);
-    assert!(listed.iter().all(|p| p.publisher == "acme"));
 }
 
 #[tokio::test]

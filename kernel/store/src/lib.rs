@@ -34,6 +34,8 @@
 //! append too.
 
 pub mod audit;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod filters;
 mod meta;
