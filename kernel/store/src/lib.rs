@@ -4,8 +4,9 @@
 //! the concerns it holds, one trait each: [`Records`] (outlets, people,
 //! licence events, audits), [`OrderLog`] (orders, their event log and the
 //! change feed), [`MonthCloses`], [`PluginRegistry`] and [`PluginKv`],
-//! [`AuditTrail`] and [`Meta`]. `use xingji_store::prelude::*` brings them
-//! all, to call them on a `dyn Store`. Records are
+//! [`AuditTrail`] and [`Meta`]. A `dyn Store` answers every concern's
+//! methods; `use xingji_store::prelude::*` brings the traits, to call them
+//! on a backend's own type. Records are
 //! the API's own protobuf messages: a backend keeps each one whole (encoded)
 //! beside the few columns that lists filter on, so a new field needs no schema
 //! change and there is no second model of the records to keep in step.
@@ -72,7 +73,8 @@ impl<T> Store for T where
 {
 }
 
-/// The concern traits, to call their methods on a `dyn Store`.
+/// `Store` and the concern traits, to call their methods on a backend's
+/// own type (a `dyn Store` needs none of them in scope).
 pub mod prelude {
     pub use crate::{
         AuditTrail as _, Meta as _, MonthCloses as _, OrderLog as _, PluginKv as _,

@@ -89,9 +89,11 @@ pub fn order(id: &str, region: &str, entries: usize) -> Order {
     }
 }
 
-/// An order write with no SLA clock running.
+/// An order write with no SLA clock running, in hand as the kernel's
+/// statuses say (the suite stands in for the kernel).
 pub fn write(order: Order) -> OrderWrite {
     OrderWrite {
+        in_hand: order.status().is_in_hand(),
         order,
         due_at: None,
     }

@@ -40,6 +40,7 @@ async fn network(store: &dyn Store) -> Network {
                 ..order(id, "sh", 1)
             },
             due_at: Some(100),
+            in_hand: false,
         };
         let made = store
             .create_order(&request, b"fp", write, ok("orders.create"))

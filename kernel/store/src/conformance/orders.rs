@@ -271,6 +271,7 @@ pub async fn order_lists_filter_and_page(db: Database) {
                     &request,
                     b"fp",
                     OrderWrite {
+                        in_hand: record.status().is_in_hand(),
                         order: record.clone(),
                         due_at: *due_at,
                     },
