@@ -92,7 +92,8 @@ enum Command {
 /// Which server to load and how to print the result; every command has these.
 #[derive(Debug, Clone, Args)]
 pub struct Target {
-    /// The server to call, when --server is not given.
+    /// The server to call, when --server is not given; several, separated
+    /// by commas (replicas on one database), share the connections in turn.
     #[arg(long, default_value = "http://127.0.0.1:50051")]
     pub addr: String,
     /// Start this `xingji` binary as `serve --demo` on a free loopback port

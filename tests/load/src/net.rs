@@ -9,19 +9,26 @@ use xingji_api::v1::{ListOutletsRequest, Outlet};
 
 use crate::Result;
 
-/// Opens `n` HTTP/2 connections to `addr`. Each `Endpoint::connect` makes a
-/// connection of its own, so requests spread over them are not serialised
-/// behind one TCP stream's flow control the way one shared channel would be.
+/// Opens `n` HTTP/2 connections to `addr`, or, when `addr` lists several
+/// servers separated by commas (replicas of one deployment), to each in
+/// turn. Each `Endpoint::connect` makes a connection of its own, so requests
+/// spread over them are not serialised behind one TCP stream's flow control
+/// the way one shared channel would be.
 pub async fn connect(addr: &str, n: usize, timeout: Duration) -> Result<Vec<Channel>> {
-    let endpoint = Endpoint::from_shared(addr.to_owned())?
-        .connect_timeout(Duration::from_secs(5))
-        // Bounds every request, so that a stalled server ends the run as
-        // DEADLINE_EXCEEDED answers instead of hanging it.
-        .timeout(timeout)
-        .tcp_nodelay(true);
-    let mut channels = Vec::with_capacity(n.max(1));
-    for _ in 0..n.max(1) {
-        channels.push(endpoint.connect().await?);
+    let endpoints = addr
+        .split(',')
+        .map(|one| {
+            Ok(Endpoint::from_shared(one.trim().to_owned())?
+                .connect_timeout(Duration::from_secs(5))
+                // Bounds every request, so that a stalled server ends the
+                // run as DEADLINE_EXCEEDED answers instead of hanging it.
+                .timeout(timeout)
+                .tcp_nodelay(true))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut channels = Vec::with_capacity(n.max(endpoints.len()));
+    for i in 0..n.max(endpoints.len()) {
+        channels.push(endpoints[i % endpoints.len()].connect().await?);
     }
     Ok(channels)
 }
