@@ -3,7 +3,8 @@
 #
 #   tests/benchmarks.sh          # plugin call (native and sandboxed), cold
 #                                # start, 60 s of order intake, hot swap,
-#                                # a spinning plugin's soak
+#                                # a spinning plugin's soak, intake on
+#                                # PostgreSQL (one and two kernels)
 #   tests/benchmarks.sh --all    # also the long ones: Solomon VRPTW (56
 #                                # instances, 2 s each) and the month close
 #                                # of 1,000,000 orders (generated once, ~10 min)
@@ -45,6 +46,9 @@ cargo build --release --locked --manifest-path plugins/Cargo.toml -p test-sleepe
     --target wasm32-wasip2 --target-dir "$target/plugins"
 "${load[@]}" spin "${server[@]}" --plugin "$target/plugins/wasm32-wasip2/release/test_sleeper.wasm" \
     --region-a shanghai --region-b qingdao --calls 32 --rate 200 --baseline 20 --soak 20
+
+echo "== 8. order intake on PostgreSQL: one kernel, then two replicas on one database"
+tests/benchmarks-postgres.sh 60
 
 if $all; then
     echo "== 5. rural tours: Solomon VRPTW through the sandbox"
