@@ -285,13 +285,20 @@ impl Local {
         // re-parented and no longer found as its children.
         let mut pids = children_of(pid);
         pids.push(pid);
-        let status = Command::new("kill")
-            .arg("-KILL")
-            .args(pids.iter().map(u32::to_string))
-            .status()
-            .map_err(|e| format!("running kill: {e}"))?;
-        if !status.success() {
-            return Err(format!("kill -KILL {pids:?} failed"));
+        // One at a time: a backend may exit on its own between our listing
+        // and the signal (its client hung up), which `kill` reports as a
+        // failure for that pid alone. Only a process still there matters.
+        for pid in &pids {
+            let killed = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .output()
+                .map_err(|e| format!("running kill: {e}"))?;
+            if !killed.status.success() && Path::new(&format!("/proc/{pid}")).exists() {
+                return Err(format!(
+                    "kill -KILL {pid} failed: {}",
+                    String::from_utf8_lossy(&killed.stderr)
+                ));
+            }
         }
         // Until every one is gone a new postmaster would refuse the data
         // directory (its shared memory still attached).
