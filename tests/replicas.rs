@@ -12,10 +12,14 @@ use std::time::{Duration, Instant};
 
 use tonic::Code;
 use xingji::config::{Config, StoreConfig};
-use xingji_api::google::r#type::Date;
 use xingji_api::v1::*;
 use xingji_test_postgres::TestCluster;
 use xingji_tests::{TestServer, built_plugin, error_info, unique, unsigned_allowed};
+
+// The API tests' records, shared rather than written again.
+#[allow(dead_code)]
+#[path = "api/fixtures.rs"]
+mod fixtures;
 
 /// Two kernels on one fresh database, each with a data directory of its
 /// own (as on two machines).
@@ -51,99 +55,20 @@ async fn pair(cluster: &TestCluster) -> Pair {
 }
 
 /// A regional centre, a star centre and an engineer in `region`, made
-/// through `server`; returns the star centre's id.
-async fn network(server: &TestServer, region: &str) -> String {
-    let mut outlets = server.outlets().await;
-    let centre = outlets
-        .create_outlet(CreateOutletRequest {
-            outlet: Some(outlet(region, "RC-1", OutletTier::RegionalCentre, "")),
-        })
-        .await
-        .expect("create the centre")
-        .into_inner();
-    let star = outlets
-        .create_outlet(CreateOutletRequest {
-            outlet: Some(outlet(region, "SC-1", OutletTier::StarCentre, &centre.id)),
-        })
-        .await
-        .expect("create the star centre")
-        .into_inner();
-    server
-        .people()
-        .await
-        .create_person(CreatePersonRequest {
-            person: Some(Person {
-                region: region.into(),
-                outlet_id: star.id.clone(),
-                name: "Wang Qiang".into(),
-                phone: "13812345678".into(),
-                level: PersonLevel::Engineer as i32,
-                skills: vec![Skill {
-                    product_line: ProductLine::Refrigerator as i32,
-                    level: CertificationLevel::Senior as i32,
-                }],
-                on_duty: true,
-                ..Person::default()
-            }),
-        })
-        .await
-        .expect("create the engineer");
-    star.id
-}
-
-fn outlet(region: &str, number: &str, tier: OutletTier, parent_id: &str) -> Outlet {
-    Outlet {
-        region: region.into(),
-        name: format!("{region} {number}"),
-        number: number.into(),
-        tier: tier as i32,
-        class: OutletClass::Standard as i32,
-        parent_id: parent_id.into(),
-        daily_capacity: 1000,
-        location: Some(GeoPoint {
-            lat: 31.23,
-            lon: 121.47,
-        }),
-        address: "1 Century Avenue".into(),
-        product_lines: vec![ProductLine::Refrigerator as i32],
-        ..Outlet::default()
-    }
-}
-
-fn repair(region: &str) -> Order {
-    Order {
-        region: region.into(),
-        kind: OrderKind::Repair as i32,
-        customer: Some(Customer {
-            name: "Li Na".into(),
-            phone: "021-64871234".into(),
-            address: "88 Caoxi North Road".into(),
-            location: Some(GeoPoint {
-                lat: 31.19,
-                lon: 121.43,
-            }),
-            vip: false,
-        }),
-        appliance: Some(Appliance {
-            product_line: ProductLine::Refrigerator as i32,
-            model: "BCD-458".into(),
-            serial: "SH0012345678".into(),
-            purchase_date: Some(Date {
-                year: 2021,
-                month: 6,
-                day: 18,
-            }),
-            price_fen: 459_900,
-        }),
-        description: "does not cool".into(),
-        ..Order::default()
-    }
+/// through `server`.
+async fn network(server: &TestServer, region: &str) {
+    let (_, star) = fixtures::network(&mut server.outlets().await, region).await;
+    fixtures::create_person(
+        &mut server.people().await,
+        fixtures::engineer(region, &star.id, "Wang Qiang"),
+    )
+    .await;
 }
 
 fn create(request_id: &str, region: &str) -> CreateOrderRequest {
     CreateOrderRequest {
         request_id: request_id.into(),
-        order: Some(repair(region)),
+        order: Some(fixtures::repair(region)),
     }
 }
 

@@ -17,11 +17,11 @@
 
 use prost::Message;
 use sqlx::{Postgres, Transaction};
-use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderEvent};
+use xingji_api::v1::{AuditEvent, HistoryEntry, Order};
 
 use super::handle::PostgresStore;
-use xingji_store::Result;
 use xingji_store::audit::{GENESIS_HASH, seal};
+use xingji_store::{Result, order_event};
 
 /// The advisory lock key of the commit order ("xingji" in ASCII).
 const COMMIT_LOCK: i64 = 0x78_69_6e_67_6a_69;
@@ -62,15 +62,7 @@ impl Appends {
 
     /// Appends the event of an order write for one of its history entries.
     pub(super) fn event(&mut self, order: &Order, entry: Option<&HistoryEntry>) {
-        let event = OrderEvent {
-            cursor: String::new(),
-            order_id: order.id.clone(),
-            region: order.region.clone(),
-            outlet_id: order.outlet_id.clone(),
-            engineer_id: order.engineer_id.clone(),
-            version: order.version,
-            entry: entry.cloned(),
-        };
+        let event = order_event(order, entry);
         self.events.push((
             order.region.clone(),
             order.outlet_id.clone(),

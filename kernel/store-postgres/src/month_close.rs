@@ -14,7 +14,7 @@ use super::handle::PostgresStore;
 use super::intake::OrderRows;
 use super::records::insert_licence_event;
 use super::stored::{Conditions, decode, update};
-use xingji_store::{MonthCloseCommit, MonthCloses, Page, Result, StoreError};
+use xingji_store::{MonthCloseCommit, MonthCloses, Page, Result, StoreError, settle_order};
 
 /// Orders settled per statement: big enough that round trips do not count,
 /// small enough that one batch's bodies stay a few megabytes.
@@ -115,15 +115,7 @@ impl MonthCloses for PostgresStore {
             for (id, version) in batch {
                 let body = stored.remove(id).ok_or(StoreError::NotFound)?;
                 let mut order: Order = decode(id, &body)?;
-                if order.version != *version {
-                    return Err(StoreError::VersionMismatch {
-                        current: order.version,
-                    });
-                }
-                order.status = settlement.status;
-                order.update_time = settlement.time;
-                order.history.push(settlement.clone());
-                order.version += 1;
+                settle_order(&mut order, *version, &settlement)?;
                 // Settled: neither due nor in hand.
                 settled.push(&order, None, false);
                 appends.last_event(&order);

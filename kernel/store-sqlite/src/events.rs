@@ -4,10 +4,10 @@
 use prost::Message;
 use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::watch;
-use xingji_api::v1::{HistoryEntry, Order, OrderEvent};
+use xingji_api::v1::{HistoryEntry, Order};
 
 use super::handle::SqliteStore;
-use xingji_store::Result;
+use xingji_store::{Result, order_event};
 
 impl SqliteStore {
     /// Appends the event of an order write for one of its history entries.
@@ -21,7 +21,7 @@ impl SqliteStore {
         )
         .bind(&order.region)
         .bind(&order.outlet_id)
-        .bind(event(order, Some(entry.clone())).encode_to_vec())
+        .bind(order_event(order, Some(entry)).encode_to_vec())
         .fetch_one(&mut *tx)
         .await?;
         Ok(seq)
@@ -48,7 +48,7 @@ impl SqliteStore {
         let mut query =
             QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
         query.push_values(orders, |mut row, order| {
-            let event = event(order, order.history.last().cloned());
+            let event = order_event(order, order.history.last());
             row.push_bind(order.region.clone())
                 .push_bind(order.outlet_id.clone())
                 .push_bind(event.encode_to_vec());
@@ -64,19 +64,6 @@ impl SqliteStore {
     /// Tells watchers that events up to `seq` are committed.
     pub(super) fn announce(&self, seq: i64) {
         announce(&self.last_event, seq);
-    }
-}
-
-/// The event of an order write for one of its history entries.
-fn event(order: &Order, entry: Option<HistoryEntry>) -> OrderEvent {
-    OrderEvent {
-        cursor: String::new(),
-        order_id: order.id.clone(),
-        region: order.region.clone(),
-        outlet_id: order.outlet_id.clone(),
-        engineer_id: order.engineer_id.clone(),
-        version: order.version,
-        entry,
     }
 }
 

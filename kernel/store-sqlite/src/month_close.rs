@@ -9,7 +9,7 @@ use xingji_api::v1::{MonthClose, Order};
 use super::handle::SqliteStore;
 use super::records::decode;
 use super::stored::kernel_columns;
-use xingji_store::{MonthCloseCommit, Result, StoreError};
+use xingji_store::{MonthCloseCommit, Result, StoreError, settle_order};
 
 /// Orders a month close settles per statement (15 columns each, well under
 /// SQLite's 32,766 bound parameters).
@@ -78,15 +78,7 @@ impl SqliteStore {
             for (id, version) in batch {
                 let body = bodies.remove(id).ok_or(StoreError::NotFound)?;
                 let mut order: Order = decode(id, &body)?;
-                if order.version != *version {
-                    return Err(StoreError::VersionMismatch {
-                        current: order.version,
-                    });
-                }
-                order.status = settlement.status;
-                order.update_time = settlement.time;
-                order.history.push(settlement.clone());
-                order.version += 1;
+                settle_order(&mut order, *version, &settlement)?;
                 settled.push(order);
             }
             // Settling moves the status, nothing else the columns hold but

@@ -1,7 +1,7 @@
 //! The month close: everything one close writes, in one transaction.
 
 use async_trait::async_trait;
-use xingji_api::v1::{AuditEvent, HistoryEntry, LicenceEvent, MonthClose, Outlet, Person};
+use xingji_api::v1::{AuditEvent, HistoryEntry, LicenceEvent, MonthClose, Order, Outlet, Person};
 
 use crate::{Page, Result};
 
@@ -25,6 +25,23 @@ pub struct MonthCloseCommit {
     pub settlement: HistoryEntry,
     /// The audit event of the close (one for the whole close).
     pub audit: AuditEvent,
+}
+
+/// Settles `order`, read at version `read_at` (its entry in
+/// [`MonthCloseCommit::settle`]), as every backend writes it back:
+/// `settlement` appended, status and update time set from it, the version
+/// bumped. `VersionMismatch` if the order moved since it was read.
+pub fn settle_order(order: &mut Order, read_at: i64, settlement: &HistoryEntry) -> Result<()> {
+    if order.version != read_at {
+        return Err(crate::StoreError::VersionMismatch {
+            current: order.version,
+        });
+    }
+    order.status = settlement.status;
+    order.update_time = settlement.time;
+    order.history.push(settlement.clone());
+    order.version += 1;
+    Ok(())
 }
 
 impl std::fmt::Debug for MonthCloseCommit {

@@ -1,7 +1,7 @@
 //! Orders and their event log, with the change feed `WatchOrders` follows.
 
 use async_trait::async_trait;
-use xingji_api::v1::{AuditEvent, Order, OrderEvent};
+use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderEvent};
 
 use crate::{EventFilter, OrderFilter, Page, Result};
 
@@ -34,6 +34,21 @@ pub struct OrderWrite {
     /// Whether it counts toward its outlet's and engineer's load, as
     /// [`OrderLog::open_order_counts`] gives them (the kernel's "in hand").
     pub in_hand: bool,
+}
+
+/// The event an order write appends for one of its history entries, as
+/// every backend stores it (its `cursor` is the backend's `seq`, set when
+/// read).
+pub fn order_event(order: &Order, entry: Option<&HistoryEntry>) -> OrderEvent {
+    OrderEvent {
+        cursor: String::new(),
+        order_id: order.id.clone(),
+        region: order.region.clone(),
+        outlet_id: order.outlet_id.clone(),
+        engineer_id: order.engineer_id.clone(),
+        version: order.version,
+        entry: entry.cloned(),
+    }
 }
 
 /// Orders, their event log, and the loads dispatch reads.
