@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use tonic::Code;
 use xingji::config::{Config, StoreConfig};
+use xingji_api::v1::month_close_service_client::MonthCloseServiceClient;
 use xingji_api::v1::*;
+use xingji_core::calendar::Month;
 use xingji_test_postgres::TestCluster;
-use xingji_tests::{TestServer, built_plugin, error_info, unique, unsigned_allowed};
+use xingji_tests::{TestServer, acting, built_plugin, error_info, unique, unsigned_allowed};
 
 // The API tests' records, shared rather than written again.
 #[allow(dead_code)]
@@ -29,7 +31,7 @@ struct Pair {
     _dirs: (tempfile::TempDir, tempfile::TempDir),
 }
 
-async fn kernel_on(url: &str) -> (TestServer, tempfile::TempDir) {
+async fn kernel_on(url: &str, demo: bool) -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("a data dir");
     let server = TestServer::start_config(Config {
         data_dir: dir.path().to_owned(),
@@ -37,6 +39,7 @@ async fn kernel_on(url: &str) -> (TestServer, tempfile::TempDir) {
             url: Some(url.to_owned()),
         },
         plugins: unsigned_allowed(),
+        demo,
         ..Config::default()
     })
     .await;
@@ -44,9 +47,14 @@ async fn kernel_on(url: &str) -> (TestServer, tempfile::TempDir) {
 }
 
 async fn pair(cluster: &TestCluster) -> Pair {
+    pair_of(cluster, false).await
+}
+
+/// [`pair`], both kernels started with `--demo` (the first seeds it).
+async fn pair_of(cluster: &TestCluster, demo: bool) -> Pair {
     let url = cluster.new_database();
-    let (a, dir_a) = kernel_on(&url).await;
-    let (b, dir_b) = kernel_on(&url).await;
+    let (a, dir_a) = kernel_on(&url, demo).await;
+    let (b, dir_b) = kernel_on(&url, demo).await;
     Pair {
         a,
         b,
@@ -466,4 +474,72 @@ async fn kernels_ride_out_a_database_restart_under_load_and_lose_nothing_acknowl
     );
     pair.a.stop().await;
     pair.b.stop().await;
+}
+
+/// A month closed through two kernels at once is closed once: both answer
+/// with the one close, and its orders are settled once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_month_closed_through_two_kernels_at_once_is_closed_once() {
+    let Some(cluster) = TestCluster::shared() else {
+        return;
+    };
+    let pair = pair_of(cluster, true).await;
+    // The demo lived the month before last.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    let month = Month::containing(now).previous().previous().to_string();
+    let close = || {
+        acting(
+            "hq:finance",
+            CloseMonthRequest {
+                region: "shanghai".into(),
+                month: month.clone(),
+                dry_run: false,
+            },
+        )
+    };
+    let settled_before = settled_in(&pair.a).await;
+    let mut on_a = MonthCloseServiceClient::new(pair.a.channel().await);
+    let mut on_b = MonthCloseServiceClient::new(pair.b.channel().await);
+    let (first, second) = tokio::join!(on_a.close_month(close()), on_b.close_month(close()));
+    let first = first.expect("the close through a").into_inner();
+    let second = second.expect("the close through b").into_inner();
+    assert!(first.settled_orders > 0, "the demo's month had orders");
+    assert_eq!(first, second, "two different closes of one month");
+    let closes = on_b
+        .list_month_closes(acting(
+            "hq:finance",
+            ListMonthClosesRequest {
+                region: "shanghai".into(),
+                ..ListMonthClosesRequest::default()
+            },
+        ))
+        .await
+        .expect("list closes")
+        .into_inner();
+    assert_eq!(closes.closes.len(), 1, "{closes:#?}");
+    // Settled once: as many more settled orders as the close counted.
+    let settled = settled_in(&pair.a).await;
+    assert_eq!(settled - settled_before, first.settled_orders as usize);
+    pair.a.stop().await;
+    pair.b.stop().await;
+}
+
+/// How many of Shanghai's orders are settled.
+async fn settled_in(server: &TestServer) -> usize {
+    server
+        .orders()
+        .await
+        .list_orders(ListOrdersRequest {
+            region: "shanghai".into(),
+            status: OrderStatus::Settled as i32,
+            page_size: 1000,
+            ..ListOrdersRequest::default()
+        })
+        .await
+        .expect("list settled")
+        .into_inner()
+        .orders
+        .len()
 }
