@@ -391,7 +391,14 @@ async fn kernels_ride_out_a_database_restart_under_load_and_lose_nothing_acknowl
             while !stop.load(std::sync::atomic::Ordering::Relaxed) {
                 let request_id = unique(&format!("load-{caller}-{n}"));
                 n += 1;
-                match orders.create_order(create(&request_id, "shanghai")).await {
+                // A call may fail while the database is away, but at once
+                // and as UNAVAILABLE: one still waiting after 10 s fails
+                // the test (DEADLINE_EXCEEDED below).
+                let call = orders.create_order(create(&request_id, "shanghai"));
+                let answer = tokio::time::timeout(Duration::from_secs(10), call)
+                    .await
+                    .unwrap_or_else(|_| Err(tonic::Status::deadline_exceeded("no answer in 10 s")));
+                match answer {
                     Ok(order) => acked.push((request_id, order.into_inner().id)),
                     Err(status) => {
                         codes.insert(status.code());

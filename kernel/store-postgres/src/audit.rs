@@ -15,7 +15,7 @@ use xingji_store::{AuditTrail, Meta, Page, Result, StoreError};
 #[async_trait]
 impl AuditTrail for PostgresStore {
     async fn append_audit(&self, event: AuditEvent) -> Result<AuditEvent> {
-        let tx = self.pool.begin().await?;
+        let tx = self.pool()?.begin().await?;
         let committed = self.finish(tx, Appends::audited(event)).await?;
         committed
             .audits
@@ -70,7 +70,7 @@ impl AuditTrail for PostgresStore {
         query
             .push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(page.limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let rows = query.build().fetch_all(self.pool()?).await?;
         rows.iter()
             .map(|row| {
                 let seq: i64 = row.try_get("seq")?;
@@ -99,7 +99,7 @@ impl AuditTrail for PostgresStore {
         )
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool()?)
         .await?;
         rows.iter().map(stored).collect()
     }
@@ -129,11 +129,11 @@ impl Meta for PostgresStore {
         sqlx::query("INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
             .bind(key)
             .bind(init)
-            .execute(&self.pool)
+            .execute(self.pool()?)
             .await?;
         Ok(sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
             .bind(key)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool()?)
             .await?)
     }
 }

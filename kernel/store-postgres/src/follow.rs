@@ -3,6 +3,7 @@
 //! lost while the listening connection is down; the poll is not).
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use sqlx::postgres::{PgListener, PgPool};
@@ -15,6 +16,10 @@ use xingji_store::Result;
 
 /// How often the heads are read when nothing is heard.
 const POLL: Duration = Duration::from_millis(250);
+
+/// How long a read of the heads may take before the database counts as
+/// away.
+const ANSWER_WITHIN: Duration = Duration::from_secs(1);
 
 /// The database's heads.
 pub(super) struct Heads {
@@ -73,14 +78,19 @@ async fn listen(pool: PgPool, heard: Arc<Notify>) {
 
 /// Reads the heads when woken or every [`POLL`], and moves the feed.
 async fn poll(pool: PgPool, feed: Arc<Feed>, heard: Arc<Notify>) {
-    let mut failing = false;
     loop {
         let _ = tokio::time::timeout(POLL, heard.notified()).await;
-        match read_heads(&pool).await {
+        let heads = tokio::time::timeout(ANSWER_WITHIN, read_heads(&pool))
+            .await
+            .unwrap_or_else(|_| {
+                Err(xingji_store::StoreError::Unavailable(format!(
+                    "no answer within {ANSWER_WITHIN:?}"
+                )))
+            });
+        match heads {
             Ok(heads) => {
-                if failing {
+                if feed.away.swap(false, Ordering::AcqRel) {
                     tracing::info!("the database answers again");
-                    failing = false;
                 }
                 feed.advance(
                     Some(heads.last_event),
@@ -89,9 +99,8 @@ async fn poll(pool: PgPool, feed: Arc<Feed>, heard: Arc<Notify>) {
                 );
             }
             Err(error) => {
-                if !failing {
-                    tracing::warn!(%error, "cannot read the database's heads; retrying");
-                    failing = true;
+                if !feed.away.swap(true, Ordering::AcqRel) {
+                    tracing::warn!(%error, "the database is away: calls answer UNAVAILABLE until it is back");
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! queue; opening it and bringing the schema up to date.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::SqlSafeStr;
@@ -22,7 +22,7 @@ const MIGRATIONS: &[(i64, &str, &str)] =
 /// The PostgreSQL store. Cheap to clone: clones share one pool and feed.
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
-    pub(super) pool: PgPool,
+    pool: PgPool,
     pub(super) feed: Arc<Feed>,
     /// New orders, for the group committer.
     pub(super) creates: mpsc::Sender<PendingCreate>,
@@ -39,6 +39,10 @@ pub(super) struct Feed {
     pub(super) network: AtomicU64,
     /// The `registry` counter.
     pub(super) registry: watch::Sender<u64>,
+    /// Whether the last read of the heads failed: the database is away.
+    /// Calls then fail at once with `Unavailable` instead of each waiting
+    /// out the pool's acquire timeout, one after another.
+    pub(super) away: AtomicBool,
 }
 
 impl Feed {
@@ -76,6 +80,18 @@ impl Feed {
     }
 }
 
+impl Feed {
+    /// `Unavailable` at once if the database was away at the last look.
+    pub(super) fn reachable(&self) -> Result<()> {
+        if self.away.load(Ordering::Acquire) {
+            return Err(StoreError::Unavailable(
+                "the database did not answer the last check (every 250 ms); retry".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// The background tasks that end with the last clone of the store.
 #[derive(Debug)]
 struct Tasks(Vec<AbortHandle>);
@@ -89,6 +105,12 @@ impl Drop for Tasks {
 }
 
 impl PostgresStore {
+    /// The pool, unless the database is known to be away.
+    pub(super) fn pool(&self) -> Result<&PgPool> {
+        self.feed.reachable()?;
+        Ok(&self.pool)
+    }
+
     /// Connects to the database at `url` (`postgres://user@host:port/db`,
     /// libpq's URL form with its parameters, `sslmode` included) and brings
     /// its schema up to date.
@@ -102,8 +124,14 @@ impl PostgresStore {
             // A lost database answers UNAVAILABLE within this, instead of
             // holding the caller until its deadline.
             .acquire_timeout(Duration::from_secs(5))
-            .connect_with(options)
+            .connect_with(options.clone())
             .await?;
+        // The follower's own connections (LISTEN, and the heads' poll), so
+        // that a busy pool never makes the database look away.
+        let follower = PgPoolOptions::new()
+            .max_connections(2)
+            .acquire_timeout(Duration::from_secs(1))
+            .connect_lazy_with(options);
         let mut migrator = Migrator::with_migrations(
             MIGRATIONS
                 .iter()
@@ -125,6 +153,7 @@ impl PostgresStore {
             last_event: watch::Sender::new(heads.last_event),
             network: AtomicU64::new(heads.network.unsigned_abs()),
             registry: watch::Sender::new(heads.registry.unsigned_abs()),
+            away: AtomicBool::new(false),
         });
         let (creates, queue) = mpsc::channel(4 * GROUP_MAX);
         // The committer ends by itself when the queue closes; the
@@ -134,7 +163,7 @@ impl PostgresStore {
             feed.clone(),
             queue,
         ));
-        let tasks = super::follow::spawn(pool.clone(), feed.clone());
+        let tasks = super::follow::spawn(follower, feed.clone());
         Ok(Self {
             pool,
             feed,

@@ -125,6 +125,7 @@ async fn create_group(
     // Claimed in request-id order: two kernels' groups never wait on each
     // other's keys in a cycle.
     leaders.sort_by(|a, b| requests[*a].request_id.cmp(&requests[*b].request_id));
+    feed.reachable()?;
     let mut tx = pool.begin().await?;
     let claimed: HashSet<String> = sqlx::query_scalar(
         "INSERT INTO order_requests (request_id, region, order_id, fingerprint) \

@@ -18,7 +18,7 @@ impl PluginKv for PostgresStore {
         .bind(region)
         .bind(plugin)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool()?)
         .await?)
     }
 
@@ -41,7 +41,7 @@ impl PluginKv for PostgresStore {
         .bind(prefix)
         .bind(after)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool()?)
         .await?;
         Ok(keys
             .into_iter()
@@ -55,7 +55,7 @@ impl PluginKv for PostgresStore {
         )
         .bind(region)
         .bind(plugin)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool()?)
         .await?;
         Ok(used.unwrap_or(0).unsigned_abs())
     }
@@ -68,7 +68,7 @@ impl PluginKv for PostgresStore {
         .bind(region)
         .bind(plugin)
         .bind(key)
-        .fetch_optional(&self.pool)
+        .fetch_optional(self.pool()?)
         .await?;
         Ok(u64::from(bytes.unwrap_or(0).unsigned_abs()))
     }
@@ -85,7 +85,7 @@ impl PluginKv for PostgresStore {
         // calls on one store never wait on each other's rows in a cycle.
         let mut writes: Vec<_> = writes.iter().collect();
         writes.sort_by(|a, b| a.0.cmp(&b.0));
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         for (key, value) in writes {
             match value {
                 Some(value) => {

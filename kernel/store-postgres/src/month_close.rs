@@ -27,7 +27,7 @@ impl MonthCloses for PostgresStore {
             sqlx::query_scalar("SELECT body FROM month_closes WHERE region = $1 AND month = $2")
                 .bind(region)
                 .bind(month)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.pool()?)
                 .await?
                 .ok_or(StoreError::NotFound)?;
         decode(&format!("{region}/{month}"), &body)
@@ -56,7 +56,7 @@ impl MonthCloses for PostgresStore {
             settlement,
             audit,
         } = commit;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         // First, so that a second close of the month waits here for the
         // first one's outcome and then writes nothing.
         let inserted = sqlx::query(

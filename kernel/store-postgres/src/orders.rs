@@ -50,7 +50,7 @@ impl OrderLog for PostgresStore {
             due_at,
             in_hand,
         } = write;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         // The load it leaves: read and locked before it is replaced.
         let before = sqlx::query(
             "SELECT outlet_id, engineer_id, in_hand FROM orders \
@@ -106,7 +106,7 @@ impl OrderLog for PostgresStore {
         query
             .push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let rows = query.build().fetch_all(self.pool()?).await?;
         rows.iter()
             .map(|row| {
                 let seq: i64 = row.try_get("seq")?;
@@ -128,7 +128,7 @@ impl OrderLog for PostgresStore {
              WHERE region = $1 AND open > 0 ORDER BY outlet_id, engineer_id",
         )
         .bind(region)
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool()?)
         .await?)
     }
 }

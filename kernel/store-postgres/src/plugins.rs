@@ -27,7 +27,7 @@ impl PluginRegistry for PostgresStore {
         component: &[u8],
         audit: AuditEvent,
     ) -> Result<Plugin> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         // The name's first publisher owns it. Inserted first, so that a
         // concurrent install of the name waits here for this one.
         sqlx::query(
@@ -88,7 +88,7 @@ impl PluginRegistry for PostgresStore {
     }
 
     async fn delete_plugin(&self, name: &str, version: &str, audit: AuditEvent) -> Result<Plugin> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         let deleted: Option<(String, Vec<u8>)> = sqlx::query_as(
             "DELETE FROM plugins WHERE name = $1 AND version = $2 RETURNING sha256, body",
         )
@@ -108,7 +108,7 @@ impl PluginRegistry for PostgresStore {
         let rows: Vec<(String, Vec<u8>, String)> = sqlx::query_as(
             "SELECT sha256, body, publisher FROM plugins ORDER BY name COLLATE \"C\", version COLLATE \"C\"",
         )
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool()?)
         .await?;
         rows.into_iter()
             .map(|(sha256, body, publisher)| with_publisher(&sha256, &body, publisher))
@@ -118,7 +118,7 @@ impl PluginRegistry for PostgresStore {
     async fn plugin_component(&self, sha256: &str) -> Result<Vec<u8>> {
         sqlx::query_scalar("SELECT component FROM plugins WHERE sha256 = $1")
             .bind(sha256)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool()?)
             .await?
             .ok_or(StoreError::NotFound)
     }
@@ -127,7 +127,7 @@ impl PluginRegistry for PostgresStore {
         Ok(
             sqlx::query_scalar("SELECT publisher FROM plugin_publishers WHERE name = $1")
                 .bind(name)
-                .fetch_optional(&self.pool)
+                .fetch_optional(self.pool()?)
                 .await?,
         )
     }
@@ -137,7 +137,7 @@ impl PluginRegistry for PostgresStore {
         mut activation: Activation,
         audit: AuditEvent,
     ) -> Result<Activation> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         // The history's own order: one activation at a time, whichever
         // kernel takes it (a row lock that every add_activation takes).
         sqlx::query("SELECT version FROM versions WHERE name = 'registry' FOR UPDATE")
@@ -160,7 +160,7 @@ impl PluginRegistry for PostgresStore {
     async fn list_activations(&self) -> Result<Vec<Activation>> {
         let rows: Vec<(i64, Vec<u8>)> =
             sqlx::query_as("SELECT seq, body FROM activations ORDER BY seq")
-                .fetch_all(&self.pool)
+                .fetch_all(self.pool()?)
                 .await?;
         rows.iter()
             .map(|(seq, body)| decode(&seq.to_string(), body))

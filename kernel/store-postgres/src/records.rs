@@ -19,7 +19,7 @@ impl PostgresStore {
         )
             -> std::pin::Pin<Box<dyn Future<Output = Result<R>> + Send + 'c>>,
     {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.pool()?.begin().await?;
         let written = write(&mut tx).await?;
         let mut appends = Appends::audited(audit);
         appends.network = network;
@@ -75,7 +75,7 @@ impl Records for PostgresStore {
     async fn count_children(&self, id: &str) -> Result<u64> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outlets WHERE parent_id = $1")
             .bind(id)
-            .fetch_one(&self.pool)
+            .fetch_one(self.pool()?)
             .await?;
         Ok(count.unsigned_abs())
     }
@@ -83,7 +83,7 @@ impl Records for PostgresStore {
     async fn regions(&self) -> Result<Vec<String>> {
         Ok(
             sqlx::query_scalar("SELECT DISTINCT region FROM outlets ORDER BY region")
-                .fetch_all(&self.pool)
+                .fetch_all(self.pool()?)
                 .await?,
         )
     }
@@ -152,7 +152,7 @@ impl Records for PostgresStore {
         .bind(after)
         .bind(before)
         .bind(i64::from(limit))
-        .fetch_all(&self.pool)
+        .fetch_all(self.pool()?)
         .await?;
         rows.iter().map(|(id, body)| decode(id, body)).collect()
     }

@@ -244,7 +244,7 @@ impl PostgresStore {
         let sql = format!("SELECT body FROM {} WHERE id = $1", R::TABLE);
         let body: Vec<u8> = sqlx::query_scalar(AssertSqlSafe(sql))
             .bind(id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(self.pool()?)
             .await?
             .ok_or(StoreError::NotFound)?;
         decode(id, &body)
@@ -263,7 +263,7 @@ impl PostgresStore {
         query
             .push(" ORDER BY id LIMIT ")
             .push_bind(i64::from(page.limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
+        let rows = query.build().fetch_all(self.pool()?).await?;
         rows.iter()
             .map(|row| decode(row.get("id"), row.get("body")))
             .collect()
