@@ -1,9 +1,10 @@
 //! HAProxy's health check of a replica, as the bytes on the wire.
 //!
 //! A replica is healthy when `grpc.health.v1.Health/Check` answers SERVING.
-//! HAProxy 2.6's `http-check` cannot send that request: its body, the empty
+//! HAProxy 2.6's `http-check` cannot make that call: its body, the empty
 //! gRPC message, is five NUL bytes, and a NUL ends the configuration's
-//! string (deploy/README.md says what was tried). So deploy/haproxy.cfg
+//! string (`body "\x00…"` is refused), nor match the binary answer
+//! (`http-check expect` has no binary matcher). So deploy/haproxy.cfg
 //! checks with `tcp-check`: it opens a plain TCP connection, sends a whole
 //! HTTP/2 call as `send-binary` lines, and expects the bytes of the DATA
 //! frame that carries `status: SERVING`.
@@ -139,10 +140,7 @@ pub fn request_parts_for(service: &str) -> Vec<(&'static str, Vec<u8>)> {
     };
     vec![
         ("the HTTP/2 client preface", PREFACE.to_vec()),
-        (
-            "SETTINGS, empty: the defaults",
-            frame(SETTINGS, 0, 0, &[]),
-        ),
+        ("SETTINGS, empty: the defaults", frame(SETTINGS, 0, 0, &[])),
         (
             "HEADERS, stream 1, END_HEADERS: POST http :path /grpc.health.v1.Health/Check, :authority, content-type application/grpc, te trailers (HPACK static table and plain literals)",
             frame(HEADERS, END_HEADERS, STREAM, &header_block()),

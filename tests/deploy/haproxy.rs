@@ -39,7 +39,10 @@ fn haproxy_accepts_the_config_and_takes_addresses_from_the_environment() {
     let Some((ok, said)) = haproxy_check(&[]) else {
         return;
     };
-    assert!(ok, "haproxy -c -f deploy/haproxy.cfg:\n{said}");
+    assert!(
+        ok && !said.contains("[WARNING]"),
+        "haproxy -c -f deploy/haproxy.cfg:\n{said}"
+    );
     let (ok, said) = haproxy_check(&[
         ("XINGJI_REPLICA_1", "127.0.0.1:7001"),
         ("XINGJI_REPLICA_2", "127.0.0.1:7002"),
@@ -48,8 +51,8 @@ fn haproxy_accepts_the_config_and_takes_addresses_from_the_environment() {
     .expect("haproxy was found above");
     assert!(ok, "with the tests' addresses:\n{said}");
     // The environment is really read: a replica that is no address fails.
-    let (ok, said) = haproxy_check(&[("XINGJI_REPLICA_2", "not an address")])
-        .expect("haproxy was found above");
+    let (ok, said) =
+        haproxy_check(&[("XINGJI_REPLICA_2", "not an address")]).expect("haproxy was found above");
     assert!(!ok, "a bad XINGJI_REPLICA_2 passed:\n{said}");
 }
 
@@ -76,7 +79,12 @@ fn haproxy_check_lines_are_the_generated_ones() {
 
 /// Sends `request` to `address` and reads for at most `limit`, or until
 /// `wanted` is among the bytes read. Returns everything read.
-fn exchange(address: std::net::SocketAddr, request: &[u8], wanted: &[u8], limit: Duration) -> Vec<u8> {
+fn exchange(
+    address: std::net::SocketAddr,
+    request: &[u8],
+    wanted: &[u8],
+    limit: Duration,
+) -> Vec<u8> {
     let mut stream = TcpStream::connect(address).expect("connect to the replica");
     stream.write_all(request).expect("send the check");
     stream
@@ -114,7 +122,12 @@ async fn the_check_bytes_get_serving_from_a_real_kernel() {
     replica.wait_serving(Duration::from_secs(180)).await;
 
     let serving = h2check::serving_answer();
-    let received = exchange(replica.address, &h2check::request(), &serving, Duration::from_secs(5));
+    let received = exchange(
+        replica.address,
+        &h2check::request(),
+        &serving,
+        Duration::from_secs(5),
+    );
     assert!(
         contains(&received, &serving),
         "the kernel's answer to the check has no SERVING frame {}:\n{}",
@@ -129,7 +142,10 @@ async fn the_check_bytes_get_serving_from_a_real_kernel() {
         &serving,
         Duration::from_secs(2),
     );
-    assert!(!received.is_empty(), "no answer at all to a check of an unknown service");
+    assert!(
+        !received.is_empty(),
+        "no answer at all to a check of an unknown service"
+    );
     assert!(
         !contains(&received, &serving),
         "an unknown service matched SERVING:\n{}",

@@ -45,8 +45,15 @@ fn the_image_holds_the_static_kernel_its_entrypoint_and_port() {
         "{{json .Config.Entrypoint}}|{{json .Config.ExposedPorts}}|{{.Config.User}}|{{json .Config.Env}}",
     ]));
     let fields: Vec<&str> = config.trim().split('|').collect();
-    assert_eq!(fields.first(), Some(&r#"["/usr/local/bin/xingji"]"#), "{config}");
-    assert!(fields.get(1).is_some_and(|p| p.contains("50051/tcp")), "{config}");
+    assert_eq!(
+        fields.first(),
+        Some(&r#"["/usr/local/bin/xingji"]"#),
+        "{config}"
+    );
+    assert!(
+        fields.get(1).is_some_and(|p| p.contains("50051/tcp")),
+        "{config}"
+    );
     assert_eq!(fields.get(2), Some(&"65532:65532"), "{config}");
     assert!(
         fields
@@ -64,7 +71,11 @@ fn the_image_holds_the_static_kernel_its_entrypoint_and_port() {
         .arg(TAG));
     let unpacked = dir.path().join("image");
     std::fs::create_dir(&unpacked).expect("a directory");
-    run(Command::new("tar").arg("-xf").arg(&saved).arg("-C").arg(&unpacked));
+    run(Command::new("tar")
+        .arg("-xf")
+        .arg(&saved)
+        .arg("-C")
+        .arg(&unpacked));
     let layers = layers(&unpacked);
     let mut listing = String::new();
     for layer in &layers {
@@ -83,7 +94,11 @@ fn the_image_holds_the_static_kernel_its_entrypoint_and_port() {
     let root = dir.path().join("root");
     std::fs::create_dir(&root).expect("a directory");
     for layer in &layers {
-        run(Command::new("tar").arg("-xf").arg(layer).arg("-C").arg(&root));
+        run(Command::new("tar")
+            .arg("-xf")
+            .arg(layer)
+            .arg("-C")
+            .arg(&root));
     }
     let binary = root.join("usr/local/bin/xingji");
     let bytes = std::fs::read(&binary).expect("the image's binary");

@@ -185,7 +185,8 @@ impl Replica {
 
     /// Whether the health service answers SERVING now.
     pub async fn serving(&self) -> bool {
-        let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("http://{}", self.address))
+        let Ok(endpoint) =
+            tonic::transport::Endpoint::from_shared(format!("http://{}", self.address))
         else {
             return false;
         };
@@ -296,8 +297,16 @@ impl Haproxy {
         if stream.read_to_string(&mut answer).is_err() {
             return Vec::new();
         }
-        let Some((_, body)) = answer.split_once("\r\n\r\n") else {
+        let Some((head, body)) = answer.split_once("\r\n\r\n") else {
             return Vec::new();
+        };
+        let body = if head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked")
+        {
+            dechunk(body)
+        } else {
+            body.to_owned()
         };
         let mut lines = body.lines();
         let Some(header) = lines.next() else {
@@ -354,6 +363,30 @@ impl Drop for Haproxy {
     }
 }
 
+/// The body of a chunked HTTP/1.1 answer (RFC 9112 §7.1), whole chunks
+/// only: HAProxy's statistics page is sent that way.
+fn dechunk(mut rest: &str) -> String {
+    let mut body = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let size = size.split(';').next().unwrap_or_default().trim();
+        let Ok(size) = usize::from_str_radix(size, 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        let Some(chunk) = after.get(..size) else {
+            break;
+        };
+        body.push_str(chunk);
+        rest = after
+            .get(size..)
+            .unwrap_or_default()
+            .trim_start_matches("\r\n");
+    }
+    body
+}
+
 /// Spawns `command` with stdout and stderr into `log`.
 fn spawn_logged(command: &mut Command, log: &Path) -> Child {
     let file = std::fs::File::create(log).expect("the log file");
@@ -371,4 +404,19 @@ pub fn tail(log: &Path) -> String {
     let text = std::fs::read_to_string(log).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(40)..].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunked_bodies_are_joined() {
+        assert_eq!(
+            dechunk("5\r\nhello\r\n7;x=1\r\n, world\r\n0\r\n\r\n"),
+            "hello, world"
+        );
+        // A chunk cut short is left out, not half-read.
+        assert_eq!(dechunk("5\r\nhello\r\n9\r\nworld"), "hello");
+    }
 }

@@ -58,7 +58,12 @@ impl Deployment {
             replica.wait_serving(START_LIMIT).await;
         }
         let addresses: Vec<_> = replicas.iter().map(|r| r.address).collect();
-        let proxy = Haproxy::start(&haproxy, &deploy_file("haproxy.cfg"), &addresses, dir.path());
+        let proxy = Haproxy::start(
+            &haproxy,
+            &deploy_file("haproxy.cfg"),
+            &addresses,
+            dir.path(),
+        );
         for name in ["replica-1", "replica-2"] {
             proxy.wait_server(name, "UP", Duration::from_secs(10)).await;
         }
@@ -235,7 +240,9 @@ async fn assert_nothing_lost_or_doubled(
         let order = orders
             .get_order(GetOrderRequest { id: id.clone() })
             .await
-            .unwrap_or_else(|status| panic!("acknowledged order {id} ({request_id}) lost: {status:?}"))
+            .unwrap_or_else(|status| {
+                panic!("acknowledged order {id} ({request_id}) lost: {status:?}")
+            })
             .into_inner();
         assert_eq!(&order.description, request_id, "order {id}");
         let again = orders
@@ -250,9 +257,15 @@ async fn assert_nothing_lost_or_doubled(
         made_by.entry(order.description).or_default().push(order.id);
     }
     let doubled: Vec<_> = made_by.iter().filter(|(_, ids)| ids.len() > 1).collect();
-    assert!(doubled.is_empty(), "requests that made several orders: {doubled:?}");
+    assert!(
+        doubled.is_empty(),
+        "requests that made several orders: {doubled:?}"
+    );
     for request_id in acked.keys() {
-        assert!(made_by.contains_key(request_id), "{request_id} is not listed");
+        assert!(
+            made_by.contains_key(request_id),
+            "{request_id} is not listed"
+        );
     }
 }
 
@@ -337,7 +350,10 @@ async fn killing_a_replica_loses_and_doubles_no_acknowledged_order() {
         .await;
     let acked = tally.acked();
     assert_eq!(acked.len(), 8 * 30, "every request acknowledged in the end");
-    assert!(killed_at < acked.len(), "the kill came before the load ended");
+    assert!(
+        killed_at < acked.len(),
+        "the kill came before the load ended"
+    );
     println!(
         "{} orders, replica 1 killed after {killed_at}; errors retried: {:?}",
         acked.len(),
@@ -365,7 +381,11 @@ async fn network(channel: Channel, region: &str) {
         }),
         address: "1 Century Avenue".into(),
         product_lines: vec![ProductLine::Refrigerator as i32],
-        daily_capacity: if tier == OutletTier::StarCentre { 100 } else { 0 },
+        daily_capacity: if tier == OutletTier::StarCentre {
+            100
+        } else {
+            0
+        },
         ..Outlet::default()
     };
     let centre = outlets
@@ -426,7 +446,10 @@ async fn a_plugin_activated_on_one_replica_runs_on_the_other_within_a_second() {
     network(deployment.direct(1), "north").await;
     let mut on_2 = PluginServiceClient::new(deployment.direct(2));
     let before = dispatch_plugin(&mut on_2, "north").await;
-    assert_eq!(before.name, "dispatch-nearest", "the default, to start with");
+    assert_eq!(
+        before.name, "dispatch-nearest",
+        "the default, to start with"
+    );
 
     PluginServiceClient::new(deployment.direct(1))
         .activate_plugin(ActivatePluginRequest {
@@ -453,7 +476,10 @@ async fn a_plugin_activated_on_one_replica_runs_on_the_other_within_a_second() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    println!("replica 2 saw the activation after {:?}", activated.elapsed());
+    println!(
+        "replica 2 saw the activation after {:?}",
+        activated.elapsed()
+    );
 
     // And it dispatches with it.
     let order = OrderServiceClient::new(deployment.direct(2))
@@ -523,7 +549,10 @@ fn seen(events: &[OrderEvent]) -> Vec<(String, String)> {
         .map(|e| {
             (
                 e.order_id.clone(),
-                e.entry.as_ref().map(|h| h.action.clone()).unwrap_or_default(),
+                e.entry
+                    .as_ref()
+                    .map(|h| h.action.clone())
+                    .unwrap_or_default(),
             )
         })
         .collect()
@@ -592,7 +621,15 @@ async fn a_postgresql_restart_under_load_is_unavailable_then_recovered_with_noth
     }
     let tally = Arc::new(Tally::default());
     let stop = Arc::new(AtomicBool::new(false));
-    let callers = start_load(&deployment, "west", "pg", 4, usize::MAX, stop.clone(), tally.clone());
+    let callers = start_load(
+        &deployment,
+        "west",
+        "pg",
+        4,
+        usize::MAX,
+        stop.clone(),
+        tally.clone(),
+    );
     wait_for_acks(&tally, 20, &deployment).await;
 
     // Down: each replica answers UNAVAILABLE, for writes and reads, and
@@ -651,13 +688,21 @@ async fn a_postgresql_restart_under_load_is_unavailable_then_recovered_with_noth
             Duration::from_secs(30),
         )
         .await
-        .unwrap_or_else(|status| panic!("replica {n} did not recover: {status:?}\n{}", deployment.logs()));
+        .unwrap_or_else(|status| {
+            panic!(
+                "replica {n} did not recover: {status:?}\n{}",
+                deployment.logs()
+            )
+        });
     }
 
     stop.store(true, Ordering::Relaxed);
     for caller in callers {
         if let Err(status) = caller.await.expect("a caller task") {
-            panic!("a call was never acknowledged: {status:?}\n{}", deployment.logs());
+            panic!(
+                "a call was never acknowledged: {status:?}\n{}",
+                deployment.logs()
+            );
         }
     }
     // Through HAProxy, the kernels' own answers: UNAVAILABLE and nothing
@@ -669,7 +714,10 @@ async fn a_postgresql_restart_under_load_is_unavailable_then_recovered_with_noth
     );
     assert!(!errors.is_empty(), "the load never met the outage");
     let acked = tally.acked();
-    println!("{} orders acknowledged across the outage; errors retried: {errors:?}", acked.len());
+    println!(
+        "{} orders acknowledged across the outage; errors retried: {errors:?}",
+        acked.len()
+    );
     let mut orders = OrderServiceClient::new(deployment.via_proxy());
     assert_nothing_lost_or_doubled(&mut orders, "west", &acked).await;
 }
