@@ -25,6 +25,19 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// The line printed when there is no PostgreSQL to test against.
 pub const SKIP_MESSAGE: &str = "SKIPPED: PostgreSQL tests need PostgreSQL (initdb); install Debian's postgresql package or set XINGJI_TEST_POSTGRES_URL";
 
+/// The process's shared server, if [`TestCluster::shared`] started one.
+static SHARED: std::sync::OnceLock<Option<TestCluster>> = std::sync::OnceLock::new();
+
+/// Stops the shared server and removes its directory, as the process exits.
+extern "C" fn stop_shared() {
+    if let Some(Some(cluster)) = SHARED.get()
+        && let Some(local) = &cluster.local
+    {
+        let _ = local.pg_ctl(&["stop", "-m", "immediate"]);
+        let _ = std::fs::remove_dir_all(local._dir.path());
+    }
+}
+
 /// A PostgreSQL server for one test. Dropping it stops a cluster it started.
 #[derive(Debug)]
 pub struct TestCluster {
@@ -73,6 +86,46 @@ impl TestCluster {
             }),
             Err(e) => panic!("PostgreSQL was found but the test cluster did not start: {e}"),
         }
+    }
+
+    /// Where the PostgreSQL tests will find a server (a description), or
+    /// `None` if they will be skipped.
+    pub fn availability() -> Option<String> {
+        if let Ok(url) = std::env::var("XINGJI_TEST_POSTGRES_URL")
+            && !url.is_empty()
+        {
+            return Some(format!("the server XINGJI_TEST_POSTGRES_URL names ({url})"));
+        }
+        find_bin().map(|bin| {
+            format!(
+                "throwaway clusters made with {}",
+                bin.join("initdb").display()
+            )
+        })
+    }
+
+    /// One server for the whole test process, started on first use:
+    /// [`Self::start`]'s, kept in a static and stopped when the process
+    /// exits (statics are never dropped, so an exit hook stops it). For
+    /// suites of many cases that each take a database of their own
+    /// ([`Self::new_database`]) and never stop or kill the server.
+    pub fn shared() -> Option<&'static TestCluster> {
+        SHARED
+            .get_or_init(|| {
+                let cluster = TestCluster::start()?;
+                if cluster.local.is_some() {
+                    unsafe extern "C" {
+                        fn atexit(hook: extern "C" fn()) -> std::ffi::c_int;
+                    }
+                    // SAFETY: registers a plain function without arguments;
+                    // libc runs it once, as the process exits.
+                    unsafe {
+                        atexit(stop_shared);
+                    }
+                }
+                Some(cluster)
+            })
+            .as_ref()
     }
 
     /// The URL of the server's `postgres` database (or the one named by

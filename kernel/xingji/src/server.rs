@@ -23,6 +23,7 @@ use xingji_core::regions::Regions;
 use xingji_core::{Kernel, Options};
 use xingji_identity::{CertificateMap, Verifier};
 use xingji_store::prelude::*;
+use xingji_store_postgres::PostgresStore;
 use xingji_store_sqlite::SqliteStore;
 
 use crate::config::Config;
@@ -62,15 +63,11 @@ pub async fn start_kernel(
             config.data_dir.display()
         )
     })?;
-    let path = config.data_dir.join(DATABASE_FILE);
-    let store = SqliteStore::open(&path)
-        .await
-        .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
-    let seeded = config.demo && crate::demo::seed_if_empty(&store).await?;
+    let store = open_store(config).await?;
+    let seeded = config.demo && crate::demo::seed_if_empty(store.as_ref()).await?;
     if seeded {
         tracing::info!("seeded the demo network");
     }
-    let store = Arc::new(store) as Arc<dyn Store>;
     let settings = if config.demo {
         crate::demo::regions(config.regions.clone())
     } else {
@@ -102,6 +99,49 @@ pub async fn start_kernel(
             .map_err(|error| format!("seeding the demo's contracts: {error}"))?;
     }
     Ok(kernel)
+}
+
+/// Opens the store `config` names: PostgreSQL at `store.url`, shared with
+/// any other kernel given the same URL, or else this kernel's SQLite file in
+/// `data_dir` (which must exist).
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, BoxError> {
+    match &config.store.url {
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = PostgresStore::open(url).await.map_err(|error| {
+                format!("cannot open the store at store.url ({}): {error}", redact(url))
+            })?;
+            tracing::info!(url = %redact(url), "store: PostgreSQL");
+            Ok(Arc::new(store))
+        }
+        Some(url) => Err(format!(
+            "store.url {:?} is not a postgres:// URL: give postgres://user@host:port/database, or leave it unset for the embedded SQLite store",
+            redact(url)
+        )
+        .into()),
+        None => {
+            let path = config.data_dir.join(DATABASE_FILE);
+            let store = SqliteStore::open(&path)
+                .await
+                .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// A store URL with its password, if any, replaced: for logs and errors.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
 }
 
 /// How callers are authenticated: the embedded issuer (whose tokens for the

@@ -5,12 +5,13 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
+use std::sync::Arc;
 use xingji_store::audit::{VerifyError, verify_chain};
 use xingji_store::prelude::*;
-use xingji_store_sqlite::SqliteStore;
 
+use crate::config::StoreConfig;
 use crate::config::{Config, Overrides};
-use crate::server::{BoxError, DATABASE_FILE};
+use crate::server::{BoxError, DATABASE_FILE, open_store, redact};
 
 /// `xingji audit …`
 #[derive(Debug, Subcommand)]
@@ -33,6 +34,10 @@ pub struct StoreArgs {
     /// The store's directory [default: ./data].
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
+    /// The PostgreSQL store's URL, as `xingji serve --store-url` (default:
+    /// the config's store.url, or XINGJI_STORE_URL).
+    #[arg(long, value_name = "URL")]
+    pub store_url: Option<String>,
 }
 
 impl AuditCommand {
@@ -48,31 +53,43 @@ impl StoreArgs {
     /// The config these flags name, and its store — which must exist:
     /// opening creates a missing file, and a wrong directory would then
     /// pass for an empty one.
-    pub async fn open(&self) -> Result<(Config, SqliteStore), BoxError> {
+    pub async fn open(&self) -> Result<(Config, Arc<dyn Store>), BoxError> {
         let overrides = Overrides {
             data_dir: self.data_dir.clone(),
+            store: self
+                .store_url
+                .clone()
+                .map(|url| StoreConfig { url: Some(url) }),
             ..Overrides::default()
         };
         let config = Config::load(self.config.as_deref(), &overrides)?;
-        let path = config.data_dir.join(DATABASE_FILE);
-        if !path.is_file() {
-            return Err(format!(
-                "no store at {}: give the directory `xingji serve` uses with --data-dir",
-                path.display()
-            )
-            .into());
+        if config.store.url.is_none() {
+            let path = config.data_dir.join(DATABASE_FILE);
+            if !path.is_file() {
+                return Err(format!(
+                    "no store at {}: give the directory `xingji serve` uses with --data-dir, or its --store-url",
+                    path.display()
+                )
+                .into());
+            }
         }
-        let store = SqliteStore::open(&path)
-            .await
-            .map_err(|error| format!("cannot open store {}: {error}", path.display()))?;
+        let store = open_store(&config).await?;
         Ok((config, store))
+    }
+
+    /// Where [`Self::open`]'s store is, for messages.
+    fn describe(config: &Config) -> String {
+        match &config.store.url {
+            Some(url) => redact(url),
+            None => config.data_dir.join(DATABASE_FILE).display().to_string(),
+        }
     }
 }
 
 async fn verify(args: &StoreArgs) -> Result<(), BoxError> {
     let (config, store) = args.open().await?;
-    let path = config.data_dir.join(DATABASE_FILE);
-    let store: &dyn Store = &store;
+    let place = StoreArgs::describe(&config);
+    let store: &dyn Store = store.as_ref();
     let progress = |checked: u64| {
         let mut stderr = std::io::stderr().lock();
         // Progress only: a closed stderr must not stop the check.
@@ -99,7 +116,7 @@ async fn verify(args: &StoreArgs) -> Result<(), BoxError> {
         )
         .into()),
         Err(VerifyError::Read(error)) => {
-            Err(format!("cannot read the audit trail in {}: {error}", path.display()).into())
+            Err(format!("cannot read the audit trail in {place}: {error}").into())
         }
     }
 }

@@ -10,7 +10,6 @@ use xingji_core::actor::Role;
 use xingji_core::calendar::now;
 use xingji_core::permission::Permission;
 use xingji_identity::TokenRequest;
-use xingji_store::prelude::*;
 
 use super::audit::StoreArgs;
 use crate::server::BoxError;

@@ -9,7 +9,8 @@ use super::network::{seed_outlets, seed_staff};
 use super::orders::{seed_installed_base, seed_tour_visits};
 
 /// Seeds the demo network if the store has no outlets. Returns whether it
-/// seeded.
+/// seeded. Of several kernels starting on one empty database, one seeds:
+/// the one whose claim `meta_get_or_init` keeps.
 pub async fn seed_if_empty(store: &dyn Store) -> Result<bool, StoreError> {
     let any = store
         .list_outlets(
@@ -21,6 +22,14 @@ pub async fn seed_if_empty(store: &dyn Store) -> Result<bool, StoreError> {
         )
         .await?;
     if !any.is_empty() {
+        return Ok(false);
+    }
+    let claim = xingji_core::ids::new_id("kernel");
+    let seeder = store
+        .meta_get_or_init("demo.seeder", claim.as_bytes())
+        .await?;
+    if seeder != claim.as_bytes() {
+        tracing::info!("another kernel seeds the demo network");
         return Ok(false);
     }
     let now = Timestamp::from(std::time::SystemTime::now());
