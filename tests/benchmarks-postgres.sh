@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Order intake on PostgreSQL: one kernel, then two replicas on the same
+# Order intake on SQLite, then on PostgreSQL: one kernel, then two replicas on the same
 # database, with the same driver and command as SQLite's figure
 # (tests/benchmarks.sh step 2). A throwaway cluster is made with initdb in a
 # temp dir and removed afterwards.
@@ -18,6 +18,17 @@ fi
 cargo build --release -p xingji -p xingji-load
 load="$target/release/xingji-load"
 xingji="$(realpath "$target/release/xingji")"
+
+# SQLite first, in the same sitting, with the same setup and driver: the
+# figure the PostgreSQL ones stand beside.
+sqlite_data="$(mktemp -d)"
+server=(--server "$target/release/xingji" --server-data-dir "$sqlite_data")
+for region in shanghai qingdao; do
+    "$load" setup "${server[@]}" --region "$region" --outlets 100 --capacity 10000
+done
+echo "== intake on SQLite, one kernel, ${seconds} s, 64 callers"
+"$load" intake "${server[@]}" --regions shanghai --duration "$seconds" --warmup 5 --concurrency 64
+rm -rf "$sqlite_data"
 
 work="$(mktemp -d)"
 chmod 755 "$work"
@@ -51,8 +62,10 @@ replica() {
     XINGJI_STORE_URL="$url" "$xingji" serve --demo --data-dir "$work/data" \
         --listen "127.0.0.1:$port" >>"$work/replica-$port.log" 2>&1 &
     pids+=($!)
-    for _ in $(seq 600); do
-        (echo >"/dev/tcp/127.0.0.1/$port") 2>/dev/null && return 0
+    # The port is bound before the demo is seeded and its tokens saved:
+    # wait for the line that says it serves.
+    for _ in $(seq 1200); do
+        grep -q "serving" "$work/replica-$port.log" 2>/dev/null && return 0
         sleep 0.1
     done
     echo "replica on $port did not start:" >&2

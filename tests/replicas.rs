@@ -15,7 +15,7 @@ use xingji::config::{Config, StoreConfig};
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::*;
 use xingji_test_postgres::TestCluster;
-use xingji_tests::{TestServer, unique, unsigned_allowed};
+use xingji_tests::{TestServer, built_plugin, error_info, unique, unsigned_allowed};
 
 /// Two kernels on one fresh database, each with a data directory of its
 /// own (as on two machines).
@@ -245,6 +245,78 @@ async fn an_activation_through_one_kernel_is_in_force_on_the_other_within_a_seco
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    pair.a.stop().await;
+    pair.b.stop().await;
+}
+
+/// Components live in the database: a plugin installed and activated
+/// through one kernel runs on the other, which never saw the upload.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_installed_through_one_kernel_runs_on_the_other() {
+    let Some(cluster) = TestCluster::shared() else {
+        return;
+    };
+    let pair = pair(cluster).await;
+    network(&pair.a, "lab").await;
+    let mut plugins = pair.a.plugins().await;
+    plugins
+        .install_plugin(InstallPluginRequest {
+            component: built_plugin("test-hostile"),
+            ..Default::default()
+        })
+        .await
+        .expect("install through a");
+    plugins
+        .activate_plugin(ActivatePluginRequest {
+            region: "lab".into(),
+            slot: PluginSlot::Dispatch as i32,
+            name: "test-hostile".into(),
+            version: "1.0.0".into(),
+            reason: "replica test".into(),
+        })
+        .await
+        .expect("activate through a");
+    let mut on_b = pair.b.plugins().await;
+    let loaded = Instant::now();
+    loop {
+        let active = on_b
+            .get_region_plugins(GetRegionPluginsRequest {
+                region: "lab".into(),
+            })
+            .await
+            .expect("region plugins on b")
+            .into_inner();
+        if active.plugins.iter().any(|p| p.name == "test-hostile") {
+            break;
+        }
+        // Kernel b compiles the component it reads from the database.
+        assert!(
+            loaded.elapsed() < Duration::from_secs(60),
+            "kernel b never loaded the plugin kernel a installed"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The hostile plugin panics on a refrigerator: kernel b ran it.
+    let mut orders = pair.b.orders().await;
+    let created = orders
+        .create_order(create(&unique("hostile"), "lab"))
+        .await
+        .expect("create on b")
+        .into_inner();
+    let failed = orders
+        .dispatch_order(DispatchOrderRequest {
+            id: created.id,
+            version: 0,
+        })
+        .await
+        .expect_err("the hostile plugin fails the dispatch");
+    let (reason, metadata) = error_info(&failed);
+    assert_eq!(reason, "PLUGIN_FAILED", "{failed:?}");
+    assert_eq!(
+        metadata.get("plugin").map(String::as_str),
+        Some("test-hostile")
+    );
+    assert_eq!(metadata.get("cause").map(String::as_str), Some("PANIC"));
     pair.a.stop().await;
     pair.b.stop().await;
 }
