@@ -187,6 +187,14 @@ async fn create_until_acked(
                     .expect("tally")
                     .entry(format!("{:?}", status.code()))
                     .or_default() += 1;
+                if status.code() != Code::Unavailable {
+                    // Which call and what it said, for the failure's message.
+                    eprintln!(
+                        "{request_id}: {:?} {:?} (retried)",
+                        status.code(),
+                        status.message()
+                    );
+                }
                 let transient = matches!(
                     status.code(),
                     Code::Unavailable

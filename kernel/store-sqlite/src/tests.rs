@@ -9,7 +9,10 @@
 fn the_sql_status_ranges_are_the_definition_of_in_hand() {
     for (sql, count) in [
         (include_str!("../migrations/sqlite/0006_open_loads.sql"), 5),
-        (include_str!("../migrations/sqlite/0010_kernel_indexes.sql"), 1),
+        (
+            include_str!("../migrations/sqlite/0010_kernel_indexes.sql"),
+            1,
+        ),
     ] {
         check_ranges(sql, count);
     }
