@@ -20,7 +20,7 @@ use crate::fixtures::{create_outlet, create_person, engineer, regional_centre, r
 
 /// A kernel that leaves new orders in intake (these tests dispatch by
 /// hand), with the lab's dispatch calls allowed `lab_deadline_ms`.
-fn config(dir: &std::path::Path, lab_deadline_ms: u64) -> Config {
+pub(crate) fn config(dir: &std::path::Path, lab_deadline_ms: u64) -> Config {
     let mut lab = RegionConfig::default();
     lab.limits.insert(
         "dispatch".into(),
@@ -39,7 +39,7 @@ fn config(dir: &std::path::Path, lab_deadline_ms: u64) -> Config {
 }
 
 /// Installs the built plugin `name` and makes `region` dispatch with it.
-async fn run_in(server: &TestServer, region: &str, name: &str) {
+pub(crate) async fn run_in(server: &TestServer, region: &str, name: &str) {
     let mut plugins = server.plugins().await;
     plugins
         .install_plugin(InstallPluginRequest {
@@ -61,7 +61,7 @@ async fn run_in(server: &TestServer, region: &str, name: &str) {
 }
 
 /// One outlet with one engineer in `region`; returns the outlet's id.
-async fn outlet(server: &TestServer, region: &str) -> String {
+pub(crate) async fn outlet(server: &TestServer, region: &str) -> String {
     let centre = create_outlet(&mut server.outlets().await, regional_centre(region, "RC-1")).await;
     create_person(
         &mut server.people().await,

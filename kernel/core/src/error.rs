@@ -72,11 +72,27 @@ pub enum KernelError {
     /// (`RESOURCE_EXHAUSTED`): the region's cap in the slot, or the
     /// kernel's for all plugin calls.
     PluginBusy(Box<PluginBusy>),
+    /// As many calls as admission allows are in progress, in the region or
+    /// in all (`RESOURCE_EXHAUSTED`, with a retry delay).
+    Overloaded(Box<Overloaded>),
     /// The kernel cannot serve this now, such as while shutting down
     /// (`UNAVAILABLE`).
     Unavailable(String),
     /// The kernel failed (`INTERNAL`); details are in its log, not here.
     Internal(String),
+}
+
+/// A call refused by admission control.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overloaded {
+    /// The call's region.
+    pub region: String,
+    /// Whose cap was reached: `region` or `kernel`.
+    pub scope: &'static str,
+    /// That cap.
+    pub limit: u32,
+    /// How long to wait before trying again.
+    pub retry_after: std::time::Duration,
 }
 
 /// A record that is not there.
@@ -319,6 +335,19 @@ impl fmt::Display for KernelError {
                 f,
                 "plugin {} not called: region {} already runs {} {} calls, its most at once ([plugins] max_concurrent_calls, or regions.{}.limits.{}.concurrency); retry shortly",
                 busy.plugin, busy.region, busy.limit, busy.slot, busy.region, busy.slot
+            ),
+            KernelError::Overloaded(overloaded) if overloaded.scope == "kernel" => write!(
+                f,
+                "not admitted: the kernel already has {} orders in intake, its most at once ([admission] max_in_flight); retry after {} ms",
+                overloaded.limit,
+                overloaded.retry_after.as_millis()
+            ),
+            KernelError::Overloaded(overloaded) => write!(
+                f,
+                "not admitted: region {} already has {} orders in intake, its most at once ([admission] max_in_flight_per_region); retry after {} ms",
+                overloaded.region,
+                overloaded.limit,
+                overloaded.retry_after.as_millis()
             ),
             KernelError::Exhausted(message)
             | KernelError::Unavailable(message)

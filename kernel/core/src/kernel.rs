@@ -6,11 +6,13 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use xingji_store::prelude::*;
 
+use crate::admission::Admission;
 use crate::error::{KernelError, Result};
 use crate::orders::candidates::Networks;
 use crate::paging::PageTokens;
 use crate::plugins::sets::PluginSets;
 use crate::regions::Regions;
+use crate::settings::AdmissionConfig;
 
 /// The kernel: the records, the regions and their plugins. The gRPC
 /// services, the demo and the tests all drive it through its parts:
@@ -28,6 +30,8 @@ pub struct Kernel {
     pub regions: Arc<Regions>,
     /// Whether new orders are dispatched at once (see [`Options`]).
     pub auto_dispatch: bool,
+    /// How many orders may be in intake at once, per region and in all.
+    pub admission: Admission,
     /// Each region's outlets and people, as dispatch last read them.
     pub(crate) networks: Networks,
     /// Turns true when the kernel is shutting down, to end the streams that
@@ -42,12 +46,15 @@ pub struct Options {
     /// plugin. Off (a deployment whose dispatch another system drives, or
     /// tests of `DispatchOrder` itself), orders wait in intake.
     pub auto_dispatch: bool,
+    /// Admission control's caps.
+    pub admission: AdmissionConfig,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             auto_dispatch: true,
+            admission: AdmissionConfig::default(),
         }
     }
 }
@@ -99,6 +106,7 @@ impl Kernel {
             plugins,
             regions,
             auto_dispatch: options.auto_dispatch,
+            admission: Admission::new(options.admission),
             networks: Networks::default(),
             stopping,
         })

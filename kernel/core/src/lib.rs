@@ -19,6 +19,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod admission;
 pub mod audit;
 pub mod audit_trail;
 pub mod calendar;

@@ -118,6 +118,36 @@ impl Default for SlaTargets {
     }
 }
 
+/// Admission control (`[admission]`): how many `CreateOrder` calls may be in
+/// progress at once, per region and in all; beyond, a call is refused at
+/// once with `RESOURCE_EXHAUSTED` and a retry delay.
+///
+/// ```toml
+/// [admission]
+/// max_in_flight = 128
+/// max_in_flight_per_region = 64
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdmissionConfig {
+    /// In all regions together.
+    pub max_in_flight: u32,
+    /// In one region: below `max_in_flight`, so that a flooding region
+    /// leaves slots to the others.
+    pub max_in_flight_per_region: u32,
+}
+
+impl Default for AdmissionConfig {
+    /// About what the kernel finishes in 50 ms at its measured intake
+    /// (BENCHMARKS.md): more in flight only waits longer.
+    fn default() -> Self {
+        Self {
+            max_in_flight: 128,
+            max_in_flight_per_region: 64,
+        }
+    }
+}
+
 /// The plugin sandbox's settings for the whole deployment:
 ///
 /// ```toml

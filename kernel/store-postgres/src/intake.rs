@@ -58,6 +58,12 @@ pub(super) async fn group_commit(
 ) {
     let mut group = Vec::with_capacity(GROUP_MAX);
     while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+        // A caller that stopped waiting (its deadline passed, or it hung
+        // up) is told nothing: nor is its order written.
+        group.retain(|pending| !pending.reply.is_closed());
+        if group.is_empty() {
+            continue;
+        }
         let pending = std::mem::take(&mut group);
         let (requests, replies): (Vec<_>, Vec<_>) = pending
             .into_iter()

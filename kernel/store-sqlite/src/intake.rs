@@ -52,6 +52,12 @@ impl SqliteStore {
     ) {
         let mut group = Vec::with_capacity(GROUP_MAX);
         while queue.recv_many(&mut group, GROUP_MAX).await > 0 {
+            // A caller that stopped waiting (its deadline passed, or it
+            // hung up) is told nothing: nor is its order written.
+            group.retain(|pending| !pending.reply.is_closed());
+            if group.is_empty() {
+                continue;
+            }
             match Self::create_group(&pool, &writer, &mut group).await {
                 Ok((outcomes, last)) => {
                     if let Some(seq) = last {

@@ -68,7 +68,9 @@ pub trait OrderLog: Send + Sync + 'static {
     /// (through any process sharing the database, even at the same moment),
     /// nothing is written (`audit` included) and the first order is
     /// returned. `fingerprint` identifies the request's content, to tell a
-    /// retry from a reuse.
+    /// retry from a reuse. A caller that stops waiting (drops the future:
+    /// its deadline passed) before the order is written may find it was
+    /// not: a backend that queues writes skips those nobody waits for.
     async fn create_order(
         &self,
         request_id: &str,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
-use xingji_core::settings::{PluginsConfig, RegionConfig};
+use xingji_core::settings::{AdmissionConfig, PluginsConfig, RegionConfig};
 use xingji_identity::IdentityConfig;
 
 /// The file read when `--config` is not given, if it exists.
@@ -57,6 +57,10 @@ pub struct Config {
     /// PostgreSQL `url` is given.
     #[serde(default)]
     pub store: StoreConfig,
+    /// Admission control (`[admission]`): how many orders may be in intake
+    /// at once, per region and in all; beyond, `RESOURCE_EXHAUSTED` at once.
+    #[serde(default)]
+    pub admission: AdmissionConfig,
     /// TLS on the gRPC listener (`[tls]`). Without it the server speaks
     /// plaintext: for loopback and the demo only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -107,6 +111,7 @@ impl Default for Config {
             regions: BTreeMap::new(),
             plugins: PluginsConfig::default(),
             store: StoreConfig::default(),
+            admission: AdmissionConfig::default(),
             tls: None,
         }
     }

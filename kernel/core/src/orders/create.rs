@@ -34,6 +34,9 @@ impl Orders<'_> {
             .regions
             .check("order.region", &input.region)
             .await?;
+        // Held until the order is written: a call refused here has done
+        // nothing, and one admitted cannot be queued without bound.
+        let _admitted = self.kernel.admission.admit(&input.region)?;
         self.check_references(&input).await?;
         // A complaint counts against the outlet and engineer complained
         // about, so it takes theirs.

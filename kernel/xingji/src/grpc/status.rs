@@ -140,6 +140,19 @@ pub fn status(error: KernelError) -> Status {
                 ],
             ),
         ),
+        KernelError::Overloaded(overloaded) => {
+            let mut details = ErrorDetails::with_error_info(
+                "OVERLOADED",
+                DOMAIN,
+                [
+                    ("region".to_owned(), overloaded.region),
+                    ("scope".to_owned(), overloaded.scope.to_owned()),
+                    ("limit".to_owned(), overloaded.limit.to_string()),
+                ],
+            );
+            details.set_retry_info(Some(overloaded.retry_after));
+            Status::with_error_details(Code::ResourceExhausted, message, details)
+        }
         KernelError::Unavailable(_) => Status::unavailable(message),
         KernelError::Internal(_) => Status::internal(message),
     }

@@ -1,0 +1,133 @@
+//! Admission control for intake: how many `CreateOrder` calls each region,
+//! and the kernel as a whole, may have in progress at once. A call beyond
+//! either cap is refused at once (`RESOURCE_EXHAUSTED` with a retry delay),
+//! never queued until its caller's deadline: queued work past its deadline
+//! is work done for nobody, and a queue without bound is memory without
+//! bound.
+//!
+//! The region's cap is what keeps regions apart: a flooding region holds
+//! at most its own share of the kernel's slots, and the rest stay for the
+//! others.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use crate::error::{KernelError, Overloaded};
+use crate::settings::AdmissionConfig;
+
+/// What a refused caller is told to wait before trying again: about the
+/// time a call in progress takes to finish under load, so that a retry
+/// meets a freed slot rather than the same full one.
+pub const RETRY_AFTER: Duration = Duration::from_millis(50);
+
+/// The caps, and the slots taken.
+#[derive(Debug)]
+pub struct Admission {
+    kernel: Arc<Semaphore>,
+    config: AdmissionConfig,
+    regions: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+/// An admitted call's slots, given back when it is dropped.
+#[derive(Debug)]
+pub struct Admitted {
+    _region: OwnedSemaphorePermit,
+    _kernel: OwnedSemaphorePermit,
+}
+
+impl Admission {
+    /// Admission with `config`'s caps (0 counts as 1).
+    pub fn new(config: AdmissionConfig) -> Self {
+        Self {
+            kernel: Arc::new(Semaphore::new(config.max_in_flight.max(1) as usize)),
+            config,
+            regions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a slot of `region` and one of the kernel, or refuses at once.
+    pub fn admit(&self, region: &str) -> Result<Admitted, KernelError> {
+        let refused = |scope: &'static str, limit: u32| {
+            KernelError::Overloaded(Box::new(Overloaded {
+                region: region.to_owned(),
+                scope,
+                limit,
+                retry_after: RETRY_AFTER,
+            }))
+        };
+        let region_cap = self.config.max_in_flight_per_region.max(1);
+        let region_slots = self.region_slots(region, region_cap);
+        let region_slot = region_slots
+            .try_acquire_owned()
+            .map_err(|_| refused("region", region_cap))?;
+        let kernel_slot = self
+            .kernel
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| refused("kernel", self.config.max_in_flight.max(1)))?;
+        Ok(Admitted {
+            _region: region_slot,
+            _kernel: kernel_slot,
+        })
+    }
+
+    fn region_slots(&self, region: &str, cap: u32) -> Arc<Semaphore> {
+        // A poisoned map only means another caller panicked while holding
+        // it; its content is still whole.
+        let mut regions = self
+            .regions
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        regions
+            .entry(region.to_owned())
+            .or_insert_with(|| Arc::new(Semaphore::new(cap as usize)))
+            .clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admission(kernel: u32, region: u32) -> Admission {
+        Admission::new(AdmissionConfig {
+            max_in_flight: kernel,
+            max_in_flight_per_region: region,
+        })
+    }
+
+    fn scope(error: KernelError) -> (&'static str, u32) {
+        match error {
+            KernelError::Overloaded(overloaded) => (overloaded.scope, overloaded.limit),
+            other => panic!("not an overload: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_region_takes_its_share_and_leaves_the_rest_to_others() {
+        let admission = admission(3, 2);
+        let a1 = admission.admit("a").expect("a's first");
+        let _a2 = admission.admit("a").expect("a's second");
+        assert_eq!(scope(admission.admit("a").unwrap_err()), ("region", 2));
+        // The kernel's third slot is still b's.
+        let _b1 = admission.admit("b").expect("b's first");
+        assert_eq!(scope(admission.admit("c").unwrap_err()), ("kernel", 3));
+        // A finished call gives both slots back.
+        drop(a1);
+        admission.admit("a").expect("a again");
+    }
+
+    #[test]
+    fn a_region_refused_by_the_kernel_keeps_no_slot_of_its_own() {
+        let admission = admission(1, 1);
+        let held = admission.admit("a").expect("a");
+        assert_eq!(scope(admission.admit("b").unwrap_err()), ("kernel", 1));
+        drop(held);
+        admission
+            .admit("b")
+            .expect("b's region slot was given back");
+    }
+}

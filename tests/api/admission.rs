@@ -1,0 +1,154 @@
+//! Issue 15, admission control: intake beyond a region's or the kernel's
+//! cap is refused at once with `RESOURCE_EXHAUSTED` and a `RetryInfo`,
+//! writing nothing, while another region's intake goes on; and work whose
+//! caller stopped waiting is dropped, not done.
+
+use std::time::Duration;
+
+use tokio::task::JoinSet;
+use tonic::Code;
+use tonic_types::StatusExt;
+use xingji::config::Config;
+use xingji_api::v1::*;
+use xingji_core::settings::AdmissionConfig;
+use xingji_tests::{TestServer, error_info, unique};
+
+use crate::fixtures::repair;
+use crate::sandbox_time::{config, outlet, run_in};
+
+/// A computer repair in `region`: in the lab, test-sleeper's dispatch spins
+/// on it until the lab's deadline, holding the create's admission slot.
+fn computer(region: &str) -> CreateOrderRequest {
+    CreateOrderRequest {
+        request_id: unique(region),
+        order: Some(Order {
+            appliance: Some(Appliance {
+                product_line: ProductLine::Computer as i32,
+                ..repair(region).appliance.expect("an appliance")
+            }),
+            ..repair(region)
+        }),
+    }
+}
+
+async fn count(server: &TestServer, region: &str) -> usize {
+    server
+        .orders()
+        .await
+        .list_orders(ListOrdersRequest {
+            region: region.into(),
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .expect("list")
+        .into_inner()
+        .orders
+        .len()
+}
+
+#[tokio::test]
+async fn intake_beyond_a_regions_share_is_refused_at_once_and_other_regions_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // New orders dispatched on intake, the lab's spins held 2 s each; two
+    // creates per region, four in all.
+    let server = TestServer::start_config(Config {
+        auto_dispatch: true,
+        admission: AdmissionConfig {
+            max_in_flight: 4,
+            max_in_flight_per_region: 2,
+        },
+        ..config(dir.path(), 2000)
+    })
+    .await;
+    run_in(&server, "lab", "test-sleeper").await;
+    outlet(&server, "lab").await;
+    outlet(&server, "east").await;
+
+    let orders = server.orders().await;
+    let mut flood = JoinSet::new();
+    for _ in 0..8 {
+        let mut orders = orders.clone();
+        flood.spawn(async move { orders.create_order(computer("lab")).await });
+    }
+    // While the lab's two admitted creates spin, the east's intake goes on.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let east = orders
+        .clone()
+        .create_order(CreateOrderRequest {
+            request_id: unique("east"),
+            order: Some(repair("east")),
+        })
+        .await
+        .expect("the east is admitted beside the lab's flood")
+        .into_inner();
+    assert_eq!(east.status, OrderStatus::Dispatched as i32, "{east:#?}");
+
+    let (mut admitted, mut refused) = (0, 0);
+    while let Some(result) = flood.join_next().await {
+        match result.expect("a caller") {
+            Ok(_) => admitted += 1,
+            Err(status) => {
+                assert_eq!(status.code(), Code::ResourceExhausted, "{status:?}");
+                let (reason, metadata) = error_info(&status);
+                assert_eq!(reason, "OVERLOADED");
+                assert_eq!(metadata["region"], "lab");
+                assert_eq!(metadata["scope"], "region");
+                assert_eq!(metadata["limit"], "2");
+                let retry = status
+                    .get_details_retry_info()
+                    .and_then(|info| info.retry_delay)
+                    .expect("a RetryInfo with a delay");
+                assert!(retry > Duration::ZERO, "{retry:?}");
+                assert!(
+                    status.message().contains("max_in_flight_per_region"),
+                    "{}",
+                    status.message()
+                );
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        refused > 0,
+        "eight held creates against a share of 2 were all admitted"
+    );
+    assert!(admitted >= 2, "{admitted} admitted");
+    // A refused create wrote nothing: the lab holds the admitted ones only.
+    assert_eq!(count(&server, "lab").await, admitted);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_create_whose_caller_stopped_waiting_is_not_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(Config {
+        auto_dispatch: true,
+        ..config(dir.path(), 2000)
+    })
+    .await;
+    run_in(&server, "lab", "test-sleeper").await;
+    outlet(&server, "lab").await;
+    // The caller gives the create 300 ms (grpc-timeout); the dispatch it
+    // waits on spins for 2 s.
+    let mut request = tonic::Request::new(computer("lab"));
+    request.set_timeout(Duration::from_millis(300));
+    let gone = server
+        .orders()
+        .await
+        .create_order(request)
+        .await
+        .expect_err("the deadline passes first");
+    assert!(
+        matches!(gone.code(), Code::Cancelled | Code::DeadlineExceeded),
+        "{gone:?}"
+    );
+    // Past the spin, and past any write it could have led to: nothing.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(
+        count(&server, "lab").await,
+        0,
+        "an abandoned create was written"
+    );
+    server.stop().await;
+}
