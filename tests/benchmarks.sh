@@ -50,6 +50,9 @@ cargo build --release --locked --manifest-path plugins/Cargo.toml -p test-sleepe
 echo "== 8. order intake on PostgreSQL: one kernel, then two replicas on one database"
 tests/benchmarks-postgres.sh 60
 
+echo "== 9. intake under overload: an open loop at twice capacity, admission off, then on"
+tests/benchmarks-overload.sh 3200 30
+
 if $all; then
     echo "== 5. rural tours: Solomon VRPTW through the sandbox"
     cargo bench -p xingji --bench tour_solomon
