@@ -129,6 +129,7 @@ pub async fn run(args: &IntakeArgs, addr: &str, tokens_dir: &Path) -> Result<Rep
     text += &tally.failures_text();
     text += &format!("orders/s {per_second:.1} (OK answers over the measured window)\n");
     text += &format!("latency {}\n", tally.latency_text());
+    text += &tally.admission_text();
     text += &format!(
         "created orders: DISPATCHED {}, INTAKE {}{}\n",
         tally.statuses.get("DISPATCHED").copied().unwrap_or(0),
@@ -174,6 +175,7 @@ pub async fn run(args: &IntakeArgs, addr: &str, tokens_dir: &Path) -> Result<Rep
         "failures": tally.failures_json(),
         "orders_per_s": round3(per_second),
         "latency_ms": tally.latency_json(),
+        "admission_latency_ms": tally.admission_json(),
         "statuses": tally.statuses,
         "dispatched_by": tally.dispatched_by,
         "first_intake_reason": tally.first_intake_reason,

@@ -29,6 +29,11 @@ pub struct Failures {
 #[derive(Debug, Clone)]
 pub struct Tally {
     latency: Histogram<u64>,
+    /// The OK answers' latencies alone.
+    accepted: Histogram<u64>,
+    /// The latencies of refusals by admission control
+    /// (`RESOURCE_EXHAUSTED`) alone: an overloaded kernel must refuse fast.
+    refused: Histogram<u64>,
     /// Answers that were OK.
     pub ok: u64,
     /// Non-OK answers by the gRPC code's canonical name.
@@ -48,8 +53,9 @@ impl Default for Tally {
         Self {
             // Three significant digits from 1 µs to an hour: 0.1 % error,
             // which is finer than anything a network round trip can show.
-            latency: Histogram::new_with_bounds(1, MAX_MICROS, 3)
-                .expect("1 µs to an hour at 3 significant digits are valid bounds"),
+            latency: histogram(),
+            accepted: histogram(),
+            refused: histogram(),
             ok: 0,
             failures: BTreeMap::new(),
             statuses: BTreeMap::new(),
@@ -62,8 +68,17 @@ impl Default for Tally {
 impl Tally {
     /// Records one answer that took `latency`.
     pub fn record(&mut self, latency: Duration, answer: &Result<Order, Status>) {
-        let micros = u64::try_from(latency.as_micros()).unwrap_or(MAX_MICROS);
-        self.latency.saturating_record(micros.max(1));
+        let micros = u64::try_from(latency.as_micros())
+            .unwrap_or(MAX_MICROS)
+            .max(1);
+        self.latency.saturating_record(micros);
+        match answer {
+            Ok(_) => self.accepted.saturating_record(micros),
+            Err(status) if status.code() == Code::ResourceExhausted => {
+                self.refused.saturating_record(micros)
+            }
+            Err(_) => {}
+        }
         match answer {
             Ok(order) => self.record_order(order),
             Err(status) => self.record_failure(status),
@@ -122,10 +137,7 @@ impl Tally {
     /// The latency at `quantile` (0 to 1), in milliseconds; 0 when nothing
     /// was recorded.
     pub fn quantile_ms(&self, quantile: f64) -> f64 {
-        if self.latency.is_empty() {
-            return 0.0;
-        }
-        self.latency.value_at_quantile(quantile) as f64 / 1000.0
+        quantile_of(&self.latency, quantile)
     }
 
     /// The longest latency, in milliseconds.
@@ -171,15 +183,65 @@ impl Tally {
 
     /// `p50 1.234  p90 …  max …` in milliseconds.
     pub fn latency_text(&self) -> String {
+        quantiles_text(&self.latency)
+    }
+
+    /// The OK answers' and the refusals' latencies apart, when there were
+    /// refusals (otherwise the line above says it all): two lines.
+    pub fn admission_text(&self) -> String {
+        if self.refused.is_empty() {
+            return String::new();
+        }
         format!(
-            "p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3} ms",
-            self.quantile_ms(0.50),
-            self.quantile_ms(0.90),
-            self.quantile_ms(0.99),
-            self.quantile_ms(0.999),
-            self.max_ms()
+            "  accepted {}
+  refused (RESOURCE_EXHAUSTED) {}
+",
+            quantiles_text(&self.accepted),
+            quantiles_text(&self.refused)
         )
     }
+
+    /// [`Self::admission_text`] as JSON: `{accepted: {p50, …}, refused: …}`.
+    pub fn admission_json(&self) -> Value {
+        json!({
+            "accepted": quantiles_json(&self.accepted),
+            "refused": quantiles_json(&self.refused),
+        })
+    }
+}
+
+/// An empty latency histogram: three significant digits from 1 µs to an
+/// hour (0.1 % error, finer than anything a network round trip can show).
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, MAX_MICROS, 3)
+        .expect("1 µs to an hour at 3 significant digits are valid bounds")
+}
+
+/// `quantile` of `histogram` in milliseconds (0 when empty).
+fn quantile_of(histogram: &Histogram<u64>, quantile: f64) -> f64 {
+    if histogram.is_empty() {
+        return 0.0;
+    }
+    histogram.value_at_quantile(quantile) as f64 / 1000.0
+}
+
+fn quantiles_text(histogram: &Histogram<u64>) -> String {
+    format!(
+        "p50 {:.3}  p90 {:.3}  p99 {:.3}  p99.9 {:.3}  max {:.3} ms",
+        quantile_of(histogram, 0.50),
+        quantile_of(histogram, 0.90),
+        quantile_of(histogram, 0.99),
+        quantile_of(histogram, 0.999),
+        histogram.max() as f64 / 1000.0
+    )
+}
+
+fn quantiles_json(histogram: &Histogram<u64>) -> Value {
+    json!({
+        "p50": round3(quantile_of(histogram, 0.50)),
+        "p99": round3(quantile_of(histogram, 0.99)),
+        "max": round3(histogram.max() as f64 / 1000.0),
+    })
 }
 
 /// `x` to three decimals, so that JSON shows microseconds and no float noise.
@@ -269,5 +331,28 @@ mod tests {
         assert_eq!(empty.sent(), 0);
         assert_eq!(empty.quantile_ms(0.99), 0.0);
         assert_eq!(empty.max_ms(), 0.0);
+    }
+
+    #[test]
+    fn accepted_and_refused_latencies_are_kept_apart() {
+        let mut a = Tally::default();
+        assert_eq!(a.admission_text(), "", "no refusals, no split");
+        a.record(Duration::from_millis(40), &Ok(Order::default()));
+        a.record(
+            Duration::from_millis(2),
+            &Err(Status::resource_exhausted("not admitted")),
+        );
+        a.record(
+            Duration::from_millis(900),
+            &Err(Status::unavailable("away")),
+        );
+        let split = a.admission_json();
+        // Within the histograms' 0.1 %.
+        let max = |kind: &str| split[kind]["max"].as_f64().unwrap_or(-1.0);
+        assert!((max("accepted") - 40.0).abs() < 0.1, "{split}");
+        assert!((max("refused") - 2.0).abs() < 0.01, "{split}");
+        assert!(a.admission_text().contains("refused (RESOURCE_EXHAUSTED)"));
+        // Every answer still counts in the whole.
+        assert!((a.max_ms() - 900.0).abs() < 1.0);
     }
 }
