@@ -30,3 +30,33 @@ run() {
 
 run "admission off" $'[admission]\nmax_in_flight = 1000000\nmax_in_flight_per_region = 1000000'
 run "admission on (defaults)" ""
+
+# A second region under the flood: Qingdao at a normal 100 orders/s, alone
+# (its baseline), then beside Shanghai's flood, against one server with the
+# default caps.
+data="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+"$target/release/xingji" serve --demo --data-dir "$data" --listen "127.0.0.1:$port" \
+    >"$data/server.log" 2>&1 &
+server_pid=$!
+trap 'kill "$server_pid" 2>/dev/null || true; rm -rf "$data"' EXIT
+for _ in $(seq 600); do
+    grep -q "serving" "$data/server.log" 2>/dev/null && break
+    sleep 0.1
+done
+addr=(--addr "http://127.0.0.1:$port" --tokens-dir "$data/tokens")
+for region in shanghai qingdao; do
+    "$load" setup "${addr[@]}" --region "$region" --outlets 100 --capacity 10000 >/dev/null
+done
+echo "== qingdao alone at 100 orders/s for $seconds s (its baseline)"
+"$load" intake "${addr[@]}" --regions qingdao --rate 100 --duration "$seconds" --warmup 5
+echo "== qingdao at 100 orders/s beside shanghai's flood of $rate orders/s"
+"$load" intake "${addr[@]}" --regions shanghai --rate "$rate" --duration "$((seconds + 5))" \
+    --warmup 5 --timeout 30 >"$data/flood.log" 2>&1 &
+flood=$!
+sleep 2
+"$load" intake "${addr[@]}" --regions qingdao --rate 100 --duration "$seconds" --warmup 3
+wait "$flood"
+echo "-- the flood, meanwhile:"
+grep -vE "^xingji-load:   " "$data/flood.log"
+echo "server peak RSS: $(grep VmHWM "/proc/$server_pid/status" | awk '{print $2, $3}')"
