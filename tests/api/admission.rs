@@ -1,6 +1,7 @@
 //! Issue 15, admission control: intake beyond a region's or the kernel's
 //! cap is refused at once with `RESOURCE_EXHAUSTED` and a `RetryInfo`,
-//! writing nothing, while another region's intake goes on; and work whose
+//! writing nothing, while another region's intake goes on; a principal
+//! beyond its configured rate is refused with the wait; and work whose
 //! caller stopped waiting is dropped, not done.
 
 use std::time::Duration;
@@ -10,8 +11,8 @@ use tonic::Code;
 use tonic_types::StatusExt;
 use xingji::config::Config;
 use xingji_api::v1::*;
-use xingji_core::settings::AdmissionConfig;
-use xingji_tests::{TestServer, error_info, unique};
+use xingji_core::settings::{AdmissionConfig, RateConfig};
+use xingji_tests::{TestServer, acting, error_info, unique};
 
 use crate::fixtures::repair;
 use crate::sandbox_time::{config, outlet, run_in};
@@ -57,6 +58,7 @@ async fn intake_beyond_a_regions_share_is_refused_at_once_and_other_regions_go_o
         admission: AdmissionConfig {
             max_in_flight: 4,
             max_in_flight_per_region: 2,
+            ..AdmissionConfig::default()
         },
         ..config(dir.path(), 2000)
     })
@@ -150,5 +152,70 @@ async fn a_create_whose_caller_stopped_waiting_is_not_written() {
         0,
         "an abandoned create was written"
     );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_principal_beyond_its_rate_is_refused_with_the_wait_and_others_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut admission = AdmissionConfig::default();
+    admission.principals.insert(
+        "partner:acme".into(),
+        RateConfig {
+            per_second: 0.5,
+            burst: 2,
+        },
+    );
+    let server = TestServer::start_config(Config {
+        admission,
+        ..config(dir.path(), 1000)
+    })
+    .await;
+    outlet(&server, "east").await;
+    let mut orders = server.orders().await;
+    let create = || {
+        acting(
+            "partner:acme",
+            CreateOrderRequest {
+                request_id: unique("acme"),
+                order: Some(repair("east")),
+            },
+        )
+    };
+    orders
+        .create_order(create())
+        .await
+        .expect("the burst's first");
+    orders
+        .create_order(create())
+        .await
+        .expect("the burst's second");
+    let refused = orders
+        .create_order(create())
+        .await
+        .expect_err("a third at once is beyond 0.5 a second");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    let (reason, metadata) = error_info(&refused);
+    assert_eq!(reason, "OVERLOADED");
+    assert_eq!(metadata["scope"], "principal");
+    let retry = refused
+        .get_details_retry_info()
+        .and_then(|info| info.retry_delay)
+        .expect("a RetryInfo with a delay");
+    // The next token is up to two seconds away.
+    assert!(
+        retry > Duration::from_millis(500) && retry <= Duration::from_secs(2),
+        "{retry:?}"
+    );
+    // Headquarters, with no rate of its own, goes on; the refused call
+    // wrote nothing.
+    orders
+        .create_order(CreateOrderRequest {
+            request_id: unique("hq"),
+            order: Some(repair("east")),
+        })
+        .await
+        .expect("another principal is admitted");
+    assert_eq!(count(&server, "east").await, 3);
     server.stop().await;
 }

@@ -7,11 +7,12 @@
 //!
 //! The region's cap is what keeps regions apart: a flooding region holds
 //! at most its own share of the kernel's slots, and the rest stay for the
-//! others.
+//! others. A principal given a rate in the config (a partner's system, a
+//! call centre) is held to it, a token bucket each.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -29,6 +30,8 @@ pub struct Admission {
     kernel: Arc<Semaphore>,
     config: AdmissionConfig,
     regions: Mutex<HashMap<String, Arc<Semaphore>>>,
+    /// The listed principals' buckets: tokens left, and when counted.
+    buckets: Mutex<HashMap<String, (f64, Instant)>>,
 }
 
 /// An admitted call's slots, given back when it is dropped.
@@ -45,7 +48,38 @@ impl Admission {
             kernel: Arc::new(Semaphore::new(config.max_in_flight.max(1) as usize)),
             config,
             regions: Mutex::new(HashMap::new()),
+            buckets: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Takes one of `principal`'s tokens if the config gives it a rate, or
+    /// refuses, saying when the next one comes. `region` is the call's, for
+    /// the refusal.
+    pub fn rate(&self, principal: &str, region: &str) -> Result<(), KernelError> {
+        let Some(rate) = self.config.principals.get(principal) else {
+            return Ok(());
+        };
+        let per_second = rate.per_second.max(f64::MIN_POSITIVE);
+        let burst = f64::from(rate.burst.max(1));
+        let now = Instant::now();
+        let mut buckets = self
+            .buckets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (tokens, counted) = buckets.entry(principal.to_owned()).or_insert((burst, now));
+        *tokens = (*tokens + now.duration_since(*counted).as_secs_f64() * per_second).min(burst);
+        *counted = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            return Ok(());
+        }
+        let wait = Duration::from_secs_f64(((1.0 - *tokens) / per_second).min(3600.0));
+        Err(KernelError::Overloaded(Box::new(Overloaded {
+            region: region.to_owned(),
+            scope: "principal",
+            limit: rate.burst.max(1),
+            retry_after: wait.max(Duration::from_millis(1)),
+        })))
     }
 
     /// Takes a slot of `region` and one of the kernel, or refuses at once.
@@ -96,7 +130,46 @@ mod tests {
         Admission::new(AdmissionConfig {
             max_in_flight: kernel,
             max_in_flight_per_region: region,
+            ..AdmissionConfig::default()
         })
+    }
+
+    #[test]
+    fn a_listed_principal_is_held_to_its_rate_and_others_are_not() {
+        let admission = Admission::new(AdmissionConfig {
+            principals: [(
+                "partner:acme".to_owned(),
+                crate::settings::RateConfig {
+                    per_second: 1.0,
+                    burst: 2,
+                },
+            )]
+            .into(),
+            ..AdmissionConfig::default()
+        });
+        admission
+            .rate("partner:acme", "a")
+            .expect("the burst's first");
+        admission
+            .rate("partner:acme", "a")
+            .expect("the burst's second");
+        match admission.rate("partner:acme", "a") {
+            Err(KernelError::Overloaded(refused)) => {
+                assert_eq!((refused.scope, refused.limit), ("principal", 2));
+                // The next token is about a second away.
+                assert!(
+                    refused.retry_after > Duration::from_millis(500),
+                    "{refused:?}"
+                );
+                assert!(refused.retry_after <= Duration::from_secs(1), "{refused:?}");
+            }
+            other => panic!("the third within a second was admitted: {other:?}"),
+        }
+        for _ in 0..100 {
+            admission
+                .rate("partner:other", "a")
+                .expect("unlisted: no rate");
+        }
     }
 
     fn scope(error: KernelError) -> (&'static str, u32) {

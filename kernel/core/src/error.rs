@@ -87,7 +87,8 @@ pub enum KernelError {
 pub struct Overloaded {
     /// The call's region.
     pub region: String,
-    /// Whose cap was reached: `region` or `kernel`.
+    /// Whose cap was reached: `region`, `kernel`, or `principal` (its rate;
+    /// `limit` is then its burst).
     pub scope: &'static str,
     /// That cap.
     pub limit: u32,
@@ -339,6 +340,12 @@ impl fmt::Display for KernelError {
             KernelError::Overloaded(overloaded) if overloaded.scope == "kernel" => write!(
                 f,
                 "not admitted: the kernel already has {} orders in intake, its most at once ([admission] max_in_flight); retry after {} ms",
+                overloaded.limit,
+                overloaded.retry_after.as_millis()
+            ),
+            KernelError::Overloaded(overloaded) if overloaded.scope == "principal" => write!(
+                f,
+                "not admitted: this principal's rate ([admission.principals], a burst of {}) is used up; retry after {} ms",
                 overloaded.limit,
                 overloaded.retry_after.as_millis()
             ),

@@ -40,7 +40,7 @@ pub struct Kernel {
 }
 
 /// How a kernel behaves, beyond its regions' settings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// Dispatch every new order at once through its region's dispatch
     /// plugin. Off (a deployment whose dispatch another system drives, or

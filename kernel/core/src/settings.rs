@@ -119,15 +119,19 @@ impl Default for SlaTargets {
 }
 
 /// Admission control (`[admission]`): how many `CreateOrder` calls may be in
-/// progress at once, per region and in all; beyond, a call is refused at
-/// once with `RESOURCE_EXHAUSTED` and a retry delay.
+/// progress at once, per region and in all, and how fast each listed
+/// principal may create; beyond, a call is refused at once with
+/// `RESOURCE_EXHAUSTED` and a retry delay.
 ///
 /// ```toml
 /// [admission]
 /// max_in_flight = 128
 /// max_in_flight_per_region = 64
+/// [admission.principals."partner:acme"]
+/// per_second = 50
+/// burst = 100
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdmissionConfig {
     /// In all regions together.
@@ -135,6 +139,24 @@ pub struct AdmissionConfig {
     /// In one region: below `max_in_flight`, so that a flooding region
     /// leaves slots to the others.
     pub max_in_flight_per_region: u32,
+    /// Rates of `CreateOrder` per principal (`partner:acme`,
+    /// `call-centre:07`); a principal not listed has none but the caps.
+    pub principals: BTreeMap<String, RateConfig>,
+}
+
+/// A principal's rate: `per_second` on average, up to `burst` at once.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateConfig {
+    /// Calls a second, on average.
+    pub per_second: f64,
+    /// Calls at once after a quiet spell (at least 1).
+    #[serde(default = "one")]
+    pub burst: u32,
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Default for AdmissionConfig {
@@ -144,6 +166,7 @@ impl Default for AdmissionConfig {
         Self {
             max_in_flight: 128,
             max_in_flight_per_region: 64,
+            principals: BTreeMap::new(),
         }
     }
 }

@@ -90,7 +90,7 @@ pub async fn start_kernel(
     .map_err(|error| format!("cannot start the plugin runtime: {error}"))?;
     let options = Options {
         auto_dispatch: config.auto_dispatch,
-        admission: config.admission,
+        admission: config.admission.clone(),
     };
     let kernel = Arc::new(Kernel::new(store, regions, plugins, options, stopping).await?);
     Kernel::follow_shared_state(&kernel);
