@@ -219,3 +219,58 @@ async fn a_principal_beyond_its_rate_is_refused_with_the_wait_and_others_go_on()
     assert_eq!(count(&server, "east").await, 3);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn dispatches_beyond_a_regions_share_are_refused_like_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    // Orders wait in intake; their dispatches spin 2 s each in the lab.
+    let server = TestServer::start_config(Config {
+        admission: AdmissionConfig {
+            max_in_flight: 4,
+            max_in_flight_per_region: 2,
+            ..AdmissionConfig::default()
+        },
+        ..config(dir.path(), 2000)
+    })
+    .await;
+    run_in(&server, "lab", "test-sleeper").await;
+    outlet(&server, "lab").await;
+    let orders = server.orders().await;
+    let mut waiting = Vec::new();
+    for _ in 0..6 {
+        let order = orders
+            .clone()
+            .create_order(computer("lab"))
+            .await
+            .expect("a create, one at a time")
+            .into_inner();
+        waiting.push(order);
+    }
+    let mut held = JoinSet::new();
+    for order in waiting {
+        let mut orders = orders.clone();
+        held.spawn(async move {
+            orders
+                .dispatch_order(DispatchOrderRequest {
+                    id: order.id,
+                    version: order.version,
+                })
+                .await
+        });
+    }
+    let mut overloaded = 0;
+    while let Some(result) = held.join_next().await {
+        if let Err(status) = result.expect("a caller")
+            && error_info(&status).0 == "OVERLOADED"
+        {
+            assert_eq!(status.code(), Code::ResourceExhausted);
+            assert!(status.get_details_retry_info().is_some(), "{status:?}");
+            overloaded += 1;
+        }
+    }
+    assert!(
+        overloaded > 0,
+        "six held dispatches against a share of 2 were all admitted"
+    );
+    server.stop().await;
+}

@@ -185,8 +185,18 @@ async fn a_plugin_that_sleeps_or_spins_ends_by_its_deadline() {
 #[tokio::test]
 async fn held_calls_beyond_the_cap_are_refused_by_name_not_by_the_pool() {
     let dir = tempfile::tempdir().unwrap();
-    // Each spinning call holds its instance 3 s: the calls overlap.
-    let server = TestServer::start_config(config(dir.path(), 3000)).await;
+    // Each spinning call holds its instance 3 s: the calls overlap. The
+    // plugin's own cap is under test, not admission's: that is set out of
+    // the way (tests/api/admission.rs tests it).
+    let server = TestServer::start_config(Config {
+        admission: xingji_core::settings::AdmissionConfig {
+            max_in_flight: 1000,
+            max_in_flight_per_region: 1000,
+            ..Default::default()
+        },
+        ..config(dir.path(), 3000)
+    })
+    .await;
     run_in(&server, "lab", "test-sleeper").await;
     let lab = outlet(&server, "lab").await;
     let east = outlet(&server, "east").await;

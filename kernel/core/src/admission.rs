@@ -1,4 +1,5 @@
-//! Admission control for intake: how many `CreateOrder` calls each region,
+//! Admission control for intake: how many `CreateOrder` and `DispatchOrder`
+//! calls (the two that call a plugin on intake) each region,
 //! and the kernel as a whole, may have in progress at once. A call beyond
 //! either cap is refused at once (`RESOURCE_EXHAUSTED` with a retry delay),
 //! never queued until its caller's deadline: queued work past its deadline

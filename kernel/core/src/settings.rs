@@ -118,7 +118,7 @@ impl Default for SlaTargets {
     }
 }
 
-/// Admission control (`[admission]`): how many `CreateOrder` calls may be in
+/// Admission control (`[admission]`): how many `CreateOrder` and `DispatchOrder` calls may be in
 /// progress at once, per region and in all, and how fast each listed
 /// principal may create; beyond, a call is refused at once with
 /// `RESOURCE_EXHAUSTED` and a retry delay.

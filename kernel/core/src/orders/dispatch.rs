@@ -20,6 +20,9 @@ impl Orders<'_> {
         let (order, _) = self
             .load(&request.id, request.version, Step::Dispatch, actor)
             .await?;
+        // A dispatch is intake's other plugin call: it takes a slot of the
+        // order's region like a create, held until it is written.
+        let _admitted = self.kernel.admission.admit(&order.region)?;
         self.dispatch_stored(order, actor)
             .await
             .map(|order| present(actor, order))
