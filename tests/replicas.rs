@@ -277,15 +277,7 @@ async fn watch_orders_on_one_kernel_sees_every_order_of_the_other_once_in_order(
     let created = create_concurrently(&pair.a, 8, 5).await;
     let mut seen: Vec<OrderEvent> = Vec::new();
     let mut orders_seen = HashSet::new();
-    while !created.iter().all(|id| orders_seen.contains(id)) {
-        let event = tokio::time::timeout(Duration::from_secs(10), stream.message())
-            .await
-            .expect("an event within 10 s")
-            .expect("the stream")
-            .expect("not ended");
-        orders_seen.insert(event.order_id.clone());
-        seen.push(event);
-    }
+    read_until_all(&mut stream, &created, &mut orders_seen, &mut seen).await;
     drop(stream);
     // More while the watcher is away, then it resumes from its cursor.
     let more = create_concurrently(&pair.a, 8, 3).await;
@@ -295,15 +287,7 @@ async fn watch_orders_on_one_kernel_sees_every_order_of_the_other_once_in_order(
         .await
         .expect("resume on b")
         .into_inner();
-    while !more.iter().all(|id| orders_seen.contains(id)) {
-        let event = tokio::time::timeout(Duration::from_secs(10), stream.message())
-            .await
-            .expect("an event within 10 s")
-            .expect("the stream")
-            .expect("not ended");
-        orders_seen.insert(event.order_id.clone());
-        seen.push(event);
-    }
+    read_until_all(&mut stream, &more, &mut orders_seen, &mut seen).await;
     // Exactly once, in cursor order, and the same log kernel a serves.
     let cursors: Vec<u64> = seen
         .iter()
@@ -335,6 +319,24 @@ async fn watch_orders_on_one_kernel_sees_every_order_of_the_other_once_in_order(
     }
     pair.a.stop().await;
     pair.b.stop().await;
+}
+
+/// Reads `stream` into `seen` until every order of `ids` has an event.
+async fn read_until_all(
+    stream: &mut tonic::Streaming<OrderEvent>,
+    ids: &[String],
+    orders_seen: &mut HashSet<String>,
+    seen: &mut Vec<OrderEvent>,
+) {
+    while !ids.iter().all(|id| orders_seen.contains(id)) {
+        let event = tokio::time::timeout(Duration::from_secs(10), stream.message())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream")
+            .expect("not ended");
+        orders_seen.insert(event.order_id.clone());
+        seen.push(event);
+    }
 }
 
 /// `callers` tasks each creating `each` orders through `server`; the ids.

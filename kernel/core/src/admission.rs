@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::actor::Actor;
 use crate::error::{KernelError, Overloaded};
 use crate::settings::AdmissionConfig;
 
@@ -53,11 +54,15 @@ impl Admission {
         }
     }
 
-    /// Takes one of `principal`'s tokens if the config gives it a rate, or
+    /// Takes one of `actor`'s tokens if the config gives it a rate, or
     /// refuses, saying when the next one comes. `region` is the call's, for
-    /// the refusal.
-    pub fn rate(&self, principal: &str, region: &str) -> Result<(), KernelError> {
-        let Some(rate) = self.config.principals.get(principal) else {
+    /// the refusal. Free when no principal has a rate (the default).
+    pub fn rate(&self, actor: &Actor, region: &str) -> Result<(), KernelError> {
+        if self.config.principals.is_empty() {
+            return Ok(());
+        }
+        let principal = actor.to_string();
+        let Some(rate) = self.config.principals.get(&principal) else {
             return Ok(());
         };
         let per_second = rate.per_second.max(f64::MIN_POSITIVE);
@@ -67,7 +72,7 @@ impl Admission {
             .buckets
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let (tokens, counted) = buckets.entry(principal.to_owned()).or_insert((burst, now));
+        let (tokens, counted) = buckets.entry(principal).or_insert((burst, now));
         *tokens = (*tokens + now.duration_since(*counted).as_secs_f64() * per_second).min(burst);
         *counted = now;
         if *tokens >= 1.0 {
@@ -126,6 +131,7 @@ impl Admission {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::actor::Role;
 
     fn admission(kernel: u32, region: u32) -> Admission {
         Admission::new(AdmissionConfig {
@@ -148,13 +154,11 @@ mod tests {
             .into(),
             ..AdmissionConfig::default()
         });
-        admission
-            .rate("partner:acme", "a")
-            .expect("the burst's first");
-        admission
-            .rate("partner:acme", "a")
-            .expect("the burst's second");
-        match admission.rate("partner:acme", "a") {
+        let acme = Actor::new(Role::Partner, "acme", &["a"]);
+        let other = Actor::new(Role::Partner, "other", &["a"]);
+        admission.rate(&acme, "a").expect("the burst's first");
+        admission.rate(&acme, "a").expect("the burst's second");
+        match admission.rate(&acme, "a") {
             Err(KernelError::Overloaded(refused)) => {
                 assert_eq!((refused.scope, refused.limit), ("principal", 2));
                 // The next token is about a second away.
@@ -167,9 +171,7 @@ mod tests {
             other => panic!("the third within a second was admitted: {other:?}"),
         }
         for _ in 0..100 {
-            admission
-                .rate("partner:other", "a")
-                .expect("unlisted: no rate");
+            admission.rate(&other, "a").expect("unlisted: no rate");
         }
     }
 

@@ -4,13 +4,16 @@
 
 use async_trait::async_trait;
 use sqlx::postgres::PgRow;
-use sqlx::{Postgres, QueryBuilder, Row};
+use sqlx::{AssertSqlSafe, Postgres, QueryBuilder, Row};
 use xingji_api::v1::AuditEvent;
 
 use super::commit::Appends;
 use super::handle::PostgresStore;
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent, time_ns};
 use xingji_store::{AuditTrail, Meta, Page, Result, StoreError};
+
+/// An audit row's columns, as `stored` reads them.
+const COLUMNS: &str = "seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash";
 
 #[async_trait]
 impl AuditTrail for PostgresStore {
@@ -29,9 +32,8 @@ impl AuditTrail for PostgresStore {
         filter: &AuditEventFilter,
         page: &Page,
     ) -> Result<Vec<AuditEvent>> {
-        let mut query = QueryBuilder::<Postgres>::new(
-            "SELECT seq, body, prev_hash, hash FROM audit_events WHERE true",
-        );
+        let mut query =
+            QueryBuilder::<Postgres>::new(format!("SELECT {COLUMNS} FROM audit_events WHERE true"));
         if let Some(regions) = &filter.regions {
             query
                 .push(" AND region = ANY(")
@@ -71,19 +73,14 @@ impl AuditTrail for PostgresStore {
             .push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(page.limit));
         let rows = query.build().fetch_all(self.pool()?).await?;
+        // As the chain holds them, then as the API shows them.
         rows.iter()
             .map(|row| {
-                let seq: i64 = row.try_get("seq")?;
-                let corrupt = |reason: String| StoreError::Corrupt {
-                    id: format!("audit event {seq}"),
-                    reason,
-                };
-                let body: Vec<u8> = row.try_get("body")?;
-                let mut event: AuditEvent =
-                    prost::Message::decode(body.as_slice()).map_err(|e| corrupt(e.to_string()))?;
-                event.prev_hash = row.try_get("prev_hash")?;
-                event.hash = row.try_get("hash")?;
-                Ok(event)
+                let stored = stored(row)?;
+                stored.event().map_err(|error| StoreError::Corrupt {
+                    id: format!("audit event {}", stored.seq),
+                    reason: error.to_string(),
+                })
             })
             .collect()
     }
@@ -93,10 +90,9 @@ impl AuditTrail for PostgresStore {
             id: "audit chain".to_owned(),
             reason: format!("seq {after_seq} is beyond PostgreSQL's bigint"),
         })?;
-        let rows = sqlx::query(
-            "SELECT seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash \
-             FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+        )))
         .bind(after)
         .bind(i64::from(limit))
         .fetch_all(self.pool()?)

@@ -35,14 +35,23 @@ const EVENT_BATCH: usize = 5000;
 /// What a write appends and moves, besides its own rows.
 #[derive(Default)]
 pub(super) struct Appends {
-    /// Order events, in order: `(region, outlet_id, encoded OrderEvent)`.
-    events: Vec<(String, String, Vec<u8>)>,
+    /// Order events, in order, as the columns they are inserted as (a
+    /// month close appends one per order: kept once, bound as slices).
+    events: EventColumns,
     /// Audit events, in order.
     pub(super) audits: Vec<AuditEvent>,
     /// Whether outlets or people changed.
     pub(super) network: bool,
     /// Whether plugins or activations changed.
     pub(super) registry: bool,
+}
+
+/// Order events as columns: region, outlet id, the encoded `OrderEvent`.
+#[derive(Default)]
+struct EventColumns {
+    regions: Vec<String>,
+    outlets: Vec<String>,
+    bodies: Vec<Vec<u8>>,
 }
 
 /// What a committed write appended.
@@ -62,12 +71,11 @@ impl Appends {
 
     /// Appends the event of an order write for one of its history entries.
     pub(super) fn event(&mut self, order: &Order, entry: Option<&HistoryEntry>) {
-        let event = order_event(order, entry);
-        self.events.push((
-            order.region.clone(),
-            order.outlet_id.clone(),
-            event.encode_to_vec(),
-        ));
+        self.events.regions.push(order.region.clone());
+        self.events.outlets.push(order.outlet_id.clone());
+        self.events
+            .bodies
+            .push(order_event(order, entry).encode_to_vec());
     }
 
     /// Appends the event of an update: its last history entry.
@@ -124,23 +132,23 @@ pub(super) async fn finish(
         .execute(&mut *tx)
         .await?;
     let mut last_event = None;
-    if !events.is_empty() {
+    if !events.bodies.is_empty() {
         let head: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM order_events")
             .fetch_one(&mut *tx)
             .await?;
         let mut next = head;
-        for batch in events.chunks(EVENT_BATCH) {
-            let seqs: Vec<i64> = (next + 1..=next + batch.len() as i64).collect();
-            next += batch.len() as i64;
-            let (regions, outlets, bodies) = columns3(batch);
+        for start in (0..events.bodies.len()).step_by(EVENT_BATCH) {
+            let end = (start + EVENT_BATCH).min(events.bodies.len());
+            let seqs: Vec<i64> = (next + 1..=next + (end - start) as i64).collect();
+            next += (end - start) as i64;
             sqlx::query(
                 "INSERT INTO order_events (seq, region, outlet_id, body) \
                  SELECT * FROM UNNEST($1::bigint[], $2::text[], $3::text[], $4::bytea[])",
             )
             .bind(seqs)
-            .bind(regions)
-            .bind(outlets)
-            .bind(bodies)
+            .bind(&events.regions[start..end])
+            .bind(&events.outlets[start..end])
+            .bind(&events.bodies[start..end])
             .execute(&mut *tx)
             .await?;
         }
@@ -222,21 +230,6 @@ struct AuditRows {
     body: Vec<Vec<u8>>,
     prev_hash: Vec<String>,
     hash: Vec<String>,
-}
-
-/// Rows of three columns as three arrays.
-fn columns3(rows: &[(String, String, Vec<u8>)]) -> (Vec<String>, Vec<String>, Vec<Vec<u8>>) {
-    let mut columns = (
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-        Vec::with_capacity(rows.len()),
-    );
-    for (a, b, c) in rows {
-        columns.0.push(a.clone());
-        columns.1.push(b.clone());
-        columns.2.push(c.clone());
-    }
-    columns
 }
 
 /// Applies changes of orders in hand, `(region, outlet, engineer) -> delta`,

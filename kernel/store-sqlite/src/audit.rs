@@ -3,13 +3,16 @@
 //! as stored. What a hash is and how the chain is checked is in
 //! `xingji_store::audit`, the same for every backend.
 
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 use xingji_api::v1::AuditEvent;
 
 use super::handle::SqliteStore;
 use super::records::regions_json;
 use xingji_store::audit::{AuditEventFilter, GENESIS_HASH, StoredAuditEvent, seal, time_ns};
 use xingji_store::{Page, Result, StoreError};
+
+/// An audit row's columns, as `stored` reads them.
+const COLUMNS: &str = "seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash";
 
 impl SqliteStore {
     /// Appends `event` to the chain inside the caller's write transaction.
@@ -62,9 +65,8 @@ impl SqliteStore {
         filter: &AuditEventFilter,
         page: &Page,
     ) -> Result<Vec<AuditEvent>> {
-        let mut query = QueryBuilder::<Sqlite>::new(
-            "SELECT seq, body, prev_hash, hash FROM audit_events WHERE 1 = 1",
-        );
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("SELECT {COLUMNS} FROM audit_events WHERE 1 = 1"));
         if let Some(regions) = &filter.regions {
             query
                 .push(" AND region IN (SELECT value FROM json_each(")
@@ -104,21 +106,14 @@ impl SqliteStore {
             .push(" ORDER BY seq LIMIT ")
             .push_bind(i64::from(page.limit));
         let rows = query.build().fetch_all(&self.pool).await?;
+        // As the chain holds them, then as the API shows them.
         rows.iter()
             .map(|row| {
-                let seq: i64 = row.try_get("seq")?;
-                let corrupt = |reason: String| StoreError::Corrupt {
-                    id: format!("audit event {seq}"),
-                    reason,
-                };
-                let body: &[u8] = row.try_get("body").map_err(|e| corrupt(e.to_string()))?;
-                let mut event: AuditEvent =
-                    prost::Message::decode(body).map_err(|e| corrupt(e.to_string()))?;
-                event.prev_hash = row
-                    .try_get("prev_hash")
-                    .map_err(|e| corrupt(e.to_string()))?;
-                event.hash = row.try_get("hash").map_err(|e| corrupt(e.to_string()))?;
-                Ok(event)
+                let stored = stored(row)?;
+                stored.event().map_err(|error| StoreError::Corrupt {
+                    id: format!("audit event {}", stored.seq),
+                    reason: error.to_string(),
+                })
             })
             .collect()
     }
@@ -129,10 +124,9 @@ impl SqliteStore {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<StoredAuditEvent>> {
-        let rows = sqlx::query(
-            "SELECT seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash \
-             FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?",
-        )
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ?"
+        )))
         .bind(seq_column(after_seq)?)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)

@@ -36,9 +36,7 @@ impl Orders<'_> {
             .await?;
         // Held until the order is written: a call refused here has done
         // nothing, and one admitted cannot be queued without bound.
-        self.kernel
-            .admission
-            .rate(&actor.to_string(), &input.region)?;
+        self.kernel.admission.rate(actor, &input.region)?;
         let _admitted = self.kernel.admission.admit(&input.region)?;
         self.check_references(&input).await?;
         // A complaint counts against the outlet and engineer complained
