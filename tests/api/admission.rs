@@ -274,3 +274,67 @@ async fn dispatches_beyond_a_regions_share_are_refused_like_creates() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_later_step_beyond_the_regions_share_is_refused_and_goes_through_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(Config {
+        auto_dispatch: true,
+        admission: AdmissionConfig {
+            max_in_flight: 4,
+            max_in_flight_per_region: 2,
+            ..AdmissionConfig::default()
+        },
+        ..config(dir.path(), 2000)
+    })
+    .await;
+    run_in(&server, "lab", "test-sleeper").await;
+    outlet(&server, "lab").await;
+    let orders = server.orders().await;
+    // test-sleeper assigns a repair that is not a computer at once.
+    let order = orders
+        .clone()
+        .create_order(CreateOrderRequest {
+            request_id: unique("lab"),
+            order: Some(repair("lab")),
+        })
+        .await
+        .expect("a repair dispatched")
+        .into_inner();
+    assert_eq!(order.status, OrderStatus::Dispatched as i32, "{order:#?}");
+    // Two computer repairs spin 2 s in dispatch, holding the lab's share.
+    let mut held = JoinSet::new();
+    for _ in 0..2 {
+        let mut orders = orders.clone();
+        held.spawn(async move { orders.create_order(computer("lab")).await });
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let accept = || AcceptOrderRequest {
+        id: order.id.clone(),
+        version: order.version,
+    };
+    let refused = orders
+        .clone()
+        .accept_order(accept())
+        .await
+        .expect_err("an accept while the region's share is held");
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    let (reason, metadata) = error_info(&refused);
+    assert_eq!(reason, "OVERLOADED");
+    assert_eq!(
+        (metadata["region"].as_str(), metadata["scope"].as_str()),
+        ("lab", "region")
+    );
+    assert!(refused.get_details_retry_info().is_some(), "{refused:?}");
+    while held.join_next().await.is_some() {}
+    // The refusal wrote nothing: the retry at the same version goes through.
+    let accepted = orders
+        .clone()
+        .accept_order(accept())
+        .await
+        .expect("the retry, the share free again")
+        .into_inner();
+    assert_eq!(accepted.status, OrderStatus::Accepted as i32);
+    assert_eq!(accepted.version, order.version + 1);
+    server.stop().await;
+}

@@ -339,7 +339,7 @@ impl fmt::Display for KernelError {
             ),
             KernelError::Overloaded(overloaded) if overloaded.scope == "kernel" => write!(
                 f,
-                "not admitted: the kernel already has {} orders in intake, its most at once ([admission] max_in_flight); retry after {} ms",
+                "not admitted: the kernel already has {} order calls in progress, its most at once ([admission] max_in_flight); retry after {} ms",
                 overloaded.limit,
                 overloaded.retry_after.as_millis()
             ),
@@ -351,7 +351,7 @@ impl fmt::Display for KernelError {
             ),
             KernelError::Overloaded(overloaded) => write!(
                 f,
-                "not admitted: region {} already has {} orders in intake, its most at once ([admission] max_in_flight_per_region); retry after {} ms",
+                "not admitted: region {} already has {} order calls in progress, its share now ([admission] max_in_flight_per_region, split while other regions are busy); retry after {} ms",
                 overloaded.region,
                 overloaded.limit,
                 overloaded.retry_after.as_millis()

@@ -136,7 +136,8 @@ impl Default for SlaTargets {
 pub struct AdmissionConfig {
     /// In all regions together.
     pub max_in_flight: u32,
-    /// In one region: below `max_in_flight`, so that a flooding region
+    /// In one region while it is the only one busy; busy regions split it
+    /// (admission.rs). Below `max_in_flight`, so that a flooding region
     /// leaves slots to the others.
     pub max_in_flight_per_region: u32,
     /// Rates of `CreateOrder` per principal (`partner:acme`,

@@ -52,7 +52,7 @@ impl Orders<'_> {
         }
         violations.into_result()?;
         // The status the step leads to depends on the complaint's own step.
-        let (mut order, _) = self
+        let (mut order, _, _admitted) = self
             .load(&id, version, Step::AdvanceComplaint, actor)
             .await?;
         if !responsible_person_id.is_empty() {

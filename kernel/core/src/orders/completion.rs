@@ -33,7 +33,7 @@ impl Orders<'_> {
         validate::service_report(&mut violations, "report", &report);
         violations.into_result()?;
         let today = today();
-        let (mut order, status) = self.load(&id, version, Step::Complete, actor).await?;
+        let (mut order, status, _admitted) = self.load(&id, version, Step::Complete, actor).await?;
         let years = self
             .kernel
             .regions

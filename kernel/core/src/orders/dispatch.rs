@@ -17,12 +17,9 @@ use crate::orders::write::{Entry, Orders, present, target};
 impl Orders<'_> {
     /// `DispatchOrder`: dispatches an order waiting in intake.
     pub async fn dispatch(&self, actor: &Actor, request: DispatchOrderRequest) -> Result<Order> {
-        let (order, _) = self
+        let (order, _, _admitted) = self
             .load(&request.id, request.version, Step::Dispatch, actor)
             .await?;
-        // A dispatch is intake's other plugin call: it takes a slot of the
-        // order's region like a create, held until it is written.
-        let _admitted = self.kernel.admission.admit(&order.region)?;
         self.dispatch_stored(order, actor)
             .await
             .map(|order| present(actor, order))

@@ -7,6 +7,7 @@ use xingji_api::v1::{Order, OrderStatus};
 
 use crate::access;
 use crate::actor::Actor;
+use crate::admission::Admitted;
 use crate::audit;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
@@ -42,14 +43,16 @@ pub(crate) struct Entry {
 impl Orders<'_> {
     /// Reads order `id` for `step` by `actor`: it must exist, be one `actor`
     /// may move, be at `version` (when non-zero), and be in a status `step`
-    /// leaves from. Returns it and the status `step` moves it to.
+    /// leaves from. Returns it, the status `step` moves it to, and the slot
+    /// admission gave the step in the order's region (hold it until the
+    /// write: every step is order work, refused at once over capacity).
     pub(crate) async fn load(
         &self,
         id: &str,
         version: i64,
         step: Step,
         actor: &Actor,
-    ) -> Result<(Order, OrderStatus)> {
+    ) -> Result<(Order, OrderStatus, Admitted)> {
         let store = &self.kernel.store;
         let order: Order = get("id", "order", id, || store.get_order(id)).await?;
         record_region(&order.region);
@@ -58,7 +61,8 @@ impl Orders<'_> {
             return Err(KernelError::version_mismatch("order", id, order.version));
         }
         let status = target(&order, step)?;
-        Ok((order, status))
+        let admitted = self.kernel.admission.admit(&order.region)?;
+        Ok((order, status, admitted))
     }
 
     /// Writes `order` with one more history entry, by `actor`, at the
@@ -100,7 +104,7 @@ impl Orders<'_> {
         actor: &Actor,
         change: impl FnOnce(&mut Order) -> Result<String>,
     ) -> Result<Order> {
-        let (mut order, status) = self.load(id, version, step, actor).await?;
+        let (mut order, status, _admitted) = self.load(id, version, step, actor).await?;
         let reason = change(&mut order)?;
         let entry = Entry {
             action: step.action(),
