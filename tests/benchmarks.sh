@@ -51,7 +51,7 @@ echo "== 8. order intake on PostgreSQL: one kernel, then two replicas on one dat
 tests/benchmarks-postgres.sh 60
 
 echo "== 9. intake under overload: an open loop at twice capacity, admission off, then on"
-tests/benchmarks-overload.sh 3200 30
+tests/benchmarks-overload.sh auto 60
 
 if $all; then
     echo "== 5. rural tours: Solomon VRPTW through the sandbox"

@@ -7,7 +7,9 @@
 //!   OIDC JWKS kept fresh, or the embedded issuer's key), then `exp`/`nbf`
 //!   with leeway, `aud`, and the `xingji` claim. Asymmetric algorithms only
 //!   (RS*, PS*, ES256/384, EdDSA); `none` and HMAC are refused, and a key
-//!   only ever checks the algorithms of its own type.
+//!   only ever checks the algorithms of its own type. A token it verified
+//!   is taken again without the signature check for up to 30 s, never past
+//!   its `exp`.
 //! - [`EmbeddedIssuer`] keeps the deployment's own Ed25519 key and issues
 //!   tokens with it ([`TokenRequest`]).
 //! - [`CertificateMap`] names the holder of a client certificate (mTLS) by
@@ -35,6 +37,7 @@ mod issuer;
 mod jwks;
 mod keys;
 mod time;
+mod verified;
 mod verifier;
 
 pub use certificate::CertificateMap;

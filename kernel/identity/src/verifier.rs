@@ -19,6 +19,7 @@ use crate::identity::Identity;
 use crate::issuer::EmbeddedIssuer;
 use crate::jwks::JwksSource;
 use crate::keys::{TrustedKey, accepted_algorithm};
+use crate::verified::VerifiedTokens;
 
 /// A longer token is refused unread.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -44,6 +45,7 @@ struct Inner {
     audience: String,
     leeway_seconds: u64,
     issuers: HashMap<String, TrustedIssuer>,
+    verified: VerifiedTokens,
 }
 
 /// One issuer's keys: static ones (PEM files, the embedded issuer's) and
@@ -153,6 +155,7 @@ impl Verifier {
             inner: Arc::new(Inner {
                 audience: config.audience.clone(),
                 leeway_seconds: config.leeway_seconds,
+                verified: VerifiedTokens::default(),
                 issuers,
             }),
         })
@@ -178,6 +181,16 @@ impl Verifier {
     /// The identity a token (the bare JWT, without `Bearer `) stands for,
     /// or why it is refused.
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        if let Some(identity) = self.inner.verified.get(token, self.inner.leeway_seconds) {
+            return Ok(identity);
+        }
+        let identity = self.check(token).await?;
+        self.inner.verified.insert(token, &identity);
+        Ok(identity)
+    }
+
+    /// The whole check: issuer, key, signature, claims.
+    async fn check(&self, token: &str) -> Result<Identity, AuthError> {
         let read = Unverified::read(token)?;
         let issuer = self
             .inner
