@@ -12,6 +12,7 @@ use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
 use crate::sandbox::{HostLimit, HostServices, HostState, Limits};
 use crate::slot::Slot;
+use crate::ticker::{Running, Ticker};
 
 /// Why a plugin call failed.
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +102,8 @@ pub(crate) struct Call {
     store: Store<HostState>,
     limits: Limits,
     started: Instant,
+    /// Keeps the epoch advancing while the call lives.
+    _running: Running,
 }
 
 impl Call {
@@ -108,9 +111,11 @@ impl Call {
     /// kernel's `services` behind the capabilities (none for `describe`).
     pub(crate) fn new(
         engine: &Engine,
+        ticker: &Ticker,
         limits: Limits,
         services: Option<Arc<dyn HostServices>>,
     ) -> Self {
+        let running = ticker.running();
         let mut store = Store::new(engine, HostState::new(limits, services));
         store.limiter(|state| state);
         // Fuel is on in the engine's config, so this cannot fail.
@@ -133,6 +138,7 @@ impl Call {
             store,
             limits,
             started,
+            _running: running,
         }
     }
 

@@ -71,6 +71,7 @@ mod shape;
 pub mod signature;
 mod slot;
 mod slots;
+mod ticker;
 mod world;
 
 pub use cache::hex;

@@ -11,6 +11,7 @@ use wasmtime::Engine;
 use crate::call::{Call, PluginError};
 use crate::sandbox::{HostServices, Limits};
 use crate::slot::Slot;
+use crate::ticker::Ticker;
 use crate::world::{Manifest, World};
 
 /// A compiled, checked plugin version.
@@ -24,6 +25,7 @@ pub struct Plugin {
     /// The SHA-256 of its bytes, in hex.
     pub sha256: String,
     engine: Engine,
+    ticker: Ticker,
     /// Its slot world's `World::Pre`. Held as `Any` so that this type needs
     /// no list of slots and each slot's file can add its calls to it.
     pre: Box<dyn Any + Send + Sync>,
@@ -38,6 +40,7 @@ impl Plugin {
         wit_version: String,
         sha256: String,
         engine: Engine,
+        ticker: Ticker,
         pre: Box<dyn Any + Send + Sync>,
     ) -> Self {
         Plugin {
@@ -46,6 +49,7 @@ impl Plugin {
             wit_version,
             sha256,
             engine,
+            ticker,
             pre,
         }
     }
@@ -66,6 +70,6 @@ impl Plugin {
             .pre
             .downcast_ref::<W::Pre>()
             .ok_or(PluginError::WrongSlot(self.slot))?;
-        Ok((pre, Call::new(&self.engine, limits, services)))
+        Ok((pre, Call::new(&self.engine, &self.ticker, limits, services)))
     }
 }

@@ -13,6 +13,7 @@ use crate::load_error::LoadError;
 use crate::sandbox::{HostState, Limits};
 use crate::slot::{Slot, for_each_slot};
 use crate::slots;
+use crate::ticker::Ticker;
 use crate::world::{Manifest, World};
 
 macro_rules! registry {
@@ -53,10 +54,11 @@ macro_rules! registry {
         pub(crate) async fn prepare(
             slot: Slot,
             instance: InstancePre<HostState>,
+            ticker: &Ticker,
             cached: Option<Manifest>,
         ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
             match slot {
-                $(Slot::$variant => prepare_world::<slots::$file::$variant>(instance, cached).await,)*
+                $(Slot::$variant => prepare_world::<slots::$file::$variant>(instance, ticker, cached).await,)*
             }
         }
 
@@ -79,6 +81,7 @@ for_each_slot!(registry);
 /// the world's default limits.
 async fn prepare_world<W: World>(
     instance: InstancePre<HostState>,
+    ticker: &Ticker,
     cached: Option<Manifest>,
 ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
     let engine = instance.engine().clone();
@@ -87,7 +90,7 @@ async fn prepare_world<W: World>(
         return Ok((Box::new(pre), manifest));
     }
     let (manifest, _) = bounded(W::LIMITS, async {
-        let mut call = Call::new(&engine, W::LIMITS, None);
+        let mut call = Call::new(&engine, ticker, W::LIMITS, None);
         let result = W::describe(&pre, call.store()).await;
         call.finish(result)
     })

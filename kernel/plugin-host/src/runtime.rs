@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -20,6 +20,7 @@ use crate::registry::prepare;
 use crate::sandbox::HostState;
 use crate::shape::{Shape, check_shape};
 use crate::slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
+use crate::ticker::Ticker;
 use crate::world::Manifest;
 
 /// How often the epoch advances: the resolution of call deadlines, and the
@@ -43,7 +44,7 @@ pub struct Runtime {
     linkers: HashMap<Slot, Linker<HostState>>,
     cache: Option<ArtifactCache>,
     pooling: bool,
-    ticker_stop: Arc<AtomicBool>,
+    ticker: Ticker,
     shape: Shape,
     /// One install's compile at a time: it takes one core (no parallel
     /// compilation), and the others stay with the regions' calls.
@@ -53,7 +54,7 @@ pub struct Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
-        self.ticker_stop.store(true, Ordering::Relaxed);
+        self.ticker.stop();
     }
 }
 
@@ -78,20 +79,8 @@ impl Runtime {
             }
         };
 
-        let ticker_stop = Arc::new(AtomicBool::new(false));
-        let (ticking, stop) = (engine.weak(), ticker_stop.clone());
-        std::thread::Builder::new()
-            .name("xingji-epoch".into())
-            .spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    std::thread::sleep(EPOCH_TICK);
-                    match ticking.upgrade() {
-                        Some(engine) => engine.increment_epoch(),
-                        None => break,
-                    }
-                }
-            })
-            .map_err(|error| LoadError::Runtime(error.to_string()))?;
+        let ticker =
+            Ticker::start(&engine).map_err(|error| LoadError::Runtime(error.to_string()))?;
 
         let mut linkers = HashMap::new();
         for slot in Slot::ALL {
@@ -109,7 +98,7 @@ impl Runtime {
             linkers,
             cache,
             pooling,
-            ticker_stop,
+            ticker,
             shape: Shape::default(),
             compiling: Arc::new(tokio::sync::Semaphore::new(1)),
             describes: AtomicU64::new(0),
@@ -195,7 +184,7 @@ impl Runtime {
         if manifest.is_none() {
             self.describes.fetch_add(1, Ordering::Relaxed);
         }
-        let (pre, manifest) = prepare(slot, instance, manifest).await?;
+        let (pre, manifest) = prepare(slot, instance, &self.ticker, manifest).await?;
         check_manifest(&manifest)?;
         Ok(Plugin::new(
             manifest,
@@ -203,6 +192,7 @@ impl Runtime {
             wit_version,
             sha256,
             self.engine.clone(),
+            self.ticker.clone(),
             pre,
         ))
     }
