@@ -35,6 +35,7 @@ mod issuer;
 mod jwks;
 mod keys;
 mod time;
+mod verified;
 mod verifier;
 
 pub use certificate::CertificateMap;

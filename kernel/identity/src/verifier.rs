@@ -19,6 +19,8 @@ use crate::identity::Identity;
 use crate::issuer::EmbeddedIssuer;
 use crate::jwks::JwksSource;
 use crate::keys::{TrustedKey, accepted_algorithm};
+use crate::time::now;
+use crate::verified::Verified;
 
 /// A longer token is refused unread.
 const MAX_TOKEN_BYTES: usize = 16 * 1024;
@@ -44,6 +46,7 @@ struct Inner {
     audience: String,
     leeway_seconds: u64,
     issuers: HashMap<String, TrustedIssuer>,
+    verified: Verified,
 }
 
 /// One issuer's keys: static ones (PEM files, the embedded issuer's) and
@@ -154,6 +157,7 @@ impl Verifier {
                 audience: config.audience.clone(),
                 leeway_seconds: config.leeway_seconds,
                 issuers,
+                verified: Verified::default(),
             }),
         })
     }
@@ -176,8 +180,22 @@ impl Verifier {
     }
 
     /// The identity a token (the bare JWT, without `Bearer `) stands for,
-    /// or why it is refused.
+    /// or why it is refused. A token verified before is not checked again
+    /// until it expires (a key the issuer drops meanwhile does not revoke
+    /// it: tokens are short-lived, and the kernel admits the identity on
+    /// every call).
     pub async fn verify(&self, token: &str) -> Result<Identity, AuthError> {
+        let (now, leeway) = (now(), self.inner.leeway_seconds);
+        if let Some(identity) = self.inner.verified.get(token, now, leeway) {
+            return Ok(identity);
+        }
+        let identity = self.verify_signed(token).await?;
+        self.inner.verified.insert(token, &identity, now, leeway);
+        Ok(identity)
+    }
+
+    /// [`Self::verify`] without the cache: the signature, then the claims.
+    async fn verify_signed(&self, token: &str) -> Result<Identity, AuthError> {
         let read = Unverified::read(token)?;
         let issuer = self
             .inner
