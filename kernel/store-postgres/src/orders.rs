@@ -2,6 +2,7 @@
 //! loads dispatch reads. New orders are in `intake`.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sqlx::{Postgres, QueryBuilder, Row};
@@ -12,7 +13,8 @@ use super::commit::{Appends, move_loads};
 use super::handle::PostgresStore;
 use super::stored::{Conditions, NOT_DUE, Value, decode, int, text, update};
 use xingji_store::{
-    CreateOutcome, EventFilter, OrderFilter, OrderLog, OrderWrite, Page, Result, StoreError,
+    CreateOutcome, EventFilter, OpenLoads, OrderFilter, OrderLog, OrderWrite, Page, Result,
+    StoreError,
 };
 
 #[async_trait]
@@ -122,13 +124,16 @@ impl OrderLog for PostgresStore {
         self.feed.last_event.subscribe()
     }
 
-    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
-        Ok(sqlx::query_as(
+    async fn open_order_counts(&self, region: &str) -> Result<Arc<OpenLoads>> {
+        // Read per call, not kept: other kernels on the database move the
+        // loads too, and this one hears of their writes only a poll later.
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT outlet_id, engineer_id, open FROM open_loads \
-             WHERE region = $1 AND open > 0 ORDER BY outlet_id, engineer_id",
+             WHERE region = $1 AND open > 0",
         )
         .bind(region)
         .fetch_all(self.pool()?)
-        .await?)
+        .await?;
+        Ok(Arc::new(OpenLoads::from_rows(rows)))
     }
 }

@@ -16,39 +16,67 @@ const COLUMNS: &str = "seq, time_ns, region, principal, operation, outcome, body
 
 impl SqliteStore {
     /// Appends `event` to the chain inside the caller's write transaction.
-    /// The head is read here, under the write lock the transaction holds
-    /// (BEGIN IMMEDIATE), so two writers, in this process or another, never
-    /// link to the same entry.
     pub(super) async fn append_audit_in(
         connection: &mut sqlx::SqliteConnection,
         event: AuditEvent,
     ) -> Result<AuditEvent> {
+        let mut sealed = Self::append_audits_in(connection, vec![event]).await?;
+        sealed
+            .pop()
+            .ok_or_else(|| StoreError::Backend("no audit event was sealed".into()))
+    }
+
+    /// Appends `events` to the chain, in order, inside the caller's write
+    /// transaction, in one statement (a group of new orders appends one
+    /// each). The head is read here, under the write lock the transaction
+    /// holds (BEGIN IMMEDIATE), so two writers, in this process or
+    /// another, never link to the same entry.
+    pub(super) async fn append_audits_in(
+        connection: &mut sqlx::SqliteConnection,
+        events: Vec<AuditEvent>,
+    ) -> Result<Vec<AuditEvent>> {
+        if events.is_empty() {
+            return Ok(Vec::new());
+        }
         let head: Option<(i64, String)> =
             sqlx::query_as("SELECT seq, hash FROM audit_events ORDER BY seq DESC LIMIT 1")
                 .fetch_optional(&mut *connection)
                 .await?;
-        let (seq, prev_hash) = match head {
+        let (mut seq, mut prev_hash) = match head {
             Some((seq, hash)) => (seq.unsigned_abs() + 1, hash),
             None => (1, GENESIS_HASH.to_owned()),
         };
-        let (row, event) = seal(event, seq, &prev_hash);
-        sqlx::query(
+        let mut rows = Vec::with_capacity(events.len());
+        let mut sealed = Vec::with_capacity(events.len());
+        for event in events {
+            let (row, event) = seal(event, seq, &prev_hash);
+            prev_hash.clone_from(&row.hash);
+            seq += 1;
+            rows.push((seq_column(row.seq)?, row));
+            sealed.push(event);
+        }
+        let mut query = QueryBuilder::<Sqlite>::new(
             "INSERT INTO audit_events \
-             (seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(seq_column(row.seq)?)
-        .bind(row.time_ns)
-        .bind(row.region)
-        .bind(row.principal)
-        .bind(row.operation)
-        .bind(row.outcome)
-        .bind(row.body)
-        .bind(row.prev_hash)
-        .bind(row.hash)
-        .execute(&mut *connection)
-        .await?;
-        Ok(event)
+             (seq, time_ns, region, principal, operation, outcome, body, prev_hash, hash) ",
+        );
+        query.push_values(&rows, |mut values, (seq, row)| {
+            values
+                .push_bind(*seq)
+                .push_bind(row.time_ns)
+                .push_bind(row.region.as_str())
+                .push_bind(row.principal.as_str())
+                .push_bind(row.operation.as_str())
+                .push_bind(row.outcome)
+                .push_bind(row.body.as_slice())
+                .push_bind(row.prev_hash.as_str())
+                .push_bind(row.hash.as_str());
+        });
+        query
+            .build()
+            .persistent(rows.len() == 1)
+            .execute(&mut *connection)
+            .await?;
+        Ok(sealed)
     }
 
     /// `Store::append_audit`: an event in a transaction of its own.

@@ -27,6 +27,38 @@ impl SqliteStore {
         Ok(seq)
     }
 
+    /// Appends the events of `entries` (an order and one of its history
+    /// entries each), in order, in one statement; the last `seq`.
+    pub(super) async fn append_events(
+        connection: &mut sqlx::SqliteConnection,
+        entries: &[(&Order, &HistoryEntry)],
+    ) -> Result<Option<i64>> {
+        let rows: Vec<(&str, &str, Vec<u8>)> = entries
+            .iter()
+            .map(|&(order, entry)| {
+                let body = order_event(order, Some(entry)).encode_to_vec();
+                (order.region.as_str(), order.outlet_id.as_str(), body)
+            })
+            .collect();
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut query =
+            QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
+        query.push_values(&rows, |mut row, (region, outlet, body)| {
+            row.push_bind(*region)
+                .push_bind(*outlet)
+                .push_bind(body.as_slice());
+        });
+        query.push(" RETURNING seq");
+        let seqs: Vec<i64> = query
+            .build_query_scalar()
+            .persistent(false)
+            .fetch_all(&mut *connection)
+            .await?;
+        Ok(seqs.into_iter().max())
+    }
+
     /// Appends the event of an update: its last history entry.
     pub(super) async fn append_last_event(
         tx: &mut sqlx::SqliteConnection,

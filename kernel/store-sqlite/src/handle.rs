@@ -1,5 +1,6 @@
 //! The store's handle and what it is made of: the pool, the writer lock,
-//! the event watch, the network version and the intake channel.
+//! the event watch, the network version, the open loads and the intake
+//! channel.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -8,6 +9,8 @@ use sqlx::Sqlite;
 use sqlx::sqlite::SqlitePool;
 use tokio::sync::{mpsc, oneshot, watch};
 use xingji_api::v1::AuditEvent;
+
+use super::loads::Loads;
 
 use xingji_store::{CreateOutcome, OrderWrite, Result};
 
@@ -28,6 +31,9 @@ pub struct SqliteStore {
     /// in order instead of in SQLite's busy handler, whose growing sleeps
     /// starved a plugin activation behind a stream of new orders.
     pub(super) writer: Arc<tokio::sync::Mutex<()>>,
+    /// The open loads of the regions dispatched to, changed only under
+    /// `writer` (see `loads`).
+    pub(super) loads: Arc<Loads>,
 }
 
 /// One `create_order` waiting for the group committer.
@@ -41,8 +47,22 @@ pub(super) struct PendingCreate {
 }
 
 impl SqliteStore {
-    /// A write transaction, after the writers queued before it.
+    /// A write transaction, after the writers queued before it. The open
+    /// loads kept in memory are forgotten: this write may move them.
     pub(super) async fn begin_write(
+        &self,
+    ) -> Result<(
+        tokio::sync::OwnedMutexGuard<()>,
+        sqlx::Transaction<'static, Sqlite>,
+    )> {
+        let (writing, tx) = self.begin_load_write().await?;
+        self.loads.forget();
+        Ok((writing, tx))
+    }
+
+    /// [`Self::begin_write`] for a write that applies its moves of the
+    /// open loads itself, after its commit, before it lets the lock go.
+    pub(super) async fn begin_load_write(
         &self,
     ) -> Result<(
         tokio::sync::OwnedMutexGuard<()>,

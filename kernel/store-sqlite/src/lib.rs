@@ -4,6 +4,7 @@
 //!
 //! One file per job: `handle` (the store and what it is made of), `open`
 //! (the file and its migrations), `intake` (new orders, group-committed),
+//! `loads` (the open loads dispatch reads, kept in memory),
 //! `stored` and `records` (the record tables), `events` (the order event
 //! log), `audit` (the audit trail), `month_close`, `plugins`, and `store`
 //! (the `Store` trait: the plugin kv and meta in place, the rest delegated
@@ -16,6 +17,7 @@ mod audit;
 mod events;
 mod handle;
 mod intake;
+mod loads;
 mod month_close;
 mod open;
 mod plugins;
@@ -29,6 +31,8 @@ pub use handle::SqliteStore;
 mod audit_tests;
 #[cfg(test)]
 mod kv_tests;
+#[cfg(test)]
+mod loads_tests;
 #[cfg(test)]
 mod publishers_tests;
 #[cfg(test)]

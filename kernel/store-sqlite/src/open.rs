@@ -11,7 +11,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use tokio::sync::{mpsc, watch};
 
 use super::handle::SqliteStore;
-use super::intake::GROUP_MAX;
+use super::intake::{Committer, GROUP_MAX};
+use super::loads::Loads;
 use xingji_store::Result;
 
 /// Schema migrations, applied in order on open and recorded in the file.
@@ -120,12 +121,14 @@ impl SqliteStore {
         let last_event = watch::Sender::new(last);
         let (creates, queue) = mpsc::channel(4 * GROUP_MAX);
         let writer = Arc::new(tokio::sync::Mutex::new(()));
-        tokio::spawn(Self::group_commit(
-            pool.clone(),
-            writer.clone(),
-            last_event.clone(),
-            queue,
-        ));
+        let loads = Arc::new(Loads::default());
+        let committer = Committer {
+            pool: pool.clone(),
+            writer: writer.clone(),
+            loads: loads.clone(),
+            last_event: last_event.clone(),
+        };
+        tokio::spawn(committer.run(queue));
         Ok(Self {
             pool,
             last_event,
@@ -133,6 +136,7 @@ impl SqliteStore {
             registry: watch::Sender::new(0),
             creates,
             writer,
+            loads,
         })
     }
 }

@@ -169,6 +169,42 @@ impl SqliteStore {
         Ok(record)
     }
 
+    /// Inserts `records` as they are (versions included), each with the
+    /// columns the caller gives beside its own, in one statement. Every
+    /// record must give the same columns.
+    pub(super) async fn insert_all_with<R: Stored>(
+        connection: &mut sqlx::SqliteConnection,
+        records: &[(R, Vec<(&'static str, Value)>)],
+    ) -> Result<()> {
+        let Some((first, extra)) = records.first() else {
+            return Ok(());
+        };
+        let mut query =
+            QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
+        for (name, _) in first.columns().iter().chain(extra) {
+            query.push(", ").push(name);
+        }
+        query.push(") ");
+        query.push_values(records, |mut row, (record, extra)| {
+            row.push_bind(record.id().to_owned())
+                .push_bind(record.version())
+                .push_bind(record.encode_to_vec());
+            for (_, value) in record.columns().into_iter().chain(extra.iter().cloned()) {
+                match value {
+                    Value::Text(text) => row.push_bind(text),
+                    Value::Int(int) => row.push_bind(int),
+                };
+            }
+        });
+        query
+            .build()
+            .persistent(false)
+            .execute(&mut *connection)
+            .await
+            .map_err(|error| unique_violation(error, R::UNIQUE))?;
+        Ok(())
+    }
+
     /// Replaces `record` if it is still at the version it was read at.
     pub(super) async fn update_in<R: Stored>(
         connection: &mut sqlx::SqliteConnection,

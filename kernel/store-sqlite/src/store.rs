@@ -3,6 +3,7 @@
 //! inherent method of that name, not this one: Rust looks inherent methods
 //! up first.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
@@ -14,6 +15,7 @@ use xingji_api::v1::{
 };
 
 use super::handle::SqliteStore;
+use super::loads::LoadMove;
 use super::records::{
     Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
 };
@@ -21,8 +23,8 @@ use super::stored::{Value, kernel_columns};
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
 use xingji_store::{
     AuditFilter, AuditTrail, CreateOutcome, EventFilter, Meta, MonthCloseCommit, MonthCloses,
-    OrderFilter, OrderLog, OrderWrite, OutletFilter, Page, PersonFilter, PluginKv, PluginRegistry,
-    Records, Result, StoreError,
+    OpenLoads, OrderFilter, OrderLog, OrderWrite, OutletFilter, Page, PersonFilter, PluginKv,
+    PluginRegistry, Records, Result, StoreError,
 };
 
 #[async_trait]
@@ -211,12 +213,40 @@ impl OrderLog for SqliteStore {
     }
 
     async fn update_order(&self, write: OrderWrite, audit: AuditEvent) -> Result<Order> {
-        let (_writing, mut tx) = self.begin_write().await?;
-        let columns = kernel_columns(write.due_at, write.in_hand);
+        let (_writing, mut tx) = self.begin_load_write().await?;
+        // Where the order counted before, to move the open loads kept in
+        // memory as the triggers move the table's.
+        let before: Option<(String, String, String, bool)> = sqlx::query_as(
+            "SELECT region, outlet_id, engineer_id, in_hand FROM orders WHERE id = ?",
+        )
+        .bind(&write.order.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let in_hand = write.in_hand;
+        let columns = kernel_columns(write.due_at, in_hand);
         let order = Self::update_with(&mut tx, write.order, columns).await?;
         let seq = Self::append_last_event(&mut tx, &order).await?;
         Self::append_audit_in(&mut tx, audit).await?;
-        tx.commit().await?;
+        if let Err(error) = tx.commit().await {
+            // A failed commit may still have written: read them again.
+            self.loads.forget();
+            return Err(error.into());
+        }
+        let left = before.iter().filter(|(_, _, _, in_hand)| *in_hand).map(
+            |(region, outlet, engineer, _)| LoadMove {
+                region,
+                outlet,
+                engineer,
+                delta: -1,
+            },
+        );
+        let entered = in_hand.then(|| LoadMove {
+            region: &order.region,
+            outlet: &order.outlet_id,
+            engineer: &order.engineer_id,
+            delta: 1,
+        });
+        self.loads.apply(left.chain(entered));
         self.announce(seq);
         Ok(order)
     }
@@ -252,10 +282,18 @@ impl OrderLog for SqliteStore {
         self.last_event.subscribe()
     }
 
-    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>> {
+    async fn open_order_counts(&self, region: &str) -> Result<Arc<OpenLoads>> {
+        if let Some(loads) = self.loads.get(region) {
+            return Ok(loads);
+        }
+        // Read under the writer lock: no write lands between the read and
+        // keeping what was read, and every later one moves what is kept.
+        let _writing = self.writer.lock().await;
+        if let Some(loads) = self.loads.get(region) {
+            return Ok(loads);
+        }
         // Kept by triggers (migration 0006). One row of JSON, not a row per
-        // engineer: sqlx hands each row across threads, and dispatch asks
-        // this for every order (it was a third of CreateOrder's time).
+        // engineer: sqlx hands each row across threads.
         let loads: String = sqlx::query_scalar(
             "SELECT json_group_array(json_array(outlet_id, engineer_id, open)) \
              FROM open_loads WHERE region = ? AND open > 0",
@@ -263,10 +301,14 @@ impl OrderLog for SqliteStore {
         .bind(region)
         .fetch_one(&self.pool)
         .await?;
-        serde_json::from_str(&loads).map_err(|error| StoreError::Corrupt {
-            id: format!("open_loads/{region}"),
-            reason: error.to_string(),
-        })
+        let rows: Vec<(String, String, i64)> =
+            serde_json::from_str(&loads).map_err(|error| StoreError::Corrupt {
+                id: format!("open_loads/{region}"),
+                reason: error.to_string(),
+            })?;
+        let loads = Arc::new(OpenLoads::from_rows(rows));
+        self.loads.keep(region, loads.clone());
+        Ok(loads)
     }
 }
 

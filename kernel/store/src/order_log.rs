@@ -1,9 +1,11 @@
 //! Orders and their event log, with the change feed `WatchOrders` follows.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderEvent};
 
-use crate::{EventFilter, OrderFilter, Page, Result};
+use crate::{EventFilter, OpenLoads, OrderFilter, Page, Result};
 
 /// What [`OrderLog::create_order`] did.
 #[derive(Debug, Clone)]
@@ -92,7 +94,8 @@ pub trait OrderLog: Send + Sync + 'static {
     /// of one through any other process sharing its database.
     fn order_events(&self) -> tokio::sync::watch::Receiver<i64>;
     /// How many orders written `in_hand` each outlet and engineer of
-    /// `region` has: `(outlet_id, engineer_id, count)`, kept as orders are
-    /// written, not counted when asked.
-    async fn open_order_counts(&self, region: &str) -> Result<Vec<(String, String, i64)>>;
+    /// `region` has, kept as orders are written, not counted when asked.
+    /// Dispatch asks with every order: a backend may keep them in memory
+    /// where it sees every write to its database.
+    async fn open_order_counts(&self, region: &str) -> Result<Arc<OpenLoads>>;
 }

@@ -3,7 +3,7 @@
 //! records (enums, flags, numbers and indices; no strings) — and how the
 //! plugin's choice maps back to ids. The region's outlets and people are
 //! cached ([`Networks`]) until the store reports a change to them; the
-//! orders in hand are read per call.
+//! orders in hand are the store's to keep (`open_order_counts`).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -91,13 +91,7 @@ pub async fn request(
     order: &Order,
 ) -> Result<(DispatchRequest, Candidates), StoreError> {
     let network = networks.get(store, &order.region).await?;
-    let mut outlet_load: HashMap<String, u32> = HashMap::new();
-    let mut engineer_load: HashMap<String, u32> = HashMap::new();
-    for (outlet, engineer, count) in store.open_order_counts(&order.region).await? {
-        let count = u32::try_from(count).unwrap_or(u32::MAX);
-        *outlet_load.entry(outlet).or_default() += count;
-        *engineer_load.entry(engineer).or_default() += count;
-    }
+    let loads = store.open_order_counts(&order.region).await?;
     let outlets: Vec<usize> = (0..network.outlets.len())
         .filter(|&i| {
             let id = &network.outlets[i].id;
@@ -129,7 +123,7 @@ pub async fn request(
             .iter()
             .map(|&i| {
                 let o = &network.outlets[i];
-                candidate_outlet(o, outlet_load.get(&o.id).copied().unwrap_or(0))
+                candidate_outlet(o, loads.outlet(&o.id))
             })
             .collect(),
         engineers: engineers
@@ -137,7 +131,7 @@ pub async fn request(
             .map(|&i| {
                 let p = &network.people[i];
                 let outlet = index.get(p.outlet_id.as_str()).copied().unwrap_or(0);
-                candidate_engineer(p, outlet, engineer_load.get(&p.id).copied().unwrap_or(0))
+                candidate_engineer(p, outlet, loads.engineer(&p.id))
             })
             .collect(),
         now: now().seconds,
