@@ -87,17 +87,14 @@ impl SqliteStore {
 }
 
 /// `VersionMismatch` (or `NotFound`) unless every `(id, version read)` of
-/// `wanted` is still at that version in `table`.
+/// `wanted` is still at that version in `table`; their rows' `columns`
+/// (`id` and `version` among them), by id.
 async fn check_versions<'a>(
     tx: &mut SqliteConnection,
     table: &str,
+    columns: &str,
     wanted: impl Iterator<Item = (&'a str, i64)> + Clone,
 ) -> Result<HashMap<String, sqlx::sqlite::SqliteRow>> {
-    let columns = if table == "orders" {
-        "id, version, region, outlet_id, engineer_id"
-    } else {
-        "id, version"
-    };
     let mut query =
         QueryBuilder::<Sqlite>::new(format!("SELECT {columns} FROM {table} WHERE id IN ("));
     let mut ids = query.separated(", ");
@@ -127,6 +124,7 @@ async fn charge_people(tx: &mut SqliteConnection, people: &[Person]) -> Result<(
     check_versions(
         tx,
         "people",
+        "id, version",
         people.iter().map(|p| (p.id.as_str(), p.version)),
     )
     .await?;
@@ -176,7 +174,9 @@ async fn settle_orders(
     tail: &SettleTail,
     settlement: &HistoryEntry,
 ) -> Result<Option<i64>> {
-    let rows = check_versions(tx, "orders", batch.iter().map(|(id, v)| (id.as_str(), *v))).await?;
+    let wanted = batch.iter().map(|(id, v)| (id.as_str(), *v));
+    let columns = "id, version, region, outlet_id, engineer_id";
+    let rows = check_versions(tx, "orders", columns, wanted).await?;
     // `||` makes text of blobs, byte for byte in a UTF-8 database; the cast
     // keeps the column a blob. Settled: neither due nor in hand.
     let mut query = QueryBuilder::<Sqlite>::new(
