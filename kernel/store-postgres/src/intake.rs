@@ -328,9 +328,4 @@ impl OrderRows {
     pub(super) async fn insert(self, tx: &mut sqlx::PgConnection) -> Result<()> {
         self.write(tx, false).await
     }
-
-    /// Writes over orders that exist (read and locked by the caller).
-    pub(super) async fn replace(self, tx: &mut sqlx::PgConnection) -> Result<()> {
-        self.write(tx, true).await
-    }
 }

@@ -2,7 +2,6 @@
 //! transaction, and the watch that tells followers of new ones.
 
 use prost::Message;
-use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::watch;
 use xingji_api::v1::{HistoryEntry, Order};
 
@@ -66,31 +65,6 @@ impl SqliteStore {
     ) -> Result<i64> {
         let entry = order.history.last().cloned().unwrap_or_default();
         Self::append_event(tx, order, &entry).await
-    }
-
-    /// Appends the events of updated orders (each one's last history entry)
-    /// in one statement; the last `seq`.
-    pub(super) async fn append_last_events(
-        connection: &mut sqlx::SqliteConnection,
-        orders: &[Order],
-    ) -> Result<Option<i64>> {
-        if orders.is_empty() {
-            return Ok(None);
-        }
-        let mut query =
-            QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
-        query.push_values(orders, |mut row, order| {
-            let event = order_event(order, order.history.last());
-            row.push_bind(order.region.clone())
-                .push_bind(order.outlet_id.clone())
-                .push_bind(event.encode_to_vec());
-        });
-        query.push(" RETURNING seq");
-        let seqs: Vec<i64> = query
-            .build_query_scalar()
-            .fetch_all(&mut *connection)
-            .await?;
-        Ok(seqs.into_iter().max())
     }
 
     /// Tells watchers that events up to `seq` are committed.

@@ -1,6 +1,7 @@
 //! The month close: everything one close writes, in one transaction.
 
 use async_trait::async_trait;
+use prost::Message;
 use xingji_api::v1::{AuditEvent, HistoryEntry, LicenceEvent, MonthClose, Order, Outlet, Person};
 
 use crate::{Page, Result};
@@ -14,35 +15,69 @@ pub struct MonthCloseCommit {
     /// People with their new licence points and state, at the version
     /// read, and the licence events that moved them.
     pub people: Vec<(Person, Vec<LicenceEvent>)>,
-    /// The orders to settle, by id, each at the version it was read at.
-    /// They are read again inside the commit's transaction, in batches, so
-    /// that a close of a million orders does not hold them all.
+    /// The orders to settle, by id, each at the version it was read at:
+    /// `VersionMismatch` if one moved since. Their bodies are never read
+    /// back: each gets [`SettleTail`] appended in place, in batches.
     pub settle: Vec<(String, i64)>,
     /// What settling writes on each of [`Self::settle`], as the kernel made
     /// it: this history entry appended as it is, the order's status and
-    /// update time set to the entry's; it is no longer due nor in hand. The update
-    /// appends the entry's event, as for any order write.
+    /// update time set to the entry's, the version bumped ([`SettleTail`]);
+    /// it is no longer due nor in hand. Each settled order appends the
+    /// entry's event, as for any order write.
     pub settlement: HistoryEntry,
     /// The audit event of the close (one for the whole close).
     pub audit: AuditEvent,
 }
 
-/// Settles `order`, read at version `read_at` (its entry in
-/// [`MonthCloseCommit::settle`]), as every backend writes it back:
-/// `settlement` appended, status and update time set from it, the version
-/// bumped. `VersionMismatch` if the order moved since it was read.
-pub fn settle_order(order: &mut Order, read_at: i64, settlement: &HistoryEntry) -> Result<()> {
-    if order.version != read_at {
-        return Err(crate::StoreError::VersionMismatch {
-            current: order.version,
-        });
-    }
-    order.status = settlement.status;
-    order.update_time = settlement.time;
-    order.history.push(settlement.clone());
-    order.version += 1;
-    Ok(())
+/// What settling appends to an order's stored body, as protobuf merges a
+/// concatenation: `status` and `update_time` from the settlement entry (last
+/// wins), the entry itself (a repeated field appends) and the version after
+/// `read_at`. Every backend writes a settled order as `body || tail`, so a
+/// close of a million orders never decodes nor re-encodes one: the stored
+/// bytes decode to the order with `settlement` appended, its status and
+/// update time set from it and its version bumped, exactly as an update
+/// writing that order whole would store it.
+pub struct SettleTail {
+    /// Status, update time and history entry: the same for every order.
+    common: Vec<u8>,
 }
+
+impl SettleTail {
+    /// The tail of `settlement`, the history entry a close appends.
+    pub fn new(settlement: &HistoryEntry) -> Self {
+        use prost::encoding::{self, WireType};
+        let mut common = Order {
+            status: settlement.status,
+            history: vec![settlement.clone()],
+            ..Order::default()
+        }
+        .encode_to_vec();
+        if let Some(time) = settlement.time {
+            // Both fields always, zeros too: a merge keeps any field the
+            // tail leaves out, so an omitted zero `nanos` would keep the
+            // order's old nanos.
+            let len = encoding::int64::encoded_len(1, &time.seconds)
+                + encoding::int32::encoded_len(2, &time.nanos);
+            encoding::encode_key(UPDATE_TIME, WireType::LengthDelimited, &mut common);
+            encoding::encode_varint(len as u64, &mut common);
+            encoding::int64::encode(1, &time.seconds, &mut common);
+            encoding::int32::encode(2, &time.nanos, &mut common);
+        }
+        SettleTail { common }
+    }
+
+    /// What to append to the body of an order read at version `read_at`.
+    pub fn tail(&self, read_at: i64) -> Vec<u8> {
+        let mut tail = self.common.clone();
+        // Always written: the version after any read is at least 1.
+        prost::encoding::int64::encode(VERSION, &(read_at + 1), &mut tail);
+        tail
+    }
+}
+
+/// `Order.update_time`'s and `Order.version`'s field numbers (order.proto).
+const UPDATE_TIME: u32 = 13;
+const VERSION: u32 = 11;
 
 impl std::fmt::Debug for MonthCloseCommit {
     // Not derived: a big close's records would fill a log line.
@@ -72,4 +107,56 @@ pub trait MonthCloses: Send + Sync + 'static {
     /// sharing the database closes it at the same moment), `VersionMismatch`
     /// if any record changed since it was read. Appends `commit.audit`.
     async fn commit_month_close(&self, commit: MonthCloseCommit) -> Result<MonthClose>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use prost_types::Timestamp;
+    use xingji_api::v1::{Appliance, OrderStatus};
+
+    fn at(seconds: i64, nanos: i32) -> Option<Timestamp> {
+        Some(Timestamp { seconds, nanos })
+    }
+
+    fn entry(time: Option<Timestamp>, status: OrderStatus, reason: &str) -> HistoryEntry {
+        HistoryEntry {
+            time,
+            status: status as i32,
+            reason: reason.to_owned(),
+            ..HistoryEntry::default()
+        }
+    }
+
+    /// The appended bytes decode to what settling the decoded order and
+    /// encoding it whole would give, zero nanos over non-zero ones too.
+    #[test]
+    fn a_tail_merges_into_the_settled_order() {
+        let order = Order {
+            id: "ord-1".into(),
+            status: OrderStatus::QualityChecked as i32,
+            appliance: Some(Appliance {
+                serial: "S1".into(),
+                ..Appliance::default()
+            }),
+            history: vec![
+                entry(at(10, 5), OrderStatus::Intake, "in"),
+                entry(at(20, 7), OrderStatus::QualityChecked, "checked"),
+            ],
+            version: 7,
+            update_time: at(20, 7),
+            ..Order::default()
+        };
+        for time in [at(30, 0), at(30, 9), None] {
+            let settlement = entry(time, OrderStatus::Settled, "month close 2026-10");
+            let mut body = order.encode_to_vec();
+            body.extend(SettleTail::new(&settlement).tail(order.version));
+            let mut expected = order.clone();
+            expected.status = settlement.status;
+            expected.update_time = settlement.time.or(order.update_time);
+            expected.history.push(settlement.clone());
+            expected.version += 1;
+            assert_eq!(Order::decode(body.as_slice()).ok(), Some(expected));
+        }
+    }
 }

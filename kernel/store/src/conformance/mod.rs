@@ -49,6 +49,7 @@ mod month_close;
 mod orders;
 mod plugins;
 mod records;
+mod settled;
 
 pub use harness::{BoxFuture, CASE_TIMEOUT, Database, run};
 
@@ -63,6 +64,7 @@ pub mod cases {
     pub use super::orders::*;
     pub use super::plugins::*;
     pub use super::records::*;
+    pub use super::settled::*;
 }
 
 /// One `#[test]` per conformance case, on the backend given by `open_fresh`
@@ -107,6 +109,7 @@ macro_rules! conformance_tests {
             stale_month_close_writes_nothing,
             concurrent_month_closes_commit_once,
             big_month_close_settles_across_batches,
+            settled_orders_read_back_whole,
             // Plugins.
             plugins_install_once_per_version_and_publisher,
             plugins_delete_keeps_history,
