@@ -2,6 +2,7 @@
 //! transaction, and the watch that tells followers of new ones.
 
 use prost::Message;
+use sqlx::{QueryBuilder, Sqlite};
 use tokio::sync::watch;
 use xingji_api::v1::{HistoryEntry, Order};
 
