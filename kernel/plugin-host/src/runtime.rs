@@ -23,13 +23,6 @@ use crate::slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
 use crate::ticker::Ticker;
 use crate::world::Manifest;
 
-/// How often the epoch advances: the resolution of call deadlines, and the
-/// slice a long call runs between yields (`call.rs`). Short slices keep a
-/// region's spinning plugin from holding a worker thread while other
-/// regions' requests wait behind it (with 1 ms, eight spinning calls made
-/// another region's CreateOrder p50 ten times its baseline; BENCHMARKS.md).
-pub const EPOCH_TICK: Duration = Duration::from_micros(100);
-
 /// An error's chain on one line (wasmparser's errors span several).
 fn one_line(error: &wasmtime::Error) -> String {
     format!("{error:#}")

@@ -8,10 +8,16 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread::Thread;
+use std::time::Duration;
 
 use wasmtime::Engine;
 
-use crate::runtime::EPOCH_TICK;
+/// How often the epoch advances: the resolution of call deadlines, and the
+/// slice a long call runs between yields (`call.rs`). Short slices keep a
+/// region's spinning plugin from holding a worker thread while other
+/// regions' requests wait behind it (with 1 ms, eight spinning calls made
+/// another region's CreateOrder p50 ten times its baseline; BENCHMARKS.md).
+pub const EPOCH_TICK: Duration = Duration::from_micros(100);
 
 /// The ticker of one engine. Cheap to clone; [`Ticker::stop`] ends it, as
 /// does dropping the engine.
