@@ -48,23 +48,31 @@ async fn count(server: &TestServer, region: &str) -> usize {
         .len()
 }
 
-#[tokio::test]
-async fn intake_beyond_a_regions_share_is_refused_at_once_and_other_regions_go_on() {
-    let dir = tempfile::tempdir().unwrap();
-    // New orders dispatched on intake, the lab's spins held 2 s each; two
-    // creates per region, four in all.
+/// A server whose regions may each have 2 order calls in progress (4 in
+/// all), with test-sleeper dispatching in the lab (its spins held 2 s) and
+/// an outlet there; new orders dispatched on intake if `auto_dispatch`.
+async fn lab_with_a_share_of_two(dir: &std::path::Path, auto_dispatch: bool) -> TestServer {
     let server = TestServer::start_config(Config {
-        auto_dispatch: true,
+        auto_dispatch,
         admission: AdmissionConfig {
             max_in_flight: 4,
             max_in_flight_per_region: 2,
             ..AdmissionConfig::default()
         },
-        ..config(dir.path(), 2000)
+        ..config(dir, 2000)
     })
     .await;
     run_in(&server, "lab", "test-sleeper").await;
     outlet(&server, "lab").await;
+    server
+}
+
+#[tokio::test]
+async fn intake_beyond_a_regions_share_is_refused_at_once_and_other_regions_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // New orders dispatched on intake, the lab's spins held 2 s each; two
+    // creates per region, four in all.
+    let server = lab_with_a_share_of_two(dir.path(), true).await;
     outlet(&server, "east").await;
 
     let orders = server.orders().await;
@@ -224,17 +232,7 @@ async fn a_principal_beyond_its_rate_is_refused_with_the_wait_and_others_go_on()
 async fn dispatches_beyond_a_regions_share_are_refused_like_creates() {
     let dir = tempfile::tempdir().unwrap();
     // Orders wait in intake; their dispatches spin 2 s each in the lab.
-    let server = TestServer::start_config(Config {
-        admission: AdmissionConfig {
-            max_in_flight: 4,
-            max_in_flight_per_region: 2,
-            ..AdmissionConfig::default()
-        },
-        ..config(dir.path(), 2000)
-    })
-    .await;
-    run_in(&server, "lab", "test-sleeper").await;
-    outlet(&server, "lab").await;
+    let server = lab_with_a_share_of_two(dir.path(), false).await;
     let orders = server.orders().await;
     let mut waiting = Vec::new();
     for _ in 0..6 {
@@ -278,18 +276,7 @@ async fn dispatches_beyond_a_regions_share_are_refused_like_creates() {
 #[tokio::test]
 async fn a_later_step_beyond_the_regions_share_is_refused_and_goes_through_after() {
     let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start_config(Config {
-        auto_dispatch: true,
-        admission: AdmissionConfig {
-            max_in_flight: 4,
-            max_in_flight_per_region: 2,
-            ..AdmissionConfig::default()
-        },
-        ..config(dir.path(), 2000)
-    })
-    .await;
-    run_in(&server, "lab", "test-sleeper").await;
-    outlet(&server, "lab").await;
+    let server = lab_with_a_share_of_two(dir.path(), true).await;
     let orders = server.orders().await;
     // test-sleeper assigns a repair that is not a computer at once.
     let order = orders

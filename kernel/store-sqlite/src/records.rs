@@ -176,26 +176,13 @@ impl SqliteStore {
         connection: &mut sqlx::SqliteConnection,
         records: &[(R, Vec<(&'static str, Value)>)],
     ) -> Result<()> {
-        let Some((first, extra)) = records.first() else {
+        let rows: Vec<_> = records
+            .iter()
+            .map(|(record, extra)| (record, extra.as_slice()))
+            .collect();
+        let Some(mut query) = insert_rows(&rows) else {
             return Ok(());
         };
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
-        for (name, _) in first.columns().iter().chain(extra) {
-            query.push(", ").push(name);
-        }
-        query.push(") ");
-        query.push_values(records, |mut row, (record, extra)| {
-            row.push_bind(record.id().to_owned())
-                .push_bind(record.version())
-                .push_bind(record.encode_to_vec());
-            for (_, value) in record.columns().into_iter().chain(extra.iter().cloned()) {
-                match value {
-                    Value::Text(text) => row.push_bind(text),
-                    Value::Int(int) => row.push_bind(int),
-                };
-            }
-        });
         query
             .build()
             .persistent(false)
@@ -267,32 +254,10 @@ impl SqliteStore {
         changed: &[&str],
         extra: &[(&'static str, Value)],
     ) -> Result<()> {
-        let Some(first) = records.first() else {
+        let rows: Vec<_> = records.iter().map(|record| (record, extra)).collect();
+        let Some(mut query) = insert_rows(&rows) else {
             return Ok(());
         };
-        let names: Vec<&str> = first
-            .columns()
-            .iter()
-            .chain(extra)
-            .map(|(name, _)| *name)
-            .collect();
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
-        for name in &names {
-            query.push(", ").push(*name);
-        }
-        query.push(") ");
-        query.push_values(records, |mut row, record| {
-            row.push_bind(record.id().to_owned())
-                .push_bind(record.version())
-                .push_bind(record.encode_to_vec());
-            for (_, value) in record.columns().into_iter().chain(extra.iter().cloned()) {
-                match value {
-                    Value::Text(text) => row.push_bind(text),
-                    Value::Int(int) => row.push_bind(int),
-                };
-            }
-        });
         query.push(
             " ON CONFLICT (id) DO UPDATE SET version = excluded.version, body = excluded.body",
         );
@@ -306,4 +271,29 @@ impl SqliteStore {
             .map_err(|error| unique_violation(error, R::UNIQUE))?;
         Ok(())
     }
+}
+
+/// `INSERT INTO <table> (id, version, body, <columns>) VALUES …`, a row per
+/// record: its own columns, then the ones given beside it (the same names
+/// in every row: the first row's). `None` for no rows.
+fn insert_rows<R: Stored>(rows: &[(&R, &[(&'static str, Value)])]) -> Option<QueryBuilder<Sqlite>> {
+    let (first, extra) = rows.first()?;
+    let mut query =
+        QueryBuilder::<Sqlite>::new(format!("INSERT INTO {} (id, version, body", R::TABLE));
+    for (name, _) in first.columns().iter().chain(extra.iter()) {
+        query.push(", ").push(*name);
+    }
+    query.push(") ");
+    query.push_values(rows, |mut row, &(record, extra)| {
+        row.push_bind(record.id().to_owned())
+            .push_bind(record.version())
+            .push_bind(record.encode_to_vec());
+        for (_, value) in record.columns().into_iter().chain(extra.iter().cloned()) {
+            match value {
+                Value::Text(text) => row.push_bind(text),
+                Value::Int(int) => row.push_bind(int),
+            };
+        }
+    });
+    Some(query)
 }
