@@ -47,22 +47,8 @@ pub(super) struct PendingCreate {
 }
 
 impl SqliteStore {
-    /// A write transaction, after the writers queued before it. The open
-    /// loads kept in memory are forgotten: this write may move them.
+    /// A write transaction, after the writers queued before it.
     pub(super) async fn begin_write(
-        &self,
-    ) -> Result<(
-        tokio::sync::OwnedMutexGuard<()>,
-        sqlx::Transaction<'static, Sqlite>,
-    )> {
-        let (writing, tx) = self.begin_load_write().await?;
-        self.loads.forget();
-        Ok((writing, tx))
-    }
-
-    /// [`Self::begin_write`] for a write that applies its moves of the
-    /// open loads itself, after its commit, before it lets the lock go.
-    pub(super) async fn begin_load_write(
         &self,
     ) -> Result<(
         tokio::sync::OwnedMutexGuard<()>,
@@ -70,6 +56,21 @@ impl SqliteStore {
     )> {
         let writing = self.writer.clone().lock_owned().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok((writing, tx))
+    }
+
+    /// [`Self::begin_write`] for a write that moves orders in bulk without
+    /// saying how (the month close, an import): the open loads kept in
+    /// memory are forgotten, and read again when next asked for. Only
+    /// writes to `orders` move them (the table's triggers).
+    pub(super) async fn begin_orders_write(
+        &self,
+    ) -> Result<(
+        tokio::sync::OwnedMutexGuard<()>,
+        sqlx::Transaction<'static, Sqlite>,
+    )> {
+        let (writing, tx) = self.begin_write().await?;
+        self.loads.forget();
         Ok((writing, tx))
     }
 

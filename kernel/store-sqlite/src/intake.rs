@@ -60,7 +60,7 @@ impl SqliteStore {
         people: Vec<Person>,
         orders: Vec<OrderWrite>,
     ) -> Result<()> {
-        let (_writing, mut tx) = self.begin_write().await?;
+        let (_writing, mut tx) = self.begin_orders_write().await?;
         for outlet in outlets {
             Self::insert(&mut *tx, outlet).await?;
         }

@@ -5,8 +5,9 @@
 //! region's loads are read from it once, under the writer lock, and then
 //! follow the writes of this process, each applied after its commit and
 //! before the writer lock is let go. (One process per file: nothing else
-//! writes.) A write that does not say how it moved the loads forgets them
-//! all, and they are read again when next asked for.
+//! writes.) Only writes to `orders` move them; one that does not say how
+//! (the month close, an import) forgets them all, and they are read again
+//! when next asked for.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -27,7 +27,7 @@ impl SqliteStore {
             settlement,
             audit,
         } = commit;
-        let (_writing, mut tx) = self.begin_write().await?;
+        let (_writing, mut tx) = self.begin_orders_write().await?;
         let id = format!("{}/{}", close.region, close.month);
         let inserted = sqlx::query(
             "INSERT INTO month_closes (id, region, month, body) VALUES (?, ?, ?, ?) \

@@ -213,7 +213,7 @@ impl OrderLog for SqliteStore {
     }
 
     async fn update_order(&self, write: OrderWrite, audit: AuditEvent) -> Result<Order> {
-        let (_writing, mut tx) = self.begin_load_write().await?;
+        let (_writing, mut tx) = self.begin_write().await?;
         // Where the order counted before, to move the open loads kept in
         // memory as the triggers move the table's.
         let before: Option<(String, String, String, bool)> = sqlx::query_as(
