@@ -69,15 +69,20 @@ impl SettleTail {
     /// What to append to the body of an order read at version `read_at`.
     pub fn tail(&self, read_at: i64) -> Vec<u8> {
         let mut tail = self.common.clone();
-        // Always written: the version after any read is at least 1.
-        prost::encoding::int64::encode(VERSION, &(read_at + 1), &mut tail);
+        // Never left out as a default: the version after any read is at
+        // least 1.
+        let version = Order {
+            version: read_at + 1,
+            ..Order::default()
+        };
+        version.encode_raw(&mut tail);
         tail
     }
 }
 
-/// `Order.update_time`'s and `Order.version`'s field numbers (order.proto).
+/// `Order.update_time`'s field number (order.proto): written by hand so
+/// that a zero `nanos` is not left out.
 const UPDATE_TIME: u32 = 13;
-const VERSION: u32 = 11;
 
 impl std::fmt::Debug for MonthCloseCommit {
     // Not derived: a big close's records would fill a log line.
