@@ -1,7 +1,9 @@
 //! Builds the plugins workspace (`plugins/`) for `wasm32-wasip2`, so that
 //! the default plugins can be embedded in the `xingji` binary and the tests
 //! can load the test-only ones. A fresh machine needs no extra step: the
-//! target is listed in `rust-toolchain.toml` and rustup installs it.
+//! target is listed in `rust-toolchain.toml`, which rustup honours when it
+//! installs the toolchain; a toolchain already installed without it gets
+//! it here (`ensure_wasm_target`).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -17,6 +19,7 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let target_dir = out.join("plugins-target");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    ensure_wasm_target();
 
     // wit-bindgen reads wit/ inside a macro, which cargo does not track:
     // when the contract changes, the plugin crates must be rebuilt by hand.
@@ -72,6 +75,36 @@ fn main() {
 
     let built = target_dir.join("wasm32-wasip2").join("release");
     println!("cargo:rustc-env=XINGJI_BUILT_PLUGINS={}", built.display());
+}
+
+/// Adds the `wasm32-wasip2` target when the active toolchain lacks it.
+/// rustup installs `rust-toolchain.toml`'s targets only with the toolchain
+/// itself: a machine that already had 1.95.0 (the README's fresh machine
+/// with rustup, say) has the compiler but not the target.
+fn ensure_wasm_target() {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()));
+    let Some(sysroot) = sysroot else { return };
+    if sysroot.join("lib/rustlib/wasm32-wasip2").is_dir() {
+        return;
+    }
+    // RUSTUP_TOOLCHAIN, set by rustup's cargo, names the toolchain to add to.
+    let added = Command::new("rustup")
+        .args(["target", "add", "wasm32-wasip2"])
+        .status()
+        .is_ok_and(|status| status.success());
+    assert!(
+        added,
+        "the plugins need the wasm32-wasip2 target, which the toolchain at {} lacks \
+         and rustup could not add: run `rustup target add wasm32-wasip2`",
+        sysroot.display()
+    );
+    println!("cargo:warning=added the wasm32-wasip2 target to the toolchain (rust-toolchain.toml)");
 }
 
 /// What the outer build sets for the kernel must not leak into the
