@@ -12,7 +12,7 @@ use xingji_api::v1::{LicenceEvent, MonthClose, Order, Person};
 use super::commit::{Appends, move_loads};
 use super::handle::PostgresStore;
 use super::stored::{Conditions, NOT_DUE, decode, unique_violation, update};
-use xingji_store::{MonthCloseCommit, MonthCloses, Page, Result, SettleTail, StoreError};
+use xingji_store::{MonthCloseCommit, MonthCloses, Page, Result, SettleTail, StoreError, ToSettle};
 
 /// Rows a close writes per statement: big enough that round trips do not
 /// count, small enough that one batch stays a few megabytes.
@@ -51,6 +51,9 @@ impl MonthCloses for PostgresStore {
             outlets,
             people,
             settle,
+            // Transactions here commit out of sequence order, so the events
+            // after it need not be all the moves since: check every version.
+            read_after: _,
             settlement,
             audit,
         } = commit;
@@ -91,7 +94,7 @@ impl MonthCloses for PostgresStore {
         let tail = SettleTail::new(&settlement);
         let mut loads = BTreeMap::new();
         for batch in settle.chunks(BATCH) {
-            let ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
+            let ids: Vec<String> = batch.iter().map(|order| order.id.clone()).collect();
             // The columns only, locked: the bodies are never read back.
             let rows = sqlx::query(
                 "SELECT id, version, outlet_id, engineer_id, in_hand FROM orders \
@@ -106,7 +109,12 @@ impl MonthCloses for PostgresStore {
                 stored.insert(row.try_get::<String, _>("id")?, row);
             }
             let mut tails = Vec::with_capacity(batch.len());
-            for (id, read_at) in batch {
+            for ToSettle {
+                id,
+                version: read_at,
+                ..
+            } in batch
+            {
                 let row = stored.get(id).ok_or(StoreError::NotFound)?;
                 let current: i64 = row.try_get("version")?;
                 if current != *read_at {

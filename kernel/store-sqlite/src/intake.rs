@@ -5,14 +5,14 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use sqlx::sqlite::SqlitePool;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot, watch};
 use xingji_api::v1::{AuditEvent, Order, Outlet, Person};
 
 use super::events::announce;
 use super::handle::{PendingCreate, SqliteStore};
 use super::loads::{LoadMove, Loads};
-use super::records::decode;
+use super::settled::{ORDER_COLUMNS, read_order};
 use super::stored::kernel_columns;
 use xingji_store::{CreateOutcome, OrderWrite, Result, StoreError};
 
@@ -225,17 +225,17 @@ async fn existing(
     connection: &mut sqlx::SqliteConnection,
     pending: &PendingCreate,
 ) -> Result<CreateOutcome> {
-    let row = sqlx::query(
-        "SELECT r.fingerprint, o.id, o.body FROM order_requests r \
-         JOIN orders o ON o.id = r.order_id WHERE r.request_id = ?",
-    )
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "SELECT r.fingerprint, {ORDER_COLUMNS} FROM order_requests r \
+         JOIN orders ON orders.id = r.order_id WHERE r.request_id = ?"
+    )))
     .bind(&pending.request_id)
     .fetch_one(&mut *connection)
     .await?;
     let stored: &[u8] = row.get("fingerprint");
     Ok(CreateOutcome::Existing {
         same_request: stored == pending.fingerprint.as_slice(),
-        order: decode(row.get("id"), row.get("body"))?,
+        order: read_order(&row)?,
     })
 }
 

@@ -22,6 +22,7 @@ mod month_close;
 mod open;
 mod plugins;
 mod records;
+mod settled;
 mod store;
 mod stored;
 

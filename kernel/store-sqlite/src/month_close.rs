@@ -1,16 +1,18 @@
 //! Writing a month close: the close, the outlets and people it moved and
 //! the orders it settled, in one transaction: the body of
-//! `Store::commit_month_close`.
+//! `Store::commit_month_close`. Settled orders are recorded beside the
+//! orders, not rewritten (see `settled`).
 
 use std::collections::HashMap;
 
 use prost::Message;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
-use xingji_api::v1::{HistoryEntry, LicenceEvent, MonthClose, Order, Person};
+use xingji_api::v1::{HistoryEntry, LicenceEvent, MonthClose, Order, OrderEvent, Person};
 
 use super::handle::SqliteStore;
-use super::stored::{NOT_DUE, Stored, Value};
-use xingji_store::{MonthCloseCommit, Result, SettleTail, StoreError, order_event};
+use super::records::decode;
+use super::stored::{Stored, Value};
+use xingji_store::{MonthCloseCommit, Result, StoreError, ToSettle};
 
 /// Rows a month close writes per statement: a statement per row costs more
 /// than its work (each is a round trip to the connection's thread). At most
@@ -24,19 +26,21 @@ impl SqliteStore {
             outlets,
             people,
             settle,
+            read_after,
             settlement,
             audit,
         } = commit;
         let (_writing, mut tx) = self.begin_orders_write().await?;
         let id = format!("{}/{}", close.region, close.month);
         let inserted = sqlx::query(
-            "INSERT INTO month_closes (id, region, month, body) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (id) DO NOTHING",
+            "INSERT INTO month_closes (id, region, month, body, settlement) \
+             VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&id)
         .bind(&close.region)
         .bind(&close.month)
         .bind(close.encode_to_vec())
+        .bind(settlement.encode_to_vec())
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -58,12 +62,12 @@ impl SqliteStore {
             insert_all(&mut tx, batch).await?;
         }
         let people_done = started.elapsed();
-        // The write lock is held since BEGIN IMMEDIATE, so the version read
-        // is the version replaced.
-        let tail = SettleTail::new(&settlement);
+        // The write lock is held since BEGIN IMMEDIATE: no order moves
+        // between the check and the writes.
+        check_unmoved(&mut tx, &settle, read_after).await?;
         let mut last = None;
         for batch in settle.chunks(BATCH) {
-            last = settle_orders(&mut tx, batch, &tail, &settlement)
+            last = settle_orders(&mut tx, &id, &close.region, batch, &settlement)
                 .await?
                 .or(last);
         }
@@ -164,58 +168,78 @@ async fn insert_all<R: Stored>(tx: &mut SqliteConnection, records: &[R]) -> Resu
     Ok(())
 }
 
-/// Settles a batch of orders, each at the version read: appends the
-/// settlement to each stored body as it is (never decoded; see
-/// [`SettleTail`]), moves the columns, appends each one's event. The last
+/// `VersionMismatch` if an order of `settle` moved after the close read
+/// it. Every order write appends an event in its transaction, and this
+/// store has one writer, so events commit in `seq` order: the events after
+/// `read_after` are every move since, and the orders themselves need not
+/// be read again (a million point reads were a tenth of a big close).
+async fn check_unmoved(
+    tx: &mut SqliteConnection,
+    settle: &[ToSettle],
+    read_after: i64,
+) -> Result<()> {
+    let read: HashMap<&str, i64> = settle.iter().map(|o| (o.id.as_str(), o.version)).collect();
+    let rows = sqlx::query("SELECT seq, body FROM order_events WHERE seq > ? ORDER BY seq")
+        .bind(read_after)
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut moved: Option<OrderEvent> = None;
+    for row in rows {
+        let seq: i64 = row.try_get("seq")?;
+        let event: OrderEvent = decode(&seq.to_string(), row.try_get("body")?)?;
+        let newer = read
+            .get(event.order_id.as_str())
+            .is_some_and(|&version| event.version > version);
+        // The first order found moved, at its latest version.
+        if newer && moved.as_ref().is_none_or(|m| m.order_id == event.order_id) {
+            moved = Some(event);
+        }
+    }
+    match moved {
+        Some(event) => Err(StoreError::VersionMismatch {
+            current: event.version,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Records a batch of orders as settled by close `close_id` (`NotFound`
+/// unless every one exists) and appends each one's event. The last
 /// event's `seq`.
 async fn settle_orders(
     tx: &mut SqliteConnection,
-    batch: &[(String, i64)],
-    tail: &SettleTail,
+    close_id: &str,
+    region: &str,
+    batch: &[ToSettle],
     settlement: &HistoryEntry,
 ) -> Result<Option<i64>> {
-    let wanted = batch.iter().map(|(id, v)| (id.as_str(), *v));
-    let columns = "id, version, region, outlet_id, engineer_id";
-    let rows = check_versions(tx, "orders", columns, wanted).await?;
-    // `||` makes text of blobs, byte for byte in a UTF-8 database; the cast
-    // keeps the column a blob. Settled: neither due nor in hand.
-    let mut query = QueryBuilder::<Sqlite>::new(
-        "UPDATE orders SET body = CAST(body || s.column2 AS BLOB), version = version + 1, \
-         in_hand = 0, due_at = ",
-    );
-    query
-        .push_bind(NOT_DUE)
-        .push(", status = ")
-        .push_bind(settlement.status)
-        .push(" FROM (");
-    query.push_values(batch, |mut row, (id, read_at)| {
-        row.push_bind(id.clone()).push_bind(tail.tail(*read_at));
-    });
-    query.push(") AS s WHERE orders.id = s.column1");
-    query.build().execute(&mut *tx).await?;
-
-    let mut events = Vec::with_capacity(batch.len());
-    for (id, read_at) in batch {
-        let stored = rows.get(id).ok_or(StoreError::NotFound)?;
-        // What the event says of the order: the settled one's ids and version.
-        let order = Order {
-            id: id.clone(),
-            region: stored.try_get("region")?,
-            outlet_id: stored.try_get("outlet_id")?,
-            engineer_id: stored.try_get("engineer_id")?,
-            version: read_at + 1,
-            ..Order::default()
-        };
-        events.push((order_event(&order, Some(settlement)).encode_to_vec(), order));
-    }
     let mut query =
-        QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
-    query.push_values(events, |mut row, (event, order)| {
-        row.push_bind(order.region)
-            .push_bind(order.outlet_id)
-            .push_bind(event);
-    });
-    query.push(" RETURNING seq");
-    let seqs: Vec<i64> = query.build_query_scalar().fetch_all(&mut *tx).await?;
-    Ok(seqs.into_iter().max())
+        QueryBuilder::<Sqlite>::new("INSERT INTO settled_orders (order_id, close_id) SELECT id, ");
+    query
+        .push_bind(close_id.to_owned())
+        .push(" FROM orders WHERE id IN (");
+    let mut ids = query.separated(", ");
+    for order in batch {
+        ids.push_bind(order.id.clone());
+    }
+    query.push(")");
+    let settled = query.build().execute(&mut *tx).await?.rows_affected();
+    if settled != batch.len() as u64 {
+        return Err(StoreError::NotFound);
+    }
+    // What each event says of its order: the settled one's ids and version.
+    let orders: Vec<Order> = batch
+        .iter()
+        .map(|order| Order {
+            id: order.id.clone(),
+            region: region.to_owned(),
+            outlet_id: order.outlet_id.clone(),
+            engineer_id: order.engineer_id.clone(),
+            version: order.version + 1,
+            ..Order::default()
+        })
+        .collect();
+    let entries: Vec<(&Order, &HistoryEntry)> =
+        orders.iter().map(|order| (order, settlement)).collect();
+    SqliteStore::append_events(tx, &entries).await
 }

@@ -67,6 +67,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "kernel_indexes",
         include_str!("../migrations/sqlite/0010_kernel_indexes.sql"),
     ),
+    (
+        11,
+        "settled_orders",
+        include_str!("../migrations/sqlite/0011_settled_orders.sql"),
+    ),
 ];
 
 /// The migrations up to and including version `through`.

@@ -1,6 +1,7 @@
 //! Generic access to the record tables: read, list, insert, update.
 
 use prost::Message;
+use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, Executor, QueryBuilder, Row, Sqlite};
 
 use super::handle::SqliteStore;
@@ -105,8 +106,23 @@ impl SqliteStore {
         conditions: Vec<Condition>,
         page: &Page,
     ) -> Result<Vec<R>> {
-        let mut query =
-            QueryBuilder::<Sqlite>::new(format!("SELECT id, body FROM {table} WHERE 1 = 1"));
+        let rows = self
+            .list_rows(&format!("SELECT id, body FROM {table}"), conditions, page)
+            .await?;
+        rows.iter()
+            .map(|row| decode(row.get("id"), row.get("body")))
+            .collect()
+    }
+
+    /// One page of the rows of `select` (`SELECT … FROM <table>`) that meet
+    /// `conditions`, by id.
+    pub(super) async fn list_rows(
+        &self,
+        select: &str,
+        conditions: Vec<Condition>,
+        page: &Page,
+    ) -> Result<Vec<SqliteRow>> {
+        let mut query = QueryBuilder::<Sqlite>::new(format!("{select} WHERE 1 = 1"));
         for condition in conditions {
             query.push(" AND ").push(condition.before);
             match condition.value {
@@ -121,10 +137,7 @@ impl SqliteStore {
         query
             .push(" ORDER BY id LIMIT ")
             .push_bind(i64::from(page.limit));
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter()
-            .map(|row| decode(row.get("id"), row.get("body")))
-            .collect()
+        Ok(query.build().fetch_all(&self.pool).await?)
     }
 
     pub(super) async fn insert<'c, R: Stored>(

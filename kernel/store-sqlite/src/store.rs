@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use async_trait::async_trait;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite};
 use tokio::sync::watch;
 use xingji_api::v1::{
     Activation, Audit, AuditEvent, LicenceEvent, MonthClose, Order, OrderEvent, Outlet, Person,
@@ -16,10 +16,9 @@ use xingji_api::v1::{
 
 use super::handle::SqliteStore;
 use super::loads::LoadMove;
-use super::records::{
-    Condition, decode, has_product_line, int_eq, region_in, regions_json, text_eq,
-};
-use super::stored::{Value, kernel_columns};
+use super::records::{decode, has_product_line, int_eq, region_in, regions_json, text_eq};
+use super::settled::{ORDER_COLUMNS, due_before, read_order, status_is};
+use super::stored::kernel_columns;
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
 use xingji_store::{
     AuditFilter, AuditTrail, CreateOutcome, EventFilter, Meta, MonthCloseCommit, MonthCloses,
@@ -186,13 +185,20 @@ impl OrderLog for SqliteStore {
     }
 
     async fn get_order(&self, id: &str) -> Result<Order> {
-        self.get(id).await
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ORDER_COLUMNS} FROM orders WHERE id = ?"
+        )))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        read_order(&row)
     }
 
     async fn list_orders(&self, filter: &OrderFilter, page: &Page) -> Result<Vec<Order>> {
         let mut conditions = Vec::new();
         region_in(&mut conditions, &filter.regions);
-        int_eq(&mut conditions, "status = ", filter.status);
+        status_is(&mut conditions, filter.status);
         text_eq(&mut conditions, "outlet_id = ", &filter.outlet_id);
         text_eq(&mut conditions, "engineer_id = ", &filter.engineer_id);
         int_eq(&mut conditions, "kind = ", filter.kind);
@@ -202,14 +208,10 @@ impl OrderLog for SqliteStore {
             "original_order_id = ",
             &filter.original_order_id,
         );
-        if let Some(now) = filter.due_before {
-            conditions.push(Condition {
-                before: "due_at < ",
-                value: Value::Int(now),
-                after: "",
-            });
-        }
-        self.list(conditions, page).await
+        due_before(&mut conditions, filter.due_before);
+        let select = format!("SELECT {ORDER_COLUMNS} FROM orders");
+        let rows = self.list_rows(&select, conditions, page).await?;
+        rows.iter().map(read_order).collect()
     }
 
     async fn update_order(&self, write: OrderWrite, audit: AuditEvent) -> Result<Order> {
@@ -222,6 +224,7 @@ impl OrderLog for SqliteStore {
         .bind(&write.order.id)
         .fetch_optional(&mut *tx)
         .await?;
+        Self::unsettle(&mut tx, &write.order.id).await?;
         let in_hand = write.in_hand;
         let columns = kernel_columns(write.due_at, in_hand);
         let order = Self::update_with(&mut tx, write.order, columns).await?;

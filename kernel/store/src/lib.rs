@@ -51,7 +51,7 @@ pub use error::{Result, StoreError};
 pub use filters::{AuditFilter, EventFilter, OrderFilter, OutletFilter, Page, PersonFilter};
 pub use loads::OpenLoads;
 pub use meta::{AuditTrail, Meta};
-pub use month_close::{MonthCloseCommit, MonthCloses, SettleTail};
+pub use month_close::{MonthCloseCommit, MonthCloses, SettleTail, ToSettle, settle};
 pub use order_log::{CreateOutcome, OrderLog, OrderWrite, order_event};
 pub use plugins::{PluginKv, PluginRegistry};
 pub use records::Records;

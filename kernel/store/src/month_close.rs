@@ -15,28 +15,67 @@ pub struct MonthCloseCommit {
     /// People with their new licence points and state, at the version
     /// read, and the licence events that moved them.
     pub people: Vec<(Person, Vec<LicenceEvent>)>,
-    /// The orders to settle, by id, each at the version it was read at:
-    /// `VersionMismatch` if one moved since. Their bodies are never read
-    /// back: each gets [`SettleTail`] appended in place, in batches.
-    pub settle: Vec<(String, i64)>,
-    /// What settling writes on each of [`Self::settle`], as the kernel made
-    /// it: this history entry appended as it is, the order's status and
-    /// update time set to the entry's, the version bumped ([`SettleTail`]);
-    /// it is no longer due nor in hand. Each settled order appends the
-    /// entry's event, as for any order write.
+    /// The orders to settle, each as it was read: `VersionMismatch` if one
+    /// moved since, `NotFound` if one is gone. Their bodies are never read
+    /// back nor rewritten (see [`settle`]).
+    pub settle: Vec<ToSettle>,
+    /// The last order event the close had seen before it read the orders
+    /// ([`crate::OrderLog::order_events`]): an order it read can only have
+    /// moved since through an event after this one, so a backend that
+    /// commits events in order may check those events instead of every
+    /// order's version.
+    pub read_after: i64,
+    /// What settling makes of each of [`Self::settle`], as the kernel made
+    /// it: see [`settle`]. It is no longer due nor in hand. Each settled
+    /// order appends the entry's event, as for any order write.
     pub settlement: HistoryEntry,
     /// The audit event of the close (one for the whole close).
     pub audit: AuditEvent,
 }
 
+/// One order a close settles, as the close read it: its version, and the
+/// outlet and engineer its settlement event names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ToSettle {
+    pub id: String,
+    pub version: i64,
+    pub outlet_id: String,
+    pub engineer_id: String,
+}
+
+impl ToSettle {
+    /// `order` as read now.
+    pub fn of(order: &Order) -> Self {
+        ToSettle {
+            id: order.id.clone(),
+            version: order.version,
+            outlet_id: order.outlet_id.clone(),
+            engineer_id: order.engineer_id.clone(),
+        }
+    }
+}
+
+/// What settling makes of `order`: `settlement` appended to its history,
+/// its status and update time set from it, its version bumped. Every read
+/// path of a backend presents a settled order so, however it stores it:
+/// PostgreSQL appends [`SettleTail`] to the stored bytes, SQLite keeps a
+/// narrow row per settled order and applies this when it reads one.
+pub fn settle(order: &mut Order, settlement: &HistoryEntry) {
+    order.status = settlement.status;
+    if settlement.time.is_some() {
+        order.update_time = settlement.time;
+    }
+    order.history.push(settlement.clone());
+    order.version += 1;
+}
+
 /// What settling appends to an order's stored body, as protobuf merges a
 /// concatenation: `status` and `update_time` from the settlement entry (last
 /// wins), the entry itself (a repeated field appends) and the version after
-/// `read_at`. Every backend writes a settled order as `body || tail`, so a
+/// `read_at`. A backend may write a settled order as `body || tail`, so a
 /// close of a million orders never decodes nor re-encodes one: the stored
-/// bytes decode to the order with `settlement` appended, its status and
-/// update time set from it and its version bumped, exactly as an update
-/// writing that order whole would store it.
+/// bytes decode to [`settle`] of the order, exactly as an update writing
+/// that order whole would store it.
 pub struct SettleTail {
     /// Status, update time and history entry: the same for every order.
     common: Vec<u8>,
@@ -157,10 +196,16 @@ mod tests {
             let mut body = order.encode_to_vec();
             body.extend(SettleTail::new(&settlement).tail(order.version));
             let mut expected = order.clone();
-            expected.status = settlement.status;
-            expected.update_time = settlement.time.or(order.update_time);
-            expected.history.push(settlement.clone());
-            expected.version += 1;
+            settle(&mut expected, &settlement);
+            assert_eq!(expected.update_time, settlement.time.or(order.update_time));
+            assert_eq!(
+                (expected.status, expected.version, expected.history.len()),
+                (
+                    settlement.status,
+                    order.version + 1,
+                    order.history.len() + 1
+                )
+            );
             assert_eq!(Order::decode(body.as_slice()).ok(), Some(expected));
         }
     }

@@ -11,7 +11,7 @@ use xingji_plugin_host::bindings::host::xingji::plugins::month::{
     MonthFacts, MonthOrder, OutletFacts,
 };
 use xingji_store::{
-    AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, prelude::*,
+    AuditFilter, OrderFilter, OutletFilter, Page, PersonFilter, StoreError, ToSettle, prelude::*,
 };
 
 use crate::calendar::{DAY, Month};
@@ -30,9 +30,11 @@ pub(crate) struct Gathered {
     pub engineers: Vec<String>,
     pub people: HashMap<String, Person>,
     pub orders: Vec<Gleaned>,
-    /// The quality-checked orders to settle, by id and version read: the
-    /// store reads each again when it writes them SETTLED.
-    pub to_settle: Vec<(String, i64)>,
+    /// The quality-checked orders to settle, as read.
+    pub to_settle: Vec<ToSettle>,
+    /// The last order event seen before the orders were read: the store
+    /// checks the events after it for orders that moved since.
+    pub read_after: i64,
     /// C grades of each outlet in the 11 months before.
     pub c_months: HashMap<String, i32>,
     engineer_index: HashMap<String, u32>,
@@ -54,6 +56,7 @@ impl Gathered {
     /// Reads `region`'s `month`.
     pub async fn read(store: &dyn Store, region: &str, month: Month) -> Result<Gathered> {
         let failed = |error| KernelError::store(error, "region", region);
+        let read_after = *store.order_events().borrow();
         let (outlets, people) = network(store, region).await.map_err(failed)?;
         let c_months = c_months(store, region, month).await.map_err(failed)?;
         let index: HashMap<String, u32> = outlets
@@ -85,6 +88,7 @@ impl Gathered {
             people,
             orders: Vec::new(),
             to_settle: Vec::new(),
+            read_after,
             c_months,
             engineer_index: HashMap::new(),
         };
@@ -205,7 +209,7 @@ impl Gathered {
             repair,
         });
         if counts.to_settle {
-            self.to_settle.push((order.id, order.version));
+            self.to_settle.push(ToSettle::of(&order));
         }
     }
 }

@@ -190,6 +190,7 @@ impl Gathered {
             outlets,
             people: charged.into_values().collect(),
             settle: self.to_settle,
+            read_after: self.read_after,
             settlement,
         }
     }

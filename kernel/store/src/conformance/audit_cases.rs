@@ -111,6 +111,7 @@ pub async fn every_write_appends_its_audit_event(db: Database) {
             outlets: Vec::new(),
             people: Vec::new(),
             settle: Vec::new(),
+            read_after: 0,
             settlement: Default::default(),
             audit: ok("month.close"),
         })

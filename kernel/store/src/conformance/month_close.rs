@@ -11,7 +11,7 @@ use super::fixtures::{
 };
 use super::harness::Database;
 use crate::prelude::*;
-use crate::{MonthCloseCommit, OrderFilter, OrderWrite};
+use crate::{MonthCloseCommit, OrderFilter, OrderWrite, ToSettle};
 
 /// What the cases close: an outlet, a person and three orders, two of
 /// them to settle (due, so that settling visibly clears the due time).
@@ -20,6 +20,9 @@ struct Network {
     person: Person,
     settle: Vec<Order>,
     keep: Order,
+    /// The last order event when the orders above were read, as a close
+    /// gives it with what it read.
+    read_after: i64,
 }
 
 async fn network(store: &dyn Store) -> Network {
@@ -54,6 +57,7 @@ async fn network(store: &dyn Store) -> Network {
         person,
         settle: orders,
         keep,
+        read_after: last_event_seq(store).await,
     }
 }
 
@@ -107,11 +111,8 @@ fn commit(network: &Network, region: &str, month: &str) -> MonthCloseCommit {
             },
             vec![charge(&format!("lic_{month}"))],
         )],
-        settle: network
-            .settle
-            .iter()
-            .map(|o| (o.id.clone(), o.version))
-            .collect(),
+        settle: network.settle.iter().map(ToSettle::of).collect(),
+        read_after: network.read_after,
         settlement: settlement(),
         audit: ok("month.close"),
     }
@@ -215,6 +216,7 @@ pub async fn month_close_writes_everything_once(db: Database) {
         person,
         settle: Vec::new(),
         keep: network.keep.clone(),
+        read_after: network.read_after,
     };
     assert_exists(
         store
@@ -242,6 +244,7 @@ pub async fn month_close_writes_everything_once(db: Database) {
             outlets: Vec::new(),
             people: Vec::new(),
             settle: Vec::new(),
+            read_after: 0,
             settlement: settlement(),
             audit: ok("month.close"),
         })
@@ -303,6 +306,9 @@ pub async fn stale_month_close_writes_nothing(db: Database) {
         person: person.clone(),
         settle: vec![network.settle[0].clone(), order.clone()],
         keep: network.keep.clone(),
+        // Read before the updates above, as a close that read some orders
+        // before and some after them.
+        read_after: network.read_after,
     };
     let seq = last_event_seq(store).await;
     let audits = operations(store).await;
@@ -368,7 +374,12 @@ pub async fn stale_month_close_writes_nothing(db: Database) {
     }
     // An order that is not there: refused as well, nothing written.
     let mut missing = commit(&fresh, "sh", "2026-01");
-    missing.settle.push(("ord_9".into(), 1));
+    missing.settle.push(ToSettle {
+        id: "ord_9".into(),
+        version: 1,
+        outlet_id: "out_1".into(),
+        engineer_id: String::new(),
+    });
     assert!(store.commit_month_close(missing).await.is_err());
     assert_not_found(store.get_month_close("sh", "2026-01").await);
     assert_eq!(
@@ -392,6 +403,7 @@ fn copy(network: &Network) -> Network {
         person: network.person.clone(),
         settle: network.settle.clone(),
         keep: network.keep.clone(),
+        read_after: network.read_after,
     }
 }
 
@@ -461,12 +473,14 @@ pub async fn big_month_close_settles_across_batches(db: Database) {
     }
     orders.sort_by(|a, b| a.id.cmp(&b.id));
     let last_order = orders.last().cloned().expect("orders");
-    let settle: Vec<(String, i64)> = orders.iter().map(|o| (o.id.clone(), o.version)).collect();
-    let empty = |settle: Vec<(String, i64)>| MonthCloseCommit {
+    let settle: Vec<ToSettle> = orders.iter().map(ToSettle::of).collect();
+    let read_after = last_event_seq(&*store).await;
+    let empty = |settle: Vec<ToSettle>| MonthCloseCommit {
         close: close("sh", "2026-01"),
         outlets: Vec::new(),
         people: Vec::new(),
         settle,
+        read_after,
         settlement: settlement(),
         audit: ok("month.close"),
     };
@@ -497,7 +511,7 @@ pub async fn big_month_close_settles_across_batches(db: Database) {
 
     let mut current = settle;
     if let Some(last) = current.last_mut() {
-        last.1 = 2;
+        last.version = 2;
     }
     store
         .commit_month_close(empty(current))

@@ -9,7 +9,7 @@ use super::fixtures::{
     assert_exists, assert_stale, create, first, last_event_seq, moved, ok, order,
 };
 use super::harness::Database;
-use crate::{EventFilter, MonthCloseCommit, OrderFilter};
+use crate::{EventFilter, MonthCloseCommit, OrderFilter, ToSettle};
 
 /// The settlement: at a whole second, so that its zero nanos must replace
 /// the order's own.
@@ -28,7 +28,7 @@ fn settlement() -> HistoryEntry {
     }
 }
 
-fn commit(month: &str, settle: Vec<(String, i64)>) -> MonthCloseCommit {
+fn commit(month: &str, settle: Vec<ToSettle>, read_after: i64) -> MonthCloseCommit {
     MonthCloseCommit {
         close: MonthClose {
             id: format!("sh/{month}"),
@@ -39,6 +39,7 @@ fn commit(month: &str, settle: Vec<(String, i64)>) -> MonthCloseCommit {
         outlets: Vec::new(),
         people: Vec::new(),
         settle,
+        read_after,
         settlement: settlement(),
         audit: ok("month.close"),
     }
@@ -75,7 +76,7 @@ pub async fn settled_orders_read_back_whole(db: Database) {
     let untouched = create(store, order("ord_2", "sh", 1)).await;
     let seq = last_event_seq(store).await;
     store
-        .commit_month_close(commit("2026-10", vec![(made.id.clone(), made.version)]))
+        .commit_month_close(commit("2026-10", vec![ToSettle::of(&made)], seq))
         .await
         .expect("close");
 
@@ -154,17 +155,18 @@ pub async fn settled_orders_read_back_whole(db: Database) {
             .await,
         3,
     );
+    let read_settled = ToSettle::of(&expected);
     // Closing again settles nothing twice: the month is closed, and another
     // month's close that read the order before it moved is stale.
     assert_exists(
         store
-            .commit_month_close(commit("2026-10", vec![("ord_1".into(), 2)]))
+            .commit_month_close(commit("2026-10", vec![read_settled.clone()], seq))
             .await,
         "month close",
     );
     assert_stale(
         store
-            .commit_month_close(commit("2026-11", vec![("ord_1".into(), 2)]))
+            .commit_month_close(commit("2026-11", vec![read_settled], seq))
             .await,
         3,
     );
