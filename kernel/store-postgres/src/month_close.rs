@@ -51,8 +51,8 @@ impl MonthCloses for PostgresStore {
             outlets,
             people,
             settle,
-            // Transactions here commit out of sequence order, so the events
-            // after it need not be all the moves since: check every version.
+            // Not needed: the rows are locked and read here anyway (for the
+            // in-hand loads), so every version is checked as it is.
             read_after: _,
             settlement,
             audit,

@@ -97,7 +97,7 @@ impl MonthCloses<'_> {
             Err(error) => return Err(KernelError::store(error, "month close", region)),
         }
         let started = Instant::now();
-        let facts = Gathered::read(store, region, month).await?;
+        let facts = Gathered::read(&kernel.store, region, month).await?;
         let gathered = started.elapsed();
         if facts.outlets.is_empty() {
             return Err(KernelError::precondition(

@@ -96,8 +96,13 @@ pub(crate) fn order_fact(
     counts: &Counts,
     window: &MonthWindow,
 ) -> MonthOrder {
-    let qc = order.quality_control.clone().unwrap_or_default();
-    let report = order.service_report.clone().unwrap_or_default();
+    // Borrowed, not cloned: this runs for every order of a big month.
+    let qc = order.quality_control.as_ref();
+    let callbacks = qc.map_or(&[][..], |qc| &qc.callbacks[..]);
+    let report_parts = order
+        .service_report
+        .as_ref()
+        .map_or(&[][..], |r| &r.parts[..]);
     let parts = parts_used(order);
     MonthOrder {
         outlet,
@@ -108,12 +113,12 @@ pub(crate) fn order_fact(
         open_at_end: counts.open_at_end,
         overdue_at_end: counts.open_at_end && overdue_at(order, window.end),
         to_settle: counts.to_settle,
-        reached: qc.callbacks.iter().any(|c| c.reached),
-        satisfied: qc.callbacks.iter().any(|c| c.satisfied),
+        reached: callbacks.iter().any(|c| c.reached),
+        satisfied: callbacks.iter().any(|c| c.satisfied),
         parts,
-        part_due: report.parts.iter().any(|p| p.old_part_due_return),
-        part_returned: qc.old_part_returned,
-        finding_agreed: qc.finding_agreed,
+        part_due: report_parts.iter().any(|p| p.old_part_due_return),
+        part_returned: qc.is_some_and(|qc| qc.old_part_returned),
+        finding_agreed: qc.is_some_and(|qc| qc.finding_agreed),
         machine_parts_3m: parts,
         repeat_of: None,
         on_time: all_met(order),

@@ -3,6 +3,7 @@
 //! that the month's facts need (see `facts` for what each order says).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use xingji_api::v1::{
     Audit, LicenceEventKind, Order, OrderKind, OrderStatus, Outlet, OutletGrade, Person,
@@ -54,7 +55,9 @@ const BATCH: u32 = 1000;
 
 impl Gathered {
     /// Reads `region`'s `month`.
-    pub async fn read(store: &dyn Store, region: &str, month: Month) -> Result<Gathered> {
+    pub async fn read(shared: &Arc<dyn Store>, region: &str, month: Month) -> Result<Gathered> {
+        // Shared: the orders are read on tasks of their own.
+        let store = shared.as_ref();
         let failed = |error| KernelError::store(error, "region", region);
         let read_after = *store.order_events().borrow();
         let (outlets, people) = network(store, region).await.map_err(failed)?;
@@ -93,7 +96,7 @@ impl Gathered {
             engineer_index: HashMap::new(),
         };
         gathered
-            .read_orders(store, region, month, &index)
+            .read_orders(shared, region, month, &index)
             .await
             .map_err(failed)?;
         Ok(gathered)
@@ -115,11 +118,14 @@ impl Gathered {
         if id.is_empty() {
             return None;
         }
-        let next = self.engineers.len() as u32;
-        let i = *self.engineer_index.entry(id.to_owned()).or_insert(next);
-        if i == next {
-            self.engineers.push(id.to_owned());
+        // Looked up first: a million orders name far fewer engineers, and
+        // `entry` would make a key for each.
+        if let Some(&i) = self.engineer_index.get(id) {
+            return Some(i);
         }
+        let i = self.engineers.len() as u32;
+        self.engineer_index.insert(id.to_owned(), i);
+        self.engineers.push(id.to_owned());
         Some(i)
     }
 
@@ -128,7 +134,7 @@ impl Gathered {
     /// a second pass applies.
     async fn read_orders(
         &mut self,
-        store: &dyn Store,
+        store: &Arc<dyn Store>,
         region: &str,
         month: Month,
         index: &HashMap<String, u32>,
@@ -139,19 +145,29 @@ impl Gathered {
             regions: Some(vec![region.to_owned()]),
             ..OrderFilter::default()
         };
-        let mut page = Page {
-            after: None,
-            limit: BATCH,
+        // The next page is read, and decoded by the store, on another task
+        // while this one gleans the page before: with both on one task a
+        // big region's gather used one core of two.
+        let read = |after: Option<String>| {
+            let (store, filter) = (Arc::clone(store), filter.clone());
+            tokio::spawn(async move {
+                let page = Page {
+                    after,
+                    limit: BATCH,
+                };
+                store.list_orders(&filter, &page).await
+            })
         };
-        loop {
-            let batch = store.list_orders(&filter, &page).await?;
-            let full = batch.len() == BATCH as usize;
-            page.after = batch.last().map(|o| o.id.clone());
+        let mut next = Some(read(None));
+        while let Some(reading) = next.take() {
+            let batch = reading
+                .await
+                .map_err(|error| StoreError::Backend(format!("reading orders: {error}")))??;
+            if batch.len() == BATCH as usize {
+                next = Some(read(batch.last().map(|o| o.id.clone())));
+            }
             for order in batch {
                 self.glean(order, &window, index, &mut machines);
-            }
-            if !full {
-                break;
             }
         }
         for gleaned in &mut self.orders {
