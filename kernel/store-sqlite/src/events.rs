@@ -40,12 +40,21 @@ impl SqliteStore {
                 (order.region.as_str(), order.outlet_id.as_str(), body)
             })
             .collect();
+        Self::append_event_rows(connection, &rows).await
+    }
+
+    /// Appends events already encoded, `(region, outlet, body)` each, in
+    /// order, in one statement; the last `seq`.
+    pub(super) async fn append_event_rows(
+        connection: &mut sqlx::SqliteConnection,
+        rows: &[(&str, &str, Vec<u8>)],
+    ) -> Result<Option<i64>> {
         if rows.is_empty() {
             return Ok(None);
         }
         let mut query =
             QueryBuilder::<Sqlite>::new("INSERT INTO order_events (region, outlet_id, body) ");
-        query.push_values(&rows, |mut row, (region, outlet, body)| {
+        query.push_values(rows, |mut row, (region, outlet, body)| {
             row.push_bind(*region)
                 .push_bind(*outlet)
                 .push_bind(body.as_slice());

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use prost::Message;
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
-use xingji_api::v1::{HistoryEntry, LicenceEvent, MonthClose, Order, OrderEvent, Person};
+use xingji_api::v1::{HistoryEntry, LicenceEvent, MonthClose, OrderEvent, Person};
 
 use super::handle::SqliteStore;
 use super::records::decode;
@@ -62,6 +62,7 @@ impl SqliteStore {
             insert_all(&mut tx, batch).await?;
         }
         let people_done = started.elapsed();
+        let written = (people.len(), events.len(), settle.len());
         // The write lock is held since BEGIN IMMEDIATE: no order moves
         // between the check and the writes.
         check_unmoved(&mut tx, &settle, read_after).await?;
@@ -76,6 +77,9 @@ impl SqliteStore {
         tx.commit().await?;
         // Where a big close's write goes (BENCHMARKS.md, month close).
         tracing::debug!(
+            people = written.0,
+            licence_events = written.1,
+            settled = written.2,
             outlets_ms = outlets_done.as_millis() as u64,
             people_ms = (people_done - outlets_done).as_millis() as u64,
             orders_ms = (orders_done - people_done).as_millis() as u64,
@@ -227,19 +231,29 @@ async fn settle_orders(
     if settled != batch.len() as u64 {
         return Err(StoreError::NotFound);
     }
-    // What each event says of its order: the settled one's ids and version.
-    let orders: Vec<Order> = batch
+    // What each event says: the settled order's ids and version, then the
+    // settlement, encoded once for the batch and appended (protobuf reads
+    // concatenated messages as one, as `SettleTail` does).
+    let entry = OrderEvent {
+        entry: Some(settlement.clone()),
+        ..OrderEvent::default()
+    }
+    .encode_to_vec();
+    let rows: Vec<(&str, &str, Vec<u8>)> = batch
         .iter()
-        .map(|order| Order {
-            id: order.id.clone(),
-            region: region.to_owned(),
-            outlet_id: order.outlet_id.clone(),
-            engineer_id: order.engineer_id.clone(),
-            version: order.version + 1,
-            ..Order::default()
+        .map(|order| {
+            let mut body = OrderEvent {
+                order_id: order.id.clone(),
+                region: region.to_owned(),
+                outlet_id: order.outlet_id.clone(),
+                engineer_id: order.engineer_id.clone(),
+                version: order.version + 1,
+                ..OrderEvent::default()
+            }
+            .encode_to_vec();
+            body.extend_from_slice(&entry);
+            (region, order.outlet_id.as_str(), body)
         })
         .collect();
-    let entries: Vec<(&Order, &HistoryEntry)> =
-        orders.iter().map(|order| (order, settlement)).collect();
-    SqliteStore::append_events(tx, &entries).await
+    SqliteStore::append_event_rows(tx, &rows).await
 }
