@@ -11,3 +11,10 @@ pub mod signing;
 pub mod telemetry;
 pub mod tls;
 pub mod tokens;
+
+/// mimalloc, not glibc's malloc: allocation was over a third of a big
+/// month close's gather in glibc (orders decoded on one thread and freed
+/// on another, arenas consolidated), see BENCHMARKS.md section 3. Here, in
+/// the library, so that the tests and benches run what the binary runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
