@@ -102,6 +102,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(10))
+            // A page of rows (lists go up to 1,000) without the connection's
+            // thread waiting on the reader: at sqlx's 50, a big read woke
+            // the two threads in turn every 50 rows.
+            .row_buffer_size(1024)
             // 64 MiB of pages per connection (SQLite's default is 2 MiB): a
             // month close reads and rewrites a region's month of orders in
             // one transaction, and spilled pages were a third of its time.

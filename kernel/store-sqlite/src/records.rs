@@ -30,9 +30,16 @@ pub(super) fn text_eq(
 }
 
 /// `region IN (…)`, one bound JSON array however many regions: a list for
-/// a principal of several regions.
+/// a principal of several regions; `region = ?` for one, so that the
+/// `(region, id)` indexes give the order by id without a sort of the page.
 pub(super) fn region_in(conditions: &mut Vec<Condition>, regions: &Option<Vec<String>>) {
-    if let Some(regions) = regions {
+    if let Some([region]) = regions.as_deref() {
+        conditions.push(Condition {
+            before: "region = ",
+            value: Value::Text(region.clone()),
+            after: "",
+        });
+    } else if let Some(regions) = regions {
         conditions.push(Condition {
             before: "region IN (SELECT value FROM json_each(",
             value: Value::Text(regions_json(regions)),
