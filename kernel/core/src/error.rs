@@ -65,6 +65,9 @@ pub enum KernelError {
         reason: &'static str,
         /// What to change.
         message: String,
+        /// What a client can act on without parsing the message, as
+        /// `ErrorInfo` metadata (`found` and `supported` for a WIT version).
+        metadata: Vec<(&'static str, String)>,
     },
     /// A quota is used up (`RESOURCE_EXHAUSTED`).
     Exhausted(String),

@@ -61,6 +61,7 @@
 pub mod bindings;
 mod cache;
 mod call;
+mod contract;
 mod grant;
 mod load_error;
 mod plugin;
@@ -76,6 +77,7 @@ mod world;
 
 pub use cache::hex;
 pub use call::{CallCost, PluginError};
+pub use contract::{WIT_FILES, wit_files_version};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
 pub use plugin::Plugin;

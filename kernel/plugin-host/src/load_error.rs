@@ -16,7 +16,7 @@ pub enum LoadError {
     #[error("the component exports no Xingji slot: build it for one of the worlds {worlds} of {WIT_PACKAGE}@{version}", worlds = worlds(), version = SUPPORTED_WIT_VERSIONS[0])]
     NoSlot,
     /// The component targets a WIT version this kernel cannot run.
-    #[error("the component was built for {WIT_PACKAGE}@{found}, but this kernel supports {supported}: rebuild it against the wit/ of this kernel", supported = SUPPORTED_WIT_VERSIONS.join(", "))]
+    #[error("the component was built for {WIT_PACKAGE}@{found}, {advice}", advice = version_advice(found))]
     UnsupportedVersion {
         /// The version found.
         found: String,
@@ -57,10 +57,66 @@ pub enum LoadError {
     Runtime(String),
 }
 
+/// Which side to upgrade, for a component of WIT version `found`: a newer
+/// contract than the kernel knows needs a newer kernel (or the plugin built
+/// for an older contract), an older one a rebuild of the plugin.
+fn version_advice(found: &str) -> String {
+    let supported = SUPPORTED_WIT_VERSIONS.join(", ");
+    let newest = SUPPORTED_WIT_VERSIONS
+        .iter()
+        .filter_map(|v| semver::Version::parse(v).ok())
+        .max();
+    let rebuild = format!(
+        "build the plugin against {WIT_PACKAGE}@{} (`xingji wit` prints it)",
+        SUPPORTED_WIT_VERSIONS[0]
+    );
+    match (semver::Version::parse(found), newest) {
+        (Ok(found), Some(newest)) if found > newest => format!(
+            "newer than this kernel, which supports {supported}: upgrade the kernel, or {rebuild}"
+        ),
+        (Ok(_), _) => {
+            format!("older than this kernel supports ({supported}): upgrade the plugin: {rebuild}")
+        }
+        (Err(_), _) => {
+            format!("which is not a version (this kernel supports {supported}): {rebuild}")
+        }
+    }
+}
+
 fn worlds() -> String {
     Slot::ALL
         .iter()
         .map(|slot| slot.name())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(found: &str) -> String {
+        LoadError::UnsupportedVersion {
+            found: found.to_owned(),
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn a_version_refusal_says_which_side_to_upgrade() {
+        let newer = refusal("9.0.0");
+        assert!(
+            newer.contains("xingji:plugins@9.0.0, newer than this kernel"),
+            "{newer}"
+        );
+        assert!(newer.contains("upgrade the kernel"), "{newer}");
+        let older = refusal("0.0.1");
+        assert!(older.contains("older than this kernel supports"), "{older}");
+        assert!(older.contains("upgrade the plugin"), "{older}");
+        assert!(!older.contains("upgrade the kernel"), "{older}");
+        for message in [newer, older, refusal("next")] {
+            assert!(message.contains(SUPPORTED_WIT_VERSIONS[0]), "{message}");
+            assert!(message.contains("`xingji wit`"), "{message}");
+        }
+    }
 }

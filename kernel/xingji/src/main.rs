@@ -19,6 +19,7 @@ fn main() -> ExitCode {
             Command::Serve(args) => serve(args).await,
             Command::Audit(command) => command.run().await,
             Command::Tokens(command) => command.run().await,
+            Command::Wit(args) => args.run(),
             _ => xingji::cli::run_client(cli).await.map_err(Into::into),
         }
     });

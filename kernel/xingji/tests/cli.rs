@@ -633,6 +633,44 @@ async fn months_and_days_can_be_named_relative_to_today() {
     server.stop().await;
 }
 
+/// `xingji wit` prints the contract the kernel runs, and `--out` writes
+/// the files a plugin crate builds against, the same text; a bad `--out`
+/// is named.
+#[test]
+fn the_kernel_prints_and_writes_its_plugin_contract() {
+    let printed = stdout(&xingji_bare(&["wit"]));
+    let first = printed.lines().next().unwrap_or_default();
+    assert!(first.contains("runs plugins built for 0.2.0"), "{first}");
+    for world in [
+        "dispatch",
+        "warranty",
+        "campaign",
+        "tour",
+        "evaluation",
+        "settlement",
+    ] {
+        assert!(
+            printed.contains(&format!("world {world} {{")),
+            "world {world}"
+        );
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("wit");
+    let wrote = stdout(&xingji_bare(&["wit", "--out", &out.to_string_lossy()]));
+    assert!(wrote.contains("xingji:plugins@0.2.0 (4 files)"), "{wrote}");
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
+    for name in ["host.wit", "slots.wit", "types.wit", "worlds.wit"] {
+        let written = std::fs::read_to_string(out.join(name)).expect("written");
+        let source = std::fs::read_to_string(repo.join(name)).expect("wit/");
+        assert_eq!(written, source, "{name}");
+        assert!(printed.contains(&source), "{name} printed whole");
+    }
+    let blocked = dir.path().join("file");
+    std::fs::write(&blocked, "").expect("a file");
+    let refused = failure(&xingji_bare(&["wit", "--out", &blocked.to_string_lossy()]));
+    assert!(refused.contains("--out"), "{refused}");
+}
+
 /// Every command's help tells the truth about what it requires and what
 /// it defaults to; what the server requires, clap requires.
 #[test]

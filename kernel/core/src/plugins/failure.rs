@@ -2,7 +2,7 @@
 //! kernel's errors: named so that regional IT and plugin authors know which
 //! plugin, where, and what to change.
 
-use xingji_plugin_host::{LoadError, Plugin, PluginError, Slot};
+use xingji_plugin_host::{LoadError, Plugin, PluginError, SUPPORTED_WIT_VERSIONS, Slot};
 
 use crate::error::{KernelError, PluginFailure};
 
@@ -37,8 +37,42 @@ pub fn rejected(error: LoadError) -> KernelError {
         LoadError::Plugin(_) => "DESCRIBE_FAILED",
         LoadError::Runtime(_) => return KernelError::Internal(error.to_string()),
     };
+    let metadata = match &error {
+        LoadError::UnsupportedVersion { found } => vec![
+            ("found", found.clone()),
+            ("supported", SUPPORTED_WIT_VERSIONS.join(",")),
+        ],
+        _ => Vec::new(),
+    };
     KernelError::PluginRejected {
         reason,
         message: error.to_string(),
+        metadata,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_version_refusal_carries_found_and_supported() {
+        let error = rejected(LoadError::UnsupportedVersion {
+            found: "0.3.0".into(),
+        });
+        let KernelError::PluginRejected {
+            reason, metadata, ..
+        } = error
+        else {
+            panic!("not a rejection: {error:?}");
+        };
+        assert_eq!(reason, "UNSUPPORTED_WIT_VERSION");
+        assert_eq!(
+            metadata,
+            [
+                ("found", "0.3.0".to_owned()),
+                ("supported", SUPPORTED_WIT_VERSIONS.join(","))
+            ]
+        );
     }
 }

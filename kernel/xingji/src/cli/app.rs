@@ -21,6 +21,7 @@ use super::tls::TlsArgs;
 use super::tokens::TokensCommand;
 use super::tours::ToursArgs;
 use super::warranty::WarrantyCommand;
+use super::wit::WitArgs;
 
 /// Xingji (星级): the after-sales service platform.
 ///
@@ -127,13 +128,16 @@ pub enum Command {
     /// Tokens of the embedded issuer, signed with its key in --data-dir.
     #[command(subcommand)]
     Tokens(TokensCommand),
+    /// The plugin contract (WIT) this kernel runs: print it, or write its
+    /// files out (--out) for a plugin crate to build against.
+    Wit(WitArgs),
 }
 
 impl Command {
     /// Which flag sets each field of this command's request.
     pub fn flags(&self) -> FieldFlags {
         match self {
-            Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) => &[],
+            Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) | Command::Wit(_) => &[],
             Command::Outlets(command) => command.flags(),
             Command::People(command) => command.flags(),
             Command::Orders(command) => command.flags(),
@@ -149,7 +153,9 @@ impl Command {
 /// Runs a client command against `cli.server`.
 pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     // Checked before connecting: there is nothing to connect to.
-    if let Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) = cli.command {
+    if let Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) | Command::Wit(_) =
+        cli.command
+    {
         return Err(not_a_client());
     }
     // `plugins sign` and `keygen` are the author's, offline.
@@ -169,7 +175,9 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     let timeout = std::time::Duration::from_secs(cli.timeout);
     let conn = Connection::open(&cli.server, credential, &cli.tls, timeout).await?;
     let result = match cli.command {
-        Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) => Err(not_a_client()),
+        Command::Serve(_) | Command::Audit(_) | Command::Tokens(_) | Command::Wit(_) => {
+            Err(not_a_client())
+        }
         Command::Outlets(command) => command.run(&conn, &out).await,
         Command::People(command) => command.run(&conn, &out).await,
         Command::Orders(command) => command.run(&conn, &out).await,

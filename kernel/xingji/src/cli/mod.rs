@@ -36,6 +36,7 @@ mod tokens;
 mod tours;
 mod value;
 mod warranty;
+mod wit;
 
 #[cfg(test)]
 mod tests;
@@ -55,3 +56,4 @@ pub use tls::TlsArgs;
 pub use tokens::{IssueArgs, TokensCommand};
 pub use tours::ToursArgs;
 pub use warranty::{WarrantyAppliance, WarrantyCommand};
+pub use wit::WitArgs;

@@ -119,10 +119,19 @@ pub fn status(error: KernelError) -> Status {
                 ],
             ),
         ),
-        KernelError::PluginRejected { reason, .. } => Status::with_error_details(
+        KernelError::PluginRejected {
+            reason, metadata, ..
+        } => Status::with_error_details(
             Code::FailedPrecondition,
             message,
-            ErrorDetails::with_error_info(reason, DOMAIN, std::collections::HashMap::new()),
+            ErrorDetails::with_error_info(
+                reason,
+                DOMAIN,
+                metadata
+                    .into_iter()
+                    .map(|(key, value)| (key.to_owned(), value))
+                    .collect::<std::collections::HashMap<_, _>>(),
+            ),
         ),
         KernelError::Exhausted(_) => Status::resource_exhausted(message),
         KernelError::PluginBusy(busy) => Status::with_error_details(
