@@ -128,6 +128,7 @@ enum Rpc {
     UninstallPlugin,
     ActivatePlugin,
     RollbackPlugin,
+    ResetPlugin,
 }
 
 use Rpc::*;
@@ -191,6 +192,7 @@ const POLICY: &[(Rpc, &str, [&str; 7])] = &[
     (UninstallPlugin,     "plugins.install",  ["--A-", "--D-", "--D-", "--D-", "--D-", "--D-", "--D-"]),
     (ActivatePlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
     (RollbackPlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
+    (ResetPlugin,         "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
 ];
 
 /// The cell of `role` (a column) for `target`.
@@ -1160,6 +1162,15 @@ impl World {
             RollbackPlugin => seen_nothing(
                 plugins
                     .rollback_plugin(req!(RollbackPluginRequest {
+                        region,
+                        slot: PluginSlot::Settlement as i32,
+                        reason: format!("tried by {}", who.name),
+                    }))
+                    .await,
+            ),
+            ResetPlugin => seen_nothing(
+                plugins
+                    .reset_plugin(req!(ResetPluginRequest {
                         region,
                         slot: PluginSlot::Settlement as i32,
                         reason: format!("tried by {}", who.name),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use tonic::Code;
 use xingji::config::Config;
 use xingji_api::v1::order_service_client::OrderServiceClient;
+use xingji_api::v1::plugin_service_client::PluginServiceClient;
 use xingji_api::v1::*;
 use xingji_core::settings::RegionConfig;
 use xingji_identity::{EmbeddedIssuer, TokenRequest};
@@ -317,6 +318,147 @@ async fn a_swap_under_load_fails_nothing_and_leaves_other_regions_alone() {
         .unwrap()
         .into_inner();
     assert_eq!(b_plugins.plugins[0].source, PluginSource::Default as i32);
+    server.stop().await;
+}
+
+/// Activations stack like deployments: each rollback walks back one, down
+/// to the default, whose source `GetRegionPlugins` then says; a reset
+/// takes every activation off at once; a restart rebuilds the stack from
+/// the history.
+#[tokio::test]
+async fn rollback_walks_back_one_activation_at_a_time_and_reset_returns_to_the_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(manual(dir.path())).await;
+    let mut plugins = server.plugins().await;
+    let slot = PluginSlot::Dispatch as i32;
+    let activate = |name: &str| ActivatePluginRequest {
+        region: "shanghai".into(),
+        slot,
+        name: name.into(),
+        version: "1.0.0".into(),
+        reason: "trial".into(),
+    };
+    let rollback = RollbackPluginRequest {
+        region: "shanghai".into(),
+        slot,
+        reason: "back".into(),
+    };
+    let reset = ResetPluginRequest {
+        region: "shanghai".into(),
+        slot,
+        reason: "as configured".into(),
+    };
+    async fn running(plugins: &mut PluginServiceClient<Channel>) -> (String, i32) {
+        let active = plugins
+            .get_region_plugins(GetRegionPluginsRequest {
+                region: "shanghai".into(),
+            })
+            .await
+            .unwrap()
+            .into_inner();
+        let dispatch = active
+            .plugins
+            .into_iter()
+            .find(|p| p.slot == PluginSlot::Dispatch as i32)
+            .expect("a dispatch plugin");
+        (dispatch.name, dispatch.source)
+    }
+    let activation = PluginSource::Activation as i32;
+    let default = PluginSource::Default as i32;
+
+    for name in ["dispatch-balanced", "dispatch-nearest", "dispatch-balanced"] {
+        plugins.activate_plugin(activate(name)).await.unwrap();
+    }
+    let mut walked = Vec::new();
+    for _ in 0..3 {
+        let back = plugins
+            .rollback_plugin(rollback.clone())
+            .await
+            .unwrap()
+            .into_inner();
+        assert_eq!(back.action, ActivationAction::Rollback as i32);
+        walked.push((
+            back.name.clone(),
+            back.previous.clone(),
+            running(&mut plugins).await,
+        ));
+    }
+    assert_eq!(
+        walked,
+        [
+            (
+                "dispatch-nearest".into(),
+                "dispatch-balanced@1.0.0".into(),
+                ("dispatch-nearest".into(), activation)
+            ),
+            (
+                "dispatch-balanced".into(),
+                "dispatch-nearest@1.0.0".into(),
+                ("dispatch-balanced".into(), activation)
+            ),
+            (
+                "dispatch-nearest".into(),
+                "dispatch-balanced@1.0.0".into(),
+                ("dispatch-nearest".into(), default)
+            ),
+        ],
+        "each rollback one step back, the last to the default"
+    );
+    let nothing = plugins.rollback_plugin(rollback.clone()).await.unwrap_err();
+    assert_eq!(nothing.code(), Code::FailedPrecondition, "{nothing:?}");
+    assert!(
+        nothing.message().contains("no activation in force"),
+        "{nothing:?}"
+    );
+
+    for name in ["dispatch-balanced", "dispatch-nearest", "dispatch-balanced"] {
+        plugins.activate_plugin(activate(name)).await.unwrap();
+    }
+    let reset_to = plugins
+        .reset_plugin(reset.clone())
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (
+            reset_to.action,
+            reset_to.name.as_str(),
+            reset_to.previous.as_str()
+        ),
+        (
+            ActivationAction::Reset as i32,
+            "dispatch-nearest",
+            "dispatch-balanced@1.0.0"
+        )
+    );
+    assert_eq!(
+        running(&mut plugins).await,
+        ("dispatch-nearest".into(), default)
+    );
+    let again = plugins.reset_plugin(reset.clone()).await.unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition, "{again:?}");
+
+    // Two on the stack, then a restart: the walk goes on from the history.
+    for name in ["dispatch-balanced", "dispatch-nearest"] {
+        plugins.activate_plugin(activate(name)).await.unwrap();
+    }
+    server.stop().await;
+    let server = TestServer::start_config(manual(dir.path())).await;
+    let mut plugins = server.plugins().await;
+    assert_eq!(
+        running(&mut plugins).await,
+        ("dispatch-nearest".into(), activation)
+    );
+    plugins.rollback_plugin(rollback.clone()).await.unwrap();
+    assert_eq!(
+        running(&mut plugins).await,
+        ("dispatch-balanced".into(), activation)
+    );
+    plugins.rollback_plugin(rollback).await.unwrap();
+    assert_eq!(
+        running(&mut plugins).await,
+        ("dispatch-nearest".into(), default)
+    );
     server.stop().await;
 }
 

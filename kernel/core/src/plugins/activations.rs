@@ -1,6 +1,8 @@
-//! What each region last activated in each slot: persisted before it takes
-//! effect, serialised by one lock so that each activation's `previous` is
-//! right.
+//! What each region has activated in each slot, as a deployment history:
+//! an activation goes on top, a rollback takes the top one off (back to
+//! the one below, or to the config's or default plugin), a reset takes
+//! them all off. Persisted before it takes effect, serialised by one lock
+//! so that each activation's `previous` is right.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -13,10 +15,12 @@ use crate::audit;
 use crate::error::{KernelError, Result};
 use crate::plugins::slots::slot_from_proto;
 
-/// The last activation of each region and slot.
+type Stacks = HashMap<(String, Slot), Vec<Activation>>;
+
+/// The activations in force in each region and slot, oldest first.
 #[derive(Default)]
 pub struct Activations {
-    last: RwLock<HashMap<(String, Slot), Activation>>,
+    stacks: RwLock<Stacks>,
     /// Held while an activation is decided and persisted.
     pub(crate) changing: tokio::sync::Mutex<()>,
 }
@@ -34,40 +38,51 @@ impl Activations {
     /// persisted, so the two never interleave.
     pub async fn reload(&self, store: &dyn Store) -> Result<(), String> {
         let _changing = self.changing.lock().await;
-        let mut last = HashMap::new();
+        let mut stacks = Stacks::new();
         for activation in store
             .list_activations()
             .await
             .map_err(|error| error.to_string())?
         {
             if let Some(slot) = slot_from_proto(activation.slot) {
-                last.insert((activation.region.clone(), slot), activation);
+                apply(&mut stacks, slot, activation);
             }
         }
-        *self.write() = last;
+        *self.write() = stacks;
         Ok(())
     }
 
-    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<(String, Slot), Activation>> {
-        // Entries are replaced whole: a panic cannot tear the map.
-        self.last.write().unwrap_or_else(|p| p.into_inner())
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Stacks> {
+        // Stacks are changed by whole entries: a panic cannot tear the map.
+        self.stacks.write().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// `region`'s last activation in `slot`.
-    pub fn last(&self, region: &str, slot: Slot) -> Option<Activation> {
-        self.last
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(region.to_owned(), slot))
-            .cloned()
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Stacks> {
+        self.stacks.read().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Every region's last activation in every slot.
+    /// The activation `region` runs in `slot`: the top of its history;
+    /// `None` when it runs its configured or default plugin.
+    pub fn in_force(&self, region: &str, slot: Slot) -> Option<Activation> {
+        let stacks = self.read();
+        stacks.get(&(region.to_owned(), slot))?.last().cloned()
+    }
+
+    /// The activation a rollback of `region`'s `slot` returns to: the one
+    /// below the top; `None` for the configured or default plugin.
+    pub fn below(&self, region: &str, slot: Slot) -> Option<Activation> {
+        let stacks = self.read();
+        let stack = stacks.get(&(region.to_owned(), slot))?;
+        stack.len().checked_sub(2).map(|i| stack[i].clone())
+    }
+
+    /// Every region's activation in force in every slot. (Those a rollback
+    /// would return to are not: a version may be uninstalled under them,
+    /// and that rollback is then refused, naming it.)
     pub fn current(&self) -> Vec<Activation> {
-        self.last
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
+        self.read()
             .values()
+            .filter_map(|stack| stack.last())
             .cloned()
             .collect()
     }
@@ -83,6 +98,7 @@ impl Activations {
         let region = activation.region.clone();
         let operation = match activation.action() {
             ActivationAction::Rollback => "plugins.rollback",
+            ActivationAction::Reset => "plugins.reset",
             _ => "plugins.activate",
         };
         let audit = AuditEvent {
@@ -99,7 +115,26 @@ impl Activations {
             .add_activation(activation, audit)
             .await
             .map_err(|error| KernelError::store(error, "activation", &region))?;
-        self.write().insert((region, slot), activation.clone());
+        apply(&mut self.write(), slot, activation.clone());
         Ok(activation)
+    }
+}
+
+/// One entry of the history applied to the stacks. A rollback returns to
+/// what ran before the top one (its `previous`); a history written before
+/// rollbacks walked back (when a rollback swapped the last two) may name
+/// another plugin, which then goes on top, so that what ran is what runs.
+fn apply(stacks: &mut Stacks, slot: Slot, activation: Activation) {
+    let stack = stacks.entry((activation.region.clone(), slot)).or_default();
+    match activation.action() {
+        ActivationAction::Reset => stack.clear(),
+        ActivationAction::Rollback => {
+            let popped = stack.pop();
+            let now = format!("{}@{}", activation.name, activation.version);
+            if popped.is_none_or(|top| top.previous != now) {
+                stack.push(activation);
+            }
+        }
+        _ => stack.push(activation),
     }
 }

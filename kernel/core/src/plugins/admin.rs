@@ -5,8 +5,8 @@
 use xingji_api::v1::{
     ActivatePluginRequest, Activation, GetPluginStatsRequest, GetRegionPluginsRequest,
     InstallPluginRequest, ListActivationsRequest, ListActivationsResponse, ListPluginsRequest,
-    ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, RollbackPluginRequest,
-    UninstallPluginRequest,
+    ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, ResetPluginRequest,
+    RollbackPluginRequest, UninstallPluginRequest,
 };
 use xingji_plugin_host::Slot;
 
@@ -167,16 +167,36 @@ impl PluginAdmin<'_> {
         actor: &Actor,
         request: RollbackPluginRequest,
     ) -> Result<Activation> {
-        access::check(actor, PluginsActivate, Target::Region(&request.region))?;
-        let mut violations = Violations::default();
-        let slot = region_and_slot(&mut violations, &request.region, request.slot);
-        violations.text("reason", &request.reason, 0, MAX_REASON);
-        violations.into_result()?;
-        self.kernel.check_region(&request.region).await?;
+        let slot = self
+            .undo(actor, &request.region, request.slot, &request.reason)
+            .await?;
         self.kernel
             .plugins
             .rollback(&request.region, slot, &actor.to_string(), &request.reason)
             .await
+    }
+
+    /// `ResetPlugin`: returns a region's slot to its config's or the
+    /// default plugin.
+    pub async fn reset(&self, actor: &Actor, request: ResetPluginRequest) -> Result<Activation> {
+        let slot = self
+            .undo(actor, &request.region, request.slot, &request.reason)
+            .await?;
+        self.kernel
+            .plugins
+            .reset(&request.region, slot, &actor.to_string(), &request.reason)
+            .await
+    }
+
+    /// The checks of a rollback or reset: permission, fields, the region.
+    async fn undo(&self, actor: &Actor, region: &str, slot: i32, reason: &str) -> Result<Slot> {
+        access::check(actor, PluginsActivate, Target::Region(region))?;
+        let mut violations = Violations::default();
+        let slot = region_and_slot(&mut violations, region, slot);
+        violations.text("reason", reason, 0, MAX_REASON);
+        violations.into_result()?;
+        self.kernel.check_region(region).await?;
+        Ok(slot)
     }
 
     /// `ListActivations`: the history, newest first.

@@ -141,12 +141,18 @@ impl PluginSets {
     /// What `region` runs in `slot` (`name@version`), and why; `None` if
     /// nothing.
     pub fn active(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
-        if let Some(activation) = self.activations.last(region, slot) {
+        if let Some(activation) = self.activations.in_force(region, slot) {
             return Some((
                 format!("{}@{}", activation.name, activation.version),
                 PluginSource::Activation,
             ));
         }
+        self.configured(region, slot)
+    }
+
+    /// The plugin `region` runs in `slot` with no activation in force: its
+    /// config's choice, or the default.
+    fn configured(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
         if let Some(id) = self
             .regions
             .declared()
@@ -262,8 +268,9 @@ impl PluginSets {
         .await
     }
 
-    /// Returns `region`'s `slot` to the plugin it ran before its last
-    /// activation.
+    /// Returns `region`'s `slot` to what it ran before the activation in
+    /// force: the activation below it in the history, or the config's or
+    /// default plugin. Each rollback walks back one.
     pub async fn rollback(
         &self,
         region: &str,
@@ -272,41 +279,84 @@ impl PluginSets {
         reason: &str,
     ) -> Result<Activation> {
         let _changing = self.activations.changing.lock().await;
-        let current = self.activations.last(region, slot).ok_or_else(|| {
-            KernelError::precondition(
-                "ACTIVATION",
-                "slot",
-                format!("region {region:?} has no activation in the {slot} slot to roll back: it runs its configured or default plugin"),
-            )
-        })?;
-        if current.previous.is_empty() {
-            return Err(KernelError::precondition(
-                "ACTIVATION",
-                "slot",
-                "the last activation has no previous plugin to return to",
-            ));
-        }
-        let (record, _) = self.registry.get(&current.previous).ok_or_else(|| {
-            KernelError::precondition(
-                "ACTIVATION",
-                "slot",
-                format!(
-                    "the previous plugin {} is no longer loadable",
-                    current.previous
-                ),
-            )
-        })?;
-        let previous = format!("{}@{}", current.name, current.version);
+        let current = self.in_force(region, slot, "roll back")?;
+        let back_to = match self.activations.below(region, slot) {
+            Some(below) => format!("{}@{}", below.name, below.version),
+            None => self.fallback(region, slot)?,
+        };
+        let record = self.loadable(&back_to)?;
         self.switch(
             region,
             slot,
             ActivationAction::Rollback,
             &record,
-            previous,
+            current,
             actor,
             reason,
         )
         .await
+    }
+
+    /// Returns `region`'s `slot` to its config's or the default plugin,
+    /// whatever was activated since.
+    pub async fn reset(
+        &self,
+        region: &str,
+        slot: Slot,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Activation> {
+        let _changing = self.activations.changing.lock().await;
+        let current = self.in_force(region, slot, "reset")?;
+        let record = self.loadable(&self.fallback(region, slot)?)?;
+        self.switch(
+            region,
+            slot,
+            ActivationAction::Reset,
+            &record,
+            current,
+            actor,
+            reason,
+        )
+        .await
+    }
+
+    /// The activation in force, as `name@version`; refused when there is
+    /// none to `undo`.
+    fn in_force(&self, region: &str, slot: Slot, undo: &str) -> Result<String> {
+        let current = self.activations.in_force(region, slot).ok_or_else(|| {
+            KernelError::precondition(
+                "ACTIVATION",
+                "slot",
+                format!("region {region:?} has no activation in force in the {slot} slot to {undo}: it runs its configured or default plugin"),
+            )
+        })?;
+        Ok(format!("{}@{}", current.name, current.version))
+    }
+
+    /// The config's or default plugin of `region`'s `slot`.
+    fn fallback(&self, region: &str, slot: Slot) -> Result<String> {
+        self.configured(region, slot)
+            .map(|(id, _)| id)
+            .ok_or_else(|| {
+                KernelError::precondition(
+                    "ACTIVATION",
+                    "slot",
+                    format!("the {slot} slot has no configured or default plugin to return to"),
+                )
+            })
+    }
+
+    /// The record of `id`, which the slot returns to.
+    fn loadable(&self, id: &str) -> Result<PluginRecord> {
+        let (record, _) = self.registry.get(id).ok_or_else(|| {
+            KernelError::precondition(
+                "ACTIVATION",
+                "slot",
+                format!("the plugin to return to, {id}, is no longer installed: activate another, or reset the slot"),
+            )
+        })?;
+        Ok(record)
     }
 
     #[allow(clippy::too_many_arguments)] // one activation's fields

@@ -40,7 +40,7 @@ impl PluginSets {
     }
 
     /// Where `id` runs or would run without another activation: each
-    /// region's last activation, each region's config, the defaults.
+    /// region's activation in force, each region's config, the defaults.
     fn users(&self, id: &str) -> Vec<String> {
         let mut users: Vec<String> = self
             .activations

@@ -81,8 +81,22 @@ pub enum PluginsCommand {
         #[arg(long, default_value = "", hide_default_value = true)]
         reason: String,
     },
-    /// Return a region's slot to the plugin it ran before.
+    /// Return a region's slot to the plugin it ran before the activation in
+    /// force: each rollback walks back one, down to the config's or the
+    /// default plugin.
     Rollback {
+        /// The region.
+        region: String,
+        /// The slot.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// Why, for the history.
+        #[arg(long, default_value = "", hide_default_value = true)]
+        reason: String,
+    },
+    /// Return a region's slot to its config's or the default plugin,
+    /// whatever was activated since.
+    Reset {
         /// The region.
         region: String,
         /// The slot.
@@ -116,7 +130,8 @@ const ACTIVATE: FieldFlags = &[
     ("version", "<PLUGIN>"),
     ("reason", "--reason"),
 ];
-const ROLLBACK: FieldFlags = &[
+/// A rollback's and a reset's.
+const UNDO: FieldFlags = &[
     ("region", "<REGION>"),
     ("slot", "<SLOT>"),
     ("reason", "--reason"),
@@ -134,7 +149,7 @@ impl PluginsCommand {
             PluginsCommand::List { .. } => LIST,
             PluginsCommand::Active { .. } => ACTIVE,
             PluginsCommand::Activate { .. } => ACTIVATE,
-            PluginsCommand::Rollback { .. } => ROLLBACK,
+            PluginsCommand::Rollback { .. } | PluginsCommand::Reset { .. } => UNDO,
             PluginsCommand::History { .. } => HISTORY,
             PluginsCommand::Stats { .. } => STATS,
         }
@@ -234,6 +249,18 @@ impl PluginsCommand {
                     reason,
                 };
                 out.print(client.rollback_plugin(request)).await
+            }
+            PluginsCommand::Reset {
+                region,
+                slot,
+                reason,
+            } => {
+                let request = ResetPluginRequest {
+                    region,
+                    slot,
+                    reason,
+                };
+                out.print(client.reset_plugin(request)).await
             }
             PluginsCommand::History { page } => {
                 let request = page_request!(page, ListActivationsRequest {});

@@ -99,6 +99,7 @@ adapter! {
         get_region_plugins(GetRegionPluginsRequest) -> RegionPlugins = plugin_admin.region_plugins;
         activate_plugin(ActivatePluginRequest) -> Activation = plugin_admin.activate;
         rollback_plugin(RollbackPluginRequest) -> Activation = plugin_admin.rollback;
+        reset_plugin(ResetPluginRequest) -> Activation = plugin_admin.reset;
         list_activations(ListActivationsRequest) -> ListActivationsResponse = plugin_admin.history;
         get_plugin_stats(GetPluginStatsRequest) -> PluginStats = plugin_admin.stats;
     }
