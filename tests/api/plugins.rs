@@ -750,12 +750,17 @@ async fn install_refuses_what_does_not_fit() {
         .unwrap()
         .into_inner();
     assert!(again.bundled);
-    let listed = plugins
+    let answer = plugins
         .list_plugins(ListPluginsRequest::default())
         .await
         .unwrap()
-        .into_inner()
-        .plugins;
+        .into_inner();
+    assert_eq!(
+        answer.supported_wit_versions,
+        ["0.2.0"],
+        "the list says which contract versions install"
+    );
+    let listed = answer.plugins;
     let names: Vec<&str> = listed.iter().map(|p| p.name.as_str()).collect();
     let mut bundled: Vec<&str> = xingji_bundled::EMBEDDED
         .iter()

@@ -8,7 +8,7 @@ use xingji_api::v1::{
     ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, ResetPluginRequest,
     RollbackPluginRequest, UninstallPluginRequest,
 };
-use xingji_plugin_host::Slot;
+use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, Slot};
 
 use crate::access::{self, Target};
 use crate::actor::Actor;
@@ -109,6 +109,10 @@ impl PluginAdmin<'_> {
         Ok(ListPluginsResponse {
             plugins,
             next_page_token,
+            supported_wit_versions: SUPPORTED_WIT_VERSIONS
+                .iter()
+                .map(|v| v.to_string())
+                .collect(),
         })
     }
 
