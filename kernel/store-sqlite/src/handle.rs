@@ -60,7 +60,7 @@ impl SqliteStore {
     }
 
     /// [`Self::begin_write`] for a write that moves orders in bulk without
-    /// saying how (the month close, an import): the open loads kept in
+    /// saying how (an import): the open loads kept in
     /// memory are forgotten, and read again when next asked for. Only
     /// writes to `orders` move them (the table's triggers).
     pub(super) async fn begin_orders_write(

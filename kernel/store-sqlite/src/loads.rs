@@ -6,7 +6,7 @@
 //! follow the writes of this process, each applied after its commit and
 //! before the writer lock is let go. (One process per file: nothing else
 //! writes.) Only writes to `orders` move them; one that does not say how
-//! (the month close, an import) forgets them all, and they are read again
+//! (an import) forgets them all, and they are read again
 //! when next asked for.
 
 use std::collections::HashMap;

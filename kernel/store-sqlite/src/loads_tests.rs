@@ -1,12 +1,14 @@
 //! The open loads kept in memory (`loads.rs`) agree with the table the
 //! triggers keep, after creates (in groups, with a reused request id),
 //! dispatches, reassignments, completions and cancels, a write that does
-//! not say how it moved them (an import), and a restart.
+//! not say how it moved them (an import), a month close (which writes no
+//! order row, and keeps them) and the update of an order it settled, and
+//! a restart.
 
 use std::path::Path;
 
-use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderStatus};
-use xingji_store::{CreateOutcome, OrderLog, OrderWrite};
+use xingji_api::v1::{AuditEvent, HistoryEntry, MonthClose, Order, OrderStatus};
+use xingji_store::{CreateOutcome, MonthCloseCommit, OrderLog, OrderWrite, ToSettle};
 
 use super::handle::SqliteStore;
 
@@ -111,7 +113,7 @@ async fn open(path: &Path) -> SqliteStore {
 
 #[tokio::test]
 async fn kept_loads_follow_the_table_through_writes_and_a_restart() {
-    use OrderStatus::{Accepted, Cancelled, Completed, Dispatched, Intake, OnSite};
+    use OrderStatus::{Accepted, Cancelled, Completed, Dispatched, Intake, OnSite, QualityChecked};
     let dir = tempfile::tempdir().expect("temp dir");
     let path = dir.path().join("loads.db");
     let store = open(&path).await;
@@ -157,10 +159,45 @@ async fn kept_loads_follow_the_table_through_writes_and_a_restart() {
         )
         .await
         .expect("import");
+    assert_eq!(
+        agree(&store).await,
+        [("x".into(), "e1".into(), 1), ("y".into(), "e2".into(), 2)]
+    );
+
+    // A month close settles a quality-checked order: no load moves, and
+    // what is kept stays kept; then the settled order is taken up again.
+    create(&store, "r7", order("o7", "sh", QualityChecked, "y", "e2")).await;
+    let settled = store.get_order("o7").await.expect("o7");
+    store
+        .commit_month_close(MonthCloseCommit {
+            close: MonthClose {
+                region: "sh".into(),
+                month: "2026-10".into(),
+                ..MonthClose::default()
+            },
+            outlets: Vec::new(),
+            people: Vec::new(),
+            settle: vec![ToSettle::of(&settled)],
+            read_after: 0,
+            settlement: HistoryEntry {
+                action: "settle".into(),
+                status: OrderStatus::Settled as i32,
+                ..HistoryEntry::default()
+            },
+            audit: audit("month.close"),
+        })
+        .await
+        .expect("close");
+    assert!(store.loads.get("sh").is_some(), "kept across the close");
+    assert_eq!(
+        agree(&store).await,
+        [("x".into(), "e1".into(), 1), ("y".into(), "e2".into(), 2)]
+    );
+    update(&store, "o7", OnSite, "x", "e1").await;
     let before_restart = agree(&store).await;
     assert_eq!(
         before_restart,
-        [("x".into(), "e1".into(), 1), ("y".into(), "e2".into(), 2)]
+        [("x".into(), "e1".into(), 2), ("y".into(), "e2".into(), 2)]
     );
 
     drop(store);

@@ -31,8 +31,12 @@ pub(super) fn read_order(row: &SqliteRow) -> Result<Order> {
     Ok(order)
 }
 
+/// Whether the `orders` row was settled since its last write, in SQL.
+pub(super) const SETTLED: &str =
+    "EXISTS (SELECT 1 FROM settled_orders s WHERE s.order_id = orders.id)";
+
 /// The ends of a condition on an order row: "or it was settled since",
-/// "and it was not".
+/// "and it was not" (`concat!` takes only literals, hence written out).
 const OR_SETTLED: &str =
     " OR EXISTS (SELECT 1 FROM settled_orders s WHERE s.order_id = orders.id))";
 const AND_NOT_SETTLED: &str =
@@ -65,22 +69,19 @@ pub(super) fn due_before(conditions: &mut Vec<Condition>, now: Option<i64>) {
 }
 
 impl SqliteStore {
-    /// Before an update of order `id`: folds a settlement recorded beside
-    /// it into its row (the update writes the body whole, settlement
-    /// included, as read) by dropping the narrow row and bumping the
-    /// version column to the version readers saw.
+    /// Before an update of order `id`, which a close settled since its
+    /// last write: folds the settlement into its row (the update writes the
+    /// body whole, settlement included, as read) by dropping the narrow row
+    /// and bumping the version column to the version readers saw.
     pub(super) async fn unsettle(tx: &mut sqlx::SqliteConnection, id: &str) -> Result<()> {
-        let dropped = sqlx::query("DELETE FROM settled_orders WHERE order_id = ?")
+        sqlx::query("DELETE FROM settled_orders WHERE order_id = ?")
             .bind(id)
             .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if dropped > 0 {
-            sqlx::query("UPDATE orders SET version = version + 1 WHERE id = ?")
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-        }
+            .await?;
+        sqlx::query("UPDATE orders SET version = version + 1 WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         Ok(())
     }
 }

@@ -17,7 +17,7 @@ use xingji_api::v1::{
 use super::handle::SqliteStore;
 use super::loads::LoadMove;
 use super::records::{decode, has_product_line, int_eq, region_in, regions_json, text_eq};
-use super::settled::{ORDER_COLUMNS, due_before, read_order, status_is};
+use super::settled::{ORDER_COLUMNS, SETTLED, due_before, read_order, status_is};
 use super::stored::kernel_columns;
 use xingji_store::audit::{AuditEventFilter, StoredAuditEvent};
 use xingji_store::{
@@ -218,13 +218,17 @@ impl OrderLog for SqliteStore {
         let (_writing, mut tx) = self.begin_write().await?;
         // Where the order counted before, to move the open loads kept in
         // memory as the triggers move the table's.
-        let before: Option<(String, String, String, bool)> = sqlx::query_as(
-            "SELECT region, outlet_id, engineer_id, in_hand FROM orders WHERE id = ?",
-        )
-        .bind(&write.order.id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        Self::unsettle(&mut tx, &write.order.id).await?;
+        // And whether a close settled it since its last write (`settled`).
+        let before: Option<(String, String, String, bool, bool)> =
+            sqlx::query_as(AssertSqlSafe(format!(
+                "SELECT region, outlet_id, engineer_id, in_hand, {SETTLED} FROM orders WHERE id = ?"
+            )))
+            .bind(&write.order.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if before.as_ref().is_some_and(|row| row.4) {
+            Self::unsettle(&mut tx, &write.order.id).await?;
+        }
         let in_hand = write.in_hand;
         let columns = kernel_columns(write.due_at, in_hand);
         let order = Self::update_with(&mut tx, write.order, columns).await?;
@@ -235,8 +239,8 @@ impl OrderLog for SqliteStore {
             self.loads.forget();
             return Err(error.into());
         }
-        let left = before.iter().filter(|(_, _, _, in_hand)| *in_hand).map(
-            |(region, outlet, engineer, _)| LoadMove {
+        let left = before.iter().filter(|(_, _, _, in_hand, _)| *in_hand).map(
+            |(region, outlet, engineer, _, _)| LoadMove {
                 region,
                 outlet,
                 engineer,
