@@ -14,9 +14,7 @@ pub const WIT_FILES: &[(&str, &str)] = &[
 ];
 
 /// The version [`WIT_FILES`] declare.
-pub fn wit_files_version() -> &'static str {
-    SUPPORTED_WIT_VERSIONS[0]
-}
+pub const WIT_FILES_VERSION: &str = SUPPORTED_WIT_VERSIONS[0];
 
 #[cfg(test)]
 mod tests {
@@ -47,7 +45,7 @@ mod tests {
             .map(|(name, text)| (name.to_string(), text.to_string()))
             .collect();
         assert_eq!(carried, on_disk);
-        let package = format!("package xingji:plugins@{};", wit_files_version());
+        let package = format!("package xingji:plugins@{};", WIT_FILES_VERSION);
         for (name, text) in WIT_FILES {
             assert!(
                 text.starts_with(&package),

@@ -77,7 +77,7 @@ mod world;
 
 pub use cache::hex;
 pub use call::{CallCost, PluginError};
-pub use contract::{WIT_FILES, wit_files_version};
+pub use contract::{WIT_FILES, WIT_FILES_VERSION};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
 pub use plugin::Plugin;

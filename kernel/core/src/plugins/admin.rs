@@ -3,10 +3,10 @@
 //! history and call counts.
 
 use xingji_api::v1::{
-    ActivatePluginRequest, Activation, GetPluginStatsRequest, GetRegionPluginsRequest,
-    InstallPluginRequest, ListActivationsRequest, ListActivationsResponse, ListPluginsRequest,
-    ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins, ResetPluginRequest,
-    RollbackPluginRequest, UninstallPluginRequest,
+    ActivatePluginRequest, Activation, ActivationAction, GetPluginStatsRequest,
+    GetRegionPluginsRequest, InstallPluginRequest, ListActivationsRequest, ListActivationsResponse,
+    ListPluginsRequest, ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins,
+    ResetPluginRequest, RollbackPluginRequest, UninstallPluginRequest,
 };
 use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, Slot};
 
@@ -171,36 +171,46 @@ impl PluginAdmin<'_> {
         actor: &Actor,
         request: RollbackPluginRequest,
     ) -> Result<Activation> {
-        let slot = self
-            .undo(actor, &request.region, request.slot, &request.reason)
-            .await?;
-        self.kernel
-            .plugins
-            .rollback(&request.region, slot, &actor.to_string(), &request.reason)
+        let RollbackPluginRequest {
+            region,
+            slot,
+            reason,
+        } = request;
+        self.undo(actor, &region, slot, &reason, ActivationAction::Rollback)
             .await
     }
 
     /// `ResetPlugin`: returns a region's slot to its config's or the
     /// default plugin.
     pub async fn reset(&self, actor: &Actor, request: ResetPluginRequest) -> Result<Activation> {
-        let slot = self
-            .undo(actor, &request.region, request.slot, &request.reason)
-            .await?;
-        self.kernel
-            .plugins
-            .reset(&request.region, slot, &actor.to_string(), &request.reason)
+        let ResetPluginRequest {
+            region,
+            slot,
+            reason,
+        } = request;
+        self.undo(actor, &region, slot, &reason, ActivationAction::Reset)
             .await
     }
 
-    /// The checks of a rollback or reset: permission, fields, the region.
-    async fn undo(&self, actor: &Actor, region: &str, slot: i32, reason: &str) -> Result<Slot> {
+    /// A rollback or reset: permission, fields, the region, then the undo.
+    async fn undo(
+        &self,
+        actor: &Actor,
+        region: &str,
+        slot: i32,
+        reason: &str,
+        how: ActivationAction,
+    ) -> Result<Activation> {
         access::check(actor, PluginsActivate, Target::Region(region))?;
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, region, slot);
         violations.text("reason", reason, 0, MAX_REASON);
         violations.into_result()?;
         self.kernel.check_region(region).await?;
-        Ok(slot)
+        self.kernel
+            .plugins
+            .undo(region, slot, how, &actor.to_string(), reason)
+            .await
     }
 
     /// `ListActivations`: the history, newest first.

@@ -268,62 +268,41 @@ impl PluginSets {
         .await
     }
 
-    /// Returns `region`'s `slot` to what it ran before the activation in
-    /// force: the activation below it in the history, or the config's or
-    /// default plugin. Each rollback walks back one.
-    pub async fn rollback(
+    /// Undoes `region`'s activation in force in `slot`, by `how`: a
+    /// rollback returns to what ran before it (the activation below it in
+    /// the history, or the config's or default plugin), so each walks back
+    /// one; a reset returns to the config's or default plugin, whatever was
+    /// activated since.
+    pub async fn undo(
         &self,
         region: &str,
         slot: Slot,
+        how: ActivationAction,
         actor: &str,
         reason: &str,
     ) -> Result<Activation> {
         let _changing = self.activations.changing.lock().await;
-        let current = self.in_force(region, slot, "roll back")?;
-        let back_to = match self.activations.below(region, slot) {
+        let current = self.in_force(region, slot, how)?;
+        let below = match how {
+            ActivationAction::Rollback => self.activations.below(region, slot),
+            _ => None,
+        };
+        let back_to = match below {
             Some(below) => format!("{}@{}", below.name, below.version),
             None => self.fallback(region, slot)?,
         };
         let record = self.loadable(&back_to)?;
-        self.switch(
-            region,
-            slot,
-            ActivationAction::Rollback,
-            &record,
-            current,
-            actor,
-            reason,
-        )
-        .await
-    }
-
-    /// Returns `region`'s `slot` to its config's or the default plugin,
-    /// whatever was activated since.
-    pub async fn reset(
-        &self,
-        region: &str,
-        slot: Slot,
-        actor: &str,
-        reason: &str,
-    ) -> Result<Activation> {
-        let _changing = self.activations.changing.lock().await;
-        let current = self.in_force(region, slot, "reset")?;
-        let record = self.loadable(&self.fallback(region, slot)?)?;
-        self.switch(
-            region,
-            slot,
-            ActivationAction::Reset,
-            &record,
-            current,
-            actor,
-            reason,
-        )
-        .await
+        self.switch(region, slot, how, &record, current, actor, reason)
+            .await
     }
 
     /// The activation in force, as `name@version`; refused when there is
-    /// none to `undo`.
-    fn in_force(&self, region: &str, slot: Slot, undo: &str) -> Result<String> {
+    /// none to undo.
+    fn in_force(&self, region: &str, slot: Slot, how: ActivationAction) -> Result<String> {
+        let undo = match how {
+            ActivationAction::Rollback => "roll back",
+            _ => "reset",
+        };
         let current = self.activations.in_force(region, slot).ok_or_else(|| {
             KernelError::precondition(
                 "ACTIVATION",

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, WIT_FILES, WIT_PACKAGE, wit_files_version};
+use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, WIT_FILES, WIT_FILES_VERSION, WIT_PACKAGE};
 
 use crate::server::BoxError;
 
@@ -24,7 +24,7 @@ impl WitArgs {
             println!(
                 "// {WIT_PACKAGE}: this kernel runs plugins built for {}; the files below are {}",
                 SUPPORTED_WIT_VERSIONS.join(", "),
-                wit_files_version()
+                WIT_FILES_VERSION
             );
             for (name, text) in WIT_FILES {
                 println!("\n// ---- wit/{name}");
@@ -39,7 +39,7 @@ impl WitArgs {
         }
         println!(
             "wrote {WIT_PACKAGE}@{} ({} files) into {}",
-            wit_files_version(),
+            WIT_FILES_VERSION,
             WIT_FILES.len(),
             dir.display()
         );

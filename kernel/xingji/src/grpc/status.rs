@@ -198,4 +198,27 @@ mod tests {
         let long = status(KernelError::Internal("y".repeat(100_000)));
         assert!(long.message().len() <= MAX_MESSAGE + 10);
     }
+
+    #[test]
+    fn a_refused_component_s_metadata_reaches_the_error_info() {
+        use tonic_types::StatusExt;
+        let refused = status(KernelError::PluginRejected {
+            reason: "UNSUPPORTED_WIT_VERSION",
+            message: "built for 0.3.0".into(),
+            metadata: vec![("found", "0.3.0".into()), ("supported", "0.2.0".into())],
+        });
+        assert_eq!(refused.code(), Code::FailedPrecondition);
+        let info = refused
+            .get_details_error_info()
+            .expect("ErrorInfo in the details");
+        assert_eq!(info.reason, "UNSUPPORTED_WIT_VERSION");
+        assert_eq!(
+            info.metadata.get("found").map(String::as_str),
+            Some("0.3.0")
+        );
+        assert_eq!(
+            info.metadata.get("supported").map(String::as_str),
+            Some("0.2.0")
+        );
+    }
 }
