@@ -102,7 +102,7 @@ impl Activations {
             _ => "plugins.activate",
         };
         let audit = AuditEvent {
-            detail: format!("{}@{}", activation.name, activation.version),
+            detail: plugin_id(&activation),
             ..audit::event(
                 &activation.actor,
                 operation,
@@ -120,6 +120,11 @@ impl Activations {
     }
 }
 
+/// The plugin `activation` made current, as `name@version`.
+pub(crate) fn plugin_id(activation: &Activation) -> String {
+    format!("{}@{}", activation.name, activation.version)
+}
+
 /// One entry of the history applied to the stacks. A rollback returns to
 /// what ran before the top one (its `previous`); a history written before
 /// rollbacks walked back (when a rollback swapped the last two) may name
@@ -130,7 +135,7 @@ fn apply(stacks: &mut Stacks, slot: Slot, activation: Activation) {
         ActivationAction::Reset => stack.clear(),
         ActivationAction::Rollback => {
             let popped = stack.pop();
-            let now = format!("{}@{}", activation.name, activation.version);
+            let now = plugin_id(&activation);
             if popped.is_none_or(|top| top.previous != now) {
                 stack.push(activation);
             }

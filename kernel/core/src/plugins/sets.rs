@@ -22,7 +22,7 @@ use xingji_store::prelude::*;
 
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
-use crate::plugins::activations::Activations;
+use crate::plugins::activations::{Activations, plugin_id};
 use crate::plugins::concurrency::CallPermits;
 use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
@@ -142,10 +142,7 @@ impl PluginSets {
     /// nothing.
     pub fn active(&self, region: &str, slot: Slot) -> Option<(String, PluginSource)> {
         if let Some(activation) = self.activations.in_force(region, slot) {
-            return Some((
-                format!("{}@{}", activation.name, activation.version),
-                PluginSource::Activation,
-            ));
+            return Some((plugin_id(&activation), PluginSource::Activation));
         }
         self.configured(region, slot)
     }
@@ -288,7 +285,7 @@ impl PluginSets {
             _ => None,
         };
         let back_to = match below {
-            Some(below) => format!("{}@{}", below.name, below.version),
+            Some(below) => plugin_id(&below),
             None => self.fallback(region, slot)?,
         };
         let record = self.loadable(&back_to)?;
@@ -310,7 +307,7 @@ impl PluginSets {
                 format!("region {region:?} has no activation in force in the {slot} slot to {undo}: it runs its configured or default plugin"),
             )
         })?;
-        Ok(format!("{}@{}", current.name, current.version))
+        Ok(plugin_id(&current))
     }
 
     /// The config's or default plugin of `region`'s `slot`.
@@ -366,7 +363,7 @@ impl PluginSets {
             .activations
             .persist(self.store.as_ref(), slot, activation)
             .await?;
-        tracing::info!(region, %slot, plugin = %format!("{}@{}", activation.name, activation.version), previous = %activation.previous, actor, "plugin activated");
+        tracing::info!(region, %slot, plugin = %plugin_id(&activation), previous = %activation.previous, actor, "plugin activated");
         Ok(activation)
     }
 

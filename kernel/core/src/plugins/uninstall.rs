@@ -4,6 +4,7 @@
 use xingji_api::v1::Plugin as PluginRecord;
 
 use crate::error::{KernelError, Result};
+use crate::plugins::activations::plugin_id;
 use crate::plugins::sets::PluginSets;
 
 impl PluginSets {
@@ -46,7 +47,7 @@ impl PluginSets {
             .activations
             .current()
             .into_iter()
-            .filter(|a| format!("{}@{}", a.name, a.version) == id)
+            .filter(|a| plugin_id(a) == id)
             .map(|a| format!("region {} (activated)", a.region))
             .collect();
         for (region, config) in self.regions.declared() {
