@@ -7,22 +7,27 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/campaign",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: {
+        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+        "xingji:plugins/records@0.2.0": xingji_plugin_sdk::host::records,
+        "xingji:plugins/order-writer@0.2.0": xingji_plugin_sdk::host::order_writer,
+    },
 });
 
 mod rules;
 
 use exports::xingji::plugins::birthday_campaign::{Guest, Visit, Window};
-use xingji::plugins::log::{Level, log};
-use xingji::plugins::order_writer::create_order;
-use xingji::plugins::records::{get_order, list_orders};
-use xingji_plugin_kit::wit::types::Params;
+use xingji_plugin_sdk::host::log::{Level, log};
+use xingji_plugin_sdk::host::order_writer::create_order;
+use xingji_plugin_sdk::host::records::{get_order, list_orders};
+use xingji_plugin_sdk::wit::types::Params;
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
 
 /// Orders read per `records.list-orders` call (its maximum).
 const PAGE: u32 = 1000;

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use xingji_plugin_kit::settings::Settings;
-use xingji_plugin_kit::wit::line_index;
+use xingji_plugin_sdk::settings::Settings;
+use xingji_plugin_sdk::wit::line_index;
 
 use crate::exports::xingji::plugins::birthday_campaign::{Visit, Window};
-use crate::xingji::plugins::order_writer::NewOrder;
-use xingji_plugin_kit::wit::types::{Date, Order, OrderKind, OrderStatus, ProductLine};
+use xingji_plugin_sdk::host::order_writer::NewOrder;
+use xingji_plugin_sdk::wit::types::{Date, Order, OrderKind, OrderStatus, ProductLine};
 
 /// The product lines in WIT order (indexed by `line_index`), with the parameter that sets each
 /// line's cycle and its default, in years.
@@ -384,7 +384,7 @@ pub fn new_order(due: &Due, source: &Order) -> NewOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xingji_plugin_kit::wit::types::Geo;
+    use xingji_plugin_sdk::wit::types::Geo;
 
     fn day(year: i32, month: u8, day: u8) -> Date {
         Date { year, month, day }

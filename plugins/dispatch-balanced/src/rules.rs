@@ -3,12 +3,12 @@
 //! outlets in reach).
 //!
 //! Eligibility, the engineer and the refusal are the kit's
-//! (`xingji_plugin_kit::dispatch`); this plugin treats daily capacity 0 as
+//! (`xingji_plugin_sdk::dispatch`); this plugin treats daily capacity 0 as
 //! "takes no orders" (the load is open orders / capacity). A tie in score
 //! goes to the better grade, then to the lower index.
 
-use xingji_plugin_kit::dispatch::{self, Candidate, Grade, Network, Rules, ZeroCapacity};
-use xingji_plugin_kit::numbers::{Fixed, div_round};
+use xingji_plugin_sdk::dispatch::{self, Candidate, Grade, Network, Rules, ZeroCapacity};
+use xingji_plugin_sdk::numbers::{Fixed, div_round};
 
 use crate::exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest};
 
@@ -19,7 +19,7 @@ pub fn choose(request: &DispatchRequest) -> Decision {
         Ok(rules) => rules,
         Err(error) => return Decision::Refuse(format!("misconfigured: {error}")),
     };
-    let network = xingji_plugin_kit::dispatch_network!(request);
+    let network = xingji_plugin_sdk::dispatch_network!(request);
     match pick(&network, &rules, &scoring) {
         Ok(choice) => Decision::Assign(Assignment {
             outlet: choice.outlet as u32,
@@ -126,8 +126,8 @@ pub fn pick(network: &Network, rules: &Rules, scoring: &Scoring) -> Result<Choic
 
 #[cfg(test)]
 mod tests {
-    use xingji_plugin_kit::dispatch::fixtures::{engineer, network, outlet, params};
-    use xingji_plugin_kit::dispatch::{Engineer, Licence, Outlet, Status};
+    use xingji_plugin_sdk::dispatch::fixtures::{engineer, network, outlet, params};
+    use xingji_plugin_sdk::dispatch::{Engineer, Licence, Outlet, Status};
 
     use super::*;
 
@@ -550,7 +550,7 @@ mod tests {
             ),
         ];
         for (pairs, want) in cases {
-            let request = xingji_plugin_kit::dispatch_request!(net.clone(), params(pairs));
+            let request = xingji_plugin_sdk::dispatch_request!(net.clone(), params(pairs));
             match (choose(&request), want) {
                 (Decision::Assign(a), Ok(outlet)) => {
                     assert_eq!(a.outlet as usize, outlet, "{pairs:?}")
@@ -598,14 +598,14 @@ mod tests {
             vec![engineer(1), engineer(2)],
         );
         let request: DispatchRequest =
-            xingji_plugin_kit::dispatch_request!(net.clone(), Vec::new());
+            xingji_plugin_sdk::dispatch_request!(net.clone(), Vec::new());
         let Decision::Assign(assignment) = choose(&request) else {
             panic!("refused")
         };
         assert_eq!((assignment.outlet, assignment.engineer), WANT_END_TO_END);
         // At walking pace only the near one is in reach.
         let request =
-            xingji_plugin_kit::dispatch_request!(net.clone(), params(&[("speed_kmh", "2")]));
+            xingji_plugin_sdk::dispatch_request!(net.clone(), params(&[("speed_kmh", "2")]));
         let Decision::Assign(assignment) = choose(&request) else {
             panic!("refused")
         };
@@ -615,7 +615,7 @@ mod tests {
         for outlet in &mut net.outlets {
             outlet.serves = false;
         }
-        let request = xingji_plugin_kit::dispatch_request!(net, Vec::new());
+        let request = xingji_plugin_sdk::dispatch_request!(net, Vec::new());
         let Decision::Refuse(reason) = choose(&request) else {
             panic!("assigned")
         };

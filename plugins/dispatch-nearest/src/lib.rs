@@ -6,7 +6,10 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: {
+        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+    },
 });
 
 mod rules;
@@ -17,7 +20,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {

@@ -1,11 +1,11 @@
 //! The nearest eligible outlet wins (DOMAIN.md §1: "comes when called").
 //!
 //! Eligibility, the engineer and the refusal are the kit's
-//! (`xingji_plugin_kit::dispatch`); this plugin treats daily capacity 0 as
+//! (`xingji_plugin_sdk::dispatch`); this plugin treats daily capacity 0 as
 //! unlimited, and picks the smallest distance in whole metres, then the
 //! better grade (A, B, ungraded, C), then the lower index.
 
-use xingji_plugin_kit::dispatch::{self, Candidate, Network, Rules, ZeroCapacity};
+use xingji_plugin_sdk::dispatch::{self, Candidate, Network, Rules, ZeroCapacity};
 
 use crate::exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest};
 
@@ -16,7 +16,7 @@ pub fn choose(request: &DispatchRequest) -> Decision {
         Ok(rules) => rules,
         Err(error) => return Decision::Refuse(format!("misconfigured: {error}")),
     };
-    let network = xingji_plugin_kit::dispatch_network!(request);
+    let network = xingji_plugin_sdk::dispatch_network!(request);
     match pick(&network, &rules) {
         Ok(choice) => Decision::Assign(Assignment {
             outlet: choice.outlet as u32,
@@ -88,8 +88,8 @@ pub fn pick(network: &Network, rules: &Rules) -> Result<Choice, String> {
 
 #[cfg(test)]
 mod tests {
-    use xingji_plugin_kit::dispatch::fixtures::{engineer, network, outlet, params};
-    use xingji_plugin_kit::dispatch::{Engineer, Grade, Licence, Outlet, Status};
+    use xingji_plugin_sdk::dispatch::fixtures::{engineer, network, outlet, params};
+    use xingji_plugin_sdk::dispatch::{Engineer, Grade, Licence, Outlet, Status};
 
     use super::*;
 
@@ -513,7 +513,7 @@ mod tests {
             (&[("load_weight", "60")], Ok(0)),
         ];
         for (pairs, want) in cases {
-            let request = xingji_plugin_kit::dispatch_request!(net.clone(), params(pairs));
+            let request = xingji_plugin_sdk::dispatch_request!(net.clone(), params(pairs));
             match (choose(&request), want) {
                 (Decision::Assign(a), Ok(outlet)) => {
                     assert_eq!(a.outlet as usize, outlet, "{pairs:?}")
@@ -561,14 +561,14 @@ mod tests {
             vec![engineer(1), engineer(2)],
         );
         let request: DispatchRequest =
-            xingji_plugin_kit::dispatch_request!(net.clone(), Vec::new());
+            xingji_plugin_sdk::dispatch_request!(net.clone(), Vec::new());
         let Decision::Assign(assignment) = choose(&request) else {
             panic!("refused")
         };
         assert_eq!((assignment.outlet, assignment.engineer), WANT_END_TO_END);
         // At walking pace only the near one is in reach.
         let request =
-            xingji_plugin_kit::dispatch_request!(net.clone(), params(&[("speed_kmh", "2")]));
+            xingji_plugin_sdk::dispatch_request!(net.clone(), params(&[("speed_kmh", "2")]));
         let Decision::Assign(assignment) = choose(&request) else {
             panic!("refused")
         };
@@ -578,7 +578,7 @@ mod tests {
         for outlet in &mut net.outlets {
             outlet.serves = false;
         }
-        let request = xingji_plugin_kit::dispatch_request!(net, Vec::new());
+        let request = xingji_plugin_sdk::dispatch_request!(net, Vec::new());
         let Decision::Refuse(reason) = choose(&request) else {
             panic!("assigned")
         };
@@ -603,7 +603,7 @@ mod tests {
         use crate::exports::xingji::plugins::dispatcher::{
             CandidateEngineer, CandidateOutlet, DispatchOrder,
         };
-        use xingji_plugin_kit::wit::types::{
+        use xingji_plugin_sdk::wit::types::{
             Geo, Grade as WitGrade, LicenceState, OrderKind, OutletStatus, ProductLine,
             ProductLines,
         };

@@ -3,15 +3,15 @@
 //!
 //! All arithmetic is in integers: KPIs in permille, scores in hundredths of
 //! a point, every division rounded half away from zero
-//! (`xingji_plugin_kit::numbers::div_round`).
+//! (`xingji_plugin_sdk::numbers::div_round`).
 
 use std::fmt::Write as _;
 
-use xingji_plugin_kit::month::check;
-use xingji_plugin_kit::numbers::{Fixed, div_round, permille};
-use xingji_plugin_kit::settings::Settings;
-use xingji_plugin_kit::wit::month::{Incentive, MonthFacts, MonthOrder, OutletFacts};
-use xingji_plugin_kit::wit::types::{Grade, OrderKind, OutletStatus};
+use xingji_plugin_sdk::month::check;
+use xingji_plugin_sdk::numbers::{Fixed, div_round, permille};
+use xingji_plugin_sdk::settings::Settings;
+use xingji_plugin_sdk::wit::month::{Incentive, MonthFacts, MonthOrder, OutletFacts};
+use xingji_plugin_sdk::wit::types::{Grade, OrderKind, OutletStatus};
 
 use crate::exports::xingji::plugins::evaluator::{
     ChargeKind, Evaluation, Kpis, LicenceCharge, OutletGrade,
@@ -443,9 +443,9 @@ fn rank(outlets: &mut [OutletGrade], tallies: &[Tally], top_n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xingji_plugin_kit::month::fixtures::{Rng, month, order, outlet, params};
-    use xingji_plugin_kit::wit::KINDS;
-    use xingji_plugin_kit::wit::types::ProductLine;
+    use xingji_plugin_sdk::month::fixtures::{Rng, month, order, outlet, params};
+    use xingji_plugin_sdk::wit::KINDS;
+    use xingji_plugin_sdk::wit::types::ProductLine;
 
     /// A repair completed in the month, as it should be: callback reached
     /// and satisfied, on time, no parts, no finding agreed (so that the

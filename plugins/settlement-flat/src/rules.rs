@@ -1,18 +1,18 @@
 //! The flat settlement rules, as plain functions over the WIT types. The
 //! index check, the audit, the statement's arithmetic, the rates per kind,
 //! T by grade, the ranking's incentive and engineer pay are the kit's
-//! (`xingji_plugin_kit::month`), the same rules as `settlement-standard`;
+//! (`xingji_plugin_sdk::month`), the same rules as `settlement-standard`;
 //! this plugin only leaves out the product-line factor, the score term and
 //! the quality credits.
 
-use xingji_plugin_kit::month::{
+use xingji_plugin_sdk::month::{
     CELLS, GradeCoefficients, Line, MAX_AMOUNT, PayBook, PayRules, Statement, Tally, cell, check,
     is_kind_rate, kind_rates, ranking_line, settle_order, statement,
 };
-use xingji_plugin_kit::settings::Settings;
-use xingji_plugin_kit::wit::PRODUCT_LINES;
-use xingji_plugin_kit::wit::month::MonthFacts;
-use xingji_plugin_kit::wit::types::{Grade, OrderKind};
+use xingji_plugin_sdk::settings::Settings;
+use xingji_plugin_sdk::wit::PRODUCT_LINES;
+use xingji_plugin_sdk::wit::month::MonthFacts;
+use xingji_plugin_sdk::wit::types::{Grade, OrderKind};
 
 use crate::exports::xingji::plugins::settler::{
     EngineerPay, Line as WitLine, OutletAccount, OutletStatement, Settlement,
@@ -180,10 +180,10 @@ mod tests {
     use super::*;
     // `order` is a TV repair to settle that passes the audit, by engineer
     // 0, on time.
-    use xingji_plugin_kit::month::fixtures::{Rng, month, order as settled, outlet, params};
-    use xingji_plugin_kit::wit::month::{Incentive, MonthOrder, OutletFacts};
-    use xingji_plugin_kit::wit::types::ProductLine;
-    use xingji_plugin_kit::wit::{KINDS, LINES};
+    use xingji_plugin_sdk::month::fixtures::{Rng, month, order as settled, outlet, params};
+    use xingji_plugin_sdk::wit::month::{Incentive, MonthOrder, OutletFacts};
+    use xingji_plugin_sdk::wit::types::ProductLine;
+    use xingji_plugin_sdk::wit::{KINDS, LINES};
 
     fn account(grade: Grade, score: i32, incentive: Incentive) -> OutletAccount {
         OutletAccount {

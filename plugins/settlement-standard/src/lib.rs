@@ -6,22 +6,24 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/settlement",
     with: {
-        "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types,
-        "xingji:plugins/month@0.2.0": xingji_plugin_kit::wit::month,
+        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/month@0.2.0": xingji_plugin_sdk::wit::month,
+        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+        "xingji:plugins/records@0.2.0": xingji_plugin_sdk::host::records,
     },
 });
 
 mod rules;
 
 use exports::xingji::plugins::settler::{Guest as Settler, OutletAccount, Settlement};
-use xingji_plugin_kit::wit::month::MonthFacts;
-use xingji_plugin_kit::wit::types::Params;
+use xingji_plugin_sdk::wit::month::MonthFacts;
+use xingji_plugin_sdk::wit::types::Params;
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
 
 impl Settler for Component {
     fn settle(

@@ -1,17 +1,17 @@
 //! The settlement rules, as plain functions over the WIT types. The index
 //! check, the audit, the statement's arithmetic and engineer pay are the
-//! kit's (`xingji_plugin_kit::month`), shared with `settlement-flat`; the
+//! kit's (`xingji_plugin_sdk::month`), shared with `settlement-flat`; the
 //! rate table, the coefficient T and the incentives Q are this plugin's.
 
-use xingji_plugin_kit::month::{
+use xingji_plugin_sdk::month::{
     CELLS, GradeCoefficients, Line, MAX_AMOUNT, MAX_RATE, PayBook, PayRules, Statement, Tally,
     cell, check, is_kind_rate, kind_rates, ranking_line, settle_order, statement,
 };
-use xingji_plugin_kit::numbers::{Fixed, div_round};
-use xingji_plugin_kit::settings::Settings;
-use xingji_plugin_kit::wit::month::MonthFacts;
-use xingji_plugin_kit::wit::types::OrderKind;
-use xingji_plugin_kit::wit::{ORDER_KINDS, PRODUCT_LINES};
+use xingji_plugin_sdk::numbers::{Fixed, div_round};
+use xingji_plugin_sdk::settings::Settings;
+use xingji_plugin_sdk::wit::month::MonthFacts;
+use xingji_plugin_sdk::wit::types::OrderKind;
+use xingji_plugin_sdk::wit::{ORDER_KINDS, PRODUCT_LINES};
 
 use crate::exports::xingji::plugins::settler::{
     EngineerPay, Line as WitLine, OutletAccount, OutletStatement, Settlement,
@@ -57,7 +57,7 @@ fn known(name: &str) -> bool {
 /// The region's settlement rules, from its parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rules {
-    /// Fen per paid order of each cell (`xingji_plugin_kit::month::cell`).
+    /// Fen per paid order of each cell (`xingji_plugin_sdk::month::cell`).
     pub units: [i64; CELLS],
     /// T by grade, permille.
     pub t: GradeCoefficients,
@@ -272,10 +272,10 @@ fn to_wit(s: Statement) -> OutletStatement {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xingji_plugin_kit::month::fixtures::{Rng, month, order, outlet, params};
-    use xingji_plugin_kit::wit::month::{Incentive, MonthOrder, OutletFacts};
-    use xingji_plugin_kit::wit::types::{Grade, ProductLine};
-    use xingji_plugin_kit::wit::{KINDS, LINES};
+    use xingji_plugin_sdk::month::fixtures::{Rng, month, order, outlet, params};
+    use xingji_plugin_sdk::wit::month::{Incentive, MonthOrder, OutletFacts};
+    use xingji_plugin_sdk::wit::types::{Grade, ProductLine};
+    use xingji_plugin_sdk::wit::{KINDS, LINES};
 
     /// An account whose score makes the score term 0.
     fn account(grade: Grade) -> OutletAccount {

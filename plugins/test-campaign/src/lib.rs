@@ -4,19 +4,19 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/campaign",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::birthday_campaign::{Guest, Visit, Window};
 use xingji::plugins::order_writer::{NewOrder, create_order};
 use xingji::plugins::records::list_orders;
-use xingji_plugin_kit::wit::types::{Geo, OrderKind, Params, ProductLine};
+use xingji_plugin_sdk::wit::types::{Geo, OrderKind, Params, ProductLine};
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Guest for Component {
     fn run(window: Window, dry_run: bool, _params: Params) -> Result<Vec<Visit>, String> {

@@ -6,19 +6,19 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use std::fmt::Write as _;
 
 use exports::xingji::plugins::dispatcher::{Decision, DispatchRequest, Guest as Dispatcher};
-use xingji_plugin_kit::wit::types::Geo;
+use xingji_plugin_sdk::wit::types::Geo;
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {

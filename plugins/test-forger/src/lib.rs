@@ -6,7 +6,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::dispatcher::{
@@ -18,7 +18,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 /// The message: a harmless line, then a forged kernel line.
 pub const FORGED: &str =

@@ -12,7 +12,7 @@ wit_bindgen::generate!({
         }
     ",
     world: "test:greedy/greedy",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
     generate_all,
 });
 
@@ -22,7 +22,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Dispatcher for Component {
     fn choose(_request: DispatchRequest) -> Decision {

@@ -14,20 +14,20 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::dispatcher::{
     Assignment, Decision, DispatchRequest, Guest as Dispatcher,
 };
 use xingji::plugins::log::{Level, log};
-use xingji_plugin_kit::wit::types::ProductLine;
+use xingji_plugin_sdk::wit::types::ProductLine;
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {

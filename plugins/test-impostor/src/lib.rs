@@ -8,13 +8,13 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/warranty",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::plugin::{Guest as Plugin, Manifest};
 use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
 use xingji::plugins::kv;
-use xingji_plugin_kit::wit::types::{Date, Params};
+use xingji_plugin_sdk::wit::types::{Date, Params};
 
 struct Component;
 

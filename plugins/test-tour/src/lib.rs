@@ -3,7 +3,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/tour",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::tour_planner::{Guest, PlanRequest, Route, TourPlan};
@@ -12,7 +12,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Guest for Component {
     fn plan(request: PlanRequest) -> Result<TourPlan, String> {

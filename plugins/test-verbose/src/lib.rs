@@ -6,7 +6,7 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/dispatch",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::dispatcher::{Decision, DispatchRequest, Guest as Dispatcher};
@@ -15,7 +15,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 /// Just under the dispatch slot's output limit (1 MiB), leaving room for
 /// the rest of the decision.

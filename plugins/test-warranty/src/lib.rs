@@ -12,18 +12,18 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/warranty",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });
 
 use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
 use xingji::plugins::{kv, log, records};
-use xingji_plugin_kit::wit::types::{Date, Params};
+use xingji_plugin_sdk::wit::types::{Date, Params};
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji tests");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji tests");
 
 impl Warranty for Component {
     fn quote(appliance: Appliance, _today: Date, _params: Params) -> Result<Vec<Plan>, String> {

@@ -20,7 +20,7 @@ pub struct Report {
 fn length(request: &Request, from: (f64, f64), to: (f64, f64)) -> f64 {
     match request.metric {
         Metric::Plane => (to.0 - from.0).hypot(to.1 - from.1),
-        Metric::Earth => xingji_plugin_kit::km(from.0, from.1, to.0, to.1),
+        Metric::Earth => xingji_plugin_sdk::km(from.0, from.1, to.0, to.1),
     }
 }
 
@@ -275,7 +275,7 @@ mod tests {
         req.fleet.speed_kmh = 60.0;
         req.fleet.shift_end = 100;
         // 0.1° of latitude: 11.12 km each way, 11.12 minutes at 60 km/h.
-        let km = xingji_plugin_kit::km(31.0, 121.0, 31.1, 121.0);
+        let km = xingji_plugin_sdk::km(31.0, 121.0, 31.1, 121.0);
         let plan = Plan {
             routes: vec![route(&[0], 2.0 * km)],
             unassigned: vec![],

@@ -8,7 +8,11 @@
 wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/tour",
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: {
+        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+        "xingji:plugins/budget@0.2.0": xingji_plugin_sdk::host::budget,
+    },
 });
 
 pub mod check;
@@ -28,7 +32,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
 
 /// The share of the host's remaining time the search may use: the rest is
 /// the margin for building and returning the answer.
@@ -36,7 +40,7 @@ const HOST_SHARE: f64 = 0.9;
 
 /// The request in plain values.
 pub fn request(request: &PlanRequest) -> model::Request {
-    let point = |g: &xingji_plugin_kit::wit::types::Geo| model::Point { x: g.lat, y: g.lon };
+    let point = |g: &xingji_plugin_sdk::wit::types::Geo| model::Point { x: g.lat, y: g.lon };
     model::Request {
         depot: point(&request.depot),
         metric: match request.metric {
@@ -89,7 +93,7 @@ struct HostClock {
 
 impl search::Clock for HostClock {
     fn remaining_ms(&mut self) -> f64 {
-        let used = self.host_start - f64::from(xingji::plugins::budget::remaining_ms());
+        let used = self.host_start - f64::from(xingji_plugin_sdk::host::budget::remaining_ms());
         self.budget - used
     }
 }
@@ -98,7 +102,7 @@ impl Guest for Component {
     fn plan(request: PlanRequest) -> Result<TourPlan, String> {
         let config = params::config(&request.params)?;
         let plain = self::request(&request);
-        let host_start = f64::from(xingji::plugins::budget::remaining_ms());
+        let host_start = f64::from(xingji_plugin_sdk::host::budget::remaining_ms());
         let mut clock = HostClock {
             host_start,
             budget: f64::from(request.budget_ms).min(host_start * HOST_SHARE),
@@ -111,7 +115,7 @@ impl Guest for Component {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use xingji_plugin_kit::wit::types::Geo;
+    use xingji_plugin_sdk::wit::types::Geo;
 
     #[test]
     fn maps_the_request_and_the_plan() {

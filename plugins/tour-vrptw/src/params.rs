@@ -2,7 +2,7 @@
 //! name set twice or a value out of range fails the call, naming the
 //! parameter.
 
-use xingji_plugin_kit::settings::Settings;
+use xingji_plugin_sdk::settings::Settings;
 
 use crate::search::Config;
 

@@ -13,7 +13,7 @@ use crate::dates::Day;
 use crate::exports::xingji::plugins::warranty_plans::{Appliance, Contract};
 use crate::rules::{Rules, date, day};
 use crate::store::{self, Store};
-use xingji_plugin_kit::wit::types::Date;
+use xingji_plugin_sdk::wit::types::Date;
 
 /// The longest serial and customer phone, bytes (the kernel's serials are
 /// at most 64).
@@ -251,7 +251,7 @@ mod tests {
     use super::*;
     use crate::rules::tests::{appliance, d, params};
     use crate::store::memory::Memory;
-    use xingji_plugin_kit::wit::types::ProductLine;
+    use xingji_plugin_sdk::wit::types::ProductLine;
 
     const PHONE: &str = "13812345678";
 

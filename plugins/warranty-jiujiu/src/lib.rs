@@ -7,7 +7,12 @@ wit_bindgen::generate!({
     path: "../../wit",
     world: "xingji:plugins/warranty",
     additional_derives: [PartialEq],
-    with: { "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types },
+    with: {
+        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+        "xingji:plugins/records@0.2.0": xingji_plugin_sdk::host::records,
+        "xingji:plugins/kv@0.2.0": xingji_plugin_sdk::host::kv,
+    },
 });
 
 mod contracts;
@@ -16,14 +21,14 @@ mod rules;
 mod store;
 
 use exports::xingji::plugins::warranty_plans::{Appliance, Contract, Guest as Warranty, Plan};
-use xingji::plugins::kv;
-use xingji_plugin_kit::wit::types::{Date, Params};
+use xingji_plugin_sdk::host::kv;
+use xingji_plugin_sdk::wit::types::{Date, Params};
 
 struct Component;
 
 export!(Component);
 
-xingji_plugin_kit::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
 
 /// The host's key-value store.
 struct Kv;

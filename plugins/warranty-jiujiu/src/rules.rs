@@ -1,14 +1,14 @@
 //! The region's Jiujiu rules from its parameters, who may buy, and what a
 //! plan costs. Integer arithmetic only: money in fen, rates and factors in
-//! permille, one rounding rule (`xingji_plugin_kit::numbers::div_round`,
+//! permille, one rounding rule (`xingji_plugin_sdk::numbers::div_round`,
 //! halves away from zero).
 
-use xingji_plugin_kit::settings::Settings;
-use xingji_plugin_kit::wit::{line_index, line_name};
+use xingji_plugin_sdk::settings::Settings;
+use xingji_plugin_sdk::wit::{line_index, line_name};
 
 use crate::dates::Day;
 use crate::exports::xingji::plugins::warranty_plans::{Appliance, Plan};
-use xingji_plugin_kit::wit::types::{Date, ProductLine};
+use xingji_plugin_sdk::wit::types::{Date, ProductLine};
 
 /// Every product line, in WIT order (indexed by `line_index`), with its parameter name and default
 /// factor (‰).
@@ -179,7 +179,7 @@ impl Rules {
     pub fn price(&self, price: i64, rate: i64, factor: i64, age: u32) -> Result<i64, String> {
         let loading = 1000 + i128::from(age) * i128::from(self.age_loading);
         let fen = i128::from(price) * i128::from(rate) * i128::from(factor) * loading;
-        let yuan = xingji_plugin_kit::numbers::div_round(fen, 1000 * 1000 * 1000 * 100);
+        let yuan = xingji_plugin_sdk::numbers::div_round(fen, 1000 * 1000 * 1000 * 100);
         let price = i64::try_from(yuan * 100)
             .map_err(|_| format!("appliance.price {price} is too large to price"))?;
         Ok(price.max(self.min_price))

@@ -5,8 +5,8 @@
 use crate::dates::Day;
 use crate::exports::xingji::plugins::warranty_plans::{Appliance, Contract};
 use crate::rules::{LINES, date};
-use xingji_plugin_kit::wit::line_index;
-use xingji_plugin_kit::wit::types::Date;
+use xingji_plugin_sdk::wit::line_index;
+use xingji_plugin_sdk::wit::types::Date;
 
 /// The plugin's key-value store (WIT `kv`).
 pub trait Store {
@@ -207,7 +207,7 @@ mod tests {
     use super::memory::Memory;
     use super::*;
     use crate::rules::tests::{appliance, d};
-    use xingji_plugin_kit::wit::types::ProductLine;
+    use xingji_plugin_sdk::wit::types::ProductLine;
 
     fn contract() -> Contract {
         Contract {

@@ -9,9 +9,12 @@
 //! over its own bindings.
 
 pub mod dispatch;
+pub mod host;
 pub mod month;
 pub mod numbers;
 pub mod settings;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod test_host;
 pub mod wit;
 
 /// The bindings of a dispatch plugin, so that the tests here expand
@@ -19,7 +22,7 @@ pub mod wit;
 #[cfg(test)]
 mod dispatch_world {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../wit",
         world: "xingji:plugins/dispatch",
         with: { "xingji:plugins/types@0.2.0": crate::wit::types },
     });

@@ -6,11 +6,11 @@
 //!
 //! ```ignore
 //! wit_bindgen::generate!({
-//!     path: "../../wit",
+//!     path: "../wit",
 //!     world: "xingji:plugins/settlement",
 //!     with: {
-//!         "xingji:plugins/types@0.2.0": xingji_plugin_kit::wit::types,
-//!         "xingji:plugins/month@0.2.0": xingji_plugin_kit::wit::month,
+//!         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
+//!         "xingji:plugins/month@0.2.0": xingji_plugin_sdk::wit::month,
 //!     },
 //! });
 //! ```
@@ -35,7 +35,7 @@ mod bindings {
                 import xingji:plugins/month@0.2.0;
             }
         ",
-        path: "../../wit",
+        path: "../wit",
         world: "xingji:kit/shared-types",
         with: {
             "xingji:plugins/types@0.2.0": generate,
