@@ -174,13 +174,13 @@ pub const OUTER_GRACE: Duration = Duration::from_millis(50);
 /// if it has not ended [`OUTER_GRACE`] after `limits.deadline`: dropping
 /// it drops its store, which gives its instance back to the pool, so a
 /// guest that waits can hold neither the caller nor a pool slot.
-pub(crate) async fn bounded<T>(
+pub(crate) async fn bounded<T, E: From<PluginError>>(
     limits: Limits,
-    call: impl Future<Output = Result<T, PluginError>>,
-) -> Result<T, PluginError> {
+    call: impl Future<Output = Result<T, E>>,
+) -> Result<T, E> {
     tokio::time::timeout(limits.deadline.saturating_add(OUTER_GRACE), call)
         .await
-        .unwrap_or(Err(PluginError::Deadline(limits.deadline)))
+        .unwrap_or_else(|_| Err(PluginError::Deadline(limits.deadline).into()))
 }
 
 /// The result of a call, or why it failed.

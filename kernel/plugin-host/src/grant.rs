@@ -12,7 +12,7 @@ use wasmtime_wasi::p2::DynPollable;
 use crate::bindings::host::xingji::plugins::{
     budget, kv, log, month, order_writer, records, types,
 };
-use crate::sandbox::{HostLimit, HostState};
+use crate::sandbox::{HostLimit, HostState, LogLine};
 
 /// A host capability: one interface of the WIT package that a world may
 /// import and the kernel implements.
@@ -197,6 +197,9 @@ impl log::Host for HostState {
                 lines: self.budget.log_lines,
                 bytes: self.budget.log_bytes,
             }));
+        }
+        if let Some(kept) = &mut self.kept_log {
+            kept.push(LogLine::new(level, &message));
         }
         // The call's span carries the plugin, version, region and slot. The
         // message is the plugin's text, escaped so that it stays on its line.

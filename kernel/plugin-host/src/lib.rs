@@ -51,6 +51,9 @@
 //! - `plugin.rs`: [`Plugin`];
 //! - `slots/<name>.rs`: one slot each;
 //! - `registry.rs`: the list expanded over the slot files;
+//! - `dynamic.rs`: a call of any function of a plugin's export by name,
+//!   with JSON arguments and result ([`Plugin::call_by_name`], for
+//!   `xingji plugins run`);
 //! - `shape.rs`: [`Shape`], the bounds checked before compiling;
 //! - `cache.rs`: the artifact cache (compiled component and describe);
 //! - `runtime.rs`: [`Runtime`]: the engine, loading (compiled on the
@@ -62,6 +65,7 @@ pub mod bindings;
 mod cache;
 mod call;
 mod contract;
+mod dynamic;
 mod grant;
 mod load_error;
 mod plugin;
@@ -78,11 +82,12 @@ mod world;
 pub use cache::hex;
 pub use call::{CallCost, PluginError};
 pub use contract::{WIT_FILES, WIT_FILES_VERSION};
+pub use dynamic::{CallByNameError, Transcript, to_json};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
 pub use plugin::Plugin;
-pub use runtime::{POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime};
-pub use sandbox::{HostServices, Limits};
+pub use runtime::{POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime, check_plugin_name};
+pub use sandbox::{HostServices, Limits, LogLine};
 pub use shape::Shape;
 pub use slot::{SUPPORTED_WIT_VERSIONS, Slot, WIT_PACKAGE};
 pub use ticker::EPOCH_TICK;

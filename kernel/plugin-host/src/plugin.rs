@@ -7,9 +7,10 @@ use std::any::Any;
 use std::sync::Arc;
 
 use wasmtime::Engine;
+use wasmtime::component::InstancePre;
 
 use crate::call::{Call, PluginError};
-use crate::sandbox::{HostServices, Limits};
+use crate::sandbox::{HostServices, HostState, Limits};
 use crate::slot::Slot;
 use crate::ticker::Ticker;
 use crate::world::{Manifest, World};
@@ -29,6 +30,8 @@ pub struct Plugin {
     /// Its slot world's `World::Pre`. Held as `Any` so that this type needs
     /// no list of slots and each slot's file can add its calls to it.
     pre: Box<dyn Any + Send + Sync>,
+    /// The same component untyped, for calls by name (`dynamic.rs`).
+    instance: InstancePre<HostState>,
 }
 
 impl Plugin {
@@ -39,19 +42,33 @@ impl Plugin {
         slot: Slot,
         wit_version: String,
         sha256: String,
-        engine: Engine,
         ticker: Ticker,
         pre: Box<dyn Any + Send + Sync>,
+        instance: InstancePre<HostState>,
     ) -> Self {
         Plugin {
             manifest,
             slot,
             wit_version,
             sha256,
-            engine,
+            engine: instance.engine().clone(),
             ticker,
             pre,
+            instance,
         }
+    }
+
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub(crate) fn ticker(&self) -> &Ticker {
+        &self.ticker
+    }
+
+    /// The component pre-instantiated for its slot, untyped.
+    pub(crate) fn instance_pre(&self) -> &InstancePre<HostState> {
+        &self.instance
     }
 
     /// `name@version`.

@@ -177,16 +177,16 @@ impl Runtime {
         if manifest.is_none() {
             self.describes.fetch_add(1, Ordering::Relaxed);
         }
-        let (pre, manifest) = prepare(slot, instance, &self.ticker, manifest).await?;
+        let (pre, manifest) = prepare(slot, instance.clone(), &self.ticker, manifest).await?;
         check_manifest(&manifest)?;
         Ok(Plugin::new(
             manifest,
             slot,
             wit_version,
             sha256,
-            self.engine.clone(),
             self.ticker.clone(),
             pre,
+            instance,
         ))
     }
 
@@ -360,19 +360,27 @@ fn pooling() -> InstanceAllocationStrategy {
 }
 
 /// Refuses a manifest the kernel cannot show or version.
-fn check_manifest(manifest: &Manifest) -> Result<(), LoadError> {
-    let bad = |why: String| Err(LoadError::BadManifest(why));
-    let name_ok = (2..=64).contains(&manifest.name.len())
-        && manifest.name.starts_with(|c: char| c.is_ascii_lowercase())
-        && manifest
-            .name
+/// Refuses a plugin name that is not 2 to 64 characters of a-z, 0-9 and
+/// `-` starting with a letter, saying so.
+pub fn check_plugin_name(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.len())
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !name_ok {
-        return bad(format!(
-            "name {:?} must be 2 to 64 characters of a-z, 0-9 and '-', starting with a letter",
-            manifest.name
-        ));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "name {name:?} must be 2 to 64 characters of a-z, 0-9 and '-', starting with a letter"
+        ))
+    }
+}
+
+fn check_manifest(manifest: &Manifest) -> Result<(), LoadError> {
+    let bad = |why: String| Err(LoadError::BadManifest(why));
+    if let Err(why) = check_plugin_name(&manifest.name) {
+        return bad(why);
     }
     if semver::Version::parse(&manifest.version).is_err() {
         return bad(format!(

@@ -17,7 +17,7 @@ use wasmtime_wasi::{
     WasiView,
 };
 
-use crate::bindings::host::xingji::plugins::{order_writer, types};
+use crate::bindings::host::xingji::plugins::{log, order_writer, types};
 
 /// The bounds of one call. Set per region and slot; see [`Limits::for_slot`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -123,6 +123,31 @@ pub enum HostLimit {
     Capability(String),
 }
 
+/// One line a plugin logged during a call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    /// Its level: `trace`, `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// Its text, as the plugin wrote it.
+    pub message: String,
+}
+
+impl LogLine {
+    pub(crate) fn new(level: log::Level, message: &str) -> Self {
+        let level = match level {
+            log::Level::Trace => "trace",
+            log::Level::Debug => "debug",
+            log::Level::Info => "info",
+            log::Level::Warn => "warn",
+            log::Level::Error => "error",
+        };
+        LogLine {
+            level,
+            message: message.to_owned(),
+        }
+    }
+}
+
 /// The data of a plugin call's store.
 pub struct HostState {
     wasi: WasiCtx,
@@ -136,6 +161,11 @@ pub struct HostState {
     services: Option<Arc<dyn HostServices>>,
     /// When the call began: the budget capability counts from here.
     pub(crate) started: std::time::Instant,
+    /// The most linear memory asked for at once.
+    peak_memory: usize,
+    /// The call's log lines, kept for a call by name (`plugins run`); the
+    /// kernel's own calls log to tracing only.
+    pub(crate) kept_log: Option<Vec<LogLine>>,
 }
 
 impl HostState {
@@ -159,7 +189,24 @@ impl HostState {
             log_bytes: 0,
             services,
             started: std::time::Instant::now(),
+            peak_memory: 0,
+            kept_log: None,
         }
+    }
+
+    /// Keeps the call's log lines, for [`HostState::take_log`].
+    pub(crate) fn keep_log(&mut self) {
+        self.kept_log = Some(Vec::new());
+    }
+
+    /// The log lines kept so far.
+    pub(crate) fn take_log(&mut self) -> Vec<LogLine> {
+        self.kept_log.take().unwrap_or_default()
+    }
+
+    /// The most linear memory the call held at once, in bytes.
+    pub(crate) fn peak_memory(&self) -> usize {
+        self.peak_memory
     }
 
     /// The panic message the plugin wrote to standard error, if any: Rust's
@@ -203,6 +250,7 @@ impl ResourceLimiter for HostState {
                 limit: self.budget.memory_bytes,
             }));
         }
+        self.peak_memory = self.peak_memory.max(desired);
         Ok(maximum.is_none_or(|maximum| desired <= maximum))
     }
 

@@ -17,6 +17,7 @@ use crate::kernel::Kernel;
 use crate::paging::{ListRequest, page_size};
 use crate::permission::Permission::{PluginsActivate, PluginsInstall, PluginsRead};
 use crate::plugins::slots::slot_from_proto;
+use crate::plugins::vet;
 use crate::regions::record_region;
 use crate::validate::{MAX_REASON, Violations};
 
@@ -42,22 +43,7 @@ impl PluginAdmin<'_> {
     ) -> Result<PluginRecord> {
         access::check(actor, PluginsInstall, Target::Registry)?;
         let component = request.component;
-        if component.is_empty() {
-            return Err(KernelError::invalid(
-                "component",
-                "is required: the .wasm file's bytes",
-            ));
-        }
-        let limit = self.kernel.plugins.config.max_component_bytes;
-        if component.len() > limit {
-            return Err(KernelError::invalid(
-                "component",
-                format!(
-                    "is {} bytes, over the limit of {limit} bytes ([plugins] max_component_bytes)",
-                    component.len()
-                ),
-            ));
-        }
+        vet::check_size(&self.kernel.plugins.config, &component)?;
         let actor = actor.to_string();
         let publisher =
             self.kernel

@@ -15,6 +15,8 @@
 //!   call's pending kv writes, bounded as they come in;
 //! - `publishers`: who published a component (its signature, checked
 //!   against the publishers the deployment trusts) and who owns a name;
+//! - `vet`: the checks of an install that need no store, which
+//!   `xingji plugins check` runs offline;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
 //! - `uninstall`: removing a version nothing runs;
 //! - `slots`: slots as the API numbers them.
@@ -32,6 +34,7 @@ pub mod sets;
 pub mod slots;
 pub mod stats;
 mod uninstall;
+pub mod vet;
 
 pub use admin::PluginAdmin;
 pub use calls::{Called, PluginCall, Writes};

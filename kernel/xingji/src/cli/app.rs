@@ -158,11 +158,11 @@ pub async fn run_client(cli: Cli) -> Result<(), ClientError> {
     {
         return Err(not_a_client());
     }
-    // `plugins sign` and `keygen` are the author's, offline.
+    // `plugins sign`, `keygen`, `check` and `run` are the author's, offline.
     if let Command::Plugins(command) = &cli.command
         && command.is_local()
     {
-        return command.run_local();
+        return command.run_local().await;
     }
     let flags = cli.command.flags();
     let out = Output::new(cli.value);

@@ -17,6 +17,7 @@
 mod app;
 mod args;
 mod audit;
+mod authoring;
 mod birthdays;
 mod connection;
 mod credentials;
@@ -31,6 +32,7 @@ mod output;
 mod people;
 mod plugins;
 mod serve;
+mod template;
 mod tls;
 mod tokens;
 mod tours;

@@ -8,9 +8,11 @@ use xingji_api::v1::plugin_service_client::PluginServiceClient;
 use xingji_api::v1::*;
 
 use super::args::{PageArgs, enum_arg, page_flags, page_request};
+use super::authoring;
 use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
+use super::template::NewArgs;
 use crate::signing::{sign_file, signature_path, write_key_pair};
 
 /// `xingji plugins …`
@@ -38,6 +40,47 @@ pub enum PluginsCommand {
         /// Where to write the signature [default: FILE.sigstore.json].
         #[arg(long)]
         out: Option<PathBuf>,
+    },
+    /// Check a component offline, as an install would: its size, its
+    /// signature against the publishers of --config (or xingji.toml), its
+    /// WIT version and world, what it imports, and its manifest. Prints
+    /// what it is.
+    Check {
+        /// The .wasm file.
+        file: PathBuf,
+        /// Its signature [default: FILE.sigstore.json if it exists, else
+        /// none: unsigned].
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// The deployment's config, for its [plugins] section (publishers,
+        /// allow_unsigned, bounds) [default: xingji.toml if it exists].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Write a new plugin crate for a world into an empty directory: its
+    /// WIT, the plugin SDK with its test host, a toolchain file naming the
+    /// wasm target, a README and a passing test. Works offline.
+    New(NewArgs),
+    /// Call a component offline on a request, under its slot's production
+    /// limits: prints the result, the time, fuel, peak memory and what it
+    /// logged. Records are empty and kv starts empty.
+    Run {
+        /// The .wasm file.
+        file: PathBuf,
+        /// The call's arguments as JSON (`-`: standard input): an object
+        /// keyed by the WIT parameter names, or the value of the only one.
+        /// `plugins/README.md` gives the mapping and samples.
+        #[arg(long, required_unless_present = "skeleton")]
+        request: Option<PathBuf>,
+        /// Print arguments of the right shape for the function (zeros,
+        /// empty strings and lists, first cases) instead of calling it: a
+        /// request file to fill in.
+        #[arg(long, conflicts_with = "request")]
+        skeleton: bool,
+        /// The function of the slot's interface to call [default: its only
+        /// one].
+        #[arg(long)]
+        function: Option<String>,
     },
     /// Make a publisher's key pair: DIR/NAME.key (private, mode 0600) and
     /// DIR/NAME.pub (for a deployment's [[plugins.publishers]]). Works
@@ -145,7 +188,11 @@ impl PluginsCommand {
         match self {
             PluginsCommand::Install { .. } => INSTALL,
             PluginsCommand::Uninstall { .. } => UNINSTALL,
-            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. } => &[],
+            PluginsCommand::Sign { .. }
+            | PluginsCommand::Keygen { .. }
+            | PluginsCommand::Check { .. }
+            | PluginsCommand::New(_)
+            | PluginsCommand::Run { .. } => &[],
             PluginsCommand::List { .. } => LIST,
             PluginsCommand::Active { .. } => ACTIVE,
             PluginsCommand::Activate { .. } => ACTIVATE,
@@ -159,13 +206,29 @@ impl PluginsCommand {
     pub fn is_local(&self) -> bool {
         matches!(
             self,
-            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. }
+            PluginsCommand::Sign { .. }
+                | PluginsCommand::Keygen { .. }
+                | PluginsCommand::Check { .. }
+                | PluginsCommand::New(_)
+                | PluginsCommand::Run { .. }
         )
     }
 
-    /// Runs an offline command: `sign` or `keygen`.
-    pub fn run_local(&self) -> Result<(), ClientError> {
+    /// Runs an offline command: `sign`, `keygen`, `new`, `check` or `run`.
+    pub async fn run_local(&self) -> Result<(), ClientError> {
         match self {
+            PluginsCommand::Check {
+                file,
+                signature,
+                config,
+            } => authoring::check(file, signature.as_deref(), config.as_deref()).await?,
+            PluginsCommand::New(args) => args.run()?,
+            PluginsCommand::Run {
+                file,
+                request,
+                skeleton,
+                function,
+            } => authoring::run(file, request.as_deref(), *skeleton, function.as_deref()).await?,
             PluginsCommand::Sign { file, key, out } => {
                 let written = sign_file(file, key, out.clone()).map_err(ClientError::Usage)?;
                 println!("{}", written.display());
@@ -209,7 +272,11 @@ impl PluginsCommand {
                 let request = UninstallPluginRequest { name, version };
                 out.print(client.uninstall_plugin(request)).await
             }
-            PluginsCommand::Sign { .. } | PluginsCommand::Keygen { .. } => self.run_local(),
+            PluginsCommand::Sign { .. }
+            | PluginsCommand::Keygen { .. }
+            | PluginsCommand::Check { .. }
+            | PluginsCommand::New(_)
+            | PluginsCommand::Run { .. } => self.run_local().await,
             PluginsCommand::List { slot } => {
                 let request = ListPluginsRequest {
                     slot,
