@@ -5,6 +5,7 @@ mod admission;
 mod audit_trail;
 mod business;
 mod credentials;
+mod decisions;
 mod edges;
 mod fixtures;
 mod lifecycle;

@@ -21,7 +21,7 @@ use xingji_api::v1::{AuditEvent, HistoryEntry, Order};
 
 use super::handle::PostgresStore;
 use xingji_store::audit::{GENESIS_HASH, seal};
-use xingji_store::{Result, order_event};
+use xingji_store::{RecordedDecision, Result, order_event};
 
 /// The advisory lock key of the commit order ("xingji" in ASCII).
 const COMMIT_LOCK: i64 = 0x78_69_6e_67_6a_69;
@@ -44,6 +44,8 @@ pub(super) struct Appends {
     pub(super) network: bool,
     /// Whether plugins or activations changed.
     pub(super) registry: bool,
+    /// The plugin decisions the write applies.
+    pub(super) decisions: Vec<RecordedDecision>,
 }
 
 /// Order events as columns: region, outlet id, the encoded `OrderEvent`.
@@ -108,7 +110,9 @@ pub(super) async fn finish(
         audits,
         network,
         registry,
+        decisions,
     } = appends;
+    super::decisions::insert_decisions(&mut tx, &decisions).await?;
     let mut moved = (None, None);
     for (name, wanted, version) in [
         ("network", network, &mut moved.0),

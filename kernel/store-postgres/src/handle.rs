@@ -16,8 +16,14 @@ use xingji_store::{Result, StoreError};
 
 /// Schema migrations, applied in order on open. sqlx takes an advisory lock
 /// while it migrates, so kernels starting together migrate once.
-const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, "schema", include_str!("../migrations/0001_schema.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "schema", include_str!("../migrations/0001_schema.sql")),
+    (
+        2,
+        "plugin_decisions",
+        include_str!("../migrations/0002_plugin_decisions.sql"),
+    ),
+];
 
 /// The PostgreSQL store. Cheap to clone: clones share one pool and feed.
 #[derive(Debug, Clone)]

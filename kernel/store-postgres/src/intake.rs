@@ -192,6 +192,7 @@ async fn create_group(
             appends.event(&order, Some(entry));
         }
         appends.audits.push(request.audit.clone());
+        appends.decisions.extend(request.order.decision.clone());
         created.insert(index, order);
     }
     rows.insert(&mut tx).await?;

@@ -29,6 +29,7 @@
 
 mod audit;
 mod commit;
+mod decisions;
 mod follow;
 mod handle;
 mod intake;

@@ -51,6 +51,7 @@ impl OrderLog for PostgresStore {
             order,
             due_at,
             in_hand,
+            decision,
         } = write;
         let mut tx = self.pool()?.begin().await?;
         // The load it leaves: read and locked before it is replaced.
@@ -88,6 +89,7 @@ impl OrderLog for PostgresStore {
         move_loads(&mut tx, loads).await?;
         let mut appends = Appends::audited(audit);
         appends.last_event(&order);
+        appends.decisions.extend(decision);
         self.finish(tx, appends).await?;
         Ok(order)
     }

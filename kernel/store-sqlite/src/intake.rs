@@ -72,6 +72,7 @@ impl SqliteStore {
             order,
             due_at,
             in_hand,
+            decision: _,
         } in orders
         {
             let order = Self::insert_with(&mut *tx, order, kernel_columns(due_at, in_hand)).await?;
@@ -155,6 +156,11 @@ impl Committer {
         }
         let last = SqliteStore::append_events(&mut tx, &entries).await?;
         drop(entries);
+        let decisions: Vec<_> = created
+            .iter()
+            .filter_map(|pending| pending.order.decision.as_ref())
+            .collect();
+        SqliteStore::record_decisions_in(&mut tx, &decisions).await?;
         let audits = created
             .iter()
             .map(|pending| pending.audit.clone())

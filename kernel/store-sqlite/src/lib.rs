@@ -14,6 +14,7 @@
 //! gives it the columns lists filter on (an order's `due_at` included).
 
 mod audit;
+mod decisions;
 mod events;
 mod handle;
 mod intake;

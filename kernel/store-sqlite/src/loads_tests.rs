@@ -66,6 +66,7 @@ fn write(order: Order) -> OrderWrite {
         in_hand: order.status().is_in_hand(),
         order,
         due_at: None,
+        decision: None,
     }
 }
 

@@ -72,6 +72,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "settled_orders",
         include_str!("../migrations/sqlite/0011_settled_orders.sql"),
     ),
+    (
+        12,
+        "plugin_decisions",
+        include_str!("../migrations/sqlite/0012_plugin_decisions.sql"),
+    ),
 ];
 
 /// The migrations up to and including version `through`.

@@ -233,6 +233,9 @@ impl OrderLog for SqliteStore {
         let columns = kernel_columns(write.due_at, in_hand);
         let order = Self::update_with(&mut tx, write.order, columns).await?;
         let seq = Self::append_last_event(&mut tx, &order).await?;
+        if let Some(decision) = &write.decision {
+            Self::record_decisions_in(&mut tx, &[decision]).await?;
+        }
         Self::append_audit_in(&mut tx, audit).await?;
         if let Err(error) = tx.commit().await {
             // A failed commit may still have written: read them again.

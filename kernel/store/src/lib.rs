@@ -37,6 +37,7 @@
 pub mod audit;
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod decisions;
 mod error;
 mod filters;
 mod loads;
@@ -47,6 +48,7 @@ mod plugins;
 mod records;
 
 pub use audit::{AuditEventFilter, StoredAuditEvent};
+pub use decisions::{Decisions, RecordedDecision, ShadowTally};
 pub use error::{Result, StoreError};
 pub use filters::{AuditFilter, EventFilter, OrderFilter, OutletFilter, Page, PersonFilter};
 pub use loads::OpenLoads;
@@ -66,12 +68,12 @@ pub use records::Records;
 /// change, and appends it in the change's own transaction (the crate's
 /// documentation says how); a write that fails appends nothing.
 pub trait Store:
-    Records + OrderLog + MonthCloses + PluginRegistry + PluginKv + AuditTrail + Meta
+    Records + OrderLog + MonthCloses + PluginRegistry + PluginKv + Decisions + AuditTrail + Meta
 {
 }
 
 impl<T> Store for T where
-    T: Records + OrderLog + MonthCloses + PluginRegistry + PluginKv + AuditTrail + Meta
+    T: Records + OrderLog + MonthCloses + PluginRegistry + PluginKv + Decisions + AuditTrail + Meta
 {
 }
 
@@ -79,7 +81,7 @@ impl<T> Store for T where
 /// own type (a `dyn Store` needs none of them in scope).
 pub mod prelude {
     pub use crate::{
-        AuditTrail as _, Meta as _, MonthCloses as _, OrderLog as _, PluginKv as _,
+        AuditTrail as _, Decisions as _, Meta as _, MonthCloses as _, OrderLog as _, PluginKv as _,
         PluginRegistry as _, Records as _, Store,
     };
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use xingji_api::v1::{AuditEvent, HistoryEntry, Order, OrderEvent};
 
-use crate::{EventFilter, OpenLoads, OrderFilter, Page, Result};
+use crate::{EventFilter, OpenLoads, OrderFilter, Page, RecordedDecision, Result};
 
 /// What [`OrderLog::create_order`] did.
 #[derive(Debug, Clone)]
@@ -36,6 +36,9 @@ pub struct OrderWrite {
     /// Whether it counts toward its outlet's and engineer's load, as
     /// [`OrderLog::open_order_counts`] gives them (the kernel's "in hand").
     pub in_hand: bool,
+    /// The plugin decision this write applies (a dispatch), recorded in
+    /// the same transaction ([`crate::Decisions`]).
+    pub decision: Option<RecordedDecision>,
 }
 
 /// The event an order write appends for one of its history entries, as

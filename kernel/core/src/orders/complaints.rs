@@ -85,6 +85,7 @@ impl Orders<'_> {
             action: Step::AdvanceComplaint.action(),
             status,
             reason,
+            decision: None,
         };
         self.write(order, actor, entry)
             .await

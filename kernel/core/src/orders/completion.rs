@@ -81,6 +81,7 @@ impl Orders<'_> {
             action: Step::Complete.action(),
             status,
             reason,
+            decision: None,
         };
         self.write(order, actor, entry)
             .await

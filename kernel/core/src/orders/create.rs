@@ -55,7 +55,7 @@ impl Orders<'_> {
         // Dispatched before it is stored, so that a new order is one write
         // (a retry of a stored request wastes this choice, and gets the
         // order the first try made).
-        self.dispatch_new(&mut order).await;
+        let decision = self.dispatch_new(&mut order).await;
         let target = format!("orders/{}", order.id);
         let audit = audit::event(actor, "orders.create", target, &order.region);
         let outcome = self
@@ -64,7 +64,10 @@ impl Orders<'_> {
             .create_order(
                 &request_id,
                 &fingerprint,
-                crate::orders::indexed(order),
+                xingji_store::OrderWrite {
+                    decision,
+                    ..crate::orders::indexed(order)
+                },
                 audit,
             )
             .await

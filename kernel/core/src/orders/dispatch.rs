@@ -13,6 +13,8 @@ use crate::orders::candidates;
 use crate::orders::history::{self, plugin_text};
 use crate::orders::lifecycle::Step;
 use crate::orders::write::{Entry, Orders, present, target};
+use crate::plugins::shadow::{Dispatched, ForOrder};
+use xingji_store::RecordedDecision;
 
 impl Orders<'_> {
     /// `DispatchOrder`: dispatches an order waiting in intake.
@@ -39,9 +41,9 @@ impl Orders<'_> {
     /// decision (or the plugin's failure, after which the order waits in
     /// intake) becomes its second history entry. The order is created
     /// whatever happens here.
-    pub(crate) async fn dispatch_new(&self, order: &mut Order) {
+    pub(crate) async fn dispatch_new(&self, order: &mut Order) -> Option<RecordedDecision> {
         if !self.dispatches_on_intake(order) {
-            return;
+            return None;
         }
         let entry = match self.decide(order).await {
             Ok(entry) => entry,
@@ -57,6 +59,7 @@ impl Orders<'_> {
             entry.reason,
             &targets,
         );
+        entry.decision
     }
 
     /// Dispatches a stored order that has just been made (by a plugin's
@@ -101,7 +104,18 @@ impl Orders<'_> {
             candidates::request(kernel.store.as_ref(), &kernel.networks, order)
                 .await
                 .map_err(|error| KernelError::store(error, "order", &order.id))?;
-        let (decision, plugin) = kernel.plugins.dispatch(&order.region, request).await?;
+        let for_order = ForOrder {
+            id: &order.id,
+            version: order.version,
+        };
+        let Dispatched {
+            decision,
+            plugin,
+            recorded,
+        } = kernel
+            .plugins
+            .dispatch(&order.region, request, for_order)
+            .await?;
         Ok(match decision {
             Decision::Assign(assignment) => {
                 // The plugin host checked that both indices are in range.
@@ -122,12 +136,14 @@ impl Orders<'_> {
                         "{plugin} chose {} and {}: {}",
                         outlet.id, engineer.id, assignment.reason
                     )),
+                    decision: Some(recorded),
                 }
             }
             Decision::Refuse(reason) => Entry {
                 action: "dispatch-refused",
                 status: order.status(),
                 reason: plugin_text(format!("{plugin} refused: {reason}")),
+                decision: Some(recorded),
             },
         })
     }
@@ -141,5 +157,6 @@ fn dispatch_failed(order: &Order, failure: &KernelError) -> Entry {
         action: "dispatch-failed",
         status: order.status(),
         reason: plugin_text(format!("dispatch failed: {failure}")),
+        decision: None,
     }
 }

@@ -39,5 +39,6 @@ pub fn indexed(order: xingji_api::v1::Order) -> xingji_store::OrderWrite {
         due_at: sla::due_at(&order),
         in_hand: order.status().is_in_hand(),
         order,
+        decision: None,
     }
 }

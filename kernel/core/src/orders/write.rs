@@ -4,6 +4,7 @@
 //! version read.
 
 use xingji_api::v1::{Order, OrderStatus};
+use xingji_store::{OrderWrite, RecordedDecision};
 
 use crate::access;
 use crate::actor::Actor;
@@ -38,6 +39,8 @@ pub(crate) struct Entry {
     pub action: &'static str,
     pub status: OrderStatus,
     pub reason: String,
+    /// The plugin decision it applies, recorded with the write.
+    pub decision: Option<RecordedDecision>,
 }
 
 impl Orders<'_> {
@@ -89,7 +92,13 @@ impl Orders<'_> {
         let audit = audit::event(actor, &operation, format!("orders/{id}"), &order.region);
         self.kernel
             .store
-            .update_order(crate::orders::indexed(order), audit)
+            .update_order(
+                OrderWrite {
+                    decision: entry.decision,
+                    ..crate::orders::indexed(order)
+                },
+                audit,
+            )
             .await
             .map_err(|error| KernelError::store(error, "order", &id))
     }
@@ -110,6 +119,7 @@ impl Orders<'_> {
             action: step.action(),
             status,
             reason,
+            decision: None,
         };
         self.write(order, actor, entry).await
     }

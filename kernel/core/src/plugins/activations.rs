@@ -1,8 +1,10 @@
 //! What each region has activated in each slot, as a deployment history:
 //! an activation goes on top, a rollback takes the top one off (back to
 //! the one below, or to the config's or default plugin), a reset takes
-//! them all off. Persisted before it takes effect, serialised by one lock
-//! so that each activation's `previous` is right.
+//! them all off. Beside the stack, a slot may have a shadow: a plugin
+//! that decides beside the active one and is never applied, set and ended
+//! by entries of the same history. Persisted before it takes effect,
+//! serialised by one lock so that each activation's `previous` is right.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -15,9 +17,15 @@ use crate::audit;
 use crate::error::{KernelError, Result};
 use crate::plugins::slots::slot_from_proto;
 
-type Stacks = HashMap<(String, Slot), Vec<Activation>>;
+/// The history applied: each region and slot's stack of activations in
+/// force, oldest first, and its shadow's entry, if it has one.
+#[derive(Default)]
+struct Stacks {
+    stacks: HashMap<(String, Slot), Vec<Activation>>,
+    shadows: HashMap<(String, Slot), Activation>,
+}
 
-/// The activations in force in each region and slot, oldest first.
+/// The activations in force in each region and slot, and the shadows.
 #[derive(Default)]
 pub struct Activations {
     stacks: RwLock<Stacks>,
@@ -38,7 +46,7 @@ impl Activations {
     /// persisted, so the two never interleave.
     pub async fn reload(&self, store: &dyn Store) -> Result<(), String> {
         let _changing = self.changing.lock().await;
-        let mut stacks = Stacks::new();
+        let mut stacks = Stacks::default();
         for activation in store
             .list_activations()
             .await
@@ -65,24 +73,37 @@ impl Activations {
     /// `None` when it runs its configured or default plugin.
     pub fn in_force(&self, region: &str, slot: Slot) -> Option<Activation> {
         let stacks = self.read();
-        stacks.get(&(region.to_owned(), slot))?.last().cloned()
+        stacks
+            .stacks
+            .get(&(region.to_owned(), slot))?
+            .last()
+            .cloned()
+    }
+
+    /// The entry that set `region`'s `slot`'s shadow, if it has one.
+    pub fn shadow(&self, region: &str, slot: Slot) -> Option<Activation> {
+        self.read().shadows.get(&(region.to_owned(), slot)).cloned()
     }
 
     /// The activation a rollback of `region`'s `slot` returns to: the one
     /// below the top; `None` for the configured or default plugin.
     pub fn below(&self, region: &str, slot: Slot) -> Option<Activation> {
         let stacks = self.read();
-        let stack = stacks.get(&(region.to_owned(), slot))?;
+        let stack = stacks.stacks.get(&(region.to_owned(), slot))?;
         stack.len().checked_sub(2).map(|i| stack[i].clone())
     }
 
-    /// Every region's activation in force in every slot. (Those a rollback
-    /// would return to are not: a version may be uninstalled under them,
-    /// and that rollback is then refused, naming it.)
+    /// Every region's activation in force in every slot, and every
+    /// shadow's. (Those a rollback would return to are not: a version may
+    /// be uninstalled under them, and that rollback is then refused, naming
+    /// it.)
     pub fn current(&self) -> Vec<Activation> {
-        self.read()
+        let state = self.read();
+        state
+            .stacks
             .values()
             .filter_map(|stack| stack.last())
+            .chain(state.shadows.values())
             .cloned()
             .collect()
     }
@@ -99,6 +120,7 @@ impl Activations {
         let operation = match activation.action() {
             ActivationAction::Rollback => "plugins.rollback",
             ActivationAction::Reset => "plugins.reset",
+            ActivationAction::Shadow | ActivationAction::EndShadow => "plugins.shadow",
             _ => "plugins.activate",
         };
         let audit = AuditEvent {
@@ -129,8 +151,20 @@ pub(crate) fn plugin_id(activation: &Activation) -> String {
 /// what ran before the top one (its `previous`); a history written before
 /// rollbacks walked back (when a rollback swapped the last two) may name
 /// another plugin, which then goes on top, so that what ran is what runs.
-fn apply(stacks: &mut Stacks, slot: Slot, activation: Activation) {
-    let stack = stacks.entry((activation.region.clone(), slot)).or_default();
+fn apply(state: &mut Stacks, slot: Slot, activation: Activation) {
+    let key = (activation.region.clone(), slot);
+    match activation.action() {
+        ActivationAction::Shadow => {
+            state.shadows.insert(key, activation);
+            return;
+        }
+        ActivationAction::EndShadow => {
+            state.shadows.remove(&key);
+            return;
+        }
+        _ => {}
+    }
+    let stack = state.stacks.entry(key).or_default();
     match activation.action() {
         ActivationAction::Reset => stack.clear(),
         ActivationAction::Rollback => {

@@ -1,12 +1,14 @@
 //! The plugin registry and region plugin sets as regional IT manages them
-//! (`kernel.plugin_admin()`): install, list, activate, roll back, and the
-//! history and call counts.
+//! (`kernel.plugin_admin()`): install, list, activate, roll back, shadow,
+//! and the history, call counts, shadow reports and recorded decisions.
 
 use xingji_api::v1::{
     ActivatePluginRequest, Activation, ActivationAction, GetPluginStatsRequest,
-    GetRegionPluginsRequest, InstallPluginRequest, ListActivationsRequest, ListActivationsResponse,
+    GetRegionPluginsRequest, GetShadowReportRequest, InstallPluginRequest, ListActivationsRequest,
+    ListActivationsResponse, ListOrderDecisionsRequest, ListOrderDecisionsResponse,
     ListPluginsRequest, ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins,
-    ResetPluginRequest, RollbackPluginRequest, UninstallPluginRequest,
+    ResetPluginRequest, RollbackPluginRequest, ShadowPluginRequest, ShadowReport,
+    UninstallPluginRequest,
 };
 use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, Slot};
 
@@ -16,6 +18,7 @@ use crate::error::{KernelError, Result};
 use crate::kernel::Kernel;
 use crate::paging::{ListRequest, page_size};
 use crate::permission::Permission::{PluginsActivate, PluginsInstall, PluginsRead};
+use crate::plugins::shadow::with_request;
 use crate::plugins::slots::slot_from_proto;
 use crate::plugins::vet;
 use crate::regions::record_region;
@@ -197,6 +200,95 @@ impl PluginAdmin<'_> {
             .plugins
             .undo(region, slot, how, &actor.to_string(), reason)
             .await
+    }
+
+    /// `ShadowPlugin`: sets or ends the shadow of a region's slot.
+    pub async fn shadow(&self, actor: &Actor, request: ShadowPluginRequest) -> Result<Activation> {
+        access::check(actor, PluginsActivate, Target::Region(&request.region))?;
+        let mut violations = Violations::default();
+        let slot = region_and_slot(&mut violations, &request.region, request.slot);
+        let ending = request.name.is_empty() && request.version.is_empty();
+        if !ending {
+            for (field, value) in [("name", &request.name), ("version", &request.version)] {
+                if value.is_empty() {
+                    violations.add(
+                        field,
+                        "is required with the other (both empty end the shadow)",
+                    );
+                } else {
+                    violations.text(field, value, 1, 64);
+                }
+            }
+        }
+        violations.text("reason", &request.reason, 0, MAX_REASON);
+        violations.into_result()?;
+        self.kernel.check_region(&request.region).await?;
+        let id = format!("{}@{}", request.name, request.version);
+        let id = (!ending).then_some(id.as_str());
+        self.kernel
+            .plugins
+            .shadow(
+                &request.region,
+                slot,
+                id,
+                &actor.to_string(),
+                &request.reason,
+            )
+            .await
+    }
+
+    /// `GetShadowReport`: how a region's shadow agreed with the active
+    /// plugin.
+    pub async fn shadow_report(
+        &self,
+        actor: &Actor,
+        request: GetShadowReportRequest,
+    ) -> Result<ShadowReport> {
+        access::check(actor, PluginsRead, Target::Region(&request.region))?;
+        let mut violations = Violations::default();
+        let slot = region_and_slot(&mut violations, &request.region, request.slot);
+        if !(0..=100).contains(&request.max_differing) {
+            violations.add("max_differing", "is 0 to 100");
+        }
+        violations.into_result()?;
+        self.kernel.check_region(&request.region).await?;
+        let max = match request.max_differing {
+            0 => 20,
+            n => n as u32,
+        };
+        self.kernel
+            .plugins
+            .shadow_report(&request.region, slot, max)
+            .await
+    }
+
+    /// `ListOrderDecisions`: the decisions recorded for an order, with
+    /// their requests. They hold the customer's location, so they are for
+    /// who may read the region's plugins, not everyone who sees the order.
+    pub async fn decisions(
+        &self,
+        actor: &Actor,
+        request: ListOrderDecisionsRequest,
+    ) -> Result<ListOrderDecisionsResponse> {
+        if request.order_id.is_empty() {
+            return Err(KernelError::invalid("order_id", "is required"));
+        }
+        let store = self.kernel.store.as_ref();
+        let order = store
+            .get_order(&request.order_id)
+            .await
+            .map_err(|error| KernelError::store(error, "order", &request.order_id))?;
+        access::check(actor, PluginsRead, Target::Region(&order.region))?;
+        let decisions = store
+            .list_decisions(&order.id)
+            .await
+            .map_err(|error| KernelError::store(error, "order", &order.id))?;
+        Ok(ListOrderDecisionsResponse {
+            decisions: decisions
+                .into_iter()
+                .map(|recorded| with_request(recorded.decision, &recorded.request))
+                .collect(),
+        })
     }
 
     /// `ListActivations`: the history, newest first.

@@ -60,12 +60,13 @@ pub struct Called<T> {
 
 impl PluginSets {
     /// Asks `region`'s dispatch plugin to choose; `request.params` is filled
-    /// in from the region's config. Returns the decision and `name@version`.
-    pub async fn dispatch(
+    /// in from the region's config. Returns the decision, the plugin and
+    /// the request as it was sent. (`shadow.rs`'s `dispatch` records it.)
+    pub(crate) async fn dispatch_call(
         &self,
         region: &str,
         mut request: DispatchRequest,
-    ) -> Result<(Decision, String)> {
+    ) -> Result<(Decision, Arc<Plugin>, DispatchRequest)> {
         let resolved = self.resolve(region, Slot::Dispatch)?;
         request.params = resolved.params.clone();
         let _permit = self
@@ -81,7 +82,7 @@ impl PluginSets {
         let decision = self
             .observe(region, Slot::Dispatch, &resolved.plugin, call)
             .await?;
-        Ok((decision, resolved.plugin.id()))
+        Ok((decision, resolved.plugin, request))
     }
 
     /// Calls `region`'s plugin in `slot` with the host capabilities; keeps

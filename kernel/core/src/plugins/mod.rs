@@ -17,6 +17,8 @@
 //!   against the publishers the deployment trusts) and who owns a name;
 //! - `vet`: the checks of an install that need no store, which
 //!   `xingji plugins check` runs offline;
+//! - `shadow`: a slot's shadow plugin, run beside the active one and
+//!   never applied, and the decisions recorded for replay and its report;
 //! - `admin`: the requests of regional IT ([`PluginAdmin`]);
 //! - `uninstall`: removing a version nothing runs;
 //! - `slots`: slots as the API numbers them.
@@ -31,6 +33,7 @@ pub mod kv_writes;
 pub mod publishers;
 pub mod registry;
 pub mod sets;
+pub mod shadow;
 pub mod slots;
 pub mod stats;
 mod uninstall;

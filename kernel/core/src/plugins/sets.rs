@@ -26,6 +26,7 @@ use crate::plugins::activations::{Activations, plugin_id};
 use crate::plugins::concurrency::CallPermits;
 use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
+use crate::plugins::shadow::SHADOW_CALLS;
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
 use crate::regions::Regions;
@@ -45,6 +46,8 @@ pub struct PluginSets {
     pub(crate) permits: CallPermits,
     /// The publishers it trusts.
     pub(crate) publishers: Publishers,
+    /// Places for shadow calls (`shadow.rs`).
+    pub(crate) shadow_permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// What a call in a region and slot runs with.
@@ -106,6 +109,7 @@ impl PluginSets {
             config: config.clone(),
             permits: CallPermits::default(),
             publishers,
+            shadow_permits: Arc::new(tokio::sync::Semaphore::new(SHADOW_CALLS)),
         })
     }
 
@@ -176,6 +180,7 @@ impl PluginSets {
                     version: record.version,
                     sha256: record.sha256,
                     source: source as i32,
+                    shadow: self.shadow_of(region, slot).unwrap_or_default(),
                 })
             })
             .collect()
@@ -195,22 +200,14 @@ impl PluginSets {
                 "the active {slot} plugin {id} of region {region:?} is not loaded"
             ))
         })?;
-        let mut limits = Limits::for_slot(slot);
+        let limits = self.limits(region, slot);
         let mut concurrency = self.config.max_concurrent_calls as usize;
         let config = self.regions.declared().get(region);
-        if let Some(overrides) = config.and_then(|c| c.limits.get(slot.name())) {
-            if let Some(cap) = overrides.concurrency {
-                concurrency = cap as usize;
-            }
-            if let Some(ms) = overrides.deadline_ms {
-                limits.deadline = Duration::from_millis(ms);
-            }
-            if let Some(mib) = overrides.memory_mib {
-                limits.memory_bytes = mib << 20;
-            }
-            if let Some(fuel) = overrides.fuel {
-                limits.fuel = fuel;
-            }
+        if let Some(cap) = config
+            .and_then(|c| c.limits.get(slot.name()))
+            .and_then(|overrides| overrides.concurrency)
+        {
+            concurrency = cap as usize;
         }
         let params = config
             .and_then(|c| c.params.get(slot.name()))
@@ -223,6 +220,25 @@ impl PluginSets {
             params,
             concurrency,
         })
+    }
+
+    /// The bounds of a call in `region`'s `slot`: the slot's, with the
+    /// region's overrides.
+    pub(crate) fn limits(&self, region: &str, slot: Slot) -> Limits {
+        let mut limits = Limits::for_slot(slot);
+        let config = self.regions.declared().get(region);
+        if let Some(overrides) = config.and_then(|c| c.limits.get(slot.name())) {
+            if let Some(ms) = overrides.deadline_ms {
+                limits.deadline = Duration::from_millis(ms);
+            }
+            if let Some(mib) = overrides.memory_mib {
+                limits.memory_bytes = mib << 20;
+            }
+            if let Some(fuel) = overrides.fuel {
+                limits.fuel = fuel;
+            }
+        }
+        limits
     }
 
     /// Makes `region` run `id` (`name@version`) in `slot`.

@@ -279,6 +279,7 @@ impl Tours<'_> {
                     action: Step::Dispatch.action(),
                     status: OrderStatus::Dispatched,
                     reason,
+                    decision: None,
                 };
                 orders.write(order, actor, entry).await?;
             }

@@ -96,6 +96,7 @@ pub fn write(order: Order) -> OrderWrite {
         in_hand: order.status().is_in_hand(),
         order,
         due_at: None,
+        decision: None,
     }
 }
 

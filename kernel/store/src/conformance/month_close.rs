@@ -44,6 +44,7 @@ async fn network(store: &dyn Store) -> Network {
             },
             due_at: Some(100),
             in_hand: false,
+            decision: None,
         };
         let made = store
             .create_order(&request, b"fp", write, ok("orders.create"))

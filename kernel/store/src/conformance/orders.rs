@@ -274,6 +274,7 @@ pub async fn order_lists_filter_and_page(db: Database) {
                         in_hand: record.status().is_in_hand(),
                         order: record.clone(),
                         due_at: *due_at,
+                        decision: None,
                     },
                     ok("orders.create"),
                 )

@@ -238,3 +238,40 @@ impl Offline {
         self.kv.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
+
+/// `plugins run FILE --replay ORDER_ID`: runs the component on the request
+/// the order's (last) active dispatch decision was made from, and prints
+/// both answers and whether they are the same.
+pub async fn replay(
+    file: &Path,
+    decisions: xingji_api::v1::ListOrderDecisionsResponse,
+) -> Result<(), ClientError> {
+    use xingji_api::v1::DecisionRole;
+    let recorded = decisions
+        .decisions
+        .into_iter()
+        .rev()
+        .find(|d| d.role() == DecisionRole::Active)
+        .ok_or_else(|| {
+            ClientError::Usage(
+                "--replay: the order has no recorded dispatch decision (it was never dispatched by a plugin, or before decisions were recorded)"
+                    .to_owned(),
+            )
+        })?;
+    let request: Value = serde_json::from_str(&recorded.request_json).map_err(|_| {
+        ClientError::Usage(format!(
+            "--replay: the recorded request does not read back: {}",
+            recorded.error
+        ))
+    })?;
+    let component = read(file, "<FILE>")?;
+    let plugin = load(&component).await?;
+    let transcript = call(&plugin, None, &request).await?;
+    let before: Value = serde_json::from_str(&recorded.answer_json).unwrap_or(Value::Null);
+    let mut answer = report(&plugin, &transcript);
+    answer["order_id"] = json!(recorded.order_id);
+    answer["recorded_plugin"] = json!(recorded.plugin);
+    answer["recorded"] = before.clone();
+    answer["same"] = json!(before == transcript.result);
+    print_json(&answer)
+}

@@ -37,6 +37,7 @@ answers!(
     ListContractsResponse,
     ListLicenceEventsResponse,
     ListMonthClosesResponse,
+    ListOrderDecisionsResponse,
     ListOrdersResponse,
     ListOutletsResponse,
     ListPeopleResponse,
@@ -52,6 +53,7 @@ answers!(
     QuoteResponse,
     RegionPlugins,
     RunBirthdayCampaignResponse,
+    ShadowReport,
     WarrantyContract,
 );
 
@@ -176,6 +178,7 @@ mod tests {
             ListContractsResponse::NAME,
             ListLicenceEventsResponse::NAME,
             ListMonthClosesResponse::NAME,
+            ListOrderDecisionsResponse::NAME,
             ListOrdersResponse::NAME,
             ListOutletsResponse::NAME,
             ListPeopleResponse::NAME,
@@ -191,6 +194,7 @@ mod tests {
             QuoteResponse::NAME,
             RegionPlugins::NAME,
             RunBirthdayCampaignResponse::NAME,
+            ShadowReport::NAME,
             WarrantyContract::NAME,
         ] {
             assert!(POOL.get_message_by_name(name).is_some(), "{name}");

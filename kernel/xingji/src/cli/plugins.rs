@@ -70,8 +70,13 @@ pub enum PluginsCommand {
         /// The call's arguments as JSON (`-`: standard input): an object
         /// keyed by the WIT parameter names, or the value of the only one.
         /// `plugins/README.md` gives the mapping and samples.
-        #[arg(long, required_unless_present = "skeleton")]
+        #[arg(long, required_unless_present_any = ["skeleton", "replay"])]
         request: Option<PathBuf>,
+        /// Run it instead on the request a real order's dispatch was
+        /// decided from, as the server (--server) recorded it, and compare
+        /// with the recorded decision.
+        #[arg(long, value_name = "ORDER_ID", conflicts_with_all = ["request", "skeleton"])]
+        replay: Option<String>,
         /// Print arguments of the right shape for the function (zeros,
         /// empty strings and lists, first cases) instead of calling it: a
         /// request file to fill in.
@@ -81,6 +86,43 @@ pub enum PluginsCommand {
         /// one].
         #[arg(long)]
         function: Option<String>,
+    },
+    /// Run an installed plugin as the shadow of a region's slot: it decides
+    /// beside the active plugin on live orders, never applied, and both
+    /// decisions are recorded (`shadow-report`). Dispatch only.
+    Shadow {
+        /// The region.
+        region: String,
+        /// The slot.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// The plugin as NAME@VERSION; leave out with --end.
+        #[arg(required_unless_present = "end")]
+        plugin: Option<String>,
+        /// End the slot's shadow.
+        #[arg(long, conflicts_with = "plugin")]
+        end: bool,
+        /// Why, for the history.
+        #[arg(long, default_value = "", hide_default_value = true)]
+        reason: String,
+    },
+    /// How a region's shadow agreed with the active plugin: the agreement
+    /// rate and the latest decisions that differ.
+    ShadowReport {
+        /// The region.
+        region: String,
+        /// The slot.
+        #[arg(value_parser = enum_arg("xingji.v1.PluginSlot"))]
+        slot: i32,
+        /// How many differing decisions to show, 1 to 100 [default: 20].
+        #[arg(long, default_value_t = 0, hide_default_value = true)]
+        max_differing: i32,
+    },
+    /// The plugin decisions recorded for an order, with the requests they
+    /// were made from.
+    Decisions {
+        /// The order's id.
+        order: String,
     },
     /// Make a publisher's key pair: DIR/NAME.key (private, mode 0600) and
     /// DIR/NAME.pub (for a deployment's [[plugins.publishers]]). Works
@@ -180,6 +222,19 @@ const UNDO: FieldFlags = &[
     ("reason", "--reason"),
 ];
 const HISTORY: FieldFlags = page_flags![];
+const SHADOW: FieldFlags = &[
+    ("region", "<REGION>"),
+    ("slot", "<SLOT>"),
+    ("name", "<PLUGIN>"),
+    ("version", "<PLUGIN>"),
+    ("reason", "--reason"),
+];
+const SHADOW_REPORT: FieldFlags = &[
+    ("region", "<REGION>"),
+    ("slot", "<SLOT>"),
+    ("max_differing", "--max-differing"),
+];
+const DECISIONS: FieldFlags = &[("order_id", "<ORDER>")];
 const STATS: FieldFlags = &[("region", "--region")];
 
 impl PluginsCommand {
@@ -188,6 +243,10 @@ impl PluginsCommand {
         match self {
             PluginsCommand::Install { .. } => INSTALL,
             PluginsCommand::Uninstall { .. } => UNINSTALL,
+            PluginsCommand::Decisions { .. }
+            | PluginsCommand::Run {
+                replay: Some(_), ..
+            } => DECISIONS,
             PluginsCommand::Sign { .. }
             | PluginsCommand::Keygen { .. }
             | PluginsCommand::Check { .. }
@@ -198,6 +257,8 @@ impl PluginsCommand {
             PluginsCommand::Activate { .. } => ACTIVATE,
             PluginsCommand::Rollback { .. } | PluginsCommand::Reset { .. } => UNDO,
             PluginsCommand::History { .. } => HISTORY,
+            PluginsCommand::Shadow { .. } => SHADOW,
+            PluginsCommand::ShadowReport { .. } => SHADOW_REPORT,
             PluginsCommand::Stats { .. } => STATS,
         }
     }
@@ -210,7 +271,7 @@ impl PluginsCommand {
                 | PluginsCommand::Keygen { .. }
                 | PluginsCommand::Check { .. }
                 | PluginsCommand::New(_)
-                | PluginsCommand::Run { .. }
+                | PluginsCommand::Run { replay: None, .. }
         )
     }
 
@@ -228,6 +289,7 @@ impl PluginsCommand {
                 request,
                 skeleton,
                 function,
+                replay: None,
             } => authoring::run(file, request.as_deref(), *skeleton, function.as_deref()).await?,
             PluginsCommand::Sign { file, key, out } => {
                 let written = sign_file(file, key, out.clone()).map_err(ClientError::Usage)?;
@@ -276,7 +338,52 @@ impl PluginsCommand {
             | PluginsCommand::Keygen { .. }
             | PluginsCommand::Check { .. }
             | PluginsCommand::New(_)
-            | PluginsCommand::Run { .. } => self.run_local().await,
+            | PluginsCommand::Run { replay: None, .. } => self.run_local().await,
+            PluginsCommand::Run {
+                file,
+                replay: Some(order_id),
+                ..
+            } => {
+                let request = ListOrderDecisionsRequest { order_id };
+                let decisions = client.list_order_decisions(request).await?.into_inner();
+                authoring::replay(&file, decisions).await
+            }
+            PluginsCommand::Shadow {
+                region,
+                slot,
+                plugin,
+                end: _,
+                reason,
+            } => {
+                let (name, version) = match plugin {
+                    Some(plugin) => name_and_version(&plugin)?,
+                    None => (String::new(), String::new()),
+                };
+                let request = ShadowPluginRequest {
+                    region,
+                    slot,
+                    name,
+                    version,
+                    reason,
+                };
+                out.print(client.shadow_plugin(request)).await
+            }
+            PluginsCommand::ShadowReport {
+                region,
+                slot,
+                max_differing,
+            } => {
+                let request = GetShadowReportRequest {
+                    region,
+                    slot,
+                    max_differing,
+                };
+                out.print(client.get_shadow_report(request)).await
+            }
+            PluginsCommand::Decisions { order } => {
+                let request = ListOrderDecisionsRequest { order_id: order };
+                out.print(client.list_order_decisions(request)).await
+            }
             PluginsCommand::List { slot } => {
                 let request = ListPluginsRequest {
                     slot,

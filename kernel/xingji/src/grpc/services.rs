@@ -102,6 +102,9 @@ adapter! {
         reset_plugin(ResetPluginRequest) -> Activation = plugin_admin.reset;
         list_activations(ListActivationsRequest) -> ListActivationsResponse = plugin_admin.history;
         get_plugin_stats(GetPluginStatsRequest) -> PluginStats = plugin_admin.stats;
+        shadow_plugin(ShadowPluginRequest) -> Activation = plugin_admin.shadow;
+        get_shadow_report(GetShadowReportRequest) -> ShadowReport = plugin_admin.shadow_report;
+        list_order_decisions(ListOrderDecisionsRequest) -> ListOrderDecisionsResponse = plugin_admin.decisions;
     }
 }
 

@@ -1,0 +1,55 @@
+//! Plugin decisions as the kernel records them: what a plugin was asked
+//! and what it answered, for replay and for a shadow's report. An active
+//! plugin's decision is written with the order write that applies it
+//! ([`OrderWrite::decision`](crate::OrderWrite::decision)), in the same
+//! transaction; a shadow's on its own ([`Decisions::record_decision`]),
+//! since nothing applies it.
+
+use async_trait::async_trait;
+use xingji_api::v1::PluginDecision;
+
+use crate::Result;
+
+/// A decision to keep: the record the API shows, whose `request_json` is
+/// left empty, and the request in the kernel's compact encoding (the
+/// plugin host's `record` module reads it back).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedDecision {
+    /// The record.
+    pub decision: PluginDecision,
+    /// The request, encoded.
+    pub request: Vec<u8>,
+}
+
+/// What a shadow plugin's recorded decisions in one region and slot add
+/// up to.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShadowTally {
+    /// Decisions recorded.
+    pub decisions: u64,
+    /// Of them, those that agree with the active plugin's.
+    pub agreed: u64,
+    /// Of them, the calls that failed.
+    pub failures: u64,
+    /// The latest that do not agree, newest first.
+    pub differing: Vec<RecordedDecision>,
+}
+
+/// Recorded plugin decisions.
+#[async_trait]
+pub trait Decisions: Send + Sync + 'static {
+    /// Records a decision made apart from any order write (a shadow's).
+    async fn record_decision(&self, decision: RecordedDecision) -> Result<()>;
+    /// The decisions recorded for an order, oldest first.
+    async fn list_decisions(&self, order_id: &str) -> Result<Vec<RecordedDecision>>;
+    /// The shadow decisions of `plugin` (`name@version`) in `region`'s
+    /// `slot` (the API's number), with at most `max_differing` of the
+    /// latest that disagree.
+    async fn shadow_tally(
+        &self,
+        region: &str,
+        slot: i32,
+        plugin: &str,
+        max_differing: u32,
+    ) -> Result<ShadowTally>;
+}
