@@ -129,6 +129,7 @@ enum Rpc {
     ActivatePlugin,
     RollbackPlugin,
     ResetPlugin,
+    ShadowPlugin,
 }
 
 use Rpc::*;
@@ -193,6 +194,7 @@ const POLICY: &[(Rpc, &str, [&str; 7])] = &[
     (ActivatePlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
     (RollbackPlugin,      "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
     (ResetPlugin,         "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
+    (ShadowPlugin,        "plugins.activate", ["AA--", "AD--", "DD--", "DD--", "DD--", "DD--", "DD--"]),
 ];
 
 /// The cell of `role` (a column) for `target`.
@@ -1173,6 +1175,18 @@ impl World {
                     .reset_plugin(req!(ResetPluginRequest {
                         region,
                         slot: PluginSlot::Settlement as i32,
+                        reason: format!("tried by {}", who.name),
+                    }))
+                    .await,
+            ),
+            // The settlement slot takes no shadow: refused once allowed.
+            ShadowPlugin => seen_nothing(
+                plugins
+                    .shadow_plugin(req!(ShadowPluginRequest {
+                        region,
+                        slot: PluginSlot::Settlement as i32,
+                        name: "settlement-flat".into(),
+                        version: "1.0.0".into(),
                         reason: format!("tried by {}", who.name),
                     }))
                     .await,

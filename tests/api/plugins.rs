@@ -730,9 +730,48 @@ async fn install_refuses_what_does_not_fit() {
         .install_plugin(install(built_plugin("test-future")))
         .await
         .unwrap_err();
-    assert_eq!(error_info(&error).0, "UNSUPPORTED_WIT_VERSION");
+    let (reason, metadata) = error_info(&error);
+    assert_eq!(reason, "UNSUPPORTED_WIT_VERSION");
+    assert_eq!(
+        (metadata["found"].as_str(), metadata["supported"].as_str()),
+        ("9.0.0", "0.2.0")
+    );
     assert!(
-        error.message().contains("9.0.0") && error.message().contains("0.2.0"),
+        error.message().contains("9.0.0")
+            && error.message().contains("0.2.0")
+            && error.message().contains("upgrade the kernel"),
+        "{}",
+        error.message()
+    );
+    // An older contract: the plugin is the side to upgrade.
+    let error = plugins
+        .install_plugin(install(built_plugin("test-past")))
+        .await
+        .unwrap_err();
+    let (reason, metadata) = error_info(&error);
+    assert_eq!(reason, "UNSUPPORTED_WIT_VERSION");
+    assert_eq!(
+        (metadata["found"].as_str(), metadata["supported"].as_str()),
+        ("0.1.0", "0.2.0")
+    );
+    assert!(
+        error.message().contains("upgrade the plugin"),
+        "{}",
+        error.message()
+    );
+    // The same version with other types: a drifted contract, said so.
+    let error = plugins
+        .install_plugin(install(built_plugin("test-drifted")))
+        .await
+        .unwrap_err();
+    let (reason, metadata) = error_info(&error);
+    assert_eq!(
+        (error.code(), reason.as_str()),
+        (Code::FailedPrecondition, "WIT_SHAPE_MISMATCH")
+    );
+    assert_eq!(metadata["found"], "0.2.0");
+    assert!(
+        error.message().contains("drifted") && error.message().contains("type mismatch"),
         "{}",
         error.message()
     );

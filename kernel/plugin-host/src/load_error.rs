@@ -21,6 +21,17 @@ pub enum LoadError {
         /// The version found.
         found: String,
     },
+    /// The component names a supported version, but its types are not
+    /// that version's: its copy of the contract drifted.
+    #[error(
+        "the component says it is built for {WIT_PACKAGE}@{version}, but its types do not match this kernel's {version} contract ({detail}): its copy of the WIT has drifted from the published one. Rebuild it against the contract `xingji wit --out wit` writes"
+    )]
+    ShapeMismatch {
+        /// The version it names.
+        version: String,
+        /// What does not match.
+        detail: String,
+    },
     /// An import outside the slot's grants.
     #[error(
         "the component imports {import}, which the {slot} world does not grant (it grants {grants}): remove the use of that capability"

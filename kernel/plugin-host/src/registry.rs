@@ -85,14 +85,34 @@ async fn prepare_world<W: World>(
     cached: Option<Manifest>,
 ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
     let engine = instance.engine().clone();
-    let pre = W::prepare(instance).map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
+    // Typing the component by the world's bindings checks each export's
+    // types: a failure is a contract that does not match (the version is
+    // the caller's to fill in).
+    let pre = W::prepare(instance).map_err(|error| LoadError::ShapeMismatch {
+        version: String::new(),
+        detail: format!("{error:#}"),
+    })?;
     if let Some(manifest) = cached {
         return Ok((Box::new(pre), manifest));
     }
     let (manifest, _) = bounded(W::LIMITS, async {
         let mut call = Call::new(&engine, ticker, W::LIMITS, None);
         let result = W::describe(&pre, call.store()).await;
-        call.finish(result)
+        // Instantiating types the exports of interfaces: a failure there is
+        // a contract that does not match, not the plugin's. (The texts are
+        // wasmtime's; `test-drifted` keeps this honest.)
+        if let Err(error) = &result {
+            let detail = format!("{error:#}");
+            if detail.contains("type-checking export")
+                || detail.contains("failed to convert function to given type")
+            {
+                return Err(LoadError::ShapeMismatch {
+                    version: String::new(),
+                    detail: detail.split_whitespace().collect::<Vec<_>>().join(" "),
+                });
+            }
+        }
+        call.finish(result).map_err(LoadError::from)
     })
     .await?;
     Ok((Box::new(pre), manifest))

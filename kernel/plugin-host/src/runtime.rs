@@ -177,7 +177,15 @@ impl Runtime {
         if manifest.is_none() {
             self.describes.fetch_add(1, Ordering::Relaxed);
         }
-        let (pre, manifest) = prepare(slot, instance.clone(), &self.ticker, manifest).await?;
+        let (pre, manifest) = prepare(slot, instance.clone(), &self.ticker, manifest)
+            .await
+            .map_err(|error| match error {
+                LoadError::ShapeMismatch { detail, .. } => LoadError::ShapeMismatch {
+                    version: wit_version.clone(),
+                    detail,
+                },
+                error => error,
+            })?;
         check_manifest(&manifest)?;
         Ok(Plugin::new(
             manifest,

@@ -30,6 +30,7 @@ pub fn rejected(error: LoadError) -> KernelError {
         LoadError::NotAComponent(_) => "NOT_A_COMPONENT",
         LoadError::NoSlot => "NO_SLOT",
         LoadError::UnsupportedVersion { .. } => "UNSUPPORTED_WIT_VERSION",
+        LoadError::ShapeMismatch { .. } => "WIT_SHAPE_MISMATCH",
         LoadError::ForbiddenImport { .. } => "FORBIDDEN_IMPORT",
         LoadError::BadManifest(_) => "BAD_MANIFEST",
         LoadError::TooBig(_) => "TOO_BIG_TO_COMPILE",
@@ -38,7 +39,8 @@ pub fn rejected(error: LoadError) -> KernelError {
         LoadError::Runtime(_) => return KernelError::Internal(error.to_string()),
     };
     let metadata = match &error {
-        LoadError::UnsupportedVersion { found } => vec![
+        LoadError::UnsupportedVersion { found }
+        | LoadError::ShapeMismatch { version: found, .. } => vec![
             ("found", found.clone()),
             ("supported", SUPPORTED_WIT_VERSIONS.join(",")),
         ],
