@@ -40,6 +40,7 @@
 //! is still tested.
 
 mod audit_cases;
+mod decisions;
 mod events;
 mod fixtures;
 mod harness;
@@ -57,6 +58,7 @@ pub use harness::{BoxFuture, CASE_TIMEOUT, Database, run};
 /// backend's crate) can name them, and one can be run by hand.
 pub mod cases {
     pub use super::audit_cases::*;
+    pub use super::decisions::*;
     pub use super::events::*;
     pub use super::kv::*;
     pub use super::licences::*;
@@ -119,6 +121,8 @@ macro_rules! conformance_tests {
             kv_applies_all_or_none_within_the_quota,
             kv_usage_follows_sets_overwrites_and_deletes,
             kv_refused_batch_leaves_usage,
+            // Recorded plugin decisions.
+            decisions_are_recorded_with_their_writes_and_tallied,
             // The audit trail and meta.
             every_write_appends_its_audit_event,
             a_refused_or_repeated_write_appends_nothing,
