@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use prost::Message;
 use sqlx::{Postgres, Row, Transaction};
 use xingji_api::v1::{DecisionRole, PluginDecision};
-use xingji_store::{Decisions, RecordedDecision, Result, ShadowTally, StoreError};
+use xingji_store::{Decisions, RecordedDecision, Result, ShadowTally};
 
 use super::handle::PostgresStore;
 
@@ -72,12 +72,7 @@ pub(super) async fn insert_decisions(
 
 fn read(row: &sqlx::postgres::PgRow) -> Result<RecordedDecision> {
     let record: Vec<u8> = row.try_get("record")?;
-    let decision = PluginDecision::decode(record.as_slice())
-        .map_err(|error| StoreError::Backend(format!("a stored decision: {error}")))?;
-    Ok(RecordedDecision {
-        decision,
-        request: row.try_get("request")?,
-    })
+    RecordedDecision::decode(&record, row.try_get("request")?)
 }
 
 #[async_trait]

@@ -4,8 +4,8 @@
 use async_trait::async_trait;
 use prost::Message;
 use sqlx::Row;
-use xingji_api::v1::{DecisionRole, PluginDecision};
-use xingji_store::{Decisions, RecordedDecision, Result, ShadowTally, StoreError};
+use xingji_api::v1::DecisionRole;
+use xingji_store::{Decisions, RecordedDecision, Result, ShadowTally};
 
 use super::handle::SqliteStore;
 
@@ -40,12 +40,7 @@ impl SqliteStore {
 
 fn read(row: &sqlx::sqlite::SqliteRow) -> Result<RecordedDecision> {
     let record: Vec<u8> = row.try_get("record")?;
-    let decision = PluginDecision::decode(record.as_slice())
-        .map_err(|error| StoreError::Backend(format!("a stored decision: {error}")))?;
-    Ok(RecordedDecision {
-        decision,
-        request: row.try_get("request")?,
-    })
+    RecordedDecision::decode(&record, row.try_get("request")?)
 }
 
 #[async_trait]

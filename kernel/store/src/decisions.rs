@@ -8,7 +8,9 @@
 use async_trait::async_trait;
 use xingji_api::v1::PluginDecision;
 
-use crate::Result;
+use prost::Message;
+
+use crate::{Result, StoreError};
 
 /// A decision to keep: the record the API shows, whose `request_json` is
 /// left empty, and the request in the kernel's compact encoding (the
@@ -19,6 +21,16 @@ pub struct RecordedDecision {
     pub decision: PluginDecision,
     /// The request, encoded.
     pub request: Vec<u8>,
+}
+
+impl RecordedDecision {
+    /// A stored decision: `record` the encoded `PluginDecision`, as every
+    /// backend keeps it, and `request` its request.
+    pub fn decode(record: &[u8], request: Vec<u8>) -> Result<Self> {
+        let decision = PluginDecision::decode(record)
+            .map_err(|error| StoreError::Backend(format!("a stored decision: {error}")))?;
+        Ok(RecordedDecision { decision, request })
+    }
 }
 
 /// What a shadow plugin's recorded decisions in one region and slot add

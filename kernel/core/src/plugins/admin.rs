@@ -131,13 +131,12 @@ impl PluginAdmin<'_> {
         access::check(actor, PluginsActivate, Target::Region(&request.region))?;
         let mut violations = Violations::default();
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
-        for (field, value) in [("name", &request.name), ("version", &request.version)] {
-            if value.is_empty() {
-                violations.add(field, "is required");
-            } else {
-                violations.text(field, value, 1, 64);
-            }
-        }
+        plugin_fields(
+            &mut violations,
+            &request.name,
+            &request.version,
+            "is required",
+        );
         violations.text("reason", &request.reason, 0, MAX_REASON);
         violations.into_result()?;
         self.kernel.check_region(&request.region).await?;
@@ -209,16 +208,8 @@ impl PluginAdmin<'_> {
         let slot = region_and_slot(&mut violations, &request.region, request.slot);
         let ending = request.name.is_empty() && request.version.is_empty();
         if !ending {
-            for (field, value) in [("name", &request.name), ("version", &request.version)] {
-                if value.is_empty() {
-                    violations.add(
-                        field,
-                        "is required with the other (both empty end the shadow)",
-                    );
-                } else {
-                    violations.text(field, value, 1, 64);
-                }
-            }
+            let missing = "is required with the other (both empty end the shadow)";
+            plugin_fields(&mut violations, &request.name, &request.version, missing);
         }
         violations.text("reason", &request.reason, 0, MAX_REASON);
         violations.into_result()?;
@@ -341,6 +332,17 @@ impl PluginAdmin<'_> {
             Ok((page, tokens.issue(scope, &(start + limit).to_string())))
         } else {
             Ok((page, String::new()))
+        }
+    }
+}
+
+/// Checks a request's plugin name and version, each `missing` when empty.
+fn plugin_fields(violations: &mut Violations, name: &str, version: &str, missing: &str) {
+    for (field, value) in [("name", name), ("version", version)] {
+        if value.is_empty() {
+            violations.add(field, missing);
+        } else {
+            violations.text(field, value, 1, 64);
         }
     }
 }

@@ -22,6 +22,11 @@ use xingji_plugin_host::{POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Slot};
 
 use crate::error::{KernelError, PluginBusy, Result};
 
+/// Shadow calls running at once, over every region (`shadow.rs`): beyond,
+/// a shadow decision is skipped, not queued, so that a flood cannot grow
+/// a backlog of work nobody waits for.
+pub const SHADOW_CALLS: usize = 4;
+
 /// How long a call beyond a cap waits for a place.
 pub const QUEUE_WAIT: Duration = Duration::from_millis(25);
 

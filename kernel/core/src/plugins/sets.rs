@@ -23,10 +23,10 @@ use xingji_store::prelude::*;
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::plugins::activations::{Activations, plugin_id};
-use crate::plugins::concurrency::CallPermits;
+use crate::plugins::concurrency::{CallPermits, SHADOW_CALLS};
 use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
-use crate::plugins::shadow::SHADOW_CALLS;
+
 use crate::plugins::slots::slot_to_proto;
 use crate::plugins::stats::CallStats;
 use crate::regions::Regions;
@@ -241,16 +241,8 @@ impl PluginSets {
         limits
     }
 
-    /// Makes `region` run `id` (`name@version`) in `slot`.
-    pub async fn activate(
-        &self,
-        region: &str,
-        slot: Slot,
-        id: &str,
-        actor: &str,
-        reason: &str,
-    ) -> Result<Activation> {
-        let _changing = self.activations.changing.lock().await;
+    /// The record of installed plugin `id`, which must fill `slot`.
+    pub(crate) fn installed_for(&self, id: &str, slot: Slot) -> Result<PluginRecord> {
         let (record, plugin) = self
             .registry
             .get(id)
@@ -265,6 +257,20 @@ impl PluginSets {
                 ),
             ));
         }
+        Ok(record)
+    }
+
+    /// Makes `region` run `id` (`name@version`) in `slot`.
+    pub async fn activate(
+        &self,
+        region: &str,
+        slot: Slot,
+        id: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<Activation> {
+        let _changing = self.activations.changing.lock().await;
+        let record = self.installed_for(id, slot)?;
         let previous = self
             .active(region, slot)
             .map(|(id, _)| id)

@@ -26,10 +26,6 @@ use crate::plugins::activations::plugin_id;
 use crate::plugins::sets::PluginSets;
 use crate::plugins::slots::slot_to_proto;
 
-/// Shadow calls running at once, over every region: beyond, a shadow
-/// decision is skipped.
-pub const SHADOW_CALLS: usize = 4;
-
 /// The order a dispatch decides for: its id and the version it was read
 /// at.
 #[derive(Debug, Clone, Copy)]
@@ -69,20 +65,7 @@ impl PluginSets {
         let current = self.activations.shadow(region, slot);
         let (action, record, previous) = match id {
             Some(id) => {
-                let (record, plugin) = self
-                    .registry
-                    .get(id)
-                    .ok_or_else(|| KernelError::not_found("plugin", id))?;
-                if plugin.slot != slot {
-                    return Err(KernelError::precondition(
-                        "SLOT",
-                        "slot",
-                        format!(
-                            "{id} is a {} plugin and cannot shadow the {slot} slot",
-                            plugin.slot
-                        ),
-                    ));
-                }
+                let record = self.installed_for(id, slot)?;
                 let previous = current.as_ref().map(plugin_id).unwrap_or_default();
                 (ActivationAction::Shadow, record, previous)
             }
@@ -173,7 +156,8 @@ impl PluginSets {
     }
 
     /// Runs `shadow` on `request` on a task of its own, and records its
-    /// decision beside `active`'s; skipped when [`SHADOW_CALLS`] run.
+    /// decision beside `active`'s; skipped when
+    /// [`SHADOW_CALLS`](crate::plugins::concurrency::SHADOW_CALLS) run.
     fn start_shadow(
         &self,
         shadow: Arc<Plugin>,
