@@ -320,3 +320,28 @@ async fn a_shadow_decides_beside_the_active_plugin_is_never_applied_and_is_repor
     assert_eq!(report.decisions, 40, "an ended shadow decided");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_deployment_may_record_no_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start_config(Config {
+        data_dir: dir.path().to_owned(),
+        plugins: xingji_core::settings::PluginsConfig {
+            record_decisions: false,
+            ..xingji_tests::unsigned_allowed()
+        },
+        ..Config::default()
+    })
+    .await;
+    region_network(&server, "east").await;
+    let orders = create_orders(&server, "east", 5).await;
+    assert!(orders.iter().any(|o| !o.outlet_id.is_empty()), "dispatched");
+    for order in &orders {
+        assert!(
+            decisions(&server, &order.id).await.is_empty(),
+            "{}",
+            order.id
+        );
+    }
+    server.stop().await;
+}

@@ -202,6 +202,12 @@ pub struct PluginsConfig {
     pub allow_unsigned: bool,
     /// The publishers whose signed components this deployment installs.
     pub publishers: Vec<PublisherConfig>,
+    /// Keep every dispatch decision with the request it was made from
+    /// (`ListOrderDecisions`, `plugins run --replay`). On by default; a
+    /// recorded request holds the region's candidates, some KiB a dispatch,
+    /// which costs intake throughput (BENCHMARKS.md, "Recorded
+    /// decisions"): off, nothing is recorded but shadows' decisions.
+    pub record_decisions: bool,
 }
 
 impl Default for PluginsConfig {
@@ -212,6 +218,7 @@ impl Default for PluginsConfig {
             compile_timeout_seconds: 30,
             allow_unsigned: false,
             publishers: Vec::new(),
+            record_decisions: true,
         }
     }
 }

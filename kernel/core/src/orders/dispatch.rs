@@ -136,14 +136,14 @@ impl Orders<'_> {
                         "{plugin} chose {} and {}: {}",
                         outlet.id, engineer.id, assignment.reason
                     )),
-                    decision: Some(recorded),
+                    decision: recorded,
                 }
             }
             Decision::Refuse(reason) => Entry {
                 action: "dispatch-refused",
                 status: order.status(),
                 reason: plugin_text(format!("{plugin} refused: {reason}")),
-                decision: Some(recorded),
+                decision: recorded,
             },
         })
     }

@@ -39,8 +39,9 @@ pub struct Dispatched {
     pub decision: Decision,
     /// The plugin that decided, `name@version`.
     pub plugin: String,
-    /// Its record, to write with the order.
-    pub recorded: RecordedDecision,
+    /// Its record, to write with the order (`None` when the deployment
+    /// records no decisions).
+    pub recorded: Option<RecordedDecision>,
 }
 
 impl PluginSets {
@@ -121,6 +122,14 @@ impl PluginSets {
         order: ForOrder<'_>,
     ) -> Result<Dispatched> {
         let (decision, plugin, request) = self.dispatch_call(region, request).await?;
+        let shadow = self.shadow_plugin(region);
+        if !self.config.record_decisions && shadow.is_none() {
+            return Ok(Dispatched {
+                decision,
+                plugin: plugin.id(),
+                recorded: None,
+            });
+        }
         let recording = RecordedDispatch::of(&request);
         let answer = decision_json(&decision);
         let decided = PluginDecision {
@@ -139,13 +148,13 @@ impl PluginSets {
             decision: decided,
             request: recording.to_bytes(),
         };
-        if let Some(shadow) = self.shadow_plugin(region) {
+        if let Some(shadow) = shadow {
             self.start_shadow(shadow, request, &recorded, answer);
         }
         Ok(Dispatched {
             decision,
             plugin: plugin.id(),
-            recorded,
+            recorded: self.config.record_decisions.then_some(recorded),
         })
     }
 
