@@ -726,39 +726,31 @@ async fn install_refuses_what_does_not_fit() {
         error.message()
     );
 
-    let error = plugins
-        .install_plugin(install(built_plugin("test-future")))
-        .await
-        .unwrap_err();
-    let (reason, metadata) = error_info(&error);
-    assert_eq!(reason, "UNSUPPORTED_WIT_VERSION");
-    assert_eq!(
-        (metadata["found"].as_str(), metadata["supported"].as_str()),
-        ("9.0.0", "0.2.0")
-    );
-    assert!(
-        error.message().contains("9.0.0")
-            && error.message().contains("0.2.0")
-            && error.message().contains("upgrade the kernel"),
-        "{}",
-        error.message()
-    );
-    // An older contract: the plugin is the side to upgrade.
-    let error = plugins
-        .install_plugin(install(built_plugin("test-past")))
-        .await
-        .unwrap_err();
-    let (reason, metadata) = error_info(&error);
-    assert_eq!(reason, "UNSUPPORTED_WIT_VERSION");
-    assert_eq!(
-        (metadata["found"].as_str(), metadata["supported"].as_str()),
-        ("0.1.0", "0.2.0")
-    );
-    assert!(
-        error.message().contains("upgrade the plugin"),
-        "{}",
-        error.message()
-    );
+    // A newer contract: the kernel is the side to upgrade; an older one:
+    // the plugin.
+    for (component, found, advice) in [
+        ("test-future", "9.0.0", "upgrade the kernel"),
+        ("test-past", "0.1.0", "upgrade the plugin"),
+    ] {
+        let error = plugins
+            .install_plugin(install(built_plugin(component)))
+            .await
+            .unwrap_err();
+        let (reason, metadata) = error_info(&error);
+        assert_eq!(reason, "UNSUPPORTED_WIT_VERSION", "{component}");
+        assert_eq!(
+            (metadata["found"].as_str(), metadata["supported"].as_str()),
+            (found, "0.2.0"),
+            "{component}"
+        );
+        assert!(
+            error.message().contains(found)
+                && error.message().contains("0.2.0")
+                && error.message().contains(advice),
+            "{}",
+            error.message()
+        );
+    }
     // The same version with other types: a drifted contract, said so.
     let error = plugins
         .install_plugin(install(built_plugin("test-drifted")))

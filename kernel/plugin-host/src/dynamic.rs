@@ -90,17 +90,20 @@ impl Plugin {
         services: Option<Arc<dyn HostServices>>,
     ) -> Result<Transcript, CallByNameError> {
         let interface = self.export_interface();
-        let (function, _) = self.resolve(function)?;
+        // Arguments are read against the export's type before anything
+        // runs: a wrong one is the caller's error, not the plugin's.
+        let (function, ty) = self.resolve(function)?;
+        let params: Vec<(String, Type)> = ty
+            .params()
+            .map(|(name, ty)| (name.to_owned(), ty))
+            .collect();
+        let args = arguments_to_vals(&params, arguments)?;
+        let results = ty.results().len();
         bounded(limits, async {
             let mut call = Call::new(self.engine(), self.ticker(), limits, services);
             call.store().data_mut().keep_log();
             let instance = self.instance_pre();
-            let result = call_in(instance, &mut call, &interface, &function, arguments).await;
-            let result = match result {
-                Ok(value) => Ok(value),
-                Err(Failure::Usage(error)) => return Err(error),
-                Err(Failure::Wasm(error)) => Err(error),
-            };
+            let result = call_in(instance, &mut call, &interface, &function, &args, results).await;
             let peak_memory = call.store().data().peak_memory();
             let log = call.store().data_mut().take_log();
             let (result, cost) = call.finish(result)?;
@@ -211,45 +214,25 @@ fn skeleton(ty: &Type) -> Value {
     }
 }
 
-/// A call's failure: the caller's (a wrong argument) or the plugin's.
-enum Failure {
-    Usage(CallByNameError),
-    Wasm(wasmtime::Error),
-}
-
+/// Instantiates the component in `call` and calls function `function` of
+/// export `interface` with `args`, expecting `results` results.
 async fn call_in(
     instance: &InstancePre<HostState>,
     call: &mut Call,
     interface: &str,
     function: &str,
-    arguments: &Value,
-) -> Result<Value, Failure> {
+    args: &[Val],
+    results: usize,
+) -> wasmtime::Result<Value> {
     let store = call.store();
-    let instance = instance
-        .instantiate_async(&mut *store)
-        .await
-        .map_err(Failure::Wasm)?;
-    let export = instance
-        .get_export_index(&mut *store, None, interface)
-        .ok_or_else(|| {
-            Failure::Wasm(wasmtime::Error::msg(format!(
-                "the component does not export {interface}"
-            )))
-        })?;
+    let instance = instance.instantiate_async(&mut *store).await?;
     let func = instance
-        .get_export_index(&mut *store, Some(&export), function)
+        .get_export_index(&mut *store, None, interface)
+        .and_then(|export| instance.get_export_index(&mut *store, Some(&export), function))
         .and_then(|index| instance.get_func(&mut *store, index))
-        .ok_or_else(|| Failure::Wasm(wasmtime::Error::msg(format!("no function {function}"))))?;
-    let ty = func.ty(&*store);
-    let params: Vec<(String, Type)> = ty
-        .params()
-        .map(|(name, ty)| (name.to_owned(), ty))
-        .collect();
-    let args = arguments_to_vals(&params, arguments).map_err(Failure::Usage)?;
-    let mut results = vec![Val::Bool(false); ty.results().len()];
-    func.call_async(&mut *store, &args, &mut results)
-        .await
-        .map_err(Failure::Wasm)?;
+        .ok_or_else(|| wasmtime::Error::msg(format!("no function {function} in {interface}")))?;
+    let mut results = vec![Val::Bool(false); results];
+    func.call_async(&mut *store, args, &mut results).await?;
     Ok(match results.as_slice() {
         [] => Value::Null,
         [one] => to_json(one),

@@ -44,6 +44,21 @@ pub fn sign_file(file: &Path, key_file: &Path, out: Option<PathBuf>) -> Result<P
     Ok(out)
 }
 
+/// A component's bytes and its signature: `signature` if given, else
+/// `FILE.sigstore.json` if it exists, else none (empty). Errors name the
+/// file.
+pub fn read_signed(file: &Path, signature: Option<&Path>) -> Result<(Vec<u8>, Vec<u8>), String> {
+    let read = |path: &Path| fs::read(path).map_err(|error| format!("{}: {error}", path.display()));
+    let component = read(file)?;
+    let beside = signature_path(file);
+    let signature = match signature {
+        Some(path) => read(path)?,
+        None if beside.exists() => read(&beside)?,
+        None => Vec::new(),
+    };
+    Ok((component, signature))
+}
+
 /// Where a component's detached signature is: `FILE.sigstore.json`.
 pub fn signature_path(file: &Path) -> PathBuf {
     let mut name = file.as_os_str().to_owned();

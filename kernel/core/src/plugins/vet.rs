@@ -59,13 +59,20 @@ pub async fn vet(
         description: error,
     })?;
     let publisher = publishers.identify(actor, component, signature)?;
+    let plugin = load(config, component).await?;
+    Ok(Vetted { plugin, publisher })
+}
+
+/// Loads `component` as an install does (shape, compile within the
+/// config's limit, version and world, imports, manifest), on a runtime of
+/// its own with nothing cached; its signature aside.
+pub async fn load(config: &PluginsConfig, component: &[u8]) -> Result<Plugin> {
     let runtime = Runtime::new(None)
         .map_err(|error| KernelError::Internal(error.to_string()))?
         .with_shape(Shape::default());
     let limit = Some(Duration::from_secs(config.compile_timeout_seconds));
-    let plugin = runtime
+    runtime
         .load(component, limit)
         .await
-        .map_err(super::failure::rejected)?;
-    Ok(Vetted { plugin, publisher })
+        .map_err(super::failure::rejected)
 }

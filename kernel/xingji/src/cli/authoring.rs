@@ -7,14 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use xingji_core::plugins::vet::{Vetted, vet};
+use xingji_core::plugins::vet::{self, Vetted, vet};
 use xingji_core::settings::PluginsConfig;
-use xingji_plugin_host::{HostServices, Limits, Plugin, Runtime, Shape, Transcript};
+use xingji_plugin_host::{HostServices, Limits, Plugin, Transcript};
 
 use super::errors::{ClientError, FieldFlags};
 use crate::config::{Config, Overrides};
 use crate::grpc::status::status;
-use crate::signing::signature_path;
+use crate::signing::read_signed;
 
 /// The actor an offline check names in its refusals.
 const OFFLINE: &str = "plugins check";
@@ -44,13 +44,7 @@ pub async fn check(
     config: Option<&Path>,
 ) -> Result<(), ClientError> {
     let config = plugins_config(config)?;
-    let component = read(file, "<FILE>")?;
-    let beside = signature_path(file);
-    let signature = match signature {
-        Some(path) => read(path, "--signature")?,
-        None if beside.exists() => read(&beside, "--signature")?,
-        None => Vec::new(),
-    };
+    let (component, signature) = read_signed(file, signature).map_err(ClientError::Usage)?;
     let Vetted { plugin, publisher } = vet(&config, OFFLINE, &component, &signature)
         .await
         .map_err(|error| ClientError::Refused {
@@ -111,18 +105,10 @@ pub async fn run(
 
 /// The component loaded as an install would (signature aside).
 pub async fn load(component: &[u8]) -> Result<Plugin, ClientError> {
-    let config = PluginsConfig::default();
-    let runtime = Runtime::new(None)
-        .map_err(|error| ClientError::Usage(error.to_string()))?
-        .with_shape(Shape::default());
-    let limit = Some(std::time::Duration::from_secs(
-        config.compile_timeout_seconds,
-    ));
-    runtime
-        .load(component, limit)
+    vet::load(&PluginsConfig::default(), component)
         .await
         .map_err(|error| ClientError::Refused {
-            status: status(xingji_core::plugins::failure::rejected(error)),
+            status: status(error),
             flags: CHECK,
         })
 }

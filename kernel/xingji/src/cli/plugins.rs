@@ -13,7 +13,7 @@ use super::connection::Connection;
 use super::errors::{ClientError, FieldFlags};
 use super::output::Output;
 use super::template::NewArgs;
-use crate::signing::{sign_file, signature_path, write_key_pair};
+use crate::signing::{read_signed, sign_file, write_key_pair};
 
 /// `xingji plugins …`
 #[derive(Debug, Subcommand)]
@@ -312,17 +312,8 @@ impl PluginsCommand {
             PluginServiceClient::new(conn.channel()).max_decoding_message_size(64 << 20);
         match self {
             PluginsCommand::Install { file, signature } => {
-                let read = |path: &PathBuf| {
-                    std::fs::read(path)
-                        .map_err(|error| ClientError::Usage(format!("{}: {error}", path.display())))
-                };
-                let component = read(&file)?;
-                let beside = signature_path(&file);
-                let signature = match signature {
-                    Some(path) => read(&path)?,
-                    None if beside.exists() => read(&beside)?,
-                    None => Vec::new(),
-                };
+                let (component, signature) =
+                    read_signed(&file, signature.as_deref()).map_err(ClientError::Usage)?;
                 let request = InstallPluginRequest {
                     component,
                     signature,
