@@ -150,6 +150,7 @@ async fn an_activation_through_one_kernel_is_in_force_on_the_other_within_a_seco
                 name: name.into(),
                 version: "1.0.0".into(),
                 reason: "replica test".into(),
+                params: Vec::new(),
             })
             .await
             .expect("activate through a");
@@ -206,6 +207,7 @@ async fn a_plugin_installed_through_one_kernel_runs_on_the_other() {
             name: "test-hostile".into(),
             version: "1.0.0".into(),
             reason: "replica test".into(),
+            params: Vec::new(),
         })
         .await
         .expect("activate through a");

@@ -131,17 +131,27 @@ fn clean_env(command: &mut Command) {
     }
 }
 
-/// Every `.wit` file's name and bytes, in name order.
+/// Every `.wit` file's name and bytes, in name order, each version's
+/// directory (`wit/0.2.0/`) in turn.
 fn wit_contents(dir: &std::path::Path) -> Vec<u8> {
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .expect("read wit/")
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.is_dir())
+        .flat_map(|version| std::fs::read_dir(version).expect("read a version of wit/"))
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "wit"))
         .collect();
     files.sort();
     let mut contents = Vec::new();
     for file in files {
-        // The name, not the path: two checkouts sharing a target agree.
+        // The version and name, not the path: two checkouts sharing a
+        // target agree.
+        let version = file
+            .parent()
+            .and_then(|p| p.file_name())
+            .unwrap_or_default();
+        contents.extend(version.as_encoded_bytes());
         contents.extend(file.file_name().unwrap_or_default().as_encoded_bytes());
         contents.extend(std::fs::read(&file).expect("read a wit file"));
     }

@@ -649,6 +649,7 @@ async fn plugin_change_reasons_are_bounded() {
                 name: "dispatch-balanced".into(),
                 version: "1.0.0".into(),
                 reason,
+                params: Vec::new(),
             },
         )
     };
@@ -862,6 +863,7 @@ async fn requests_naming_an_unknown_region_are_not_found() {
                     name: "dispatch-balanced".into(),
                     version: "1.0.0".into(),
                     reason: "a typo".into(),
+                    params: Vec::new(),
                 },
             ))
             .await,

@@ -23,3 +23,4 @@ mod sandbox_kv;
 mod sandbox_records;
 mod sandbox_time;
 mod server;
+mod wit_versions;

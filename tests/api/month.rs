@@ -304,6 +304,7 @@ async fn demo_regions_settle_with_their_own_variant() {
                 name: "settlement-flat".into(),
                 version: "1.0.0".into(),
                 reason: "try flat rates".into(),
+                params: Vec::new(),
             },
         ))
         .await

@@ -449,6 +449,7 @@ impl World {
                             name: "settlement-flat".into(),
                             version: "1.0.0".into(),
                             reason: "setup".into(),
+                            params: Vec::new(),
                         })
                         .await
                         .expect("an activation");
@@ -1158,6 +1159,7 @@ impl World {
                         name: "settlement-flat".into(),
                         version: "1.0.0".into(),
                         reason: format!("tried by {}", who.name),
+                        params: Vec::new(),
                     }))
                     .await,
             ),

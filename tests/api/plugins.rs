@@ -295,6 +295,7 @@ async fn a_swap_under_load_fails_nothing_and_leaves_other_regions_alone() {
                 name: name.into(),
                 version: "1.0.0".into(),
                 reason: "swap test".into(),
+                params: Vec::new(),
             })
             .await
             .unwrap();
@@ -337,6 +338,7 @@ async fn rollback_walks_back_one_activation_at_a_time_and_reset_returns_to_the_d
         name: name.into(),
         version: "1.0.0".into(),
         reason: "trial".into(),
+        params: Vec::new(),
     };
     let rollback = RollbackPluginRequest {
         region: "shanghai".into(),
@@ -473,6 +475,7 @@ async fn rollback_returns_to_the_previous_plugin_and_activations_survive_a_resta
         name: name.into(),
         version: "1.0.0".into(),
         reason: "trial".into(),
+        params: Vec::new(),
     };
     let rollback = RollbackPluginRequest {
         region: "shanghai".into(),
@@ -618,6 +621,7 @@ async fn hostile_plugins_fail_their_call_and_nothing_else() {
             name: "test-hostile".into(),
             version: "1.0.0".into(),
             reason: String::new(),
+            params: Vec::new(),
         })
         .await
         .unwrap();
@@ -740,12 +744,12 @@ async fn install_refuses_what_does_not_fit() {
         assert_eq!(reason, "UNSUPPORTED_WIT_VERSION", "{component}");
         assert_eq!(
             (metadata["found"].as_str(), metadata["supported"].as_str()),
-            (found, "0.2.0"),
+            (found, "0.3.0,0.2.0"),
             "{component}"
         );
         assert!(
             error.message().contains(found)
-                && error.message().contains("0.2.0")
+                && error.message().contains("0.3.0, 0.2.0")
                 && error.message().contains(advice),
             "{}",
             error.message()
@@ -788,7 +792,7 @@ async fn install_refuses_what_does_not_fit() {
         .into_inner();
     assert_eq!(
         answer.supported_wit_versions,
-        ["0.2.0"],
+        ["0.3.0", "0.2.0"],
         "the list says which contract versions install"
     );
     let listed = answer.plugins;

@@ -151,6 +151,7 @@ async fn an_impostor_of_jiujiu_is_refused_and_the_contracts_stay_jiujius() {
             name: "warranty-jiujiu".into(),
             version: "1.0.1".into(),
             reason: "the impostor's upgrade".into(),
+            params: Vec::new(),
         })
         .await
         .unwrap_err();

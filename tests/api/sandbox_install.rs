@@ -266,6 +266,7 @@ async fn uninstall_is_refused_while_active_and_removes_the_artifacts_after() {
         name: name.into(),
         version: version.into(),
         reason: "trying it".into(),
+        params: Vec::new(),
     };
     let uninstall = UninstallPluginRequest {
         name: installed.name.clone(),

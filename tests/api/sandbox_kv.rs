@@ -39,6 +39,7 @@ async fn hoarder_in(dir: &std::path::Path, regions: &[&str]) -> TestServer {
                 name: "test-hoarder".into(),
                 version: "1.0.0".into(),
                 reason: String::new(),
+                params: Vec::new(),
             })
             .await
             .unwrap();

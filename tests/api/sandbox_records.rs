@@ -46,6 +46,7 @@ async fn a_plugins_refusals_cannot_grow_an_order() {
             name: "test-verbose".into(),
             version: "1.0.0".into(),
             reason: "a plugin that writes too much".into(),
+            params: Vec::new(),
         })
         .await
         .unwrap();

@@ -55,6 +55,7 @@ pub(crate) async fn run_in(server: &TestServer, region: &str, name: &str) {
             name: name.into(),
             version: "1.0.0".into(),
             reason: String::new(),
+            params: Vec::new(),
         })
         .await
         .expect("activate");

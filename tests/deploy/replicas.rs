@@ -466,6 +466,7 @@ async fn a_plugin_activated_on_one_replica_runs_on_the_other_within_a_second() {
             name: "dispatch-balanced".into(),
             version: "1.0.0".into(),
             reason: "deployment test".into(),
+            params: Vec::new(),
         })
         .await
         .unwrap_or_else(|status| panic!("activating through replica 1: {status:?}"));

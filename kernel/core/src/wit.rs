@@ -5,12 +5,13 @@
 
 use xingji_api::google::r#type::Date;
 use xingji_api::v1::{
-    Appliance, GeoPoint, Incentive, LicenceEventKind, LicenceState, Order, OrderKind, OrderStatus,
-    Outlet, OutletGrade, OutletStatus, OutletTier, Person, PersonLevel, ProductLine,
-    WarrantyContract,
+    Appliance, CertificationLevel, GeoPoint, Incentive, LicenceEventKind, LicenceState, Order,
+    OrderKind, OrderStatus, Outlet, OutletGrade, OutletStatus, OutletTier, Person, PersonLevel,
+    ProductLine, WarrantyContract,
 };
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, DispatchOrder,
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel as WitCertification,
+    DispatchOrder,
 };
 use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::ChargeKind;
 use xingji_plugin_host::bindings::host::xingji::plugins::month::Incentive as WitIncentive;
@@ -150,17 +151,22 @@ pub fn person(p: &Person) -> wit::Person {
     wit::Person {
         id: p.id.clone(),
         outlet_id: p.outlet_id.clone(),
-        level: match PersonLevel::try_from(p.level) {
-            Ok(PersonLevel::Engineer) => wit::PersonLevel::Engineer,
-            Ok(PersonLevel::Senior) => wit::PersonLevel::Senior,
-            Ok(PersonLevel::Gold) => wit::PersonLevel::Gold,
-            _ => wit::PersonLevel::Technician,
-        },
+        level: person_level(p.level),
         skills: product_lines(p.skills.iter().map(|s| s.product_line)),
         licence_points: p.licence_points,
         licence_state: licence_state(p.licence_state),
         on_duty: p.on_duty,
         location: p.location.map(geo),
+    }
+}
+
+/// A person's level (unspecified counts as the lowest).
+pub fn person_level(value: i32) -> wit::PersonLevel {
+    match PersonLevel::try_from(value) {
+        Ok(PersonLevel::Engineer) => wit::PersonLevel::Engineer,
+        Ok(PersonLevel::Senior) => wit::PersonLevel::Senior,
+        Ok(PersonLevel::Gold) => wit::PersonLevel::Gold,
+        _ => wit::PersonLevel::Technician,
     }
 }
 
@@ -290,6 +296,7 @@ pub fn contract_from(region: &str, c: warranty::Contract) -> WarrantyContract {
 pub fn dispatch_order(order: &Order) -> DispatchOrder {
     let customer = order.customer.clone().unwrap_or_default();
     DispatchOrder {
+        id: order.id.clone(),
         kind: order_kind(order.kind),
         product_line: product_line(order.appliance.as_ref().map_or(0, |a| a.product_line)),
         location: geo(customer.location.unwrap_or_default()),
@@ -300,6 +307,7 @@ pub fn dispatch_order(order: &Order) -> DispatchOrder {
 /// An outlet as a dispatch candidate, with its orders in hand.
 pub fn candidate_outlet(o: &Outlet, open_orders: u32) -> CandidateOutlet {
     CandidateOutlet {
+        id: o.id.clone(),
         location: geo(o.location.unwrap_or_default()),
         service_radius_minutes: o.service_radius_minutes.max(0) as u32,
         product_lines: product_lines(o.product_lines.iter().copied()),
@@ -314,8 +322,22 @@ pub fn candidate_outlet(o: &Outlet, open_orders: u32) -> CandidateOutlet {
 /// `outlet`, with their orders in hand.
 pub fn candidate_engineer(p: &Person, outlet: u32, open_orders: u32) -> CandidateEngineer {
     CandidateEngineer {
+        id: p.id.clone(),
         outlet,
+        level: person_level(p.level),
         skills: product_lines(p.skills.iter().map(|s| s.product_line)),
+        certifications: p
+            .skills
+            .iter()
+            .map(|s| Certification {
+                product_line: product_line(s.product_line),
+                level: match CertificationLevel::try_from(s.level) {
+                    Ok(CertificationLevel::Intermediate) => WitCertification::Intermediate,
+                    Ok(CertificationLevel::Senior) => WitCertification::Senior,
+                    _ => WitCertification::Junior,
+                },
+            })
+            .collect(),
         licence_state: licence_state(p.licence_state),
         on_duty: p.on_duty,
         open_orders,

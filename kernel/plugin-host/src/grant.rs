@@ -12,6 +12,7 @@ use wasmtime_wasi::p2::DynPollable;
 use crate::bindings::host::xingji::plugins::{
     budget, kv, log, month, order_writer, records, types,
 };
+use crate::bindings::host_0_3::xingji::plugins as v0_3;
 use crate::sandbox::{HostLimit, HostState, LogLine};
 
 /// A host capability: one interface of the WIT package that a world may
@@ -51,8 +52,22 @@ impl Grant {
         }
     }
 
-    /// Adds the host's implementation of the interface to `linker`.
-    pub(crate) fn add_to_linker(self, linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    /// Adds the host's implementation of the interface at WIT `version`
+    /// to `linker`.
+    pub(crate) fn add_to_linker(
+        self,
+        version: &str,
+        linker: &mut Linker<HostState>,
+    ) -> wasmtime::Result<()> {
+        if version == "0.3.0" {
+            return match self {
+                Grant::Log => v0_3::log::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
+                Grant::Records => {
+                    v0_3::records::add_to_linker::<_, HasSelf<_>>(linker, |state| state)
+                }
+                _ => wasmtime::bail!("WIT 0.3.0 has no interface {self}"),
+            };
+        }
         match self {
             Grant::Log => log::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
             Grant::Records => records::add_to_linker::<_, HasSelf<_>>(linker, |state| state),
@@ -159,20 +174,30 @@ fn freeze_waiting(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     Ok(())
 }
 
-/// The linker for a slot: link-only WASI (with waiting on the clock
-/// trapping, [`freeze_waiting`]), the type-only interfaces and exactly
-/// `grants`. (The imports a component may use are checked against the same
-/// grants at load.)
-pub(crate) fn linker(engine: &Engine, grants: &[Grant]) -> wasmtime::Result<Linker<HostState>> {
+/// The linker for a slot's world at WIT `version`: link-only WASI (with
+/// waiting on the clock trapping, [`freeze_waiting`]), that version's
+/// type-only interfaces and exactly `grants`. (The imports a component may
+/// use are checked against the same grants at load.)
+pub(crate) fn linker(
+    engine: &Engine,
+    version: &str,
+    grants: &[Grant],
+) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     freeze_waiting(&mut linker)?;
     // Instances with no functions: a world that uses their types imports
     // them, and its component cannot link without them.
-    types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
-    month::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+    if version == "0.3.0" {
+        // Only `types` is in 0.3.0 (whose worlds use no `month`); its Rust
+        // module is 0.2.0's, so its instance is named here.
+        linker.instance("xingji:plugins/types@0.3.0")?;
+    } else {
+        types::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+        month::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)?;
+    }
     for grant in grants {
-        grant.add_to_linker(&mut linker)?;
+        grant.add_to_linker(version, &mut linker)?;
     }
     Ok(linker)
 }
@@ -190,6 +215,26 @@ impl budget::Host for HostState {
 
 impl log::Host for HostState {
     async fn log(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
+        self.log_line(level, message)
+    }
+}
+
+impl v0_3::log::Host for HostState {
+    async fn log(&mut self, level: v0_3::log::Level, message: String) -> wasmtime::Result<()> {
+        let level = match level {
+            v0_3::log::Level::Trace => log::Level::Trace,
+            v0_3::log::Level::Debug => log::Level::Debug,
+            v0_3::log::Level::Info => log::Level::Info,
+            v0_3::log::Level::Warn => log::Level::Warn,
+            v0_3::log::Level::Error => log::Level::Error,
+        };
+        self.log_line(level, message)
+    }
+}
+
+impl HostState {
+    /// A plugin's log line, at any WIT version, within the call's bounds.
+    fn log_line(&mut self, level: log::Level, message: String) -> wasmtime::Result<()> {
         self.log_lines += 1;
         self.log_bytes += message.len();
         if self.log_lines > self.budget.log_lines || self.log_bytes > self.budget.log_bytes {
@@ -246,48 +291,56 @@ fn trap(message: String) -> wasmtime::Error {
     wasmtime::Error::new(HostLimit::Capability(message))
 }
 
-impl records::Host for HostState {
-    async fn get_outlet(&mut self, id: String) -> wasmtime::Result<Option<types::Outlet>> {
-        self.services()?.get_outlet(id).await.map_err(trap)
-    }
-    async fn list_outlets(
-        &mut self,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Outlet>> {
-        self.services()?
-            .list_outlets(after, limit)
-            .await
-            .map_err(trap)
-    }
-    async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<types::Person>> {
-        self.services()?.get_person(id).await.map_err(trap)
-    }
-    async fn list_people(
-        &mut self,
-        outlet_id: String,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Person>> {
-        self.services()?
-            .list_people(outlet_id, after, limit)
-            .await
-            .map_err(trap)
-    }
-    async fn get_order(&mut self, id: String) -> wasmtime::Result<Option<types::Order>> {
-        self.services()?.get_order(id).await.map_err(trap)
-    }
-    async fn list_orders(
-        &mut self,
-        after: String,
-        limit: u32,
-    ) -> wasmtime::Result<Vec<types::Order>> {
-        self.services()?
-            .list_orders(after, limit)
-            .await
-            .map_err(trap)
-    }
+/// `records` on the calling region's services: the same at 0.2.0 and
+/// 0.3.0, whose records are the same Rust types.
+macro_rules! records_host {
+    ($records:path) => {
+        impl $records for HostState {
+            async fn get_outlet(&mut self, id: String) -> wasmtime::Result<Option<types::Outlet>> {
+                self.services()?.get_outlet(id).await.map_err(trap)
+            }
+            async fn list_outlets(
+                &mut self,
+                after: String,
+                limit: u32,
+            ) -> wasmtime::Result<Vec<types::Outlet>> {
+                self.services()?
+                    .list_outlets(after, limit)
+                    .await
+                    .map_err(trap)
+            }
+            async fn get_person(&mut self, id: String) -> wasmtime::Result<Option<types::Person>> {
+                self.services()?.get_person(id).await.map_err(trap)
+            }
+            async fn list_people(
+                &mut self,
+                outlet_id: String,
+                after: String,
+                limit: u32,
+            ) -> wasmtime::Result<Vec<types::Person>> {
+                self.services()?
+                    .list_people(outlet_id, after, limit)
+                    .await
+                    .map_err(trap)
+            }
+            async fn get_order(&mut self, id: String) -> wasmtime::Result<Option<types::Order>> {
+                self.services()?.get_order(id).await.map_err(trap)
+            }
+            async fn list_orders(
+                &mut self,
+                after: String,
+                limit: u32,
+            ) -> wasmtime::Result<Vec<types::Order>> {
+                self.services()?
+                    .list_orders(after, limit)
+                    .await
+                    .map_err(trap)
+            }
+        }
+    };
 }
+records_host!(records::Host);
+records_host!(v0_3::records::Host);
 
 impl kv::Host for HostState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<Vec<u8>>> {

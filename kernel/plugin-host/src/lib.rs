@@ -84,11 +84,11 @@ mod world;
 
 pub use cache::hex;
 pub use call::{CallCost, PluginError};
-pub use contract::{WIT_FILES, WIT_FILES_VERSION};
+pub use contract::{WIT_PACKAGES, WitPackage};
 pub use dynamic::{CallByNameError, Transcript, to_json};
 pub use grant::{Grant, LINK_ONLY_WASI, TYPE_INTERFACES};
 pub use load_error::LoadError;
-pub use plugin::Plugin;
+pub use plugin::{ParamsCheck, Plugin};
 pub use runtime::{POOL_DESCRIBE_HEADROOM, POOL_INSTANCES, Runtime, check_plugin_name};
 pub use sandbox::{HostServices, Limits, LogLine};
 pub use shape::Shape;

@@ -21,10 +21,23 @@ pub enum LoadError {
         /// The version found.
         found: String,
     },
+    /// The component's slot has no world at the (supported) version it
+    /// was built for: a version brings only the worlds that changed.
+    #[error(
+        "the component is a {slot} plugin built for {WIT_PACKAGE}@{found}, but this kernel runs {slot} plugins built for {supported}: build it against {WIT_PACKAGE}@{newest} (`xingji wit` prints it)",
+        supported = slot.wit_versions().join(", "),
+        newest = slot.wit_versions()[0]
+    )]
+    SlotNotAtVersion {
+        /// The slot it fills.
+        slot: Slot,
+        /// The version found.
+        found: String,
+    },
     /// The component names a supported version, but its types are not
     /// that version's: its copy of the contract drifted.
     #[error(
-        "the component says it is built for {WIT_PACKAGE}@{version}, but its types do not match this kernel's {version} contract ({detail}): its copy of the WIT has drifted from the published one. Rebuild it against the contract `xingji wit --out wit` writes"
+        "the component says it is built for {WIT_PACKAGE}@{version}, but its types do not match this kernel's {version} contract ({detail}): its copy of the WIT has drifted from the published one. Rebuild it against the contract `xingji wit --version {version} --out wit` writes"
     )]
     ShapeMismatch {
         /// The version it names.
@@ -129,5 +142,20 @@ mod tests {
             assert!(message.contains(SUPPORTED_WIT_VERSIONS[0]), "{message}");
             assert!(message.contains("`xingji wit`"), "{message}");
         }
+    }
+
+    #[test]
+    fn a_slot_not_at_a_version_is_told_the_versions_it_is_at() {
+        let message = LoadError::SlotNotAtVersion {
+            slot: Slot::Warranty,
+            found: "0.3.0".into(),
+        }
+        .to_string();
+        assert!(
+            message.contains("a warranty plugin built for xingji:plugins@0.3.0")
+                && message.contains("runs warranty plugins built for 0.2.0")
+                && message.contains("build it against xingji:plugins@0.2.0"),
+            "{message}"
+        );
     }
 }

@@ -15,6 +15,17 @@ use crate::slot::Slot;
 use crate::ticker::Ticker;
 use crate::world::{Manifest, World};
 
+/// What a plugin said of a region's parameters (`plugin.check-params`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamsCheck {
+    /// It reads them as they are.
+    Accepted,
+    /// It would not run with them, saying why (naming the parameter).
+    Refused(String),
+    /// Its world, at its WIT version, has no `check-params` (0.2.0).
+    NotChecked,
+}
+
 /// A compiled, checked plugin version.
 pub struct Plugin {
     /// Its manifest.
@@ -69,6 +80,19 @@ impl Plugin {
     /// The component pre-instantiated for its slot, untyped.
     pub(crate) fn instance_pre(&self) -> &InstancePre<HostState> {
         &self.instance
+    }
+
+    /// Asks the plugin whether it runs with `params`, a region's parameters
+    /// for its slot, before an activation switches to them.
+    pub async fn check_params(
+        &self,
+        params: &[(String, String)],
+    ) -> Result<ParamsCheck, PluginError> {
+        match self.slot {
+            Slot::Dispatch => self.dispatch_check_params(params).await,
+            // The other worlds are at 0.2.0 only, without the export.
+            _ => Ok(ParamsCheck::NotChecked),
+        }
     }
 
     /// `name@version`.

@@ -11,11 +11,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bindings::dispatch::exports::xingji::plugins::dispatcher::{
-    Assignment, CandidateEngineer, CandidateOutlet, Decision, DispatchOrder, DispatchRequest,
+use crate::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
+    Assignment, CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, Decision,
+    DispatchOrder, DispatchRequest,
 };
 use crate::bindings::host::xingji::plugins::types::{
-    Geo, Grade, LicenceState, OrderKind, OutletStatus, ProductLine, ProductLines,
+    Geo, Grade, LicenceState, OrderKind, OutletStatus, PersonLevel, ProductLine, ProductLines,
 };
 
 /// Why a recording cannot be read back.
@@ -76,6 +77,17 @@ names!(Grade {
     A = "a",
     B = "b",
     C = "c",
+});
+names!(PersonLevel {
+    Technician = "technician",
+    Engineer = "engineer",
+    Senior = "senior",
+    Gold = "gold",
+});
+names!(CertificationLevel {
+    Junior = "junior",
+    Intermediate = "intermediate",
+    Senior = "senior",
 });
 names!(LicenceState {
     Exemplary = "exemplary",
@@ -221,6 +233,7 @@ impl From<RecordedGeo> for Geo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RecordedOrder {
+    pub id: String,
     pub kind: Wit<OrderKind>,
     pub product_line: Wit<ProductLine>,
     pub location: RecordedGeo,
@@ -231,6 +244,7 @@ pub struct RecordedOrder {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RecordedOutlet {
+    pub id: String,
     pub location: RecordedGeo,
     pub service_radius_minutes: u32,
     pub product_lines: Lines,
@@ -244,15 +258,27 @@ pub struct RecordedOutlet {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RecordedEngineer {
+    pub id: String,
     pub outlet: u32,
+    pub level: Wit<PersonLevel>,
     pub skills: Lines,
+    pub certifications: Vec<RecordedCertification>,
     pub licence_state: Wit<LicenceState>,
     pub on_duty: bool,
     pub open_orders: u32,
     pub location: Option<RecordedGeo>,
 }
 
-/// `dispatch-request`, as recorded.
+/// `certification`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub struct RecordedCertification {
+    pub product_line: Wit<ProductLine>,
+    pub level: Wit<CertificationLevel>,
+}
+
+/// `dispatch-request` at WIT 0.3.0 (the kernel's; a 0.2.0 plugin gets it
+/// without ids, levels and certifications), as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub struct RecordedDispatch {
@@ -268,6 +294,7 @@ impl RecordedDispatch {
     pub fn of(request: &DispatchRequest) -> Self {
         RecordedDispatch {
             order: RecordedOrder {
+                id: request.order.id.clone(),
                 kind: Wit(request.order.kind),
                 product_line: Wit(request.order.product_line),
                 location: request.order.location.into(),
@@ -277,6 +304,7 @@ impl RecordedDispatch {
                 .outlets
                 .iter()
                 .map(|o| RecordedOutlet {
+                    id: o.id.clone(),
                     location: o.location.into(),
                     service_radius_minutes: o.service_radius_minutes,
                     product_lines: Lines(o.product_lines),
@@ -290,8 +318,18 @@ impl RecordedDispatch {
                 .engineers
                 .iter()
                 .map(|e| RecordedEngineer {
+                    id: e.id.clone(),
                     outlet: e.outlet,
+                    level: Wit(e.level),
                     skills: Lines(e.skills),
+                    certifications: e
+                        .certifications
+                        .iter()
+                        .map(|c| RecordedCertification {
+                            product_line: Wit(c.product_line),
+                            level: Wit(c.level),
+                        })
+                        .collect(),
                     licence_state: Wit(e.licence_state),
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
@@ -307,6 +345,7 @@ impl RecordedDispatch {
     pub fn request(&self) -> DispatchRequest {
         DispatchRequest {
             order: DispatchOrder {
+                id: self.order.id.clone(),
                 kind: self.order.kind.0,
                 product_line: self.order.product_line.0,
                 location: self.order.location.into(),
@@ -316,6 +355,7 @@ impl RecordedDispatch {
                 .outlets
                 .iter()
                 .map(|o| CandidateOutlet {
+                    id: o.id.clone(),
                     location: o.location.into(),
                     service_radius_minutes: o.service_radius_minutes,
                     product_lines: o.product_lines.0,
@@ -329,8 +369,18 @@ impl RecordedDispatch {
                 .engineers
                 .iter()
                 .map(|e| CandidateEngineer {
+                    id: e.id.clone(),
                     outlet: e.outlet,
+                    level: e.level.0,
                     skills: e.skills.0,
+                    certifications: e
+                        .certifications
+                        .iter()
+                        .map(|c| Certification {
+                            product_line: c.product_line.0,
+                            level: c.level.0,
+                        })
+                        .collect(),
                     licence_state: e.licence_state.0,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
@@ -357,6 +407,31 @@ impl RecordedDispatch {
     /// name, as `plugins run --request` takes it.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::json!({ "request": self })
+    }
+
+    /// [`RecordedDispatch::to_json`] as a plugin of WIT `version` takes
+    /// it: at 0.2.0 without ids, levels and certifications, as the kernel
+    /// calls such a plugin.
+    pub fn to_json_at(&self, version: &str) -> serde_json::Value {
+        let mut json = self.to_json();
+        if version == "0.2.0" {
+            let request = &mut json["request"];
+            let drop = |value: &mut serde_json::Value, fields: &[&str]| {
+                if let Some(object) = value.as_object_mut() {
+                    for field in fields {
+                        object.remove(*field);
+                    }
+                }
+            };
+            drop(&mut request["order"], &["id"]);
+            for outlet in request["outlets"].as_array_mut().into_iter().flatten() {
+                drop(outlet, &["id"]);
+            }
+            for engineer in request["engineers"].as_array_mut().into_iter().flatten() {
+                drop(engineer, &["id", "level", "certifications"]);
+            }
+        }
+        json
     }
 }
 
@@ -397,12 +472,14 @@ mod tests {
         let at = |lat| Geo { lat, lon: 121.4 };
         DispatchRequest {
             order: DispatchOrder {
+                id: "ord-1".into(),
                 kind: OrderKind::TourVisit,
                 product_line: ProductLine::WaterHeater,
                 location: at(31.2),
                 vip: true,
             },
             outlets: vec![CandidateOutlet {
+                id: "out-1".into(),
                 location: at(31.3),
                 service_radius_minutes: 45,
                 product_lines: ProductLines::TV | ProductLines::WATER_HEATER,
@@ -412,8 +489,14 @@ mod tests {
                 open_orders: 300,
             }],
             engineers: vec![CandidateEngineer {
+                id: "p-1".into(),
                 outlet: 0,
+                level: PersonLevel::Gold,
                 skills: ProductLines::all(),
+                certifications: vec![Certification {
+                    product_line: ProductLine::Tv,
+                    level: CertificationLevel::Intermediate,
+                }],
                 licence_state: LicenceState::Warning,
                 on_duty: false,
                 open_orders: 7,
@@ -432,8 +515,8 @@ mod tests {
         assert_eq!(back, recorded);
         assert_eq!(format!("{:?}", back.request()), format!("{:?}", request()));
         // Enums and flags are one byte each when stored: past the five
-        // points (80 bytes), a few bytes in all.
-        assert!(bytes.len() <= 80 + 40, "{} bytes", bytes.len());
+        // points (80 bytes) and the ids, a few bytes in all.
+        assert!(bytes.len() <= 80 + 20 + 40, "{} bytes", bytes.len());
         let json = recorded.to_json();
         let request = &json["request"];
         assert_eq!(request["order"]["kind"], "tour-visit");
@@ -443,6 +526,16 @@ mod tests {
             serde_json::json!(["tv", "water-heater"])
         );
         assert_eq!(request["engineers"][0]["licence-state"], "warning");
+        assert_eq!(request["engineers"][0]["level"], "gold");
+        assert_eq!(
+            request["engineers"][0]["certifications"][0]["level"],
+            "intermediate"
+        );
+        let older = recorded.to_json_at("0.2.0");
+        assert_eq!(older["request"]["engineers"][0].get("level"), None);
+        assert_eq!(older["request"]["outlets"][0].get("id"), None);
+        assert_eq!(older["request"]["engineers"][0]["licence-state"], "warning");
+        assert_eq!(recorded.to_json_at("0.3.0"), json);
         let again: RecordedDispatch =
             serde_json::from_value(request.clone()).expect("JSON reads back");
         assert_eq!(again, recorded);

@@ -17,22 +17,42 @@ use crate::ticker::Ticker;
 use crate::world::{Manifest, World};
 
 macro_rules! registry {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal in $file:ident,)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal in $file:ident: [$newest:ident $(, $world:ident)*],)*) => {
         impl Slot {
             /// The interface the slot's world exports besides `plugin`: a
-            /// component exporting it fills the slot.
+            /// component exporting it fills the slot. (The same at every
+            /// version.)
             pub fn export(self) -> &'static str {
                 match self {
-                    $(Slot::$variant => <slots::$file::$variant as World>::EXPORT,)*
+                    $(Slot::$variant => <slots::$file::$newest as World>::EXPORT,)*
                 }
             }
 
-            /// The host capabilities the slot's world imports. They alone
-            /// are linked for its plugins, and a component importing
-            /// anything else is refused at load.
-            pub fn grants(self) -> &'static [Grant] {
+            /// The WIT versions the slot's world is at, newest first.
+            pub fn wit_versions(self) -> &'static [&'static str] {
                 match self {
-                    $(Slot::$variant => <slots::$file::$variant as World>::GRANTS,)*
+                    $(Slot::$variant => &[
+                        <slots::$file::$newest as World>::VERSION,
+                        $(<slots::$file::$world as World>::VERSION,)*
+                    ],)*
+                }
+            }
+
+            /// The host capabilities the slot's world imports at `version`
+            /// (none at a version it is not at). They alone are linked for
+            /// its plugins, and a component importing anything else is
+            /// refused at load.
+            pub fn grants(self, version: &str) -> &'static [Grant] {
+                match self {
+                    $(Slot::$variant => {
+                        if version == <slots::$file::$newest as World>::VERSION {
+                            return <slots::$file::$newest as World>::GRANTS;
+                        }
+                        $(if version == <slots::$file::$world as World>::VERSION {
+                            return <slots::$file::$world as World>::GRANTS;
+                        })*
+                        &[]
+                    })*
                 }
             }
         }
@@ -43,33 +63,46 @@ macro_rules! registry {
             /// month close).
             pub fn for_slot(slot: Slot) -> Self {
                 match slot {
-                    $(Slot::$variant => <slots::$file::$variant as World>::LIMITS,)*
+                    $(Slot::$variant => <slots::$file::$newest as World>::LIMITS,)*
                 }
             }
         }
 
-        /// A component pre-instantiated for `slot`, typed by the slot's
-        /// world (its `World::Pre`), and its manifest (`cached`, or
-        /// described).
+        /// A component pre-instantiated for `slot` at WIT `version` (one of
+        /// the slot's [`Slot::wit_versions`]), typed by that world (its
+        /// `World::Pre`), and its manifest (`cached`, or described).
         pub(crate) async fn prepare(
             slot: Slot,
+            version: &str,
             instance: InstancePre<HostState>,
             ticker: &Ticker,
             cached: Option<Manifest>,
         ) -> Result<(Box<dyn Any + Send + Sync>, Manifest), LoadError> {
             match slot {
-                $(Slot::$variant => prepare_world::<slots::$file::$variant>(instance, ticker, cached).await,)*
+                $(Slot::$variant => {
+                    $(if version == <slots::$file::$world as World>::VERSION {
+                        return prepare_world::<slots::$file::$world>(instance, ticker, cached).await;
+                    })*
+                    prepare_world::<slots::$file::$newest>(instance, ticker, cached).await
+                })*
             }
         }
 
-        /// Links what the slot's world imports, as its own bindings do.
+        /// Links what the slot's world at `version` imports, as its own
+        /// bindings do.
         #[cfg(test)]
         fn link_world_imports(
             slot: Slot,
+            version: &str,
             linker: &mut wasmtime::component::Linker<HostState>,
         ) -> wasmtime::Result<()> {
             match slot {
-                $(Slot::$variant => <slots::$file::$variant as World>::link_world_imports(linker),)*
+                $(Slot::$variant => {
+                    $(if version == <slots::$file::$world as World>::VERSION {
+                        return <slots::$file::$world as World>::link_world_imports(linker);
+                    })*
+                    <slots::$file::$newest as World>::link_world_imports(linker)
+                })*
             }
         }
     };
@@ -134,8 +167,8 @@ mod tests {
     }
 
     /// `xingji:plugins/<interface>@<version>`, as components import it.
-    fn import(interface: &str) -> String {
-        format!("{WIT_PACKAGE}/{interface}@{}", SUPPORTED_WIT_VERSIONS[0])
+    fn import(interface: &str, version: &str) -> String {
+        format!("{WIT_PACKAGE}/{interface}@{version}")
     }
 
     /// Whether `linker` defines `name` at its root: defining it again fails
@@ -146,44 +179,58 @@ mod tests {
 
     #[test]
     fn the_probe_tells_defined_from_undefined() {
-        let mut linker = linker(&engine(), &[Grant::Kv]).expect("a linker");
-        assert!(defines(&mut linker, &import("kv")));
-        assert!(!defines(&mut linker, &import("no-such-interface")));
+        let mut linker = linker(&engine(), "0.2.0", &[Grant::Kv]).expect("a linker");
+        assert!(defines(&mut linker, &import("kv", "0.2.0")));
+        assert!(!defines(&mut linker, &import("no-such-interface", "0.2.0")));
     }
 
     #[test]
     fn each_slot_links_exactly_its_grants_and_the_type_interfaces() {
         let engine = engine();
         for slot in Slot::ALL {
-            let mut linker = linker(&engine, slot.grants()).expect("a linker");
-            for grant in Grant::ALL {
-                assert_eq!(
-                    defines(&mut linker, &import(grant.interface())),
-                    slot.grants().contains(&grant),
-                    "{slot} linker and {grant}"
-                );
-            }
-            for interface in TYPE_INTERFACES {
+            for &version in slot.wit_versions() {
+                let grants = slot.grants(version);
+                let mut linker = linker(&engine, version, grants).expect("a linker");
+                for grant in Grant::ALL {
+                    assert_eq!(
+                        defines(&mut linker, &import(grant.interface(), version)),
+                        grants.contains(&grant),
+                        "{slot}@{version} linker and {grant}"
+                    );
+                }
                 assert!(
-                    defines(&mut linker, &import(interface)),
-                    "{slot} linker and {interface}"
+                    defines(&mut linker, &import("types", version)),
+                    "{slot}@{version} linker and types"
                 );
             }
         }
+        let mut old = linker(&engine, "0.2.0", &[]).expect("a linker");
+        for interface in TYPE_INTERFACES {
+            assert!(
+                defines(&mut old, &import(interface, "0.2.0")),
+                "{interface}"
+            );
+        }
+        assert!(SUPPORTED_WIT_VERSIONS.contains(&"0.2.0"));
     }
 
+    /// Each world's own bindings (generated from `wit/<version>/`) import
+    /// exactly the slot's grants at that version. A 0.3.0 world's `types`
+    /// is 0.2.0's Rust module, so only its grants are compared by version.
     #[test]
     fn each_slot_grants_exactly_what_its_wit_world_imports() {
         let engine = engine();
         for slot in Slot::ALL {
-            let mut world = Linker::new(&engine);
-            link_world_imports(slot, &mut world).expect("the world's imports link");
-            for grant in Grant::ALL {
-                assert_eq!(
-                    defines(&mut world, &import(grant.interface())),
-                    slot.grants().contains(&grant),
-                    "{slot} world and {grant}"
-                );
+            for &version in slot.wit_versions() {
+                let mut world = Linker::new(&engine);
+                link_world_imports(slot, version, &mut world).expect("the world's imports link");
+                for grant in Grant::ALL {
+                    assert_eq!(
+                        defines(&mut world, &import(grant.interface(), version)),
+                        slot.grants(version).contains(&grant),
+                        "{slot}@{version} world and {grant}"
+                    );
+                }
             }
         }
     }

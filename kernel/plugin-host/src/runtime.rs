@@ -31,10 +31,10 @@ fn one_line(error: &wasmtime::Error) -> String {
         .join(" ")
 }
 
-/// The plugin runtime: one engine, one linker per slot.
+/// The plugin runtime: one engine, one linker per slot and WIT version.
 pub struct Runtime {
     engine: Engine,
-    linkers: HashMap<Slot, Linker<HostState>>,
+    linkers: HashMap<(Slot, &'static str), Linker<HostState>>,
     cache: Option<ArtifactCache>,
     pooling: bool,
     ticker: Ticker,
@@ -77,11 +77,13 @@ impl Runtime {
 
         let mut linkers = HashMap::new();
         for slot in Slot::ALL {
-            linkers.insert(
-                slot,
-                linker(&engine, slot.grants())
-                    .map_err(|error| LoadError::Runtime(format!("{error:#}")))?,
-            );
+            for &version in slot.wit_versions() {
+                linkers.insert(
+                    (slot, version),
+                    linker(&engine, version, slot.grants(version))
+                        .map_err(|error| LoadError::Runtime(format!("{error:#}")))?,
+                );
+            }
         }
         let cache = cache_dir
             .map(|dir| ArtifactCache::new(dir, &engine))
@@ -171,13 +173,18 @@ impl Runtime {
         sha256: String,
         manifest: Option<Manifest>,
     ) -> Result<Plugin, LoadError> {
-        let instance = self.linkers[&slot]
+        let instance = self
+            .linkers
+            .get(&(slot, wit_version.as_str()))
+            .ok_or_else(|| LoadError::UnsupportedVersion {
+                found: wit_version.clone(),
+            })?
             .instantiate_pre(component)
             .map_err(|error| LoadError::Runtime(format!("{error:#}")))?;
         if manifest.is_none() {
             self.describes.fetch_add(1, Ordering::Relaxed);
         }
-        let (pre, manifest) = prepare(slot, instance.clone(), &self.ticker, manifest)
+        let (pre, manifest) = prepare(slot, &wit_version, instance.clone(), &self.ticker, manifest)
             .await
             .map_err(|error| match error {
                 LoadError::ShapeMismatch { detail, .. } => LoadError::ShapeMismatch {
@@ -268,6 +275,12 @@ impl Runtime {
         if !SUPPORTED_WIT_VERSIONS.contains(&version.as_str()) {
             return Err(LoadError::UnsupportedVersion { found: version });
         }
+        if !slot.wit_versions().contains(&version.as_str()) {
+            return Err(LoadError::SlotNotAtVersion {
+                slot,
+                found: version,
+            });
+        }
         check_imports(
             slot,
             &version,
@@ -286,7 +299,7 @@ fn check_imports<'a>(
     version: &str,
     imports: impl IntoIterator<Item = &'a str>,
 ) -> Result<(), LoadError> {
-    let grants = slot.grants();
+    let grants = slot.grants(version);
     for name in imports {
         let allowed = match ours(name) {
             Some((interface, v)) => {
@@ -415,18 +428,23 @@ mod tests {
     }
 
     #[test]
-    fn each_slot_admits_exactly_its_grants() {
+    fn each_slot_admits_exactly_its_grants_at_each_version() {
         for slot in Slot::ALL {
-            for grant in Grant::ALL {
-                let import = ours_at(grant.interface(), V);
-                let result = check_imports(slot, V, [import.as_str()]);
-                assert_eq!(
-                    result.is_ok(),
-                    slot.grants().contains(&grant),
-                    "{slot} and {grant}: {result:?}"
-                );
+            for &version in slot.wit_versions() {
+                for grant in Grant::ALL {
+                    let import = ours_at(grant.interface(), version);
+                    let result = check_imports(slot, version, [import.as_str()]);
+                    assert_eq!(
+                        result.is_ok(),
+                        slot.grants(version).contains(&grant),
+                        "{slot}@{version} and {grant}: {result:?}"
+                    );
+                }
             }
         }
+        // What 0.3.0 changed: dispatch may read records.
+        assert!(!Slot::Dispatch.grants("0.2.0").contains(&Grant::Records));
+        assert!(Slot::Dispatch.grants("0.3.0").contains(&Grant::Records));
     }
 
     #[test]

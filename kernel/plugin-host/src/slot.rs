@@ -10,39 +10,42 @@ use std::fmt;
 /// The WIT package every plugin targets.
 pub const WIT_PACKAGE: &str = "xingji:plugins";
 
-/// The versions of the WIT package this kernel can run, newest first.
-pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.2.0"];
+/// The versions of the WIT package this kernel can run, newest first. Not
+/// every slot is at every version: [`Slot::wit_versions`] says which a
+/// slot's world is at (a version brings the worlds whose contract changed).
+pub const SUPPORTED_WIT_VERSIONS: &[&str] = &["0.3.0", "0.2.0"];
 
 /// Calls `$callback!` with the list of slots: for each, its doc, its
 /// [`Slot`] variant, its name (which is its world's name in
-/// `wit/worlds.wit`) and its file in `slots/` (whose type named like the
-/// variant implements `World`).
+/// `wit/<version>/worlds.wit`), its file in `slots/`, and the types there
+/// that implement `World` for it, one per WIT version, newest first.
 ///
 /// To add a slot: write its file (copy the closest one), declare it in
 /// `slots/mod.rs`, re-export its bindings in `bindings/mod.rs`, and add its
-/// line here.
+/// line here. To bring a slot to a new WIT version: add that version's
+/// bindings and `World` type to its file, and list the type here first.
 macro_rules! for_each_slot {
     ($callback:ident) => {
         $callback! {
             /// Chooses an outlet and engineer for an order.
-            Dispatch = "dispatch" in dispatch,
+            Dispatch = "dispatch" in dispatch: [Dispatch03, Dispatch],
             /// The Jiujiu extended warranty.
-            Warranty = "warranty" in warranty,
+            Warranty = "warranty" in warranty: [Warranty],
             /// Appliance-birthday visit campaigns.
-            Campaign = "campaign" in campaign,
+            Campaign = "campaign" in campaign: [Campaign],
             /// Rural tour scheduling.
-            Tour = "tour" in tour,
+            Tour = "tour" in tour: [Tour],
             /// Monthly outlet evaluation.
-            Evaluation = "evaluation" in evaluation,
+            Evaluation = "evaluation" in evaluation: [Evaluation],
             /// Monthly settlement.
-            Settlement = "settlement" in settlement,
+            Settlement = "settlement" in settlement: [Settlement],
         }
     };
 }
 pub(crate) use for_each_slot;
 
 macro_rules! define_slot {
-    ($($(#[$doc:meta])* $variant:ident = $name:literal in $file:ident,)*) => {
+    ($($(#[$doc:meta])* $variant:ident = $name:literal in $file:ident: [$($world:ident),+],)*) => {
         /// A kind of plugin: one world of the WIT package. Each has its file,
         /// `src/slots/<name>.rs`, with its bindings, grants, default limits
         /// and calls.

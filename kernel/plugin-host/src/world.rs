@@ -28,6 +28,10 @@ pub struct Manifest {
 /// expanded by [`world_bindings!`]. Its typed calls are `impl Plugin`
 /// blocks in the same file.
 pub(crate) trait World {
+    /// The version of the WIT package whose world this is (its directory
+    /// in `wit/`).
+    const VERSION: &'static str;
+
     /// The interface the world exports besides `plugin`; a component
     /// exporting it fills the slot.
     const EXPORT: &'static str;
@@ -106,22 +110,25 @@ macro_rules! world_bindings {
 }
 pub(crate) use world_bindings;
 
-/// A slot world's bindings, generated from `wit/` with the options every
-/// world shares: async calls, trappable imports, and its imports mapped
-/// (`with`) to the host interfaces of `bindings/host.rs`, so that each has
-/// one Rust type. `types` is mapped for every world; the rest are listed by
-/// WIT name and module: `"xingji:plugins/log": log`. It goes inside the
-/// slot's `pub mod bindings`.
+/// A slot world's bindings, generated from `wit/<version>/` with the
+/// options every world shares: async calls, trappable imports, and its
+/// imports mapped (`with`) to the host interfaces of that version's module
+/// in `bindings/` (`host` for 0.2.0, `host_0_3` for 0.3.0), so that each
+/// has one Rust type. `types` is mapped for every world, to 0.2.0's (the
+/// same at every version); the rest are listed by WIT name and module:
+/// `"xingji:plugins/log": log`. It goes inside the slot's `pub mod
+/// bindings`: `world_bindgen!("../../wit/0.2.0" in host,
+/// "xingji:plugins/tour", {…})`.
 macro_rules! world_bindgen {
-    ($world:literal, { $($interface:literal: $module:ident),* $(,)? }) => {
+    ($path:literal in $host:ident, $world:literal, { $($interface:literal: $module:ident),* $(,)? }) => {
         wasmtime::component::bindgen!({
-            path: "../../wit",
+            path: $path,
             world: $world,
             imports: { default: async | trappable },
             exports: { default: async },
             with: {
                 "xingji:plugins/types": crate::bindings::host::xingji::plugins::types,
-                $($interface: crate::bindings::host::xingji::plugins::$module,)*
+                $($interface: crate::bindings::$host::xingji::plugins::$module,)*
             },
         });
     };

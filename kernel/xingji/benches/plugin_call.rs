@@ -6,8 +6,9 @@
 
 use std::time::{Duration, Instant};
 
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
+    DispatchRequest,
 };
 use xingji_plugin_host::bindings::host::xingji::plugins::types::*;
 use xingji_plugin_host::{Limits, Runtime, Slot};
@@ -19,6 +20,7 @@ fn request(outlets: usize) -> DispatchRequest {
     };
     DispatchRequest {
         order: DispatchOrder {
+            id: "order-1".into(),
             kind: OrderKind::Repair,
             product_line: ProductLine::Refrigerator,
             location: at(7),
@@ -26,6 +28,7 @@ fn request(outlets: usize) -> DispatchRequest {
         },
         outlets: (0..outlets)
             .map(|i| CandidateOutlet {
+                id: format!("outlet-{i}"),
                 location: at(i),
                 service_radius_minutes: 30,
                 product_lines: ProductLines::all(),
@@ -37,8 +40,14 @@ fn request(outlets: usize) -> DispatchRequest {
             .collect(),
         engineers: (0..outlets * 3)
             .map(|i| CandidateEngineer {
+                id: format!("person-{i}"),
                 outlet: (i / 3) as u32,
+                level: PersonLevel::Engineer,
                 skills: ProductLines::REFRIGERATOR | ProductLines::TV,
+                certifications: vec![Certification {
+                    product_line: ProductLine::Refrigerator,
+                    level: CertificationLevel::Intermediate,
+                }],
                 licence_state: LicenceState::Normal,
                 on_duty: i % 5 != 0,
                 open_orders: (i % 4) as u32,
@@ -84,14 +93,14 @@ fn main() {
                 let request = request(outlets);
                 let limits = Limits::for_slot(Slot::Dispatch);
                 for _ in 0..200 {
-                    plugin.dispatch(&request, limits).await.expect("warm-up call");
+                    plugin.dispatch(&request, limits, None).await.expect("warm-up call");
                 }
                 let calls = calls_wanted.unwrap_or(if outlets == 1000 { 2_000 } else { 10_000 });
                 let mut times = Vec::with_capacity(calls);
                 let mut fuel = 0;
                 for _ in 0..calls {
                     let started = Instant::now();
-                    let (_, cost) = plugin.dispatch(&request, limits).await.expect("call");
+                    let (_, cost) = plugin.dispatch(&request, limits, None).await.expect("call");
                     times.push(started.elapsed());
                     fuel = cost.fuel;
                 }

@@ -4,7 +4,7 @@
 //! made once however often the window is run.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/campaign@{{wit_version}}",
     with: {
         "xingji:plugins/types@{{wit_version}}": xingji_plugin_sdk::wit::types,

@@ -2,19 +2,25 @@
 //! (the shared rules of `xingji_plugin_sdk::dispatch`: in reach, active,
 //! serving the product line, with room and a ready engineer), it sends
 //! the order to the one with the fewest open orders, then the nearest.
+//! Built for WIT 0.3.0, whose request carries ids, engineers' levels and
+//! certifications, and whose world may read the region's records
+//! (`xingji_plugin_sdk::host::v0_3::records`; what a plugin reads there is
+//! not recorded, so a decision made from it replays only as exactly as the
+//! records are unchanged).
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/dispatch@{{wit_version}}",
     with: {
         "xingji:plugins/types@{{wit_version}}": xingji_plugin_sdk::wit::types,
-        "xingji:plugins/log@{{wit_version}}": xingji_plugin_sdk::host::log,
+        "xingji:plugins/log@{{wit_version}}": xingji_plugin_sdk::host::v0_3::log,
+        "xingji:plugins/records@{{wit_version}}": xingji_plugin_sdk::host::v0_3::records,
     },
 });
 
 use exports::xingji::plugins::dispatcher::{Assignment, Decision, DispatchRequest, Guest};
 use xingji_plugin_sdk::dispatch::{self, Rules, ZeroCapacity};
-use xingji_plugin_sdk::host::log::{Level, log};
+use xingji_plugin_sdk::host::v0_3::log::{Level, log};
 
 struct Component;
 
@@ -24,16 +30,22 @@ struct Component;
 #[cfg(target_arch = "wasm32")]
 export!(Component);
 
-// `plugin.describe`, from this crate's name, version and description.
-xingji_plugin_sdk::describe_from_cargo!(Component, "{{author}}");
+// `plugin.describe`, from this crate's name, version and description; and
+// `plugin.check-params`, which the kernel calls before an activation
+// switches a region to new parameters: `rules` refusing refuses it.
+xingji_plugin_sdk::describe_from_cargo!(Component, "{{author}}", check_params = rules);
+
+/// The region's parameters (`speed_kmh`, `warning_load_factor`) read into
+/// the shared rules; an error names the parameter.
+fn rules(params: &[(String, String)]) -> Result<Rules, String> {
+    dispatch::settings(params).and_then(|settings| Rules::read(&settings, ZeroCapacity::Unlimited))
+}
 
 impl Guest for Component {
     fn choose(request: DispatchRequest) -> Decision {
         // The region's parameters (`speed_kmh`, `warning_load_factor`); a
         // bad value refuses the order, naming it.
-        let rules = match dispatch::settings(&request.params)
-            .and_then(|settings| Rules::read(&settings, ZeroCapacity::Unlimited))
-        {
+        let rules = match rules(&request.params) {
             Ok(rules) => rules,
             Err(error) => return Decision::Refuse(format!("misconfigured: {error}")),
         };
@@ -50,9 +62,11 @@ impl Guest for Component {
             outlet: best.outlet as u32,
             engineer: best.pick.engineer as u32,
             reason: format!(
-                "fewest open orders of {} in reach ({:.1} km)",
+                "fewest open orders of {} in reach ({:.1} km): {}",
                 candidates.len(),
-                best.travel.km
+                best.travel.km,
+                // The request carries the outlet's id (WIT 0.3.0).
+                request.outlets[best.outlet].id
             ),
         })
     }
@@ -84,10 +98,9 @@ mod tests {
             panic!("refused")
         };
         assert_eq!((assignment.outlet, assignment.engineer), (1, 1));
-        assert_eq!(
-            test_host::logged(),
-            vec![(Level::Debug, "2 outlets can take the order".to_owned())]
-        );
+        assert!(assignment.reason.ends_with(": outlet-1"), "{}", assignment.reason);
+        let logged: Vec<String> = test_host::logged().into_iter().map(|(_, line)| line).collect();
+        assert_eq!(logged, ["2 outlets can take the order"]);
     }
 
     #[test]
@@ -99,5 +112,13 @@ mod tests {
             panic!("assigned")
         };
         assert!(reason.contains("speed_kmh"), "{reason}");
+    }
+
+    #[test]
+    fn check_params_refuses_what_choose_would() {
+        use exports::xingji::plugins::plugin::Guest as _;
+        assert_eq!(Component::check_params(params(&[("speed_kmh", "25")])), Ok(()));
+        let error = Component::check_params(params(&[("speed_kmh", "fast")])).unwrap_err();
+        assert!(error.contains("speed_kmh"), "{error}");
     }
 }

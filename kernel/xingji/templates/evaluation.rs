@@ -3,7 +3,7 @@
 //! 90), B from `b_percent` (default 70), else C; ranks follow the share.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/evaluation@{{wit_version}}",
     with: {
         "xingji:plugins/types@{{wit_version}}": xingji_plugin_sdk::wit::types,

@@ -3,7 +3,7 @@
 //! lines here.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/settlement@{{wit_version}}",
     with: {
         "xingji:plugins/types@{{wit_version}}": xingji_plugin_sdk::wit::types,

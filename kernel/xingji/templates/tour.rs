@@ -3,7 +3,7 @@
 //! capacity and its shift, and leaves out the stops no vehicle can take.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/tour@{{wit_version}}",
     with: {
         "xingji:plugins/types@{{wit_version}}": xingji_plugin_sdk::wit::types,

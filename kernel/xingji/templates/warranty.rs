@@ -4,7 +4,7 @@
 //! kept in the plugin's key-value store as JSON.
 
 wit_bindgen::generate!({
-    path: "wit",
+    path: "wit/{{wit_version}}",
     world: "xingji:plugins/warranty@{{wit_version}}",
     // Contracts compare in the tests.
     additional_derives: [PartialEq],

@@ -93,9 +93,15 @@ async fn a_plugin_keeps_state_per_region_sees_only_its_region_and_loses_a_failed
         .await
         .expect("install");
     for region in ["east", "west"] {
-        sets.activate(region, Slot::Warranty, "test-warranty@1.0.0", "test", "")
-            .await
-            .expect("activate");
+        sets.activate(
+            region,
+            Slot::Warranty,
+            "test-warranty@1.0.0",
+            ("test", ""),
+            Vec::new(),
+        )
+        .await
+        .expect("activate");
     }
 
     let appliance = |price| Appliance {
@@ -232,9 +238,15 @@ async fn the_campaign_and_tour_worlds_can_be_installed_and_called() {
             .await
             .expect("install");
         assert_eq!(installed.name, name);
-        sets.activate("east", slot, &format!("{name}@1.0.0"), "test", "")
-            .await
-            .expect("activate");
+        sets.activate(
+            "east",
+            slot,
+            &format!("{name}@1.0.0"),
+            ("test", ""),
+            Vec::new(),
+        )
+        .await
+        .expect("activate");
     }
 
     let date = Date {

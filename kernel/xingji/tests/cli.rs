@@ -640,7 +640,14 @@ async fn months_and_days_can_be_named_relative_to_today() {
 fn the_kernel_prints_and_writes_its_plugin_contract() {
     let printed = stdout(&xingji_bare(&["wit"]));
     let first = printed.lines().next().unwrap_or_default();
-    assert!(first.contains("runs plugins built for 0.2.0"), "{first}");
+    assert!(
+        first.contains("runs plugins built for 0.3.0, 0.2.0"),
+        "{first}"
+    );
+    assert!(
+        printed.contains("//   dispatch at 0.3.0, 0.2.0"),
+        "{printed}"
+    );
     for world in [
         "dispatch",
         "warranty",
@@ -657,14 +664,38 @@ fn the_kernel_prints_and_writes_its_plugin_contract() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("wit");
     let wrote = stdout(&xingji_bare(&["wit", "--out", &out.to_string_lossy()]));
-    assert!(wrote.contains("xingji:plugins@0.2.0 (4 files)"), "{wrote}");
     let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../wit");
-    for name in ["host.wit", "slots.wit", "types.wit", "worlds.wit"] {
-        let written = std::fs::read_to_string(out.join(name)).expect("written");
-        let source = std::fs::read_to_string(repo.join(name)).expect("wit/");
-        assert_eq!(written, source, "{name}");
-        assert!(printed.contains(&source), "{name} printed whole");
+    for version in ["0.3.0", "0.2.0"] {
+        assert!(
+            wrote.contains(&format!("xingji:plugins@{version} (4 files)")),
+            "{wrote}"
+        );
+        for name in ["host.wit", "slots.wit", "types.wit", "worlds.wit"] {
+            let written = std::fs::read_to_string(out.join(version).join(name)).expect("written");
+            let source = std::fs::read_to_string(repo.join(version).join(name)).expect("wit/");
+            assert_eq!(written, source, "{version}/{name}");
+            assert!(printed.contains(&source), "{version}/{name} printed whole");
+        }
     }
+    // One version, straight into the directory: a plugin crate's `wit/`.
+    let flat = dir.path().join("flat");
+    stdout(&xingji_bare(&[
+        "wit",
+        "--version",
+        "0.3.0",
+        "--out",
+        &flat.to_string_lossy(),
+    ]));
+    let worlds = std::fs::read_to_string(flat.join("worlds.wit")).expect("written flat");
+    assert!(
+        worlds.starts_with("package xingji:plugins@0.3.0;"),
+        "{worlds}"
+    );
+    let unknown = failure(&xingji_bare(&["wit", "--version", "9.9.9"]));
+    assert!(
+        unknown.contains("--version 9.9.9") && unknown.contains("0.3.0, 0.2.0"),
+        "{unknown}"
+    );
     let blocked = dir.path().join("file");
     std::fs::write(&blocked, "").expect("a file");
     let refused = failure(&xingji_bare(&["wit", "--out", &blocked.to_string_lossy()]));

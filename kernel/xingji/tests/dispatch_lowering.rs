@@ -2,14 +2,16 @@
 //! record, as plugins/test-echo lifts and echoes it, against what the host
 //! sent (NaNs, infinities, -0.0, `none`, every enum and flag value,
 //! out-of-range indices). It holds whatever lowers the request (wasmtime's
-//! typed lowering today; a faster path, or WIT 0.3.0's request, must pass
-//! it too).
+//! typed lowering today; a faster path must pass it too). test-echo is a
+//! WIT 0.2.0 plugin, so the kernel's 0.3.0 request reaches it through the
+//! conversion to 0.2.0, which this checks too.
 
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, Decision, DispatchOrder, DispatchRequest,
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
+    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, Decision, DispatchOrder,
+    DispatchRequest,
 };
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{
-    Geo, Grade, LicenceState, OrderKind, OutletStatus, ProductLine, ProductLines,
+    Geo, Grade, LicenceState, OrderKind, OutletStatus, PersonLevel, ProductLine, ProductLines,
 };
 use xingji_plugin_host::{Limits, Runtime, Slot};
 
@@ -109,6 +111,7 @@ fn request(outlets: usize) -> DispatchRequest {
     };
     DispatchRequest {
         order: DispatchOrder {
+            id: "ord-名".into(),
             kind: OrderKind::Complaint,
             product_line: ProductLine::WaterHeater,
             location: at(3),
@@ -116,6 +119,7 @@ fn request(outlets: usize) -> DispatchRequest {
         },
         outlets: (0..outlets)
             .map(|i| CandidateOutlet {
+                id: format!("out-{i}"),
                 location: at(i),
                 service_radius_minutes: [0, 30, u32::MAX][i % 3],
                 product_lines: lines(i * 37),
@@ -127,8 +131,14 @@ fn request(outlets: usize) -> DispatchRequest {
             .collect(),
         engineers: (0..outlets * 3)
             .map(|i| CandidateEngineer {
+                id: format!("p-{i}"),
                 outlet: [i as u32 / 3, u32::MAX][usize::from(i % 7 == 6)],
+                level: PersonLevel::Gold,
                 skills: lines(i * 11),
+                certifications: vec![Certification {
+                    product_line: ProductLine::Tv,
+                    level: CertificationLevel::Senior,
+                }],
                 licence_state: LICENCES[i % 4],
                 on_duty: i % 5 != 0,
                 open_orders: (i as u32).wrapping_mul(40_503),
@@ -154,7 +164,7 @@ async fn the_guest_receives_every_field_as_the_host_sent_it() {
     for outlets in [0, 1, 2, 7, 100] {
         let request = request(outlets);
         let (decision, _) = plugin
-            .dispatch(&request, Limits::for_slot(Slot::Dispatch))
+            .dispatch(&request, Limits::for_slot(Slot::Dispatch), None)
             .await
             .expect("call");
         let Decision::Refuse(echoed) = decision else {

@@ -5,7 +5,7 @@
 //! for the rules and parameters.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/campaign",
     with: {
         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,

@@ -4,11 +4,12 @@
 //! `plugins/README.md` for the rules, parameters and decisions.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.3.0",
     world: "xingji:plugins/dispatch",
     with: {
-        "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
-        "xingji:plugins/log@0.2.0": xingji_plugin_sdk::host::log,
+        "xingji:plugins/types@0.3.0": xingji_plugin_sdk::wit::types,
+        "xingji:plugins/log@0.3.0": xingji_plugin_sdk::host::v0_3::log,
+        "xingji:plugins/records@0.3.0": xingji_plugin_sdk::host::v0_3::records,
     },
 });
 
@@ -20,7 +21,7 @@ struct Component;
 
 export!(Component);
 
-xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji");
+xingji_plugin_sdk::describe_from_cargo!(Component, "Xingji", check_params = rules::rules);
 
 impl Dispatcher for Component {
     fn choose(request: DispatchRequest) -> Decision {

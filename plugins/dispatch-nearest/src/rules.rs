@@ -601,11 +601,11 @@ mod tests {
         use std::time::{Duration, Instant};
 
         use crate::exports::xingji::plugins::dispatcher::{
-            CandidateEngineer, CandidateOutlet, DispatchOrder,
+            CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
         };
         use xingji_plugin_sdk::wit::types::{
-            Geo, Grade as WitGrade, LicenceState, OrderKind, OutletStatus, ProductLine,
-            ProductLines,
+            Geo, Grade as WitGrade, LicenceState, OrderKind, OutletStatus, PersonLevel,
+            ProductLine, ProductLines,
         };
 
         fn request(outlets: usize) -> DispatchRequest {
@@ -615,6 +615,7 @@ mod tests {
             };
             DispatchRequest {
                 order: DispatchOrder {
+                    id: "order-1".into(),
                     kind: OrderKind::Repair,
                     product_line: ProductLine::Refrigerator,
                     location: at(7),
@@ -622,6 +623,7 @@ mod tests {
                 },
                 outlets: (0..outlets)
                     .map(|i| CandidateOutlet {
+                        id: format!("outlet-{i}"),
                         location: at(i),
                         service_radius_minutes: 30,
                         product_lines: ProductLines::all(),
@@ -633,8 +635,14 @@ mod tests {
                     .collect(),
                 engineers: (0..outlets * 3)
                     .map(|i| CandidateEngineer {
+                        id: format!("person-{i}"),
                         outlet: (i / 3) as u32,
+                        level: PersonLevel::Engineer,
                         skills: ProductLines::REFRIGERATOR | ProductLines::TV,
+                        certifications: vec![Certification {
+                            product_line: ProductLine::Refrigerator,
+                            level: CertificationLevel::Senior,
+                        }],
                         licence_state: LicenceState::Normal,
                         on_duty: i % 5 != 0,
                         open_orders: (i % 4) as u32,

@@ -579,18 +579,21 @@ macro_rules! dispatch_network {
 /// `dispatcher.dispatch-request` of the calling plugin's bindings from a
 /// [`Network`] and parameters, `dispatch_request!(network, params)`. An
 /// outlet that serves the line serves them all, one that does not serves
-/// all the others (engineers' skills alike); the order is a repair, the
-/// time 0.
+/// all the others (engineers' skills alike, each certified intermediate);
+/// the order is a repair, the time 0, the ids `order-0`, `outlet-<i>` and
+/// `person-<i>`, every engineer of level `engineer`. The request is WIT
+/// 0.3.0's (the dispatch world's newest).
 // `crate` is meant: the bindings are the calling plugin's.
 #[allow(clippy::crate_in_macro_def)]
 #[macro_export]
 macro_rules! dispatch_request {
     ($network:expr, $params:expr) => {{
         use crate::exports::xingji::plugins::dispatcher::{
-            CandidateEngineer, CandidateOutlet, DispatchOrder, DispatchRequest,
+            CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
+            DispatchRequest,
         };
         use $crate::dispatch as kit;
-        use $crate::wit::types::{Geo, OrderKind, ProductLines};
+        use $crate::wit::types::{Geo, OrderKind, PersonLevel, ProductLines};
         let network: kit::Network = $network;
         let Some(index) = $crate::wit::PRODUCT_LINES
             .iter()
@@ -609,6 +612,7 @@ macro_rules! dispatch_request {
         };
         DispatchRequest {
             order: DispatchOrder {
+                id: "order-0".to_owned(),
                 kind: OrderKind::Repair,
                 product_line: line,
                 location: Geo {
@@ -620,7 +624,9 @@ macro_rules! dispatch_request {
             outlets: network
                 .outlets
                 .iter()
-                .map(|o| CandidateOutlet {
+                .enumerate()
+                .map(|(i, o)| CandidateOutlet {
+                    id: format!("outlet-{i}"),
                     location: Geo {
                         lat: o.lat,
                         lon: o.lon,
@@ -636,9 +642,20 @@ macro_rules! dispatch_request {
             engineers: network
                 .engineers
                 .iter()
-                .map(|e| CandidateEngineer {
+                .enumerate()
+                .map(|(i, e)| CandidateEngineer {
+                    id: format!("person-{i}"),
                     outlet: e.outlet,
+                    level: PersonLevel::Engineer,
                     skills: lines(e.skilled),
+                    certifications: $crate::wit::LINES
+                        .iter()
+                        .filter(|line| lines(e.skilled).contains($crate::wit::line_flag(**line)))
+                        .map(|line| Certification {
+                            product_line: *line,
+                            level: CertificationLevel::Intermediate,
+                        })
+                        .collect(),
                     licence_state: e.licence,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,

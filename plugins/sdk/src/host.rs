@@ -36,7 +36,7 @@ mod generated {
                 import xingji:plugins/order-writer@0.2.0;
             }
         ",
-        path: "../wit",
+        path: "../wit/0.2.0",
         world: "xingji:sdk/host",
         with: {
             "xingji:plugins/types@0.2.0": crate::wit::types,
@@ -47,6 +47,43 @@ mod generated {
             "xingji:plugins/order-writer@0.2.0": generate,
         },
     });
+}
+
+/// The capabilities of WIT 0.3.0 (`wit/0.3.0/`), which only its `dispatch`
+/// world imports: map `"xingji:plugins/log@0.3.0"` to [`v0_3::log`] and
+/// `"xingji:plugins/records@0.3.0"` to [`v0_3::records`]. Their records are
+/// the same Rust types as 0.2.0's; natively, the same test host.
+pub mod v0_3 {
+    mod generated {
+        wit_bindgen::generate!({
+            inline: "
+                package xingji:sdk;
+
+                world host-0-3 {
+                    import xingji:plugins/log@0.3.0;
+                    import xingji:plugins/records@0.3.0;
+                }
+            ",
+            path: "../wit/0.3.0",
+            world: "xingji:sdk/host-0-3",
+            with: {
+                "xingji:plugins/types@0.3.0": crate::wit::types,
+                "xingji:plugins/log@0.3.0": generate,
+                "xingji:plugins/records@0.3.0": generate,
+            },
+        });
+    }
+
+    #[cfg(target_arch = "wasm32")]
+    pub use generated::xingji::plugins::{log, records};
+
+    #[cfg(not(target_arch = "wasm32"))]
+    pub use crate::test_host::{log_0_3 as log, records};
+
+    /// The generated interfaces, whose types the test host's functions
+    /// take.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub(crate) use generated::xingji::plugins as interfaces;
 }
 
 #[cfg(target_arch = "wasm32")]

@@ -22,29 +22,48 @@ pub mod wit;
 #[cfg(test)]
 mod dispatch_world {
     wit_bindgen::generate!({
-        path: "../wit",
+        path: "../wit/0.3.0",
         world: "xingji:plugins/dispatch",
-        with: { "xingji:plugins/types@0.2.0": crate::wit::types },
+        with: {
+            "xingji:plugins/types@0.3.0": crate::wit::types,
+            "xingji:plugins/log@0.3.0": crate::host::v0_3::log,
+            "xingji:plugins/records@0.3.0": crate::host::v0_3::records,
+        },
     });
 }
 #[cfg(test)]
 use dispatch_world::exports;
 
-/// Implements `plugin.describe` for `$component` from the plugin crate's
-/// Cargo metadata (name, version, description), with `$author`: the
-/// manifest then cannot drift from the package. Use it beside
-/// `wit_bindgen::generate!`, whose `exports` module it names.
+/// Implements the `plugin` export for `$component`: `describe` from the
+/// plugin crate's Cargo metadata (name, version, description), with
+/// `$author`, so the manifest cannot drift from the package; and, for a
+/// world of WIT 0.3.0 or later, `check-params` with `check_params = f`,
+/// where `f(&[(String, String)]) -> Result<T, String>` reads the region's
+/// parameters as the plugin's calls do (its `Ok` value is dropped). Use it
+/// beside `wit_bindgen::generate!`, whose `exports` module it names.
 #[macro_export]
 macro_rules! describe_from_cargo {
+    (@describe $author:expr) => {
+        fn describe() -> exports::xingji::plugins::plugin::Manifest {
+            exports::xingji::plugins::plugin::Manifest {
+                name: env!("CARGO_PKG_NAME").into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                description: env!("CARGO_PKG_DESCRIPTION").into(),
+                author: $author.into(),
+            }
+        }
+    };
     ($component:ty, $author:expr) => {
         impl exports::xingji::plugins::plugin::Guest for $component {
-            fn describe() -> exports::xingji::plugins::plugin::Manifest {
-                exports::xingji::plugins::plugin::Manifest {
-                    name: env!("CARGO_PKG_NAME").into(),
-                    version: env!("CARGO_PKG_VERSION").into(),
-                    description: env!("CARGO_PKG_DESCRIPTION").into(),
-                    author: $author.into(),
-                }
+            $crate::describe_from_cargo!(@describe $author);
+        }
+    };
+    ($component:ty, $author:expr, check_params = $check:expr) => {
+        impl exports::xingji::plugins::plugin::Guest for $component {
+            $crate::describe_from_cargo!(@describe $author);
+
+            fn check_params(params: Vec<(String, String)>) -> Result<(), String> {
+                ($check)(&params).map(|_| ())
             }
         }
     };

@@ -151,6 +151,25 @@ pub mod log {
     }
 }
 
+/// `log` of WIT 0.3.0, into the same lines as [`log`] (its levels read
+/// back as 0.2.0's, which have the same names).
+pub mod log_0_3 {
+    pub use crate::host::v0_3::interfaces::log::Level;
+
+    /// Logs one line, as [`super::log::log`].
+    pub fn log(level: Level, message: &str) {
+        use super::log::Level as Logged;
+        let level = match level {
+            Level::Trace => Logged::Trace,
+            Level::Debug => Logged::Debug,
+            Level::Info => Logged::Info,
+            Level::Warn => Logged::Warn,
+            Level::Error => Logged::Error,
+        };
+        super::log::log(level, message)
+    }
+}
+
 /// `records`, over the test host's records.
 pub mod records {
     use super::{LIST_LIMIT, page, with};

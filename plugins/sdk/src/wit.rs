@@ -6,7 +6,7 @@
 //!
 //! ```ignore
 //! wit_bindgen::generate!({
-//!     path: "../wit",
+//!     path: "../wit/0.2.0",
 //!     world: "xingji:plugins/settlement",
 //!     with: {
 //!         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,
@@ -35,7 +35,7 @@ mod bindings {
                 import xingji:plugins/month@0.2.0;
             }
         ",
-        path: "../wit",
+        path: "../wit/0.2.0",
         world: "xingji:kit/shared-types",
         with: {
             "xingji:plugins/types@0.2.0": generate,

@@ -4,7 +4,7 @@
 //! complaints. The rules are in [`rules`]; see `plugins/README.md`.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/settlement",
     with: {
         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,

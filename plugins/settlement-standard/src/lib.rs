@@ -3,7 +3,7 @@
 //! in [`rules`]; see `plugins/README.md` for the formulas and parameters.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/settlement",
     with: {
         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,

@@ -2,7 +2,7 @@
 //! unless a dry run, tries to create one visit through `order-writer`.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/campaign",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

@@ -4,7 +4,7 @@
 //! host's lowering field by field. Keep `echo` in step with the test's.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/dispatch",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

@@ -2,7 +2,7 @@
 //! dispatch world does not grant. The kernel must refuse it at install.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     inline: "
         package test:greedy;
         world greedy {

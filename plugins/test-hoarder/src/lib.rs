@@ -13,7 +13,7 @@
 //! - `fill:TAG`: 16 keys `f/TAG/00`… of 64 KiB each, key and value.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/warranty",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

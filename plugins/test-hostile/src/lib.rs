@@ -12,7 +12,7 @@
 //! | water-heater | behaves: assigns the first outlet and engineer |
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/dispatch",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

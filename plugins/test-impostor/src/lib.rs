@@ -6,7 +6,7 @@
 //! The kernel must refuse to install it: the name is `xingji`'s.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/warranty",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

@@ -12,7 +12,7 @@
 //! end at the deadline; either way the call ends and gives back its slot.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/dispatch",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

@@ -1,7 +1,7 @@
 //! Test only: one route per stop, in order.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/tour",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

@@ -10,7 +10,7 @@
 //! that a failed call's kv writes are dropped.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/warranty",
     with: { "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types },
 });

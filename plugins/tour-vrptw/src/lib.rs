@@ -6,7 +6,7 @@
 //! back, and reads the host's clock. See `plugins/README.md`.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/tour",
     with: {
         "xingji:plugins/types@0.2.0": xingji_plugin_sdk::wit::types,

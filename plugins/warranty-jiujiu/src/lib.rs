@@ -4,7 +4,7 @@
 //! `plugins/README.md` for the rules and parameters.
 
 wit_bindgen::generate!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     world: "xingji:plugins/warranty",
     additional_derives: [PartialEq],
     with: {

@@ -105,6 +105,7 @@ async fn install_spinner(
                 name: installed.name.clone(),
                 version: installed.version.clone(),
                 reason: "xingji-load spin".to_owned(),
+                params: Vec::new(),
             },
         ))
         .await?;

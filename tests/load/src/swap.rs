@@ -213,6 +213,7 @@ async fn activate(
                 name: name.to_owned(),
                 version: version.to_owned(),
                 reason,
+                params: Vec::new(),
             },
         ))
         .await?

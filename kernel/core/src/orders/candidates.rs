@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use xingji_api::v1::{LicenceState, Order, Outlet, Person, RefusedBy};
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::DispatchRequest;
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::DispatchRequest;
 use xingji_store::{OutletFilter, PersonFilter, StoreError, prelude::*};
 
 use crate::calendar::now;

@@ -4,7 +4,7 @@
 //! ones by `DispatchOrder`.
 
 use xingji_api::v1::{DispatchOrderRequest, Order, OrderKind};
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::Decision;
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::Decision;
 
 use crate::actor::Actor;
 use crate::calendar::now;

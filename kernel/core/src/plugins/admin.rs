@@ -6,8 +6,8 @@ use xingji_api::v1::{
     ActivatePluginRequest, Activation, ActivationAction, GetPluginStatsRequest,
     GetRegionPluginsRequest, GetShadowReportRequest, InstallPluginRequest, ListActivationsRequest,
     ListActivationsResponse, ListOrderDecisionsRequest, ListOrderDecisionsResponse,
-    ListPluginsRequest, ListPluginsResponse, Plugin as PluginRecord, PluginStats, RegionPlugins,
-    ResetPluginRequest, RollbackPluginRequest, ShadowPluginRequest, ShadowReport,
+    ListPluginsRequest, ListPluginsResponse, Plugin as PluginRecord, PluginParam, PluginStats,
+    RegionPlugins, ResetPluginRequest, RollbackPluginRequest, ShadowPluginRequest, ShadowReport,
     UninstallPluginRequest,
 };
 use xingji_plugin_host::{SUPPORTED_WIT_VERSIONS, Slot};
@@ -138,17 +138,23 @@ impl PluginAdmin<'_> {
             "is required",
         );
         violations.text("reason", &request.reason, 0, MAX_REASON);
+        params_fields(&mut violations, &request.params);
         violations.into_result()?;
         self.kernel.check_region(&request.region).await?;
         let id = format!("{}@{}", request.name, request.version);
+        let params = request
+            .params
+            .into_iter()
+            .map(|p| (p.name, p.value))
+            .collect();
         self.kernel
             .plugins
             .activate(
                 &request.region,
                 slot,
                 &id,
-                &actor.to_string(),
-                &request.reason,
+                (&actor.to_string(), &request.reason),
+                params,
             )
             .await
     }
@@ -354,4 +360,36 @@ fn region_and_slot(violations: &mut Violations, region: &str, slot: i32) -> Slot
         violations.add("slot", "is required: one of the PLUGIN_SLOT_* values");
         Slot::Dispatch
     })
+}
+
+/// The most parameters an activation carries, and their sizes.
+const MAX_PARAMS: usize = 64;
+const MAX_PARAM_NAME: usize = 64;
+const MAX_PARAM_VALUE: usize = 1024;
+
+/// An activation's parameters: at most [`MAX_PARAMS`], each named (once)
+/// and both parts bounded.
+fn params_fields(violations: &mut Violations, params: &[PluginParam]) {
+    if params.len() > MAX_PARAMS {
+        violations.add(
+            "params",
+            format!("has {} entries; at most {MAX_PARAMS}", params.len()),
+        );
+        return;
+    }
+    for (i, param) in params.iter().enumerate() {
+        violations.text(&format!("params[{i}].name"), &param.name, 1, MAX_PARAM_NAME);
+        violations.text(
+            &format!("params[{i}].value"),
+            &param.value,
+            0,
+            MAX_PARAM_VALUE,
+        );
+        if params[..i].iter().any(|earlier| earlier.name == param.name) {
+            violations.add(
+                format!("params[{i}].name"),
+                format!("{:?} is set more than once", param.name),
+            );
+        }
+    }
 }

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use xingji_api::v1::{AuditEvent, Order};
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
-use xingji_plugin_host::{CallCost, HostServices, Limits, Plugin, PluginError, Slot};
+use xingji_plugin_host::{CallCost, Grant, HostServices, Limits, Plugin, PluginError, Slot};
 
 use crate::actor::Actor;
 use crate::audit;
@@ -78,11 +78,36 @@ impl PluginSets {
                 resolved.concurrency,
             )
             .await?;
-        let call = resolved.plugin.dispatch(&request, resolved.limits);
+        let services = self.dispatch_services(region, &resolved.plugin);
+        let call = resolved
+            .plugin
+            .dispatch(&request, resolved.limits, services);
         let decision = self
             .observe(region, Slot::Dispatch, &resolved.plugin, call)
             .await?;
         Ok((decision, resolved.plugin, request))
+    }
+
+    /// What a dispatch `plugin` reads behind `records` in `region`, if its
+    /// world grants it (from WIT 0.3.0): the region's records, read for the
+    /// kernel. Dispatch is granted nothing that writes.
+    pub(crate) fn dispatch_services(
+        &self,
+        region: &str,
+        plugin: &Plugin,
+    ) -> Option<Arc<dyn HostServices>> {
+        let grants = plugin.slot.grants(&plugin.wit_version);
+        grants.contains(&Grant::Records).then(|| {
+            let sla = self.regions.settings(region).sla;
+            let capabilities: Arc<dyn HostServices> = Capabilities::new(
+                self.store.clone(),
+                region,
+                &plugin.manifest.name,
+                sla,
+                &Actor::Kernel,
+            );
+            capabilities
+        })
     }
 
     /// Calls `region`'s plugin in `slot` with the host capabilities; keeps

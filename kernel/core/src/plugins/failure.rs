@@ -30,6 +30,7 @@ pub fn rejected(error: LoadError) -> KernelError {
         LoadError::NotAComponent(_) => "NOT_A_COMPONENT",
         LoadError::NoSlot => "NO_SLOT",
         LoadError::UnsupportedVersion { .. } => "UNSUPPORTED_WIT_VERSION",
+        LoadError::SlotNotAtVersion { .. } => "SLOT_NOT_AT_WIT_VERSION",
         LoadError::ShapeMismatch { .. } => "WIT_SHAPE_MISMATCH",
         LoadError::ForbiddenImport { .. } => "FORBIDDEN_IMPORT",
         LoadError::BadManifest(_) => "BAD_MANIFEST",
@@ -43,6 +44,11 @@ pub fn rejected(error: LoadError) -> KernelError {
         | LoadError::ShapeMismatch { version: found, .. } => vec![
             ("found", found.clone()),
             ("supported", SUPPORTED_WIT_VERSIONS.join(",")),
+        ],
+        LoadError::SlotNotAtVersion { slot, found } => vec![
+            ("found", found.clone()),
+            ("supported", slot.wit_versions().join(",")),
+            ("slot", slot.name().to_owned()),
         ],
         _ => Vec::new(),
     };
@@ -60,7 +66,7 @@ mod tests {
     #[test]
     fn a_version_refusal_carries_found_and_supported() {
         let error = rejected(LoadError::UnsupportedVersion {
-            found: "0.3.0".into(),
+            found: "9.0.0".into(),
         });
         let KernelError::PluginRejected {
             reason, metadata, ..
@@ -72,7 +78,7 @@ mod tests {
         assert_eq!(
             metadata,
             [
-                ("found", "0.3.0".to_owned()),
+                ("found", "9.0.0".to_owned()),
                 ("supported", SUPPORTED_WIT_VERSIONS.join(","))
             ]
         );

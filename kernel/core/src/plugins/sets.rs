@@ -15,15 +15,16 @@ use std::time::Duration;
 
 use xingji_api::v1::{
     Activation, ActivationAction, ActivePlugin, Plugin as PluginRecord, PluginCallStats,
-    PluginSource,
+    PluginParam, PluginSource,
 };
-use xingji_plugin_host::{Limits, Plugin, Slot};
+use xingji_plugin_host::{Limits, ParamsCheck, Plugin, Slot};
 use xingji_store::prelude::*;
 
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
 use crate::plugins::activations::{Activations, plugin_id};
 use crate::plugins::concurrency::{CallPermits, SHADOW_CALLS};
+use crate::plugins::failure::plugin_failed;
 use crate::plugins::publishers::Publishers;
 use crate::plugins::registry::{Bundled, Registry};
 
@@ -209,10 +210,15 @@ impl PluginSets {
         {
             concurrency = cap as usize;
         }
-        let params = config
-            .and_then(|c| c.params.get(slot.name()))
-            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default();
+        // The activation's parameters, if it brought any; else the config's.
+        let params = match self.activations.in_force(region, slot) {
+            Some(activation) if !activation.params.is_empty() => activation
+                .params
+                .into_iter()
+                .map(|p| (p.name, p.value))
+                .collect(),
+            _ => self.configured_params(region, slot),
+        };
         Ok(Resolved {
             plugin,
             publisher: record.publisher,
@@ -260,31 +266,80 @@ impl PluginSets {
         Ok(record)
     }
 
-    /// Makes `region` run `id` (`name@version`) in `slot`.
+    /// Makes `region` run `id` (`name@version`) in `slot`, for `actor`
+    /// and why, with `params` (none: the config's). The plugin checks the
+    /// parameters it will run with first, if its contract lets it
+    /// (`check-params`, WIT 0.3.0); a refusal refuses the activation.
     pub async fn activate(
         &self,
         region: &str,
         slot: Slot,
         id: &str,
-        actor: &str,
-        reason: &str,
+        (actor, reason): (&str, &str),
+        params: Vec<(String, String)>,
     ) -> Result<Activation> {
         let _changing = self.activations.changing.lock().await;
         let record = self.installed_for(id, slot)?;
+        let checked = self.check_params(region, slot, id, &params).await?;
         let previous = self
             .active(region, slot)
             .map(|(id, _)| id)
             .unwrap_or_default();
-        self.switch(
+        let mut activation = self.entry(
             region,
             slot,
             ActivationAction::Activate,
             &record,
             previous,
-            actor,
-            reason,
-        )
-        .await
+            (actor, reason),
+        );
+        activation.params = params
+            .into_iter()
+            .map(|(name, value)| PluginParam { name, value })
+            .collect();
+        activation.params_checked = checked;
+        self.switch(slot, activation).await
+    }
+
+    /// Asks plugin `id` whether it runs with `params`, or the config's
+    /// parameters of `region`'s `slot` if none: whether it checked them,
+    /// or why not (a refusal, or the check failing).
+    async fn check_params(
+        &self,
+        region: &str,
+        slot: Slot,
+        id: &str,
+        params: &[(String, String)],
+    ) -> Result<bool> {
+        let Some((_, plugin)) = self.registry.get(id) else {
+            return Err(KernelError::not_found("plugin", id));
+        };
+        let configured = self.configured_params(region, slot);
+        let params = if params.is_empty() {
+            &configured
+        } else {
+            params
+        };
+        match plugin.check_params(params).await {
+            Ok(ParamsCheck::Accepted) => Ok(true),
+            Ok(ParamsCheck::NotChecked) => Ok(false),
+            Ok(ParamsCheck::Refused(why)) => Err(KernelError::precondition(
+                "BAD_PARAMS",
+                "params",
+                format!("{id} refuses the parameters it would run with in {region:?}: {why}"),
+            )),
+            Err(error) => Err(plugin_failed(&plugin, region, slot, &error)),
+        }
+    }
+
+    /// `region`'s parameters for `slot` in its config.
+    fn configured_params(&self, region: &str, slot: Slot) -> Vec<(String, String)> {
+        self.regions
+            .declared()
+            .get(region)
+            .and_then(|c| c.params.get(slot.name()))
+            .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
     }
 
     /// Undoes `region`'s activation in force in `slot`, by `how`: a
@@ -311,8 +366,8 @@ impl PluginSets {
             None => self.fallback(region, slot)?,
         };
         let record = self.loadable(&back_to)?;
-        self.switch(region, slot, how, &record, current, actor, reason)
-            .await
+        let activation = self.entry(region, slot, how, &record, current, (actor, reason));
+        self.switch(slot, activation).await
     }
 
     /// The activation in force, as `name@version`; refused when there is
@@ -357,18 +412,18 @@ impl PluginSets {
         Ok(record)
     }
 
-    #[allow(clippy::too_many_arguments)] // one activation's fields
-    async fn switch(
+    /// A history entry of `region`'s `slot`: `action` to `plugin` from
+    /// `previous`, for `actor` and why.
+    pub(crate) fn entry(
         &self,
         region: &str,
         slot: Slot,
         action: ActivationAction,
         plugin: &PluginRecord,
         previous: String,
-        actor: &str,
-        reason: &str,
-    ) -> Result<Activation> {
-        let activation = Activation {
+        (actor, reason): (&str, &str),
+    ) -> Activation {
+        Activation {
             seq: 0,
             region: region.to_owned(),
             slot: slot_to_proto(slot) as i32,
@@ -380,12 +435,18 @@ impl PluginSets {
             actor: actor.to_owned(),
             time: Some(now()),
             reason: reason.to_owned(),
-        };
+            params: Vec::new(),
+            params_checked: false,
+        }
+    }
+
+    /// Persists `activation`, which then takes effect.
+    pub(crate) async fn switch(&self, slot: Slot, activation: Activation) -> Result<Activation> {
         let activation = self
             .activations
             .persist(self.store.as_ref(), slot, activation)
             .await?;
-        tracing::info!(region, %slot, plugin = %plugin_id(&activation), previous = %activation.previous, actor, "plugin activated");
+        tracing::info!(region = %activation.region, %slot, plugin = %plugin_id(&activation), previous = %activation.previous, actor = %activation.actor, "plugin activated");
         Ok(activation)
     }
 

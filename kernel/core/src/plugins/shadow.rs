@@ -13,7 +13,7 @@ use std::sync::Arc;
 use xingji_api::v1::{
     Activation, ActivationAction, DecisionRole, PluginDecision, PluginSlot, ShadowReport,
 };
-use xingji_plugin_host::bindings::dispatch::exports::xingji::plugins::dispatcher::{
+use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
     Decision, DispatchRequest,
 };
 use xingji_plugin_host::record::{RecordedDispatch, decision_json, decisions_agree};
@@ -89,22 +89,8 @@ impl PluginSets {
                 (ActivationAction::EndShadow, record, id)
             }
         };
-        let activation = Activation {
-            seq: 0,
-            region: region.to_owned(),
-            slot: slot_to_proto(slot) as i32,
-            action: action as i32,
-            name: record.name,
-            version: record.version,
-            sha256: record.sha256,
-            previous,
-            actor: actor.to_owned(),
-            time: Some(now()),
-            reason: reason.to_owned(),
-        };
-        self.activations
-            .persist(self.store.as_ref(), slot, activation)
-            .await
+        let activation = self.entry(region, slot, action, &record, previous, (actor, reason));
+        self.switch(slot, activation).await
     }
 
     /// The plugin shadowing `region`'s `slot`, as `name@version`.
@@ -179,6 +165,7 @@ impl PluginSets {
             return;
         };
         let limits = self.limits(&active.decision.region, Slot::Dispatch);
+        let services = self.dispatch_services(&active.decision.region, &shadow);
         let store = self.store.clone();
         let mut record = RecordedDecision {
             decision: PluginDecision {
@@ -193,7 +180,7 @@ impl PluginSets {
         };
         tokio::spawn(async move {
             let _permit = permit;
-            match shadow.dispatch(&request, limits).await {
+            match shadow.dispatch(&request, limits, services).await {
                 Ok((decision, _)) => {
                     let answer = decision_json(&decision);
                     record.decision.agrees = decisions_agree(&answer, &active_answer);

@@ -5,7 +5,7 @@
 //! them.
 
 wasmtime::component::bindgen!({
-    path: "../../wit",
+    path: "../../wit/0.2.0",
     interfaces: "
         import xingji:plugins/log@0.2.0;
         import xingji:plugins/records@0.2.0;

@@ -13,7 +13,7 @@ use bindings::exports::xingji::plugins::birthday_campaign::{Visit, Window};
 
 /// The `campaign` world's bindings.
 pub mod bindings {
-    crate::world::world_bindgen!("xingji:plugins/campaign", {
+    crate::world::world_bindgen!("../../wit/0.2.0" in host, "xingji:plugins/campaign", {
         "xingji:plugins/log": log,
         "xingji:plugins/records": records,
         "xingji:plugins/order-writer": order_writer,
@@ -24,6 +24,7 @@ pub mod bindings {
 pub struct Campaign;
 
 impl World for Campaign {
+    const VERSION: &'static str = "0.2.0";
     const EXPORT: &'static str = "birthday-campaign";
     const GRANTS: &'static [Grant] = &[Grant::Log, Grant::Records, Grant::OrderWriter];
     // A campaign lists every birthday of its window.

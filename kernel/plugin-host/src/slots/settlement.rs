@@ -14,7 +14,7 @@ use bindings::exports::xingji::plugins::settler::{OutletAccount, Settlement as M
 
 /// The `settlement` world's bindings.
 pub mod bindings {
-    crate::world::world_bindgen!("xingji:plugins/settlement", {
+    crate::world::world_bindgen!("../../wit/0.2.0" in host, "xingji:plugins/settlement", {
         "xingji:plugins/log": log,
         "xingji:plugins/records": records,
         "xingji:plugins/month": month,
@@ -25,6 +25,7 @@ pub mod bindings {
 pub struct Settlement;
 
 impl World for Settlement {
+    const VERSION: &'static str = "0.2.0";
     const EXPORT: &'static str = "settler";
     const GRANTS: &'static [Grant] = &[Grant::Log, Grant::Records];
     // A month close of a big region hands over a million orders and gets

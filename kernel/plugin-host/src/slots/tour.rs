@@ -14,7 +14,7 @@ use bindings::exports::xingji::plugins::tour_planner::{PlanRequest, TourPlan};
 
 /// The `tour` world's bindings.
 pub mod bindings {
-    crate::world::world_bindgen!("xingji:plugins/tour", {
+    crate::world::world_bindgen!("../../wit/0.2.0" in host, "xingji:plugins/tour", {
         "xingji:plugins/log": log,
         "xingji:plugins/budget": budget,
     });
@@ -24,6 +24,7 @@ pub mod bindings {
 pub struct Tour;
 
 impl World for Tour {
+    const VERSION: &'static str = "0.2.0";
     const EXPORT: &'static str = "tour-planner";
     const GRANTS: &'static [Grant] = &[Grant::Log, Grant::Budget];
     const LIMITS: Limits = Limits::with_bounds(Duration::from_millis(30_000), 256 << 20, 16 << 20);

@@ -14,7 +14,7 @@ use bindings::exports::xingji::plugins::warranty_plans::{Appliance, Contract, Pl
 
 /// The `warranty` world's bindings.
 pub mod bindings {
-    crate::world::world_bindgen!("xingji:plugins/warranty", {
+    crate::world::world_bindgen!("../../wit/0.2.0" in host, "xingji:plugins/warranty", {
         "xingji:plugins/log": log,
         "xingji:plugins/records": records,
         "xingji:plugins/kv": kv,
@@ -25,6 +25,7 @@ pub mod bindings {
 pub struct Warranty;
 
 impl World for Warranty {
+    const VERSION: &'static str = "0.2.0";
     const EXPORT: &'static str = "warranty-plans";
     const GRANTS: &'static [Grant] = &[Grant::Log, Grant::Records, Grant::Kv];
     const LIMITS: Limits = Limits::with_bounds(Duration::from_millis(2_000), 64 << 20, 1 << 20);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use xingji_core::plugins::vet::{self, Vetted, vet};
 use xingji_core::settings::PluginsConfig;
+use xingji_plugin_host::record::RecordedDispatch;
 use xingji_plugin_host::{HostServices, Limits, Plugin, Transcript};
 
 use super::errors::{ClientError, FieldFlags};
@@ -244,14 +245,19 @@ pub async fn replay(
                     .to_owned(),
             )
         })?;
-    let request: Value = serde_json::from_str(&recorded.request_json).map_err(|_| {
-        ClientError::Usage(format!(
-            "--replay: the recorded request does not read back: {}",
-            recorded.error
-        ))
-    })?;
+    let recording = serde_json::from_str::<Value>(&recorded.request_json)
+        .ok()
+        .and_then(|json| serde_json::from_value::<RecordedDispatch>(json["request"].clone()).ok())
+        .ok_or_else(|| {
+            ClientError::Usage(format!(
+                "--replay: the recorded request does not read back: {}",
+                recorded.error
+            ))
+        })?;
     let component = read(file, "<FILE>")?;
     let plugin = load(&component).await?;
+    // As the kernel would call it: a 0.2.0 plugin without what 0.2.0 lacks.
+    let request = recording.to_json_at(&plugin.wit_version);
     let transcript = call(&plugin, None, &request).await?;
     let before: Value = serde_json::from_str(&recorded.answer_json).unwrap_or(Value::Null);
     let mut answer = report(&plugin, &transcript);

@@ -165,6 +165,13 @@ pub enum PluginsCommand {
         /// Why, for the history.
         #[arg(long, default_value = "", hide_default_value = true)]
         reason: String,
+        /// A parameter the activation runs with, NAME=VALUE (repeatable):
+        /// they replace the config's for this region and slot, take effect
+        /// at once, and come back with a rollback to this activation. A
+        /// plugin of WIT 0.3.0 checks them first; a value it refuses
+        /// refuses the activation.
+        #[arg(long = "param", value_name = "NAME=VALUE", value_parser = param_arg)]
+        params: Vec<(String, String)>,
     },
     /// Return a region's slot to the plugin it ran before the activation in
     /// force: each rollback walks back one, down to the config's or the
@@ -214,6 +221,7 @@ const ACTIVATE: FieldFlags = &[
     ("name", "<PLUGIN>"),
     ("version", "<PLUGIN>"),
     ("reason", "--reason"),
+    ("params", "--param"),
 ];
 /// A rollback's and a reset's.
 const UNDO: FieldFlags = &[
@@ -392,6 +400,7 @@ impl PluginsCommand {
                 slot,
                 plugin,
                 reason,
+                params,
             } => {
                 let (name, version) = name_and_version(&plugin)?;
                 let request = ActivatePluginRequest {
@@ -400,6 +409,10 @@ impl PluginsCommand {
                     name,
                     version,
                     reason,
+                    params: params
+                        .into_iter()
+                        .map(|(name, value)| PluginParam { name, value })
+                        .collect(),
                 };
                 out.print(client.activate_plugin(request)).await
             }
@@ -445,4 +458,15 @@ fn name_and_version(plugin: &str) -> Result<(String, String), ClientError> {
         .split_once('@')
         .map(|(name, version)| (name.to_owned(), version.to_owned()))
         .ok_or_else(|| ClientError::Usage(format!("{plugin:?}: give the plugin as NAME@VERSION")))
+}
+
+/// `--param NAME=VALUE`.
+fn param_arg(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not NAME=VALUE"))?;
+    if name.is_empty() {
+        return Err(format!("{text:?} has no name before `=`"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
 }

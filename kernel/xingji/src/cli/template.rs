@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use xingji_plugin_host::{Slot, WIT_FILES, WIT_FILES_VERSION, check_plugin_name};
+use xingji_plugin_host::{Slot, WIT_PACKAGES, check_plugin_name};
 
 use super::errors::ClientError;
 
@@ -140,7 +140,7 @@ impl NewArgs {
                 .replace("{{crate}}", &crate_name)
                 .replace("{{world}}", slot.name())
                 .replace("{{author}}", &self.author.replace('"', "'"))
-                .replace("{{wit_version}}", WIT_FILES_VERSION)
+                .replace("{{wit_version}}", slot.wit_package().version)
                 .replace("{{wit_bindgen}}", WIT_BINDGEN)
                 .replace("{{sdk_version}}", env!("CARGO_PKG_VERSION"))
                 .replace("{{extra_dependencies}}", extra)
@@ -158,11 +158,14 @@ impl NewArgs {
             files.push(("request.json".to_owned(), DISPATCH_REQUEST.to_owned()));
             files.push(("build.rs".to_owned(), DISPATCH_BUILD.to_owned()));
         }
-        files.extend(
-            WIT_FILES
+        // Every version, as in this repository: the SDK binds the
+        // capabilities of each.
+        files.extend(WIT_PACKAGES.iter().flat_map(|package| {
+            package
+                .files
                 .iter()
-                .map(|(name, text)| (format!("wit/{name}"), text.to_string())),
-        );
+                .map(|(name, text)| (format!("wit/{}/{name}", package.version), text.to_string()))
+        }));
         files.extend(
             SDK_FILES
                 .iter()
