@@ -1,6 +1,7 @@
 //! End-to-end tests of the `xingji.v1` API: each starts a real kernel on a
 //! loopback port over a fresh data directory and calls it over gRPC.
 
+mod activation_params;
 mod admission;
 mod audit_trail;
 mod business;
