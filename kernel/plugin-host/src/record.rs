@@ -1,6 +1,8 @@
 //! A dispatch call's request and answer as plain data, to record and to
 //! replay: serde gives them two standard encodings, postcard (compact,
-//! what the kernel stores beside every dispatch) and JSON in the WIT
+//! what the kernel stores beside every dispatch, in two parts: the
+//! candidates as the network stands, shared by many decisions, and each
+//! decision's own) and JSON in the WIT
 //! mapping of [`Plugin::call_by_name`](crate::Plugin::call_by_name) (what
 //! the API shows and `xingji plugins run --request` takes): records keyed
 //! by WIT field names, enums and flags by WIT names.
@@ -10,6 +12,7 @@
 //! the by-name call and compares, so a field missed here cannot pass.
 
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use crate::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
     Assignment, CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, Decision,
@@ -392,15 +395,64 @@ impl RecordedDispatch {
         }
     }
 
-    /// Postcard: what the kernel stores.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        // Plain data of numbers and lists: encoding cannot fail.
-        postcard::to_allocvec(self).unwrap_or_default()
+    /// The request in the two parts the kernel stores, in postcard: what
+    /// changes only with the region's network (every candidate's fields
+    /// but its load), which many decisions share and which is kept once by
+    /// its digest; and what is each decision's own (the order, the loads,
+    /// the time, the parameters), well under a kilobyte.
+    pub fn to_parts(&self) -> RecordedParts {
+        let unloaded = |mut outlets: Vec<RecordedOutlet>, mut engineers: Vec<RecordedEngineer>| {
+            outlets.iter_mut().for_each(|o| o.open_orders = 0);
+            engineers.iter_mut().for_each(|e| e.open_orders = 0);
+            (outlets, engineers)
+        };
+        let candidates = unloaded(self.outlets.clone(), self.engineers.clone());
+        // Plain data of numbers, strings and lists: encoding cannot fail.
+        let shared = postcard::to_allocvec(&candidates).unwrap_or_default();
+        let own = OwnPart {
+            order: self.order.clone(),
+            outlet_loads: self.outlets.iter().map(|o| o.open_orders).collect(),
+            engineer_loads: self.engineers.iter().map(|e| e.open_orders).collect(),
+            now: self.now,
+            params: self.params.clone(),
+        };
+        RecordedParts {
+            digest: Sha256::digest(&shared).to_vec(),
+            shared,
+            own: postcard::to_allocvec(&own).unwrap_or_default(),
+        }
     }
 
-    /// A stored recording.
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, RecordError> {
-        postcard::from_bytes(bytes).map_err(|error| RecordError(error.to_string()))
+    /// A request stored as [`RecordedDispatch::to_parts`] wrote it.
+    pub fn from_parts(shared: &[u8], own: &[u8]) -> Result<Self, RecordError> {
+        let fail = |error: postcard::Error| RecordError(error.to_string());
+        let (mut outlets, mut engineers): (Vec<RecordedOutlet>, Vec<RecordedEngineer>) =
+            postcard::from_bytes(shared).map_err(fail)?;
+        let own: OwnPart = postcard::from_bytes(own).map_err(fail)?;
+        if own.outlet_loads.len() != outlets.len() || own.engineer_loads.len() != engineers.len() {
+            return Err(RecordError(format!(
+                "{} outlet and {} engineer loads for {} outlets and {} engineers",
+                own.outlet_loads.len(),
+                own.engineer_loads.len(),
+                outlets.len(),
+                engineers.len()
+            )));
+        }
+        outlets
+            .iter_mut()
+            .zip(&own.outlet_loads)
+            .for_each(|(o, load)| o.open_orders = *load);
+        engineers
+            .iter_mut()
+            .zip(&own.engineer_loads)
+            .for_each(|(e, load)| e.open_orders = *load);
+        Ok(RecordedDispatch {
+            order: own.order,
+            outlets,
+            engineers,
+            now: own.now,
+            params: own.params,
+        })
     }
 
     /// The request as JSON in the WIT mapping, keyed by the parameter's
@@ -433,6 +485,27 @@ impl RecordedDispatch {
         }
         json
     }
+}
+
+/// A recorded request as stored ([`RecordedDispatch::to_parts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedParts {
+    /// The SHA-256 of `shared`, by which it is kept once.
+    pub digest: Vec<u8>,
+    /// The candidates without their loads.
+    pub shared: Vec<u8>,
+    /// The rest.
+    pub own: Vec<u8>,
+}
+
+/// What a recorded request holds of its own.
+#[derive(Serialize, Deserialize)]
+struct OwnPart {
+    order: RecordedOrder,
+    outlet_loads: Vec<u32>,
+    engineer_loads: Vec<u32>,
+    now: i64,
+    params: Vec<(String, String)>,
 }
 
 /// A dispatch decision as JSON in the WIT mapping: `{"assign": {"outlet":
@@ -510,13 +583,31 @@ mod tests {
     #[test]
     fn a_request_reads_back_from_postcard_and_shows_wit_names_in_json() {
         let recorded = RecordedDispatch::of(&request());
-        let bytes = recorded.to_bytes();
-        let back = RecordedDispatch::from_bytes(&bytes).expect("reads back");
+        let parts = recorded.to_parts();
+        let back = RecordedDispatch::from_parts(&parts.shared, &parts.own).expect("reads back");
         assert_eq!(back, recorded);
         assert_eq!(format!("{:?}", back.request()), format!("{:?}", request()));
         // Enums and flags are one byte each when stored: past the five
         // points (80 bytes) and the ids, a few bytes in all.
-        assert!(bytes.len() <= 80 + 20 + 40, "{} bytes", bytes.len());
+        let bytes = parts.shared.len() + parts.own.len();
+        assert!(bytes <= 80 + 20 + 40, "{bytes} bytes");
+        // The loads are each decision's own: another load, the same
+        // shared part.
+        let mut busier = request();
+        busier.outlets[0].open_orders += 1;
+        busier.engineers[0].open_orders += 5;
+        let other = RecordedDispatch::of(&busier).to_parts();
+        assert_eq!(
+            (&other.digest, &other.shared),
+            (&parts.digest, &parts.shared)
+        );
+        assert_ne!(other.own, parts.own);
+        assert!(RecordedDispatch::from_parts(&other.shared, &parts.own[..1]).is_err());
+        // Loads that do not match the candidates are refused, not zipped.
+        let mut fewer = request();
+        fewer.engineers.clear();
+        let fewer = RecordedDispatch::of(&fewer).to_parts();
+        assert!(RecordedDispatch::from_parts(&parts.shared, &fewer.own).is_err());
         let json = recorded.to_json();
         let request = &json["request"];
         assert_eq!(request["order"]["kind"], "tour-visit");
@@ -539,6 +630,5 @@ mod tests {
         let again: RecordedDispatch =
             serde_json::from_value(request.clone()).expect("JSON reads back");
         assert_eq!(again, recorded);
-        assert!(RecordedDispatch::from_bytes(&bytes[..bytes.len() / 2]).is_err());
     }
 }

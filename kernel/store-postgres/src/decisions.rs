@@ -1,5 +1,6 @@
 //! Recorded plugin decisions on PostgreSQL (table `plugin_decisions`,
-//! migration 2).
+//! migration 2; the parts they share in `dispatch_candidates`, migration
+//! 3).
 
 use async_trait::async_trait;
 use prost::Message;
@@ -17,14 +18,34 @@ pub(super) async fn insert_decisions(
     if decisions.is_empty() {
         return Ok(());
     }
+    // The shared parts first, once per digest; one kept before is left.
+    let mut digests: Vec<&[u8]> = Vec::new();
+    let mut bodies: Vec<&[u8]> = Vec::new();
+    for recorded in decisions {
+        let digest = recorded.shared.digest.as_slice();
+        if !digest.is_empty() && !digests.contains(&digest) {
+            digests.push(digest);
+            bodies.push(&recorded.shared.body);
+        }
+    }
+    if !digests.is_empty() {
+        sqlx::query(
+            "INSERT INTO dispatch_candidates (digest, body) \
+             SELECT * FROM UNNEST($1::bytea[], $2::bytea[]) ON CONFLICT (digest) DO NOTHING",
+        )
+        .bind(digests)
+        .bind(bodies)
+        .execute(&mut **tx)
+        .await?;
+    }
     let column = |f: &dyn Fn(&PluginDecision) -> String| -> Vec<String> {
         decisions.iter().map(|r| f(&r.decision)).collect()
     };
     sqlx::query(
         "INSERT INTO plugin_decisions \
-         (order_id, region, slot, plugin, role, agrees, failed, record, request) \
+         (order_id, region, slot, plugin, role, agrees, failed, record, request, candidates) \
          SELECT * FROM UNNEST($1::text[], $2::text[], $3::int[], $4::text[], $5::int[], \
-         $6::bool[], $7::bool[], $8::bytea[], $9::bytea[])",
+         $6::bool[], $7::bool[], $8::bytea[], $9::bytea[], $10::bytea[])",
     )
     .bind(column(&|d| d.order_id.clone()))
     .bind(column(&|d| d.region.clone()))
@@ -65,6 +86,12 @@ pub(super) async fn insert_decisions(
             .map(|r| r.request.clone())
             .collect::<Vec<Vec<u8>>>(),
     )
+    .bind(
+        decisions
+            .iter()
+            .map(|r| (!r.shared.digest.is_empty()).then(|| r.shared.digest.clone()))
+            .collect::<Vec<Option<Vec<u8>>>>(),
+    )
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -72,7 +99,11 @@ pub(super) async fn insert_decisions(
 
 fn read(row: &sqlx::postgres::PgRow) -> Result<RecordedDecision> {
     let record: Vec<u8> = row.try_get("record")?;
-    RecordedDecision::decode(&record, row.try_get("request")?)
+    RecordedDecision::decode(
+        &record,
+        row.try_get("request")?,
+        (row.try_get("candidates")?, row.try_get("body")?),
+    )
 }
 
 #[async_trait]
@@ -86,7 +117,9 @@ impl Decisions for PostgresStore {
 
     async fn list_decisions(&self, order_id: &str) -> Result<Vec<RecordedDecision>> {
         let rows = sqlx::query(
-            "SELECT record, request FROM plugin_decisions WHERE order_id = $1 ORDER BY seq",
+            "SELECT record, request, candidates, body FROM plugin_decisions \
+             LEFT JOIN dispatch_candidates ON digest = candidates \
+             WHERE order_id = $1 ORDER BY seq",
         )
         .bind(order_id)
         .fetch_all(self.pool()?)
@@ -113,7 +146,8 @@ impl Decisions for PostgresStore {
         .fetch_one(self.pool()?)
         .await?;
         let differing = sqlx::query(
-            "SELECT record, request FROM plugin_decisions \
+            "SELECT record, request, candidates, body FROM plugin_decisions \
+             LEFT JOIN dispatch_candidates ON digest = candidates \
              WHERE region = $1 AND slot = $2 AND plugin = $3 AND role = $4 AND NOT agrees \
              ORDER BY seq DESC LIMIT $5",
         )

@@ -23,6 +23,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plugin_decisions",
         include_str!("../migrations/0002_plugin_decisions.sql"),
     ),
+    (
+        3,
+        "dispatch_candidates",
+        include_str!("../migrations/0003_dispatch_candidates.sql"),
+    ),
 ];
 
 /// The PostgreSQL store. Cheap to clone: clones share one pool and feed.

@@ -1,5 +1,6 @@
 //! Recorded plugin decisions on SQLite (table `plugin_decisions`,
-//! migration 0012).
+//! migration 0012; the parts they share in `dispatch_candidates`,
+//! migration 0013).
 
 use async_trait::async_trait;
 use prost::Message;
@@ -15,12 +16,25 @@ impl SqliteStore {
         connection: &mut sqlx::SqliteConnection,
         decisions: &[&RecordedDecision],
     ) -> Result<()> {
+        let mut shared: Vec<&[u8]> = Vec::new();
         for recorded in decisions {
+            let digest = recorded.shared.digest.as_slice();
+            // Once per digest in a write; one kept before is left as it is.
+            if !digest.is_empty() && !shared.contains(&digest) {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO dispatch_candidates (digest, body) VALUES (?, ?)",
+                )
+                .bind(digest)
+                .bind(&recorded.shared.body)
+                .execute(&mut *connection)
+                .await?;
+                shared.push(digest);
+            }
             let d = &recorded.decision;
             sqlx::query(
                 "INSERT INTO plugin_decisions \
-                 (order_id, region, slot, plugin, role, agrees, failed, record, request) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (order_id, region, slot, plugin, role, agrees, failed, record, request, candidates) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             )
             .bind(&d.order_id)
             .bind(&d.region)
@@ -31,6 +45,7 @@ impl SqliteStore {
             .bind(!d.error.is_empty())
             .bind(d.encode_to_vec())
             .bind(&recorded.request)
+            .bind((!digest.is_empty()).then_some(digest))
             .execute(&mut *connection)
             .await?;
         }
@@ -40,7 +55,11 @@ impl SqliteStore {
 
 fn read(row: &sqlx::sqlite::SqliteRow) -> Result<RecordedDecision> {
     let record: Vec<u8> = row.try_get("record")?;
-    RecordedDecision::decode(&record, row.try_get("request")?)
+    RecordedDecision::decode(
+        &record,
+        row.try_get("request")?,
+        (row.try_get("candidates")?, row.try_get("body")?),
+    )
 }
 
 #[async_trait]
@@ -54,7 +73,9 @@ impl Decisions for SqliteStore {
 
     async fn list_decisions(&self, order_id: &str) -> Result<Vec<RecordedDecision>> {
         let rows = sqlx::query(
-            "SELECT record, request FROM plugin_decisions WHERE order_id = ? ORDER BY seq",
+            "SELECT record, request, candidates, body FROM plugin_decisions \
+             LEFT JOIN dispatch_candidates ON digest = candidates \
+             WHERE order_id = ? ORDER BY seq",
         )
         .bind(order_id)
         .fetch_all(&self.pool)
@@ -82,7 +103,8 @@ impl Decisions for SqliteStore {
         .fetch_one(&self.pool)
         .await?;
         let differing = sqlx::query(
-            "SELECT record, request FROM plugin_decisions \
+            "SELECT record, request, candidates, body FROM plugin_decisions \
+             LEFT JOIN dispatch_candidates ON digest = candidates \
              WHERE region = ? AND slot = ? AND plugin = ? AND role = ? AND agrees = 0 \
              ORDER BY seq DESC LIMIT ?",
         )

@@ -77,6 +77,11 @@ pub(super) const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plugin_decisions",
         include_str!("../migrations/sqlite/0012_plugin_decisions.sql"),
     ),
+    (
+        13,
+        "dispatch_candidates",
+        include_str!("../migrations/sqlite/0013_dispatch_candidates.sql"),
+    ),
 ];
 
 /// The migrations up to and including version `through`.

@@ -14,22 +14,48 @@ use crate::{Result, StoreError};
 
 /// A decision to keep: the record the API shows, whose `request_json` is
 /// left empty, and the request in the kernel's compact encoding (the
-/// plugin host's `record` module reads it back).
+/// plugin host's `record` module reads it back), in two parts: its own,
+/// and what it shares with other decisions, kept once by its digest.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordedDecision {
     /// The record.
     pub decision: PluginDecision,
-    /// The request, encoded.
+    /// The request's own part, encoded.
     pub request: Vec<u8>,
+    /// The part it shares.
+    pub shared: Shared,
+}
+
+/// Bytes many records share, kept once by their digest (a dispatch's
+/// candidates while the network stands).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Shared {
+    /// Their SHA-256; empty for a record of before they were kept apart.
+    pub digest: Vec<u8>,
+    /// The bytes; read back with the record.
+    pub body: Vec<u8>,
 }
 
 impl RecordedDecision {
     /// A stored decision: `record` the encoded `PluginDecision`, as every
-    /// backend keeps it, and `request` its request.
-    pub fn decode(record: &[u8], request: Vec<u8>) -> Result<Self> {
+    /// backend keeps it, `request` its own part, and the shared part's
+    /// digest and body (`None` for a decision recorded before).
+    pub fn decode(
+        record: &[u8],
+        request: Vec<u8>,
+        shared: (Option<Vec<u8>>, Option<Vec<u8>>),
+    ) -> Result<Self> {
         let decision = PluginDecision::decode(record)
             .map_err(|error| StoreError::Backend(format!("a stored decision: {error}")))?;
-        Ok(RecordedDecision { decision, request })
+        let shared = Shared {
+            digest: shared.0.unwrap_or_default(),
+            body: shared.1.unwrap_or_default(),
+        };
+        Ok(RecordedDecision {
+            decision,
+            request,
+            shared,
+        })
     }
 }
 

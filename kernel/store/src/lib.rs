@@ -48,7 +48,7 @@ mod plugins;
 mod records;
 
 pub use audit::{AuditEventFilter, StoredAuditEvent};
-pub use decisions::{Decisions, RecordedDecision, ShadowTally};
+pub use decisions::{Decisions, RecordedDecision, ShadowTally, Shared};
 pub use error::{Result, StoreError};
 pub use filters::{AuditFilter, EventFilter, OrderFilter, OutletFilter, Page, PersonFilter};
 pub use loads::OpenLoads;

@@ -281,10 +281,7 @@ impl PluginAdmin<'_> {
             .await
             .map_err(|error| KernelError::store(error, "order", &order.id))?;
         Ok(ListOrderDecisionsResponse {
-            decisions: decisions
-                .into_iter()
-                .map(|recorded| with_request(recorded.decision, &recorded.request))
-                .collect(),
+            decisions: decisions.into_iter().map(with_request).collect(),
         })
     }
 

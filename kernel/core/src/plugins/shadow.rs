@@ -18,7 +18,7 @@ use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispat
 };
 use xingji_plugin_host::record::{RecordedDispatch, decision_json, decisions_agree};
 use xingji_plugin_host::{Plugin, Slot};
-use xingji_store::RecordedDecision;
+use xingji_store::{RecordedDecision, Shared};
 
 use crate::calendar::now;
 use crate::error::{KernelError, Result};
@@ -130,9 +130,14 @@ impl PluginSets {
             time: Some(now()),
             ..PluginDecision::default()
         };
+        let parts = recording.to_parts();
         let recorded = RecordedDecision {
             decision: decided,
-            request: recording.to_bytes(),
+            request: parts.own,
+            shared: Shared {
+                digest: parts.digest,
+                body: parts.shared,
+            },
         };
         if let Some(shadow) = shadow {
             self.start_shadow(shadow, request, &recorded, answer);
@@ -177,6 +182,7 @@ impl PluginSets {
                 ..active.decision.clone()
             },
             request: active.request.clone(),
+            shared: active.shared.clone(),
         };
         tokio::spawn(async move {
             let _permit = permit;
@@ -243,21 +249,26 @@ impl PluginSets {
                 tally.agreed as f64 / tally.decisions as f64
             },
             failures: tally.failures as i64,
-            differing: tally
-                .differing
-                .into_iter()
-                .map(|recorded| with_request(recorded.decision, &recorded.request))
-                .collect(),
+            differing: tally.differing.into_iter().map(with_request).collect(),
         })
     }
 }
 
 /// A recorded decision as the API shows it: its request as JSON (empty if
 /// it does not read back, which `error` then says).
-pub fn with_request(mut decision: PluginDecision, request: &[u8]) -> PluginDecision {
-    match RecordedDispatch::from_bytes(request) {
+pub fn with_request(recorded: RecordedDecision) -> PluginDecision {
+    let mut decision = recorded.decision;
+    let read = if recorded.shared.digest.is_empty() {
+        // Recorded whole, before the candidates were kept apart (and before
+        // WIT 0.3.0's request): not read back.
+        Err("recorded before WIT 0.3.0's dispatch request; it cannot be replayed".to_owned())
+    } else {
+        RecordedDispatch::from_parts(&recorded.shared.body, &recorded.request)
+            .map_err(|error| error.to_string())
+    };
+    match read {
         Ok(recording) => decision.request_json = recording.to_json().to_string(),
-        Err(error) if decision.error.is_empty() => decision.error = error.to_string(),
+        Err(error) if decision.error.is_empty() => decision.error = error,
         Err(_) => {}
     }
     decision

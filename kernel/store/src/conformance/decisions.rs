@@ -6,7 +6,7 @@ use xingji_api::v1::{DecisionRole, OrderStatus, PluginDecision};
 
 use super::fixtures::{create, moved, ok, order, write};
 use super::harness::Database;
-use crate::RecordedDecision;
+use crate::{RecordedDecision, Shared};
 
 fn decision(order_id: &str, plugin: &str, role: DecisionRole, agrees: bool) -> RecordedDecision {
     RecordedDecision {
@@ -21,12 +21,23 @@ fn decision(order_id: &str, plugin: &str, role: DecisionRole, agrees: bool) -> R
             ..PluginDecision::default()
         },
         request: order_id.as_bytes().to_vec(),
+        // Every order's decisions share one part, but ord_2's (as a
+        // decision recorded before parts were shared, it has none).
+        shared: if order_id == "ord_2" {
+            Shared::default()
+        } else {
+            Shared {
+                digest: b"net-1".to_vec(),
+                body: b"the candidates of net-1".to_vec(),
+            }
+        },
     }
 }
 
 /// A decision rides on its order write (a create and an update), a
 /// shadow's is recorded apart; each order's come back oldest first, with
-/// their requests; a shadow's tally counts its decisions, agreements and
+/// their requests and the part they share (written once, however many
+/// share it); a shadow's tally counts its decisions, agreements and
 /// failures in its region and slot only, and gives the latest that
 /// differ, newest first, up to the limit.
 pub async fn decisions_are_recorded_with_their_writes_and_tallied(db: Database) {
@@ -78,7 +89,15 @@ pub async fn decisions_are_recorded_with_their_writes_and_tallied(db: Database) 
         first[0],
         decision("ord_1", active, DecisionRole::Active, false)
     );
-    assert!(store.list_decisions("ord_2").await.expect("listed").len() == 1);
+    // The shared part comes back with each decision that shares it.
+    assert!(
+        first
+            .iter()
+            .all(|d| d.shared.body == b"the candidates of net-1")
+    );
+    let second = store.list_decisions("ord_2").await.expect("listed");
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].shared, Shared::default());
     assert!(
         store
             .list_decisions("ord_none")
@@ -98,6 +117,7 @@ pub async fn decisions_are_recorded_with_their_writes_and_tallied(db: Database) 
         .map(|d| d.decision.order_id.as_str())
         .collect();
     assert_eq!(differing, ["ord_3", "ord_2"], "newest first");
+    assert_eq!(tally.differing[0].shared.body, b"the candidates of net-1");
     let one = store
         .shadow_tally("sh", 1, shadow, 1)
         .await
