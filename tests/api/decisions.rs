@@ -345,3 +345,100 @@ async fn a_deployment_may_record_no_decisions() {
     }
     server.stop().await;
 }
+
+/// A shadow that holds its places (test-hostile loops to its deadline on
+/// TV orders) makes the kernel skip the shadow calls past its cap: each
+/// order has a shadow decision or is counted skipped, never both, and the
+/// active plugin's dispatch waits for none of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shadow_calls_past_the_cap_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut east = xingji_core::settings::RegionConfig::default();
+    east.limits.insert(
+        "dispatch".into(),
+        xingji_core::settings::LimitsConfig {
+            deadline_ms: Some(2000),
+            ..Default::default()
+        },
+    );
+    let server = TestServer::start_config(Config {
+        data_dir: dir.path().to_owned(),
+        plugins: xingji_tests::unsigned_allowed(),
+        regions: [("east".to_owned(), east)].into(),
+        ..Config::default()
+    })
+    .await;
+    region_network(&server, "east").await;
+    let mut plugins = server.plugins().await;
+    plugins
+        .install_plugin(InstallPluginRequest {
+            component: built_plugin("test-hostile"),
+            ..Default::default()
+        })
+        .await
+        .expect("test-hostile installs");
+    plugins
+        .shadow_plugin(ShadowPluginRequest {
+            region: "east".into(),
+            slot: PluginSlot::Dispatch as i32,
+            name: "test-hostile".into(),
+            version: "1.0.0".into(),
+            reason: "hold the shadow's places".into(),
+        })
+        .await
+        .expect("a shadow");
+    const ORDERS: i64 = 24;
+    let channel = server.channel().await;
+    let mut creating = tokio::task::JoinSet::new();
+    for i in 0..ORDERS {
+        let base = repair("east");
+        let order = Order {
+            appliance: Some(Appliance {
+                product_line: ProductLine::Tv as i32,
+                ..base.appliance.clone().unwrap()
+            }),
+            ..base
+        };
+        let mut orders =
+            xingji_api::v1::order_service_client::OrderServiceClient::new(channel.clone());
+        creating.spawn(async move {
+            orders
+                .create_order(CreateOrderRequest {
+                    request_id: format!("east-tv-{i}"),
+                    order: Some(order),
+                })
+                .await
+                .expect("an order")
+                .into_inner()
+        });
+    }
+    let made = creating.join_all().await;
+    assert!(
+        made.iter().all(|o| o.status() == OrderStatus::Dispatched),
+        "the active plugin dispatched every order"
+    );
+    let mut report = ShadowReport::default();
+    for _ in 0..400 {
+        report = plugins
+            .get_shadow_report(GetShadowReportRequest {
+                region: "east".into(),
+                slot: PluginSlot::Dispatch as i32,
+                max_differing: 1,
+            })
+            .await
+            .expect("a report")
+            .into_inner();
+        if report.decisions + report.skipped >= ORDERS {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(report.decisions + report.skipped, ORDERS, "{report:#?}");
+    // Four places, each held two seconds: most orders find none.
+    assert!(report.skipped > 0, "{report:#?}");
+    assert_eq!(
+        report.failures, report.decisions,
+        "every call hit its deadline"
+    );
+    server.stop().await;
+}

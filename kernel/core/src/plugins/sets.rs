@@ -49,6 +49,8 @@ pub struct PluginSets {
     pub(crate) publishers: Publishers,
     /// Places for shadow calls (`shadow.rs`).
     pub(crate) shadow_permits: Arc<tokio::sync::Semaphore>,
+    /// Shadow calls skipped for want of a place, by region and shadow.
+    pub(crate) shadow_skipped: std::sync::Mutex<HashMap<(String, String), u64>>,
 }
 
 /// What a call in a region and slot runs with.
@@ -111,6 +113,7 @@ impl PluginSets {
             permits: CallPermits::default(),
             publishers,
             shadow_permits: Arc::new(tokio::sync::Semaphore::new(SHADOW_CALLS)),
+            shadow_skipped: Default::default(),
         })
     }
 

@@ -8,6 +8,7 @@
 //! agree. Dispatch is the only slot with shadows for now: it is the one
 //! whose decisions the kernel records.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use xingji_api::v1::{
@@ -167,6 +168,10 @@ impl PluginSets {
     ) {
         let Ok(permit) = self.shadow_permits.clone().try_acquire_owned() else {
             tracing::debug!(plugin = %shadow.id(), "shadow call skipped: too many running");
+            *self
+                .skipped()
+                .entry((active.decision.region.clone(), shadow.id()))
+                .or_default() += 1;
             return;
         };
         let limits = self.limits(&active.decision.region, Slot::Dispatch);
@@ -232,6 +237,10 @@ impl PluginSets {
                 })?,
         };
         let proto_slot = slot_to_proto(slot) as i32;
+        let skipped = self
+            .skipped()
+            .get(&(region.to_owned(), shadow.clone()))
+            .map_or(0, |n| *n as i64);
         let tally = self
             .store
             .shadow_tally(region, proto_slot, &shadow, max_differing)
@@ -250,7 +259,15 @@ impl PluginSets {
             },
             failures: tally.failures as i64,
             differing: tally.differing.into_iter().map(with_request).collect(),
+            skipped,
         })
+    }
+
+    fn skipped(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), u64>> {
+        // Counts only ever go up by one: a panic cannot tear the map.
+        self.shadow_skipped
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
