@@ -10,8 +10,7 @@ use xingji_api::v1::{
     ProductLine, WarrantyContract,
 };
 use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel as WitCertification,
-    DispatchOrder,
+    CandidateEngineer, CandidateOutlet, Certifications, DispatchOrder,
 };
 use xingji_plugin_host::bindings::evaluation::exports::xingji::plugins::evaluator::ChargeKind;
 use xingji_plugin_host::bindings::host::xingji::plugins::month::Incentive as WitIncentive;
@@ -167,6 +166,28 @@ pub fn person_level(value: i32) -> wit::PersonLevel {
         Ok(PersonLevel::Senior) => wit::PersonLevel::Senior,
         Ok(PersonLevel::Gold) => wit::PersonLevel::Gold,
         _ => wit::PersonLevel::Technician,
+    }
+}
+
+/// A person's certified skills by level (unspecified counts as junior).
+pub fn certifications(p: &Person) -> Certifications {
+    let at = |wanted: &[CertificationLevel]| {
+        product_lines(
+            p.skills
+                .iter()
+                .filter(|s| {
+                    wanted.contains(
+                        &CertificationLevel::try_from(s.level)
+                            .unwrap_or(CertificationLevel::Unspecified),
+                    )
+                })
+                .map(|s| s.product_line),
+        )
+    };
+    Certifications {
+        junior: at(&[CertificationLevel::Junior, CertificationLevel::Unspecified]),
+        intermediate: at(&[CertificationLevel::Intermediate]),
+        senior: at(&[CertificationLevel::Senior]),
     }
 }
 
@@ -326,18 +347,7 @@ pub fn candidate_engineer(p: &Person, outlet: u32, open_orders: u32) -> Candidat
         outlet,
         level: person_level(p.level),
         skills: product_lines(p.skills.iter().map(|s| s.product_line)),
-        certifications: p
-            .skills
-            .iter()
-            .map(|s| Certification {
-                product_line: product_line(s.product_line),
-                level: match CertificationLevel::try_from(s.level) {
-                    Ok(CertificationLevel::Intermediate) => WitCertification::Intermediate,
-                    Ok(CertificationLevel::Senior) => WitCertification::Senior,
-                    _ => WitCertification::Junior,
-                },
-            })
-            .collect(),
+        certified: certifications(p),
         licence_state: licence_state(p.licence_state),
         on_duty: p.on_duty,
         open_orders,

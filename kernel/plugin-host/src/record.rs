@@ -15,8 +15,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
-    Assignment, CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, Decision,
-    DispatchOrder, DispatchRequest,
+    Assignment, CandidateEngineer, CandidateOutlet, Certifications, Decision, DispatchOrder,
+    DispatchRequest,
 };
 use crate::bindings::host::xingji::plugins::types::{
     Geo, Grade, LicenceState, OrderKind, OutletStatus, PersonLevel, ProductLine, ProductLines,
@@ -86,11 +86,6 @@ names!(PersonLevel {
     Engineer = "engineer",
     Senior = "senior",
     Gold = "gold",
-});
-names!(CertificationLevel {
-    Junior = "junior",
-    Intermediate = "intermediate",
-    Senior = "senior",
 });
 names!(LicenceState {
     Exemplary = "exemplary",
@@ -265,19 +260,20 @@ pub struct RecordedEngineer {
     pub outlet: u32,
     pub level: Wit<PersonLevel>,
     pub skills: Lines,
-    pub certifications: Vec<RecordedCertification>,
+    pub certified: RecordedCertifications,
     pub licence_state: Wit<LicenceState>,
     pub on_duty: bool,
     pub open_orders: u32,
     pub location: Option<RecordedGeo>,
 }
 
-/// `certification`.
+/// `certifications`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub struct RecordedCertification {
-    pub product_line: Wit<ProductLine>,
-    pub level: Wit<CertificationLevel>,
+pub struct RecordedCertifications {
+    pub junior: Lines,
+    pub intermediate: Lines,
+    pub senior: Lines,
 }
 
 /// `dispatch-request` at WIT 0.3.0 (the kernel's; a 0.2.0 plugin gets it
@@ -325,14 +321,11 @@ impl RecordedDispatch {
                     outlet: e.outlet,
                     level: Wit(e.level),
                     skills: Lines(e.skills),
-                    certifications: e
-                        .certifications
-                        .iter()
-                        .map(|c| RecordedCertification {
-                            product_line: Wit(c.product_line),
-                            level: Wit(c.level),
-                        })
-                        .collect(),
+                    certified: RecordedCertifications {
+                        junior: Lines(e.certified.junior),
+                        intermediate: Lines(e.certified.intermediate),
+                        senior: Lines(e.certified.senior),
+                    },
                     licence_state: Wit(e.licence_state),
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
@@ -376,14 +369,11 @@ impl RecordedDispatch {
                     outlet: e.outlet,
                     level: e.level.0,
                     skills: e.skills.0,
-                    certifications: e
-                        .certifications
-                        .iter()
-                        .map(|c| Certification {
-                            product_line: c.product_line.0,
-                            level: c.level.0,
-                        })
-                        .collect(),
+                    certified: Certifications {
+                        junior: e.certified.junior.0,
+                        intermediate: e.certified.intermediate.0,
+                        senior: e.certified.senior.0,
+                    },
                     licence_state: e.licence_state.0,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,
@@ -480,7 +470,7 @@ impl RecordedDispatch {
                 drop(outlet, &["id"]);
             }
             for engineer in request["engineers"].as_array_mut().into_iter().flatten() {
-                drop(engineer, &["id", "level", "certifications"]);
+                drop(engineer, &["id", "level", "certified"]);
             }
         }
         json
@@ -566,10 +556,11 @@ mod tests {
                 outlet: 0,
                 level: PersonLevel::Gold,
                 skills: ProductLines::all(),
-                certifications: vec![Certification {
-                    product_line: ProductLine::Tv,
-                    level: CertificationLevel::Intermediate,
-                }],
+                certified: Certifications {
+                    junior: ProductLines::empty(),
+                    intermediate: ProductLines::TV,
+                    senior: ProductLines::WATER_HEATER,
+                },
                 licence_state: LicenceState::Warning,
                 on_duty: false,
                 open_orders: 7,
@@ -619,8 +610,8 @@ mod tests {
         assert_eq!(request["engineers"][0]["licence-state"], "warning");
         assert_eq!(request["engineers"][0]["level"], "gold");
         assert_eq!(
-            request["engineers"][0]["certifications"][0]["level"],
-            "intermediate"
+            request["engineers"][0]["certified"]["intermediate"],
+            serde_json::json!(["tv"])
         );
         let older = recorded.to_json_at("0.2.0");
         assert_eq!(older["request"]["engineers"][0].get("level"), None);

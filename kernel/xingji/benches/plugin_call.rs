@@ -7,8 +7,7 @@
 use std::time::{Duration, Instant};
 
 use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
-    DispatchRequest,
+    CandidateEngineer, CandidateOutlet, Certifications, DispatchOrder, DispatchRequest,
 };
 use xingji_plugin_host::bindings::host::xingji::plugins::types::*;
 use xingji_plugin_host::{Limits, Runtime, Slot};
@@ -44,10 +43,11 @@ fn request(outlets: usize) -> DispatchRequest {
                 outlet: (i / 3) as u32,
                 level: PersonLevel::Engineer,
                 skills: ProductLines::REFRIGERATOR | ProductLines::TV,
-                certifications: vec![Certification {
-                    product_line: ProductLine::Refrigerator,
-                    level: CertificationLevel::Intermediate,
-                }],
+                certified: Certifications {
+                    junior: ProductLines::TV,
+                    intermediate: ProductLines::REFRIGERATOR,
+                    senior: ProductLines::empty(),
+                },
                 licence_state: LicenceState::Normal,
                 on_duty: i % 5 != 0,
                 open_orders: (i % 4) as u32,

@@ -7,8 +7,7 @@
 //! conversion to 0.2.0, which this checks too.
 
 use xingji_plugin_host::bindings::dispatch_0_3::exports::xingji::plugins::dispatcher::{
-    CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, Decision, DispatchOrder,
-    DispatchRequest,
+    CandidateEngineer, CandidateOutlet, Certifications, Decision, DispatchOrder, DispatchRequest,
 };
 use xingji_plugin_host::bindings::host::xingji::plugins::types::{
     Geo, Grade, LicenceState, OrderKind, OutletStatus, PersonLevel, ProductLine, ProductLines,
@@ -135,10 +134,11 @@ fn request(outlets: usize) -> DispatchRequest {
                 outlet: [i as u32 / 3, u32::MAX][usize::from(i % 7 == 6)],
                 level: PersonLevel::Gold,
                 skills: lines(i * 11),
-                certifications: vec![Certification {
-                    product_line: ProductLine::Tv,
-                    level: CertificationLevel::Senior,
-                }],
+                certified: Certifications {
+                    junior: lines(i * 3),
+                    intermediate: lines(i * 5),
+                    senior: lines(i * 7),
+                },
                 licence_state: LICENCES[i % 4],
                 on_duty: i % 5 != 0,
                 open_orders: (i as u32).wrapping_mul(40_503),

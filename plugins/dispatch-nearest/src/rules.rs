@@ -601,7 +601,7 @@ mod tests {
         use std::time::{Duration, Instant};
 
         use crate::exports::xingji::plugins::dispatcher::{
-            CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
+            CandidateEngineer, CandidateOutlet, Certifications, DispatchOrder,
         };
         use xingji_plugin_sdk::wit::types::{
             Geo, Grade as WitGrade, LicenceState, OrderKind, OutletStatus, PersonLevel,
@@ -639,10 +639,11 @@ mod tests {
                         outlet: (i / 3) as u32,
                         level: PersonLevel::Engineer,
                         skills: ProductLines::REFRIGERATOR | ProductLines::TV,
-                        certifications: vec![Certification {
-                            product_line: ProductLine::Refrigerator,
-                            level: CertificationLevel::Senior,
-                        }],
+                        certified: Certifications {
+                            junior: ProductLines::TV,
+                            intermediate: ProductLines::empty(),
+                            senior: ProductLines::REFRIGERATOR,
+                        },
                         licence_state: LicenceState::Normal,
                         on_duty: i % 5 != 0,
                         open_orders: (i % 4) as u32,

@@ -589,8 +589,7 @@ macro_rules! dispatch_network {
 macro_rules! dispatch_request {
     ($network:expr, $params:expr) => {{
         use crate::exports::xingji::plugins::dispatcher::{
-            CandidateEngineer, CandidateOutlet, Certification, CertificationLevel, DispatchOrder,
-            DispatchRequest,
+            CandidateEngineer, CandidateOutlet, Certifications, DispatchOrder, DispatchRequest,
         };
         use $crate::dispatch as kit;
         use $crate::wit::types::{Geo, OrderKind, PersonLevel, ProductLines};
@@ -648,14 +647,11 @@ macro_rules! dispatch_request {
                     outlet: e.outlet,
                     level: PersonLevel::Engineer,
                     skills: lines(e.skilled),
-                    certifications: $crate::wit::LINES
-                        .iter()
-                        .filter(|line| lines(e.skilled).contains($crate::wit::line_flag(**line)))
-                        .map(|line| Certification {
-                            product_line: *line,
-                            level: CertificationLevel::Intermediate,
-                        })
-                        .collect(),
+                    certified: Certifications {
+                        junior: ProductLines::empty(),
+                        intermediate: lines(e.skilled),
+                        senior: ProductLines::empty(),
+                    },
                     licence_state: e.licence,
                     on_duty: e.on_duty,
                     open_orders: e.open_orders,

@@ -37,13 +37,14 @@ impl Dispatcher for Component {
             Ok(below) => below,
             Err(error) => return Decision::Refuse(format!("misconfigured: {error}")),
         };
-        let line = request.order.product_line;
+        let line = xingji_plugin_sdk::wit::line_flag(request.order.product_line);
+        // The level certified for the line: 3 senior, 2 intermediate, 1 junior.
         let certified = |e: &CandidateEngineer| {
-            e.certifications
-                .iter()
-                .filter(|c| c.product_line == line)
-                .map(|c| c.level as u8)
-                .max()
+            let c = &e.certified;
+            [(c.senior, 3u8), (c.intermediate, 2), (c.junior, 1)]
+                .into_iter()
+                .find(|(lines, _)| lines.contains(line))
+                .map(|(_, level)| level)
         };
         let best = request
             .engineers
