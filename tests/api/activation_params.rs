@@ -152,24 +152,17 @@ async fn parameters_travel_with_an_activation_checked_by_the_plugin() {
 
     // A rollback brings back the activation below, with its parameters;
     // another, the default with the config's (none).
-    plugins
-        .rollback_plugin(RollbackPluginRequest {
-            region: "east".into(),
-            slot: PluginSlot::Dispatch as i32,
-            reason: String::new(),
-        })
-        .await
-        .expect("a rollback");
-    assert_eq!(dispatched_with(&server, 2).await, speed("12.5"));
-    plugins
-        .rollback_plugin(RollbackPluginRequest {
-            region: "east".into(),
-            slot: PluginSlot::Dispatch as i32,
-            reason: String::new(),
-        })
-        .await
-        .expect("a rollback");
-    assert_eq!(dispatched_with(&server, 3).await, Vec::<Value>::new());
+    for (n, params) in [(2, speed("12.5")), (3, Vec::new())] {
+        plugins
+            .rollback_plugin(RollbackPluginRequest {
+                region: "east".into(),
+                slot: PluginSlot::Dispatch as i32,
+                reason: String::new(),
+            })
+            .await
+            .expect("a rollback");
+        assert_eq!(dispatched_with(&server, n).await, params);
+    }
 
     // A 0.2.0 plugin has no check-params: its parameters are taken
     // unchecked, and the activation says so.
@@ -200,17 +193,7 @@ async fn parameters_travel_with_an_activation_checked_by_the_plugin() {
             .await
             .expect_err("a bad request");
         assert_eq!(error.code(), Code::InvalidArgument);
-        let fields: Vec<String> = error
-            .get_error_details()
-            .bad_request()
-            .map(|bad| {
-                bad.field_violations
-                    .iter()
-                    .map(|v| v.field.clone())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(fields, [field]);
+        assert_eq!(crate::edges::bad_request_fields(&error), [field]);
     }
     server.stop().await;
 }

@@ -88,7 +88,7 @@ async fn create_orders(server: &TestServer, region: &str, count: usize) -> Vec<O
     made
 }
 
-async fn decisions(server: &TestServer, order_id: &str) -> Vec<PluginDecision> {
+pub(crate) async fn decisions(server: &TestServer, order_id: &str) -> Vec<PluginDecision> {
     server
         .plugins()
         .await

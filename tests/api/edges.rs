@@ -159,7 +159,7 @@ fn show(status: &Status) -> String {
 }
 
 /// The fields a google.rpc.BadRequest in `status` names; none without one.
-fn bad_request_fields(status: &Status) -> Vec<String> {
+pub(crate) fn bad_request_fields(status: &Status) -> Vec<String> {
     status
         .get_error_details()
         .bad_request()

@@ -67,16 +67,7 @@ async fn outlet_of_three(server: &TestServer, region: &str) -> (Outlet, Person) 
 }
 
 async fn only_decision(server: &TestServer, order_id: &str) -> PluginDecision {
-    let mut decisions = server
-        .plugins()
-        .await
-        .list_order_decisions(ListOrderDecisionsRequest {
-            order_id: order_id.to_owned(),
-        })
-        .await
-        .expect("the order's decisions")
-        .into_inner()
-        .decisions;
+    let mut decisions = crate::decisions::decisions(server, order_id).await;
     assert_eq!(decisions.len(), 1, "{order_id}: {decisions:?}");
     decisions.remove(0)
 }

@@ -51,7 +51,7 @@
 //! - `plugin.rs`: [`Plugin`];
 //! - `slots/<name>.rs`: one slot each;
 //! - `registry.rs`: the list expanded over the slot files;
-//! - `record.rs`: a dispatch request and decision as plain data, to
+//! - `record/`: a dispatch request and decision as plain data, to
 //!   record (postcard) and show or replay (JSON in the WIT mapping);
 //! - `dynamic.rs`: a call of any function of a plugin's export by name,
 //!   with JSON arguments and result ([`Plugin::call_by_name`], for
