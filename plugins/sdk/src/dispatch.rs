@@ -114,6 +114,8 @@ pub struct Outlet {
 pub struct Engineer {
     /// Index into [`Network::outlets`]; out of range: never sent.
     pub outlet: u32,
+    /// The WIT `person-level`, lowest first (technician 0 to gold 3).
+    pub level: u8,
     /// Holds a skill for the order's product line.
     pub skilled: bool,
     pub licence: Licence,
@@ -154,6 +156,9 @@ pub struct Rules {
     /// A warning licence multiplies the engineer's load by this
     /// (`warning_load_factor`).
     pub warning_factor: u64,
+    /// An outlet sends its highest-level ready engineer, the least loaded
+    /// of them (`senior_first`, default false: the least loaded).
+    pub senior_first: bool,
     pub zero_capacity: ZeroCapacity,
 }
 
@@ -168,14 +173,16 @@ pub fn settings(params: &[(String, String)]) -> Result<Settings<'_>, String> {
 }
 
 impl Rules {
-    /// `speed_kmh` (km/h, two decimals, default 30) and
-    /// `warning_load_factor` (whole, 2 to 10, default 2).
+    /// `speed_kmh` (km/h, two decimals, default 30),
+    /// `warning_load_factor` (whole, 2 to 10, default 2) and
+    /// `senior_first` (`true` or `false`, default false).
     pub fn read(settings: &Settings, zero_capacity: ZeroCapacity) -> Result<Rules, String> {
         let speed = settings.scaled("speed_kmh", 2, SPEED.0, SPEED.1)?;
         let warning = settings.whole("warning_load_factor", WARNING.0, WARNING.1)?;
         Ok(Rules {
             speed_kmh: speed as f64 / 100.0,
             warning_factor: warning as u64,
+            senior_first: settings.flag("senior_first", false)?,
             zero_capacity,
         })
     }
@@ -304,9 +311,10 @@ pub struct Pick {
 
 /// For each outlet, the engineer it would send, if any: the least
 /// weighted load, a VIP order putting warning licences last, the first
-/// listed on a tie. One pass over the engineers.
+/// listed on a tie; with `senior_first`, the highest level before all
+/// that. One pass over the engineers.
 pub fn engineers(network: &Network, rules: &Rules) -> Vec<Option<Pick>> {
-    let mut best: Vec<Option<((bool, u64), Pick)>> = vec![None; network.outlets.len()];
+    let mut best: Vec<Option<((u8, bool, u64), Pick)>> = vec![None; network.outlets.len()];
     for (index, engineer) in network.engineers.iter().enumerate() {
         if engineer_unready(engineer).is_some() {
             continue;
@@ -315,7 +323,13 @@ pub fn engineers(network: &Network, rules: &Rules) -> Vec<Option<Pick>> {
             continue;
         };
         let load = rules.weighted_load(engineer);
+        let seniority = if rules.senior_first {
+            u8::MAX - engineer.level
+        } else {
+            0
+        };
         let key = (
+            seniority,
             network.order.vip && engineer.licence == Licence::Warning,
             load,
         );
@@ -511,6 +525,12 @@ pub fn engineer_note(network: &Network, rules: &Rules, pick: &Pick) -> String {
             rules.warning_factor
         );
     }
+    if rules.senior_first {
+        let level = ["technician", "engineer", "senior", "gold"]
+            .get(usize::from(engineer.level))
+            .unwrap_or(&"engineer");
+        let _ = write!(text, ", senior first: {level}");
+    }
     if pick.ready > 1 {
         let _ = write!(text, ", {} ready at the outlet", pick.ready);
     }
@@ -565,6 +585,7 @@ macro_rules! dispatch_network {
                 .iter()
                 .map(|e| kit::Engineer {
                     outlet: e.outlet,
+                    level: e.level as u8,
                     skilled: e.skills.contains(flag),
                     licence: e.licence_state,
                     on_duty: e.on_duty,
@@ -581,7 +602,7 @@ macro_rules! dispatch_network {
 /// outlet that serves the line serves them all, one that does not serves
 /// all the others (engineers' skills alike, each certified intermediate);
 /// the order is a repair, the time 0, the ids `order-0`, `outlet-<i>` and
-/// `person-<i>`, every engineer of level `engineer`. The request is WIT
+/// `person-<i>`. The request is WIT
 /// 0.3.0's (the dispatch world's newest).
 // `crate` is meant: the bindings are the calling plugin's.
 #[allow(clippy::crate_in_macro_def)]
@@ -645,7 +666,12 @@ macro_rules! dispatch_request {
                 .map(|(i, e)| CandidateEngineer {
                     id: format!("person-{i}"),
                     outlet: e.outlet,
-                    level: PersonLevel::Engineer,
+                    level: [
+                        PersonLevel::Technician,
+                        PersonLevel::Engineer,
+                        PersonLevel::Senior,
+                        PersonLevel::Gold,
+                    ][usize::from(e.level.min(3))],
                     skills: lines(e.skilled),
                     certified: Certifications {
                         junior: ProductLines::empty(),
@@ -707,6 +733,7 @@ pub mod fixtures {
     pub fn engineer(outlet: u32) -> Engineer {
         Engineer {
             outlet,
+            level: 1,
             skilled: true,
             licence: Licence::Normal,
             on_duty: true,
@@ -740,6 +767,7 @@ mod tests {
     const UNLIMITED: Rules = Rules {
         speed_kmh: 30.0,
         warning_factor: 2,
+        senior_first: false,
         zero_capacity: ZeroCapacity::Unlimited,
     };
 
@@ -1223,6 +1251,7 @@ mod tests {
             Ok(Rules {
                 speed_kmh,
                 warning_factor,
+                senior_first: false,
                 zero_capacity: closed,
             })
         };
@@ -1255,6 +1284,17 @@ mod tests {
             (
                 &[("speed_kmh", "20"), ("speed_kmh", "30")],
                 Err("parameter `speed_kmh` is set more than once".into()),
+            ),
+            (
+                &[("senior_first", "true")],
+                ok(30.0, 2).map(|rules| Rules {
+                    senior_first: true,
+                    ..rules
+                }),
+            ),
+            (
+                &[("senior_first", "yes")],
+                Err("parameter `senior_first`: `yes` is not `true` or `false`".into()),
             ),
         ];
         for (pairs, want) in cases {
@@ -1292,6 +1332,30 @@ mod tests {
             note(&net),
             "engineer with 1 open order on a warning licence (load ×2), \
              VIP: nobody in good standing was ready"
+        );
+    }
+
+    #[test]
+    fn senior_first_sends_the_highest_level_then_the_least_loaded() {
+        let level = |level, open_orders| Engineer {
+            level,
+            open_orders,
+            ..engineer(0)
+        };
+        let net = network(
+            vec![outlet(1.0)],
+            vec![level(1, 0), level(3, 5), level(3, 2), level(2, 0)],
+        );
+        let senior = Rules {
+            senior_first: true,
+            ..UNLIMITED
+        };
+        assert_eq!(engineers(&net, &UNLIMITED)[0].map(|p| p.engineer), Some(0));
+        let pick = engineers(&net, &senior)[0].expect("a pick");
+        assert_eq!(pick.engineer, 2, "gold, the less loaded of two");
+        assert_eq!(
+            engineer_note(&net, &senior, &pick),
+            "engineer with 2 open orders, senior first: gold, 4 ready at the outlet"
         );
     }
 

@@ -39,6 +39,18 @@ impl<'a> Settings<'a> {
             .map(|(_, value)| value.as_str())
     }
 
+    /// The yes-or-no `name` (`true` or `false`), `default` if not set.
+    pub fn flag(&self, name: &str, default: bool) -> Result<bool, String> {
+        match self.raw(name) {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(raw) => Err(format!(
+                "parameter `{name}`: `{raw}` is not `true` or `false`"
+            )),
+        }
+    }
+
     /// The whole number `name`, `default` if not set.
     pub fn whole(
         &self,
