@@ -309,12 +309,17 @@ pub struct Pick {
     pub ready: u32,
 }
 
+/// What an outlet's engineers are ordered by, least first: seniority
+/// (with `senior_first`), a warning licence on a VIP order, the weighted
+/// load.
+type PickKey = (u8, bool, u64);
+
 /// For each outlet, the engineer it would send, if any: the least
 /// weighted load, a VIP order putting warning licences last, the first
 /// listed on a tie; with `senior_first`, the highest level before all
 /// that. One pass over the engineers.
 pub fn engineers(network: &Network, rules: &Rules) -> Vec<Option<Pick>> {
-    let mut best: Vec<Option<((u8, bool, u64), Pick)>> = vec![None; network.outlets.len()];
+    let mut best: Vec<Option<(PickKey, Pick)>> = vec![None; network.outlets.len()];
     for (index, engineer) in network.engineers.iter().enumerate() {
         if engineer_unready(engineer).is_some() {
             continue;
